@@ -1,0 +1,415 @@
+/**
+ * The stack config model: one typed object per stack, parsed from untrusted `Pulumi.<stack>.yaml`
+ * values, with every default applied here and nowhere else.
+ */
+import { VECTOR_IMAGE } from "../components/vector/version";
+import {
+    bool,
+    ConfigError,
+    dict,
+    Field,
+    Infer,
+    defaultOf,
+    int,
+    INVALID,
+    list,
+    obj,
+    ObjectSchema,
+    oneOf,
+    opt,
+    Problem,
+    req,
+    Schema,
+    secret,
+    section,
+    str,
+    unknownKeyHint,
+} from "./schema-kit";
+import {
+    cpuMillis,
+    cpuQuantity,
+    dnsLabel,
+    eventPath,
+    HETZNER_LOCATIONS,
+    ipv4,
+    labelName,
+    LB_TYPES,
+    memoryBytes,
+    memoryQuantity,
+    namespaceName,
+    pinnedImage,
+    url,
+} from "./validators";
+
+export const PROJECT = "vector-fleet";
+
+/** Vector refuses a disk buffer below this size (it reserves room for its data files). */
+export const MIN_DISK_BUFFER_BYTES = 268435488;
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const resourcesSchema = (d: { cpuReq: string; memReq: string; cpuLim: string; memLim: string }, why: string) =>
+    obj({
+        requests: section(
+            obj({
+                cpu: opt(cpuQuantity(), d.cpuReq, `CPU request. ${why}`),
+                memory: opt(memoryQuantity(), d.memReq, "Memory request."),
+            }),
+            "Requests used for scheduling.",
+        ),
+        limits: section(
+            obj({
+                cpu: opt(cpuQuantity(), d.cpuLim, "CPU limit."),
+                memory: opt(memoryQuantity(), d.memLim, "Memory limit; Vector is OOM-killed above it."),
+            }),
+            "Limits.",
+        ),
+    });
+
+export const HOST_METRICS_COLLECTORS = [
+    "cgroups",
+    "cpu",
+    "disk",
+    "filesystem",
+    "load",
+    "host",
+    "memory",
+    "network",
+    "process",
+    "tcp",
+] as const;
+
+const agentSchema = obj({
+    enabled: opt(bool(), true, "Run the agent DaemonSet in this cluster. Source stacks must keep it on; the hub may turn its own agent off."),
+    namespace: opt(namespaceName(), "vector-system", "Namespace of the agent, excluded from log collection so Vector never reads its own output."),
+    image: opt(pinnedImage(), VECTOR_IMAGE, "Vector image; pinned so every node runs the same release."),
+    excludedNamespaces: opt(list(namespaceName(), { unique: true }), [], "Further namespaces whose pod logs are not collected."),
+    hostMetrics: section(
+        obj({
+            collectors: opt(
+                list(oneOf(HOST_METRICS_COLLECTORS), { unique: true, min: 1 }),
+                ["cpu", "disk", "filesystem", "load", "memory", "network"],
+                "host_metrics collectors; the default set is what node-exporter dashboards need.",
+            ),
+            scrapeIntervalSecs: opt(int(5, 300, "seconds"), 30, "How often host metrics are read."),
+        }),
+        "Host metrics (the node-exporter replacement).",
+    ),
+    kubelet: section(
+        obj({
+            enabled: opt(bool(), true, "Scrape the node's kubelet cAdvisor endpoint for container metrics."),
+            scrapeIntervalSecs: opt(int(10, 300, "seconds"), 30, "cAdvisor scrape interval."),
+        }),
+        "Kubelet cAdvisor scraping.",
+    ),
+    extraLabels: opt(
+        dict(labelName(), str({ maxLength: 128, patternHint: "a non-empty string" })),
+        {},
+        "Labels added to every log and metric, e.g. { team: platform }.",
+    ),
+    buffers: section(
+        obj({
+            logsMaxBytes: opt(
+                int(MIN_DISK_BUFFER_BYTES, 64 * GiB, "bytes"),
+                MIN_DISK_BUFFER_BYTES,
+                "Disk buffer for logs on their way to the aggregators (Vector's minimum, about 256 MiB).",
+            ),
+            metricsMaxEvents: opt(
+                int(1000, 10_000_000, "events"),
+                50_000,
+                "Memory buffer for metrics; when full, new metrics are dropped rather than stalling collection.",
+            ),
+        }),
+        "Sink buffers.",
+    ),
+    resources: section(
+        resourcesSchema(
+            { cpuReq: "100m", memReq: "128Mi", cpuLim: "1", memLim: "512Mi" },
+            "Defaults from the seed's measured footprint; Vector's sizing guide puts a vCPU at ~10 MiB/s of unstructured logs.",
+        ),
+        "Agent container resources.",
+    ),
+});
+
+const DEFAULT_LOKI_LABELS = {
+    cluster: "cluster",
+    container: "container",
+    environment: "environment",
+    namespace: "namespace",
+    node: "node",
+    pod: "pod",
+    severity: "severity",
+};
+
+const aggregatorSchema = obj({
+    namespace: opt(namespaceName(), "vector-aggregator", "Namespace of the aggregators (its own, so policies and Pod Security apply to it alone)."),
+    image: opt(pinnedImage(), VECTOR_IMAGE, "Vector image for the aggregators."),
+    replicas: opt(int(1, 20, "replicas"), 3, "StatefulSet replicas; three keep a quorum of two through one disruption."),
+    clusters: opt(
+        list(dnsLabel(32), { unique: true }),
+        [],
+        "Agent clusters that get a client certificate and a remote-write token. The hub's own cluster is added automatically when its agent is enabled.",
+    ),
+    loki: section(
+        obj({
+            endpoint: opt(url(), "http://loki-gateway.monitoring.svc.cluster.local", "Loki base URL (without /loki/api/v1/push)."),
+            tenantId: opt(str({ maxLength: 64, patternHint: "a Loki tenant id" }), undefined, "X-Scope-OrgID for multi-tenant Loki."),
+            labels: opt(
+                dict(labelName(), eventPath()),
+                DEFAULT_LOKI_LABELS,
+                "Loki stream labels: label name to event field. Every label multiplies Loki's streams; never add unbounded fields (request ids, user ids).",
+            ),
+        }),
+        "Loki destination.",
+    ),
+    prometheus: section(
+        obj({
+            remoteWriteUrl: opt(
+                url(),
+                "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
+                "Prometheus remote-write receiver (Prometheus needs --web.enable-remote-write-receiver).",
+            ),
+        }),
+        "Prometheus destination.",
+    ),
+    sampling: opt(
+        dict(namespaceName(), int(1, 1_000_000, "(keep 1 in N)")),
+        { "ingress-nginx": 5, "kube-system": 10 },
+        "Per-namespace log sampling, namespace to N (keep 1 in N). Namespaces not listed keep everything.",
+    ),
+    dedupeCacheEvents: opt(int(100, 10_000_000, "events"), 10_000, "How many recent log events each replica remembers to drop duplicates."),
+    buffers: section(
+        obj({
+            lokiMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), GiB, "Disk buffer in front of Loki, on the replica's volume."),
+            prometheusMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), 512 * MiB, "Disk buffer in front of Prometheus."),
+        }),
+        "Sink buffers (on the PersistentVolume).",
+    ),
+    storage: section(
+        obj({
+            size: opt(memoryQuantity(), "10Gi", "Volume per replica; must hold every disk buffer plus checkpoints."),
+            storageClassName: opt(str({ patternHint: "a StorageClass name" }), "hcloud-volumes", "StorageClass; hcloud-volumes is the Hetzner CSI driver's."),
+        }),
+        "PersistentVolumeClaim per replica for Vector's data dir.",
+    ),
+    resources: section(
+        resourcesSchema(
+            { cpuReq: "1", memReq: "2Gi", cpuLim: "4", memLim: "8Gi" },
+            "Vector's sizing guide: 2 GiB of memory per vCPU, at least 4 vCPU per production aggregator (the limit).",
+        ),
+        "Aggregator container resources.",
+    ),
+    loadBalancer: req(
+        obj({
+            name: opt(dnsLabel(63), "vector-aggregator", "Name of the Hetzner load balancer."),
+            type: opt(oneOf(LB_TYPES), "lb11", "Hetzner load balancer type."),
+            location: opt(oneOf(HETZNER_LOCATIONS), undefined, "Location of the load balancer; defaults to the stack's region."),
+            network: req(str({ maxLength: 63, patternHint: "the name of an hcloud Network" }), "The fleet's private hcloud Network, shared by every cluster."),
+            privateIp: req(ipv4({ privateOnly: true }), "Pinned private IPv4 of the load balancer inside that Network; agents in other clusters dial it."),
+        }),
+        "Private Hetzner load balancer in front of the aggregators.",
+    ),
+});
+
+const monitoringSchema = obj({
+    enabled: opt(bool(), true, "Create PodMonitors, alert rules and the dashboard (needs the prometheus-operator CRDs)."),
+    namespace: opt(namespaceName(), "monitoring", "Namespace of Prometheus and Grafana (allowed to scrape Vector)."),
+});
+
+/** Top-level keys, in the `vector-fleet:` namespace. */
+const topFields = {
+    role: req(oneOf(["hub", "source"] as const), "hub runs the aggregators (the monitoring stack); source runs agents only."),
+    cluster: req(dnsLabel(32), "Cluster name, attached to every log and metric as the `cluster` label."),
+    environment: req(dnsLabel(32), "Environment name (e.g. production, staging, development), the `environment` label."),
+    region: req(oneOf(HETZNER_LOCATIONS), "Hetzner location of the cluster, the `region` label."),
+    monitoringStack: opt(
+        str({
+            pattern: /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/,
+            patternHint: "a stack name: monitoring, org/vector-fleet/monitoring",
+        }),
+        undefined,
+        "Source stacks: the monitoring stack to take the aggregator address and credentials from.",
+    ),
+    kubeContext: opt(str({ patternHint: "a kubeconfig context name" }), undefined, "Context in the ambient kubeconfig; or set kubeconfig."),
+    kubeconfig: opt(secret(str({ patternHint: "a kubeconfig document" })), undefined, "Kubeconfig contents, set with `pulumi config set --secret`."),
+    agent: section(agentSchema, "The agent DaemonSet."),
+    aggregator: opt(aggregatorSchema, undefined, "The aggregator tier (hub only)."),
+    monitoring: section(monitoringSchema, "Self-monitoring objects."),
+} satisfies Record<string, Field<unknown>>;
+
+type TopConfig = Infer<ObjectSchema<typeof topFields>>;
+export type AgentConfig = Infer<typeof agentSchema>;
+export type AggregatorConfig = Infer<typeof aggregatorSchema>;
+export type MonitoringConfig = Infer<typeof monitoringSchema>;
+export type Resources = AgentConfig["resources"];
+
+export interface ClusterIdentity {
+    name: string;
+    environment: string;
+    region: string;
+}
+
+interface Common {
+    project: string;
+    stack: string;
+    cluster: ClusterIdentity;
+    /** Exactly one of these selects the cluster; the kubeconfig itself is read as a secret at the edge. */
+    kubernetes: { context: string } | { kubeconfigSecret: true };
+    agent: AgentConfig;
+    monitoring: MonitoringConfig;
+}
+export interface HubConfig extends Common {
+    role: "hub";
+    aggregator: AggregatorConfig;
+    /** Clusters that get credentials: the listed ones plus the hub's own when its agent runs. */
+    agentClusters: string[];
+}
+export interface SourceConfig extends Common {
+    role: "source";
+    monitoringStack: string;
+}
+export type StackConfig = HubConfig | SourceConfig;
+
+/** Config keys whose values must be encrypted (`pulumi config set --secret`). */
+export const SECRET_KEYS = ["kubeconfig"] as const;
+
+export interface RawConfig {
+    /** Every config value of the stack, as `pulumi.runtime.allConfig()` returns it. */
+    values: Record<string, string>;
+    /** Which keys are secret. */
+    isSecret: (key: string) => boolean;
+    project: string;
+    stack: string;
+}
+
+/**
+ * Pulumi hands every top-level value over as a string; structured values (objects, lists,
+ * numbers, booleans) arrive JSON-encoded, strings as they are.
+ */
+function decode(key: string, raw: string, field: Field<unknown>, problems: Problem[]): unknown {
+    if (field.schema.kind === "string") return raw;
+    try {
+        return JSON.parse(raw);
+    } catch {
+        problems.push({ path: key, value: JSON.stringify(raw.length > 80 ? `${raw.slice(0, 77)}...` : raw), expected: field.schema.expected });
+        return INVALID;
+    }
+}
+
+/**
+ * Parses the stack's config into one typed object. Throws a ConfigError listing every problem;
+ * nothing may be registered before this returns.
+ */
+export function parseStackConfig(raw: RawConfig): StackConfig {
+    const problems: Problem[] = [];
+    const prefix = `${raw.project}:`;
+    const fields = topFields as Record<string, Field<unknown>>;
+    const given = new Set<string>();
+    const values: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(raw.values).sort(([a], [b]) => a.localeCompare(b))) {
+        if (!key.startsWith(prefix)) continue; // provider namespaces (kubernetes:, hcloud:) are theirs
+        const name = key.slice(prefix.length);
+        given.add(name);
+        if (!fields[name]) {
+            problems.push({ path: key, value: raw.isSecret(key) ? "[secret]" : JSON.stringify(v), expected: unknownKeyHint(name, Object.keys(fields)) });
+            continue;
+        }
+        values[name] = decode(key, v, fields[name], problems);
+    }
+    // Each top-level key is parsed on its own so cross-field rules still see the valid ones.
+    const parsed: Record<string, unknown> = {};
+    for (const [name, field] of Object.entries(fields)) {
+        const key = `${prefix}${name}`;
+        const v = values[name];
+        if (v === INVALID) continue;
+        if (v === undefined) {
+            const d = defaultOf(field, key, { problems, secret: false });
+            if (d !== INVALID) parsed[name] = d;
+            continue;
+        }
+        const isSecret = raw.isSecret(key) || (SECRET_KEYS as readonly string[]).includes(name);
+        const r = field.schema.parse(v, key, { problems, secret: isSecret });
+        if (r !== INVALID) parsed[name] = r;
+    }
+    const p = parsed as Partial<TopConfig>;
+    const k = (name: keyof typeof topFields) => `${prefix}${name}`;
+
+    // Cross-field rules: what no single key can say on its own.
+    if (given.has("kubeconfig") && !raw.isSecret(k("kubeconfig"))) {
+        problems.push({ path: k("kubeconfig"), value: "[not shown: plaintext]", expected: "a secret: set it with `pulumi config set --secret kubeconfig < kubeconfig.yaml`" });
+    }
+    if (p.kubeContext !== undefined && p.kubeconfig !== undefined)
+        problems.push({ path: k("kubeContext"), value: JSON.stringify(p.kubeContext), expected: "either kubeContext or kubeconfig, not both" });
+    if (!given.has("kubeContext") && !given.has("kubeconfig"))
+        problems.push({ path: k("kubeContext"), value: "nothing", expected: "a kubeconfig context (or a secret kubeconfig): every stack names its cluster explicitly, never the ambient default" });
+
+    if (p.role === "hub") {
+        if (p.monitoringStack !== undefined)
+            problems.push({ path: k("monitoringStack"), value: JSON.stringify(p.monitoringStack), expected: "nothing on the hub: it is the monitoring stack" });
+        if (!given.has("aggregator"))
+            problems.push({ path: k("aggregator"), value: "nothing", expected: "an aggregator object with at least loadBalancer.network and loadBalancer.privateIp (required when role is \"hub\")" });
+        if (p.aggregator && p.cluster && p.aggregator.clusters.includes(p.cluster))
+            problems.push({
+                path: `${k("aggregator")}.clusters`,
+                value: JSON.stringify(p.cluster),
+                expected: "only the source clusters: the hub's own cluster is added automatically",
+            });
+        if (p.aggregator && p.agent) {
+            const agentNs = p.agent.enabled ? p.agent.namespace : undefined;
+            if (agentNs === p.aggregator.namespace)
+                problems.push({ path: `${k("aggregator")}.namespace`, value: JSON.stringify(agentNs), expected: "a namespace other than the agent's (each tier has its own policies)" });
+        }
+    } else if (p.role === "source") {
+        if (p.monitoringStack === undefined)
+            problems.push({ path: k("monitoringStack"), value: "nothing", expected: "the monitoring stack's name (required when role is \"source\"), e.g. \"monitoring\"" });
+        if (given.has("aggregator"))
+            problems.push({ path: k("aggregator"), value: "an object", expected: "nothing on a source stack: only the hub runs aggregators (role: hub)" });
+        if (p.agent && !p.agent.enabled)
+            problems.push({ path: `${k("agent")}.enabled`, value: "false", expected: "true on a source stack: an agent is all it runs" });
+    }
+    checkResources(p.agent?.resources, `${k("agent")}.resources`, problems);
+    checkResources(p.aggregator?.resources, `${k("aggregator")}.resources`, problems);
+    if (p.aggregator) {
+        const need = p.aggregator.buffers.lokiMaxBytes + p.aggregator.buffers.prometheusMaxBytes;
+        const have = memoryBytes(p.aggregator.storage.size) ?? 0;
+        if (have < need * 1.2)
+            problems.push({
+                path: `${k("aggregator")}.storage.size`,
+                value: JSON.stringify(p.aggregator.storage.size),
+                expected: `a volume at least 20% larger than the disk buffers it holds (${Math.ceil((need * 1.2) / GiB)}Gi or more)`,
+            });
+    }
+
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    const agent = p.agent!;
+    const monitoring = p.monitoring!;
+    const common: Common = {
+        project: raw.project,
+        stack: raw.stack,
+        cluster: { name: p.cluster!, environment: p.environment!, region: p.region! },
+        kubernetes: p.kubeContext !== undefined ? { context: p.kubeContext } : { kubeconfigSecret: true },
+        agent,
+        monitoring,
+    };
+    if (p.role === "hub") {
+        const aggregator = p.aggregator!;
+        aggregator.loadBalancer.location ??= p.region!;
+        const agentClusters = [...aggregator.clusters, ...(agent.enabled ? [p.cluster!] : [])].sort();
+        return { ...common, role: "hub", aggregator, agentClusters };
+    }
+    return { ...common, role: "source", monitoringStack: p.monitoringStack! };
+}
+
+function checkResources(r: Resources | undefined, path: string, problems: Problem[]): void {
+    if (!r) return;
+    if ((cpuMillis(r.requests.cpu) ?? 0) > (cpuMillis(r.limits.cpu) ?? Infinity))
+        problems.push({ path: `${path}.requests.cpu`, value: JSON.stringify(r.requests.cpu), expected: `at most the CPU limit ${JSON.stringify(r.limits.cpu)}` });
+    if ((memoryBytes(r.requests.memory) ?? 0) > (memoryBytes(r.limits.memory) ?? Infinity))
+        problems.push({ path: `${path}.requests.memory`, value: JSON.stringify(r.requests.memory), expected: `at most the memory limit ${JSON.stringify(r.limits.memory)}` });
+}
+
+/** Exposed for generated docs: the top-level fields and their nested schemas. */
+export const CONFIG_MODEL = topFields;
+export type { Schema };

@@ -1,0 +1,144 @@
+import * as net from "node:net";
+import { Schema, str } from "./schema-kit";
+
+/** Hetzner Cloud locations that host servers and load balancers. */
+export const HETZNER_LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
+export type HetznerLocation = (typeof HETZNER_LOCATIONS)[number];
+
+/** Hetzner load balancer types (lb11 is the cloud controller's default). */
+export const LB_TYPES = ["lb11", "lb21", "lb31"] as const;
+
+/**
+ * Names that end up in Kubernetes object names, Vector secret keys and Prometheus label values:
+ * a DNS-1123 label kept short so derived names (`vector-agent-<cluster>-client`) stay under 63.
+ */
+export function dnsLabel(maxLength = 63): Schema<string> {
+    return str({
+        pattern: /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+        maxLength,
+        patternHint: `a DNS label (lowercase letters, digits and '-', starting with a letter, at most ${maxLength} characters)`,
+    });
+}
+
+export const namespaceName = (): Schema<string> =>
+    str({
+        pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        maxLength: 63,
+        patternHint: "a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters)",
+    });
+
+/** Prometheus and Loki label names; `__` is reserved by Prometheus. */
+export const labelName = (): Schema<string> =>
+    str({
+        pattern: /^[a-zA-Z_][a-zA-Z0-9_]*$/,
+        maxLength: 63,
+        patternHint: "a label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+        check: (s) => (s.startsWith("__") ? "a label name not starting with '__' (reserved by Prometheus)" : undefined),
+    });
+
+/** A path into a Vector log event, such as `namespace` or `kubernetes.pod_labels.app`. */
+export const eventPath = (): Schema<string> =>
+    str({
+        pattern: /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/,
+        patternHint: "an event field path such as \"namespace\" or \"kubernetes.pod_name\"",
+    });
+
+export const url = (schemes: readonly string[] = ["http", "https"]): Schema<string> =>
+    str({
+        patternHint: `an absolute ${schemes.join(" or ")} URL`,
+        check: (s) => {
+            try {
+                const u = new URL(s);
+                if (!schemes.includes(u.protocol.replace(/:$/, ""))) return `a URL with scheme ${schemes.join(" or ")}`;
+                if (u.username || u.password) return "a URL without credentials (tokens go in secrets, never in URLs)";
+                return undefined;
+            } catch {
+                return `an absolute ${schemes.join(" or ")} URL`;
+            }
+        },
+    });
+
+export const ipv4 = (opts: { privateOnly?: boolean } = {}): Schema<string> =>
+    str({
+        patternHint: opts.privateOnly ? "a private IPv4 address (10/8, 172.16/12 or 192.168/16)" : "an IPv4 address",
+        check: (s) => {
+            if (!net.isIPv4(s)) return "an IPv4 address such as 10.0.64.250";
+            if (opts.privateOnly && !isPrivateIPv4(s)) return "a private IPv4 address (10/8, 172.16/12 or 192.168/16)";
+            return undefined;
+        },
+    });
+
+export const cidr = (): Schema<string> =>
+    str({
+        patternHint: "an IPv4 CIDR such as 10.0.0.0/16",
+        check: (s) => (parseCidr(s) ? undefined : "an IPv4 CIDR such as 10.0.0.0/16 (address bits beyond the prefix unset)"),
+    });
+
+export function ipToInt(ip: string): number {
+    return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+export function parseCidr(s: string): { base: number; prefix: number } | undefined {
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(s);
+    if (!m || !net.isIPv4(m[1])) return undefined;
+    const prefix = Number(m[2]);
+    if (prefix > 32) return undefined;
+    const base = ipToInt(m[1]);
+    const size = 2 ** (32 - prefix);
+    if (base % size !== 0) return undefined;
+    return { base, prefix };
+}
+
+export function cidrContains(range: string, ip: string): boolean {
+    const c = parseCidr(range);
+    if (!c || !net.isIPv4(ip)) return false;
+    const n = ipToInt(ip);
+    return n >= c.base && n < c.base + 2 ** (32 - c.prefix);
+}
+
+export function isPrivateIPv4(ip: string): boolean {
+    return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => cidrContains(r, ip));
+}
+
+/** Kubernetes CPU quantity, in millicores. */
+export function cpuMillis(q: string): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(q);
+    if (!m) return undefined;
+    return m[2] === "m" ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+const MEMORY_UNITS: Record<string, number> = {
+    "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+};
+
+/** Kubernetes memory quantity, in bytes. */
+export function memoryBytes(q: string): number | undefined {
+    const m = /^(\d+)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q);
+    if (!m) return undefined;
+    return Number(m[1]) * MEMORY_UNITS[m[2] ?? ""];
+}
+
+export const cpuQuantity = (): Schema<string> =>
+    str({
+        patternHint: "a CPU quantity such as \"500m\" or \"2\"",
+        check: (s) => (cpuMillis(s) === undefined || cpuMillis(s) === 0 ? "a CPU quantity such as \"500m\" or \"2\"" : undefined),
+    });
+
+export const memoryQuantity = (): Schema<string> =>
+    str({
+        patternHint: "a memory quantity such as \"256Mi\" or \"2Gi\"",
+        check: (s) => (memoryBytes(s) === undefined || memoryBytes(s) === 0 ? "a memory quantity such as \"256Mi\" or \"2Gi\"" : undefined),
+    });
+
+/** A container image pinned by tag or digest; `latest` and untagged images are refused. */
+export const pinnedImage = (): Schema<string> =>
+    str({
+        patternHint: "a container image pinned to a version tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"",
+        check: (s) => {
+            if (/@sha256:[a-f0-9]{64}$/.test(s)) return undefined;
+            const m = /^([a-z0-9.\-_/:]+?):([\w][\w.-]{0,127})$/.exec(s);
+            if (!m || m[1].endsWith("/")) return "an image with an explicit tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"";
+            if (m[2] === "latest" || /^(nightly|edge)/.test(m[2])) return "a pinned release tag, not a moving one such as \"latest\" or \"nightly\"";
+            return undefined;
+        },
+    });
