@@ -13,6 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 export const SECRET_MARKER = "MOCK-SECRET";
 
 export interface RegisteredResource {
+    /** Property paths of inputs that were secret Outputs (e.g. `stringData`). */
+    secretPaths: string[];
     type: string;
     name: string;
     /** URN of the parent resource; undefined for the stack itself. */
@@ -92,7 +94,8 @@ class FleetMocks implements pulumi.runtime.Mocks {
         switch (args.type) {
             case "pulumi:pulumi:StackReference": {
                 const ref = inputs.name as string;
-                const found = this.opts.stackOutputs?.[ref];
+                // "monitoring" and "org/vector-fleet/monitoring" name the same rendered stack.
+                const found = this.opts.stackOutputs?.[ref] ?? this.opts.stackOutputs?.[ref.split("/").pop() ?? ref];
                 if (!found) throw new Error(`stack "${ref}" has not been rendered (is its name right, and was it rendered first?)`);
                 return { id: ref, state: { name: ref, outputs: found.values, secretOutputNames: found.secretNames } };
             }
@@ -167,11 +170,13 @@ export async function runStack(
     const originalNew = mocks.newResource.bind(mocks);
     mocks.newResource = (args) => {
         const result = originalNew(args);
+        const secretPaths: string[] = [];
         recorded.push({
             type: args.type,
             name: args.name,
             custom: args.custom ?? true,
-            inputs: args.inputs as Record<string, unknown>,
+            inputs: unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>,
+            secretPaths,
             provider: args.provider,
             urn: "",
         });
@@ -207,6 +212,24 @@ function urnOf(opts: RunOptions, r: RegisteredResource, parents: Map<string, str
         type = `${qualified.split("$").pop()}$${type}`;
     }
     return `urn:pulumi:${opts.stack}::${opts.project}::${type}::${r.name}`;
+}
+
+/** Pulumi's wire marker for a secret value: `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces secret wrappers by their values, recording where they were. */
+function unwrapSecrets(v: unknown, at: string, found: string[]): unknown {
+    if (Array.isArray(v)) return v.map((x, i) => unwrapSecrets(x, `${at}[${i}]`, found));
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[SECRET_SIG_KEY] === SECRET_SIG) {
+            found.push(at);
+            return unwrapSecrets(o.value, at, []);
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, at ? `${at}.${k}` : k, found)]));
+    }
+    return v;
 }
 
 /** Resolves an Output in a mock run (every value is known: this is not a preview). */

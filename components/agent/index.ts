@@ -1,0 +1,124 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AgentConfig, ClusterIdentity } from "../../config/stack";
+import { sha256 } from "../k8s/common";
+import { assertTopology } from "../vector/topology";
+import { toToml } from "../vector/toml";
+import {
+    agentClusterRole,
+    agentClusterRoleBinding,
+    agentConfigMap,
+    agentDaemonSet,
+    agentNamespace,
+    agentSecret,
+    agentServiceAccount,
+    AgentObjectSettings,
+} from "./manifests";
+import { buildAgentPipeline } from "./pipeline";
+
+export * from "./manifests";
+export * from "./pipeline";
+
+export interface VectorAgentArgs {
+    /** The stack's explicit Kubernetes provider; never the ambient default. Required. */
+    provider: k8s.Provider;
+    /** Cluster, environment and region: written into every event as literals. Required. */
+    cluster: ClusterIdentity;
+    /** The parsed `agent` config section (defaults already applied by config/stack.ts). Required. */
+    settings: AgentConfig;
+    /**
+     * `host:port` of the aggregators' vector source: the private load balancer's address for
+     * source stacks, the in-cluster Service for the hub's own agent. Required.
+     */
+    aggregatorAddress: pulumi.Input<string>;
+    /** The aggregators' remote-write URL (https). Required. */
+    remoteWriteUrl: pulumi.Input<string>;
+    /** PEM of the CA that signed the aggregators' server certificate. Required; public. */
+    caCertPem: pulumi.Input<string>;
+    /** PEM of this cluster's client certificate. Required. */
+    clientCertPem: pulumi.Input<string>;
+    /** PEM of this cluster's client key. Required; kept secret, only ever in a Kubernetes Secret. */
+    clientKeyPem: pulumi.Input<string>;
+    /** This cluster's remote-write bearer token. Required; kept secret, read by Vector's secret backend. */
+    remoteWriteToken: pulumi.Input<string>;
+}
+
+/**
+ * The Vector agent: a DaemonSet on every node collecting pod logs, host metrics and kubelet
+ * metrics, shipping logs to the aggregators over mTLS and metrics by remote write.
+ */
+export class VectorAgent extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly daemonSetName: pulumi.Output<string>;
+    /** The rendered Vector config (no secrets in it: they are SECRET[...] references). */
+    readonly vectorToml: pulumi.Output<string>;
+
+    constructor(name: string, args: VectorAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vector-fleet:index:VectorAgent", name, {}, opts);
+        const s = args.settings;
+        const objects: AgentObjectSettings = {
+            name,
+            namespace: s.namespace,
+            image: s.image,
+            resources: s.resources,
+            kubeletScrape: s.kubelet.enabled,
+        };
+        const child = { parent: this, provider: args.provider };
+
+        // Outputs are resolved once, here; everything below is built by pure functions.
+        const rendered = pulumi.all([args.aggregatorAddress, args.remoteWriteUrl, args.caCertPem]).apply(([address, remoteWriteUrl, ca]) => {
+            const config = buildAgentPipeline({
+                cluster: args.cluster,
+                namespace: s.namespace,
+                excludedNamespaces: s.excludedNamespaces,
+                hostMetrics: s.hostMetrics,
+                kubelet: s.kubelet,
+                extraLabels: s.extraLabels,
+                buffers: s.buffers,
+                aggregatorEndpoint: `https://${address}`,
+                remoteWriteUrl,
+            });
+            assertTopology(config, `agent ${name}`);
+            const toml = toToml(config);
+            return { toml, ca, checksum: sha256(toml, ca) };
+        });
+        // A digest of high-entropy keys and tokens reveals nothing about them; marking it plain
+        // keeps the DaemonSet readable in previews while still rolling pods on rotation.
+        const credentialsChecksum = pulumi.unsecret(
+            pulumi.all([args.clientCertPem, args.clientKeyPem, args.remoteWriteToken]).apply(([c, k, t]) => sha256(c, k, t)),
+        );
+
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, agentNamespace(objects), child);
+        const inNs = { ...child, dependsOn: [ns] };
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-serviceaccount`, agentServiceAccount(objects), inNs);
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-clusterrole`, agentClusterRole(objects), child);
+        const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-clusterrolebinding`, agentClusterRoleBinding(objects), {
+            ...child,
+            dependsOn: [role, sa],
+        });
+        const cm = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            agentConfigMap(objects, rendered.apply((r) => r.toml), rendered.apply((r) => r.ca)),
+            inNs,
+        );
+        const secret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            agentSecret(objects, {
+                clientCertPem: args.clientCertPem,
+                clientKeyPem: pulumi.secret(args.clientKeyPem),
+                remoteWriteToken: pulumi.secret(args.remoteWriteToken),
+            }),
+            inNs,
+        );
+        const ds = new k8s.apps.v1.DaemonSet(
+            `${name}-daemonset`,
+            agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials: credentialsChecksum }),
+            { ...inNs, dependsOn: [ns, cm, secret, binding] },
+        );
+
+        this.namespace = ns.metadata.name;
+        this.daemonSetName = ds.metadata.name;
+        this.vectorToml = rendered.apply((r) => r.toml);
+        this.registerOutputs({ namespace: this.namespace, daemonSetName: this.daemonSetName });
+    }
+}

@@ -1,0 +1,269 @@
+/**
+ * The agent's Vector pipeline, as a typed config built by a pure function.
+ *
+ *   kubernetes_logs ─> logs_enrich ─────────────────────────> aggregator (vector sink, mTLS, disk buffer)
+ *   host_metrics ──┐
+ *   kubelet ───────┼─> metrics_enrich ──────────────────────> prometheus (remote write, bearer token)
+ *   internal ──────┘
+ *   internal ──────────────────────────────────────────────> internal_metrics_exporter (:9598, scraped)
+ */
+import { ClusterIdentity } from "../../config/stack";
+import { VectorConfig } from "../vector/model";
+import { vrl, vrlField, vrlString } from "../vector/vrl";
+
+/** Where the DaemonSet mounts what the pipeline reads; shared by the pipeline and the pod spec. */
+export const AGENT_PATHS = {
+    configDir: "/etc/vector/config",
+    configFile: "/etc/vector/config/vector.toml",
+    /** The aggregators' CA, public, shipped in the ConfigMap beside the config. */
+    caFile: "/etc/vector/config/ca.crt",
+    secretsDir: "/etc/vector/secrets",
+    clientCert: "/etc/vector/secrets/tls.crt",
+    clientKey: "/etc/vector/secrets/tls.key",
+    /** Key names inside the agent Secret, also the SECRET[agent.<key>] names. */
+    tokenKey: "remote_write_token",
+    serviceAccountDir: "/var/run/secrets/kubernetes.io/serviceaccount",
+    /** Not under the read-only /var/lib mount: checkpoints and disk buffers are written here. */
+    dataDir: "/vector-data-dir",
+} as const;
+
+export const AGENT_PORTS = {
+    /** Vector's API (health); bound to loopback because the agent shares the node's network. */
+    api: 8686,
+    /** Vector's own metrics, for the PodMonitor. */
+    metrics: 9598,
+} as const;
+
+/** Kubelet's authenticated port; reachable on loopback because the agent uses the host network. */
+export const KUBELET_CADVISOR_URL = "https://127.0.0.1:10250/metrics/cadvisor";
+
+/**
+ * Filesystems node-exporter leaves out by default (its --collector.filesystem.fs-types-exclude):
+ * virtual and container filesystems whose "free space" means nothing for capacity alerts.
+ */
+export const EXCLUDED_FILESYSTEMS = [
+    "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs",
+    "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore",
+    "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tmpfs", "tracefs",
+];
+
+/** Virtual interfaces of pods and CNIs: per-pod traffic is cAdvisor's job, not the node's. */
+export const EXCLUDED_NETWORK_DEVICES = ["lo", "veth*", "cali*", "cilium*", "lxc*", "flannel*", "cni*", "vxlan*", "kube-ipvs*"];
+
+export interface AgentPipelineSettings {
+    cluster: ClusterIdentity;
+    /** The agent's own namespace: never collected, or Vector would ship its own logs in a loop. */
+    namespace: string;
+    excludedNamespaces: string[];
+    hostMetrics: { collectors: string[]; scrapeIntervalSecs: number };
+    kubelet: { enabled: boolean; scrapeIntervalSecs: number };
+    extraLabels: Record<string, string>;
+    buffers: { logsMaxBytes: number; metricsMaxEvents: number };
+    /** `https://host:port` of the aggregators' vector source. */
+    aggregatorEndpoint: string;
+    /** The aggregators' remote-write receiver. */
+    remoteWriteUrl: string;
+}
+
+/** The identity every event carries: cluster, environment, region, then the extra labels. */
+export function identityLabels(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels">): [string, string][] {
+    return [
+        ["cluster", s.cluster.name],
+        ["environment", s.cluster.environment],
+        ["region", s.cluster.region],
+        ...Object.entries(s.extraLabels).sort(([a], [b]) => a.localeCompare(b)),
+    ];
+}
+
+/**
+ * VRL for log events. Every fallible call is handled (VRL refuses to compile otherwise), so one odd
+ * line can neither abort nor lose an event. Identity fields are written last: an application
+ * logging `{"cluster": "prod"}` cannot relabel its stream.
+ */
+export function logsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels">): string {
+    return vrl(
+        "# Keep the runtime's timestamp in case the application's own cannot be parsed.",
+        "runtime_timestamp = .timestamp",
+        "",
+        "# JSON lines are merged into the event; anything else stays as it is.",
+        "if is_string(.message) {",
+        "  parsed, err = parse_json(.message)",
+        "  if err == null {",
+        "    fields, not_object = object(parsed)",
+        "    if not_object == null {",
+        "      . = merge(., fields)",
+        "      if fields.message == null && is_string(fields.msg) { .message = fields.msg }",
+        "    }",
+        "  }",
+        "}",
+        "",
+        "# Application timestamps: RFC 3339 strings are parsed; anything else falls back to the runtime's.",
+        "if is_string(.timestamp) {",
+        "  ts, err = parse_timestamp(.timestamp, \"%+\")",
+        "  .timestamp = if err == null { ts } else { runtime_timestamp }",
+        "} else if !is_timestamp(.timestamp) {",
+        "  .timestamp = runtime_timestamp",
+        "}",
+        "",
+        "# Severity from severity, level or lvl, normalised; info when absent or unknown.",
+        "raw_severity = .severity",
+        "if raw_severity == null { raw_severity = .level }",
+        "if raw_severity == null { raw_severity = .lvl }",
+        "sev = downcase(to_string(raw_severity) ?? \"\")",
+        ".severity = if includes([\"trace\"], sev) {",
+        "  \"trace\"",
+        "} else if includes([\"debug\", \"dbug\", \"dbg\"], sev) {",
+        "  \"debug\"",
+        "} else if starts_with(sev, \"warn\") {",
+        "  \"warning\"",
+        "} else if includes([\"err\", \"eror\", \"error\"], sev) {",
+        "  \"error\"",
+        "} else if includes([\"crit\", \"critical\", \"fatal\", \"panic\", \"alert\", \"emerg\", \"emergency\"], sev) {",
+        "  \"critical\"",
+        "} else {",
+        "  \"info\"",
+        "}",
+        "",
+        "# Flatten the Kubernetes metadata into the fields Loki labels and queries use.",
+        ".namespace = .kubernetes.pod_namespace",
+        ".pod = .kubernetes.pod_name",
+        ".container = .kubernetes.container_name",
+        ".node = .kubernetes.pod_node_name",
+        ".labels = .kubernetes.pod_labels",
+        "del(.kubernetes)",
+        "",
+        "# Identity last, so nothing above can overwrite it.",
+        ...identityLabels(s).map(([k, v]) => `.${vrlField(k)} = ${vrlString(v)}`),
+    );
+}
+
+/** VRL for metric events: identity goes into tags (metrics have no fields). */
+export function metricsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels">): string {
+    return vrl(
+        "# host_metrics reports CPU counts as extra cpu_seconds series; they are not time and would break rate().",
+        "if .name == \"cpu_seconds_total\" && includes([\"logical_cpus\", \"physical_cpus\"], .tags.mode) {",
+        "  abort",
+        "}",
+        "# The node name comes from the downward API; host_metrics' own host tag is the hostname.",
+        ".tags.node = get_env_var(\"VECTOR_SELF_NODE_NAME\") ?? .tags.host",
+        "# shipper tells these series from node-exporter's during a migration; vector_role tells agent from aggregator.",
+        ".tags.shipper = \"vector\"",
+        "if .namespace == \"vector\" { .tags.vector_role = \"agent\" }",
+        ...identityLabels(s).map(([k, v]) => `.tags.${vrlField(k)} = ${vrlString(v)}`),
+    );
+}
+
+/** Builds the agent's whole Vector config. Pure: same settings, same config. */
+export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
+    const ownAndExcluded = [...new Set([s.namespace, ...s.excludedNamespaces])].sort();
+    const metricInputs = ["host_metrics", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics"];
+    return {
+        data_dir: AGENT_PATHS.dataDir,
+        api: { enabled: true, address: `127.0.0.1:${AGENT_PORTS.api}` },
+        secret: {
+            agent: { type: "directory", path: AGENT_PATHS.secretsDir, remove_trailing_whitespace: true },
+            ...(s.kubelet.enabled
+                ? { serviceaccount: { type: "directory" as const, path: AGENT_PATHS.serviceAccountDir, remove_trailing_whitespace: true } }
+                : {}),
+        },
+        sources: {
+            kubernetes_logs: {
+                type: "kubernetes_logs",
+                auto_partial_merge: true,
+                extra_namespace_label_selector: `kubernetes.io/metadata.name notin (${ownAndExcluded.join(",")})`,
+            },
+            host_metrics: {
+                type: "host_metrics",
+                collectors: [...s.hostMetrics.collectors].sort(),
+                scrape_interval_secs: s.hostMetrics.scrapeIntervalSecs,
+                namespace: "host",
+                filesystem: {
+                    filesystems: { excludes: EXCLUDED_FILESYSTEMS },
+                    // Kubelet's per-pod mounts repeat the node's disks once per volume.
+                    mountpoints: { excludes: ["*/proc/sys/fs/binfmt_misc", "/var/lib/kubelet/*", "/run/containerd/*", "/var/lib/containerd/*"] },
+                },
+                network: { devices: { excludes: EXCLUDED_NETWORK_DEVICES } },
+            },
+            ...(s.kubelet.enabled
+                ? {
+                      kubelet_cadvisor: {
+                          type: "prometheus_scrape" as const,
+                          endpoints: [KUBELET_CADVISOR_URL],
+                          scrape_interval_secs: s.kubelet.scrapeIntervalSecs,
+                          scrape_timeout_secs: Math.min(10, s.kubelet.scrapeIntervalSecs / 2),
+                          // cAdvisor's namespace/pod/container labels are the point of the scrape.
+                          honor_labels: true,
+                          auth: { strategy: "bearer" as const, token: "SECRET[serviceaccount.token]" as const },
+                          tls: {
+                              ca_file: `${AGENT_PATHS.serviceAccountDir}/ca.crt`,
+                              verify_certificate: true,
+                              // Dialled on loopback: the kubelet's certificate names the node, not 127.0.0.1.
+                              verify_hostname: false,
+                          },
+                      },
+                  }
+                : {}),
+            internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
+        },
+        transforms: {
+            logs_enrich: { type: "remap", inputs: ["kubernetes_logs"], source: logsEnrichVrl(s), drop_on_error: false },
+            metrics_enrich: { type: "remap", inputs: metricInputs, source: metricsEnrichVrl(s), drop_on_error: false, drop_on_abort: true },
+        },
+        sinks: {
+            aggregator: {
+                type: "vector",
+                inputs: ["logs_enrich"],
+                routing: { endpoints: [s.aggregatorEndpoint] },
+                compression: "zstd",
+                tls: {
+                    enabled: true,
+                    ca_file: AGENT_PATHS.caFile,
+                    crt_file: AGENT_PATHS.clientCert,
+                    key_file: AGENT_PATHS.clientKey,
+                    verify_certificate: true,
+                    verify_hostname: true,
+                },
+                // Logs must survive an aggregator outage: block (and let the source's checkpoints
+                // hold back reading) rather than drop.
+                buffer: { type: "disk", max_size: s.buffers.logsMaxBytes, when_full: "block" },
+                batch: { max_bytes: 5 * 1024 * 1024, max_events: 1000, timeout_secs: 5 },
+                // The seed's tuning, except retry_attempts: a finite count would throw logs away
+                // after a short outage; Vector's default retries until the buffer fills.
+                request: {
+                    concurrency: 10,
+                    rate_limit_num: 1000,
+                    rate_limit_duration_secs: 1,
+                    timeout_secs: 30,
+                    retry_initial_backoff_secs: 1,
+                    retry_max_duration_secs: 10,
+                },
+                healthcheck: { enabled: true },
+            },
+            prometheus: {
+                type: "prometheus_remote_write",
+                inputs: ["metrics_enrich"],
+                endpoint: s.remoteWriteUrl,
+                auth: { strategy: "bearer", token: `SECRET[agent.${AGENT_PATHS.tokenKey}]` },
+                // Mutual TLS as well as the token: either credential alone is not enough.
+                tls: {
+                    ca_file: AGENT_PATHS.caFile,
+                    crt_file: AGENT_PATHS.clientCert,
+                    key_file: AGENT_PATHS.clientKey,
+                    verify_certificate: true,
+                    verify_hostname: true,
+                },
+                // Metrics are resampled every interval: shedding the newest under pressure keeps
+                // collection running, where blocking would stall every metric source.
+                buffer: { type: "memory", max_events: s.buffers.metricsMaxEvents, when_full: "drop_newest" },
+                batch: { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 },
+                // The receiver answers only POST; Vector's GET healthcheck would always fail.
+                healthcheck: { enabled: false },
+            },
+            internal_metrics_exporter: {
+                type: "prometheus_exporter",
+                inputs: ["internal_metrics"],
+                address: `0.0.0.0:${AGENT_PORTS.metrics}`,
+            },
+        },
+    };
+}

@@ -1,0 +1,138 @@
+import * as hcloud from "@pulumi/hcloud";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AggregatorConfig, ClusterIdentity } from "../../config/stack";
+import { cidrContains } from "../../config/validators";
+import { sha256 } from "../k8s/common";
+import { assertTopology } from "../vector/topology";
+import { toToml } from "../vector/toml";
+import {
+    aggregatorConfigMap,
+    aggregatorHeadlessService,
+    aggregatorLoadBalancerService,
+    aggregatorNames,
+    aggregatorNamespace,
+    aggregatorPodDisruptionBudget,
+    aggregatorService,
+    aggregatorServiceAccount,
+    aggregatorStatefulSet,
+    aggregatorTlsSecret,
+    aggregatorTokensSecret,
+    AggregatorObjectSettings,
+} from "./manifests";
+import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, buildAggregatorPipeline } from "./pipeline";
+
+export * from "./manifests";
+export * from "./pipeline";
+
+export interface VectorAggregatorArgs {
+    /** The stack's explicit Kubernetes provider. Required. */
+    provider: k8s.Provider;
+    /** The hub's identity, on the aggregators' own metrics. Required. */
+    cluster: ClusterIdentity;
+    /** The parsed `aggregator` config section (defaults applied by config/stack.ts). Required. */
+    settings: AggregatorConfig;
+    /** Clusters whose agents may send: their tokens are accepted. Required; may be empty. */
+    agentClusters: string[];
+    /** CA and server certificate/key (key secret) from FleetPki. Required. */
+    tls: { caCertPem: pulumi.Input<string>; serverCertPem: pulumi.Input<string>; serverKeyPem: pulumi.Input<string> };
+    /** Remote-write token per agent cluster (secret). Required; keys must equal agentClusters. */
+    tokens: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * The aggregator tier: a StatefulSet of Vector aggregators with a volume each, reachable
+ * in-cluster through a Service and from other clusters through a private Hetzner load balancer.
+ */
+export class VectorAggregator extends pulumi.ComponentResource {
+    /** `ip:port` of the vector source on the private load balancer. */
+    readonly address: pulumi.Output<string>;
+    /** Remote-write URL on the private load balancer. */
+    readonly remoteWriteUrl: pulumi.Output<string>;
+    /** In-cluster `host:port` of the vector source, for the hub's own agent. */
+    readonly inClusterAddress: string;
+    readonly inClusterRemoteWriteUrl: string;
+    readonly vectorToml: pulumi.Output<string>;
+
+    constructor(name: string, args: VectorAggregatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vector-fleet:index:VectorAggregator", name, {}, opts);
+        const s = args.settings;
+        const objects: AggregatorObjectSettings = {
+            name,
+            namespace: s.namespace,
+            image: s.image,
+            replicas: s.replicas,
+            resources: s.resources,
+            storage: s.storage,
+        };
+        const missing = args.agentClusters.filter((c) => !(c in args.tokens));
+        if (missing.length > 0) throw new Error(`aggregator ${name}: no token for cluster(s) ${missing.join(", ")}`);
+
+        const child = { parent: this, provider: args.provider };
+        const config = buildAggregatorPipeline({
+            cluster: args.cluster,
+            loki: s.loki,
+            prometheusRemoteWriteUrl: s.prometheus.remoteWriteUrl,
+            sampling: s.sampling,
+            dedupeCacheEvents: s.dedupeCacheEvents,
+            buffers: s.buffers,
+            agentClusters: args.agentClusters,
+        });
+        assertTopology(config, `aggregator ${name}`);
+        const toml = toToml(config);
+
+        // The pinned IP must lie in the fleet's Network, or the cloud controller cannot place the
+        // load balancer there; the LB Service waits for this check.
+        const lb = s.loadBalancer;
+        const network = hcloud.getNetworkOutput({ name: lb.network }, { parent: this });
+        const checkedIp = network.apply((net) => {
+            if (!cidrContains(net.ipRange, lb.privateIp)) {
+                throw new Error(
+                    `vector-fleet:aggregator.loadBalancer.privateIp: got "${lb.privateIp}", which is outside the hcloud Network ` +
+                        `"${lb.network}" (${net.ipRange}); expected an address inside ${net.ipRange}`,
+                );
+            }
+            return lb.privateIp;
+        });
+
+        const tokens = pulumi.secret(pulumi.all(args.tokens));
+        const credentialsChecksum = pulumi.unsecret(
+            pulumi.all([args.tls.caCertPem, args.tls.serverCertPem, args.tls.serverKeyPem, tokens]).apply(([ca, crt, key, t]) =>
+                sha256(ca, crt, key, JSON.stringify(t)),
+            ),
+        );
+
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, aggregatorNamespace(objects), child);
+        const inNs = { ...child, dependsOn: [ns] };
+        new k8s.core.v1.ServiceAccount(`${name}-serviceaccount`, aggregatorServiceAccount(objects), inNs);
+        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, aggregatorConfigMap(objects, toml), inNs);
+        const tlsSecret = new k8s.core.v1.Secret(
+            `${name}-tls`,
+            aggregatorTlsSecret(objects, { caCertPem: args.tls.caCertPem, certPem: args.tls.serverCertPem, keyPem: pulumi.secret(args.tls.serverKeyPem) }),
+            inNs,
+        );
+        const tokenSecret = new k8s.core.v1.Secret(`${name}-tokens`, aggregatorTokensSecret(objects, tokens), inNs);
+        new k8s.core.v1.Service(`${name}-headless`, aggregatorHeadlessService(objects), inNs);
+        new k8s.core.v1.Service(`${name}-service`, aggregatorService(objects), inNs);
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, aggregatorPodDisruptionBudget(objects), inNs);
+        new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            aggregatorStatefulSet(objects, { config: sha256(toml), credentials: credentialsChecksum }),
+            { ...inNs, dependsOn: [ns, cm, tlsSecret, tokenSecret] },
+        );
+        new k8s.core.v1.Service(
+            `${name}-loadbalancer`,
+            aggregatorLoadBalancerService(objects, { name: lb.name, type: lb.type, location: lb.location ?? args.cluster.region, privateIp: checkedIp }),
+            inNs,
+        );
+
+        const n = aggregatorNames(name);
+        this.address = checkedIp.apply((ip) => `${ip}:${AGGREGATOR_PORTS.vector}`);
+        this.remoteWriteUrl = checkedIp.apply((ip) => `https://${ip}:${AGGREGATOR_PORTS.remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`);
+        const host = `${n.service}.${s.namespace}.svc.cluster.local`;
+        this.inClusterAddress = `${host}:${AGGREGATOR_PORTS.vector}`;
+        this.inClusterRemoteWriteUrl = `https://${host}:${AGGREGATOR_PORTS.remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`;
+        this.vectorToml = pulumi.output(toml);
+        this.registerOutputs({ address: this.address, remoteWriteUrl: this.remoteWriteUrl });
+    }
+}

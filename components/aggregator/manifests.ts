@@ -1,0 +1,272 @@
+/**
+ * Pure builders for the aggregator tier's Kubernetes objects.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type { Input } from "@pulumi/pulumi";
+import { Resources } from "../../config/stack";
+import { appLabels, namespaceObject, Obj, selectorLabels } from "../k8s/common";
+import { AGGREGATOR_PATHS, AGGREGATOR_PORTS } from "./pipeline";
+import T = k8s.types.input;
+
+export interface AggregatorObjectSettings {
+    name: string;
+    namespace: string;
+    image: string;
+    replicas: number;
+    resources: Resources;
+    storage: { size: string; storageClassName: string };
+}
+
+export const aggregatorNames = (name: string) => ({
+    serviceAccount: name,
+    config: `${name}-config`,
+    tls: `${name}-tls`,
+    tokens: `${name}-tokens`,
+    statefulSet: name,
+    headless: `${name}-headless`,
+    service: name,
+    loadBalancer: `${name}-lb`,
+    pdb: name,
+});
+
+/** Majority of the replicas: what must stay up through voluntary disruptions. */
+export function quorum(replicas: number): number {
+    return Math.floor(replicas / 2) + 1;
+}
+
+/** In-cluster DNS names of the aggregators, for the server certificate and the hub's own agent. */
+export function aggregatorDnsNames(name: string, namespace: string): string[] {
+    const n = aggregatorNames(name);
+    const names: string[] = [];
+    for (const svc of [n.service, n.headless]) {
+        names.push(svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, `${svc}.${namespace}.svc.cluster.local`);
+    }
+    names.push(`*.${n.headless}.${namespace}.svc.cluster.local`);
+    return names;
+}
+
+export function aggregatorNamespace(s: AggregatorObjectSettings): Obj<T.core.v1.Namespace> {
+    return namespaceObject(s.namespace, "restricted", appLabels("aggregator", s.name));
+}
+
+export function aggregatorServiceAccount(s: AggregatorObjectSettings): Obj<T.core.v1.ServiceAccount> {
+    return {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: aggregatorNames(s.name).serviceAccount, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        // The aggregators never call the Kubernetes API.
+        automountServiceAccountToken: false,
+    };
+}
+
+export function aggregatorConfigMap(s: AggregatorObjectSettings, toml: Input<string>): Obj<T.core.v1.ConfigMap> {
+    return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: aggregatorNames(s.name).config, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        data: { "vector.toml": toml },
+    };
+}
+
+export function aggregatorTlsSecret(
+    s: AggregatorObjectSettings,
+    d: { caCertPem: Input<string>; certPem: Input<string>; keyPem: Input<string> },
+): Obj<T.core.v1.Secret> {
+    return {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: aggregatorNames(s.name).tls, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        type: "kubernetes.io/tls",
+        stringData: { "ca.crt": d.caCertPem, "tls.crt": d.certPem, "tls.key": d.keyPem },
+    };
+}
+
+/** One key per agent cluster: removing a cluster removes its key, and its token stops working. */
+export function aggregatorTokensSecret(s: AggregatorObjectSettings, tokens: Input<Record<string, Input<string>>>): Obj<T.core.v1.Secret> {
+    return {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: aggregatorNames(s.name).tokens, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        type: "Opaque",
+        stringData: tokens,
+    };
+}
+
+export function aggregatorStatefulSet(
+    s: AggregatorObjectSettings,
+    checksums: { config: Input<string>; credentials: Input<string> },
+): Obj<T.apps.v1.StatefulSet> {
+    const n = aggregatorNames(s.name);
+    const health: T.core.v1.Probe["httpGet"] = { path: "/health", port: "api", scheme: "HTTP" };
+    const fieldEnv = (name: string, fieldPath: string): T.core.v1.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+    const selector = selectorLabels("aggregator", s.name);
+    return {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: n.statefulSet, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        spec: {
+            replicas: s.replicas,
+            serviceName: n.headless,
+            // Replicas are interchangeable; starting them together halves recovery time.
+            podManagementPolicy: "Parallel",
+            // One replica at a time, so a config change never takes the tier down.
+            updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+            selector: { matchLabels: selector },
+            template: {
+                metadata: {
+                    labels: appLabels("aggregator", s.name),
+                    annotations: {
+                        "vector-fleet.dev/config-sha256": checksums.config,
+                        "vector-fleet.dev/credentials-sha256": checksums.credentials,
+                    },
+                },
+                spec: {
+                    serviceAccountName: n.serviceAccount,
+                    automountServiceAccountToken: false,
+                    terminationGracePeriodSeconds: 75,
+                    affinity: {
+                        podAntiAffinity: {
+                            requiredDuringSchedulingIgnoredDuringExecution: [
+                                { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" },
+                            ],
+                        },
+                    },
+                    // Best effort across zones: Hetzner nodes carry zone labels only when the cloud
+                    // controller sets them, and a hard constraint would leave pods Pending without.
+                    topologySpreadConstraints: [
+                        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+                    ],
+                    securityContext: {
+                        runAsNonRoot: true,
+                        runAsUser: 10001,
+                        runAsGroup: 10001,
+                        // Makes the PersistentVolume writable for the non-root user.
+                        fsGroup: 10001,
+                        fsGroupChangePolicy: "OnRootMismatch",
+                        seccompProfile: { type: "RuntimeDefault" },
+                    },
+                    containers: [
+                        {
+                            name: "vector",
+                            image: s.image,
+                            args: ["--config", AGGREGATOR_PATHS.configFile],
+                            env: [
+                                fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"),
+                                fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"),
+                                fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace"),
+                                { name: "VECTOR_LOG", value: "info" },
+                            ],
+                            ports: [
+                                { name: "vector", containerPort: AGGREGATOR_PORTS.vector, protocol: "TCP" },
+                                { name: "remote-write", containerPort: AGGREGATOR_PORTS.remoteWrite, protocol: "TCP" },
+                                { name: "api", containerPort: AGGREGATOR_PORTS.api, protocol: "TCP" },
+                                { name: "metrics", containerPort: AGGREGATOR_PORTS.metrics, protocol: "TCP" },
+                            ],
+                            resources: { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } },
+                            securityContext: {
+                                readOnlyRootFilesystem: true,
+                                allowPrivilegeEscalation: false,
+                                privileged: false,
+                                capabilities: { drop: ["ALL"] },
+                            },
+                            startupProbe: { httpGet: health, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 },
+                            livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
+                            readinessProbe: { httpGet: health, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
+                            volumeMounts: [
+                                { name: "config", mountPath: AGGREGATOR_PATHS.configDir, readOnly: true },
+                                { name: "tls", mountPath: AGGREGATOR_PATHS.tlsDir, readOnly: true },
+                                { name: "tokens", mountPath: AGGREGATOR_PATHS.tokensDir, readOnly: true },
+                                { name: "data", mountPath: AGGREGATOR_PATHS.dataDir },
+                            ],
+                        },
+                    ],
+                    volumes: [
+                        { name: "config", configMap: { name: n.config } },
+                        { name: "tls", secret: { secretName: n.tls, defaultMode: 0o440 } },
+                        { name: "tokens", secret: { secretName: n.tokens, defaultMode: 0o440 } },
+                    ],
+                },
+            },
+            volumeClaimTemplates: [
+                {
+                    metadata: { name: "data", labels: selector },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        storageClassName: s.storage.storageClassName,
+                        resources: { requests: { storage: s.storage.size } },
+                    },
+                },
+            ],
+        },
+    };
+}
+
+export function aggregatorPodDisruptionBudget(s: AggregatorObjectSettings): Obj<T.policy.v1.PodDisruptionBudget> {
+    return {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: aggregatorNames(s.name).pdb, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        spec: { minAvailable: quorum(s.replicas), selector: { matchLabels: selectorLabels("aggregator", s.name) } },
+    };
+}
+
+const servicePorts: T.core.v1.ServicePort[] = [
+    { name: "vector", port: AGGREGATOR_PORTS.vector, targetPort: "vector", protocol: "TCP" },
+    { name: "remote-write", port: AGGREGATOR_PORTS.remoteWrite, targetPort: "remote-write", protocol: "TCP" },
+];
+
+/** Stable DNS per replica for the StatefulSet. */
+export function aggregatorHeadlessService(s: AggregatorObjectSettings): Obj<T.core.v1.Service> {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: aggregatorNames(s.name).headless, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+    };
+}
+
+/** The in-cluster address, used by the hub's own agent. */
+export function aggregatorService(s: AggregatorObjectSettings): Obj<T.core.v1.Service> {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: aggregatorNames(s.name).service, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
+        spec: { type: "ClusterIP", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+    };
+}
+
+export interface LoadBalancerSettings {
+    name: string;
+    type: string;
+    location: string;
+    privateIp: Input<string>;
+}
+
+/**
+ * The private Hetzner load balancer: targets over the private network, no public interface,
+ * a pinned private address that other clusters' agents dial. least_connections because agents
+ * hold long-lived HTTP/2 connections: round robin of new connections would pile up on one target.
+ */
+export function aggregatorLoadBalancerService(s: AggregatorObjectSettings, lb: LoadBalancerSettings): Obj<T.core.v1.Service> {
+    const a = "load-balancer.hetzner.cloud";
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+            name: aggregatorNames(s.name).loadBalancer,
+            namespace: s.namespace,
+            labels: appLabels("aggregator", s.name),
+            annotations: {
+                [`${a}/name`]: lb.name,
+                [`${a}/type`]: lb.type,
+                [`${a}/location`]: lb.location,
+                [`${a}/use-private-ip`]: "true",
+                [`${a}/disable-public-network`]: "true",
+                [`${a}/private-ipv4`]: lb.privateIp,
+                [`${a}/algorithm-type`]: "least_connections",
+            },
+        },
+        spec: { type: "LoadBalancer", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+    };
+}

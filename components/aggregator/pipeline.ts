@@ -1,0 +1,185 @@
+/**
+ * The aggregators' Vector pipeline, built by a pure function.
+ *
+ *   agents (vector, mTLS) ─> route_logs ─kubernetes─> dedupe_logs ─> sample_rate ─> sample_logs ─> logs_finalize ─┐
+ *                                     └─_unmatched─────────────────────────────────────────────────────────────────┴─> loki
+ *   remote_write (mTLS + per-cluster token) ─────────────────────────────────────────────────┐
+ *   internal_metrics ─> aggregator_metrics_enrich ───────────────────────────────────────────┴─> prometheus
+ *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
+ */
+import { ClusterIdentity } from "../../config/stack";
+import { VectorConfig } from "../vector/model";
+import { vrl, vrlString } from "../vector/vrl";
+
+export const AGGREGATOR_PORTS = {
+    /** Vector's native protocol, the agents' log stream (6000 is Vector's conventional port). */
+    vector: 6000,
+    /** Prometheus remote write from agents. */
+    remoteWrite: 9201,
+    api: 8686,
+    metrics: 9598,
+} as const;
+
+export const AGGREGATOR_PATHS = {
+    configDir: "/etc/vector/config",
+    configFile: "/etc/vector/config/vector.toml",
+    tlsDir: "/etc/vector/tls",
+    caFile: "/etc/vector/tls/ca.crt",
+    certFile: "/etc/vector/tls/tls.crt",
+    keyFile: "/etc/vector/tls/tls.key",
+    /** One file per agent cluster, named after it, holding that cluster's token. */
+    tokensDir: "/etc/vector/tokens",
+    /** On the replica's PersistentVolume: disk buffers survive a reschedule. */
+    dataDir: "/vector-data-dir",
+    remoteWritePath: "/api/v1/write",
+} as const;
+
+export interface AggregatorPipelineSettings {
+    /** The hub's identity, on the aggregators' own metrics. */
+    cluster: ClusterIdentity;
+    loki: { endpoint: string; tenantId?: string; labels: Record<string, string> };
+    prometheusRemoteWriteUrl: string;
+    /** namespace -> N (keep 1 in N); unlisted namespaces keep everything. */
+    sampling: Record<string, number>;
+    dedupeCacheEvents: number;
+    buffers: { lokiMaxBytes: number; prometheusMaxBytes: number };
+    /** Clusters whose tokens are accepted on remote write. */
+    agentClusters: string[];
+}
+
+/**
+ * VRL deciding whether a remote-write request carries one of the clusters' tokens. The tokens
+ * themselves stay out of the config: Vector substitutes SECRET[tokens.<cluster>] at load.
+ */
+export function remoteWriteAuthVrl(clusters: string[]): string {
+    if (clusters.length === 0) return "false\n";
+    const accepted = [...clusters].sort().map((c) => `"Bearer SECRET[tokens.${c}]"`);
+    return vrl(`includes([${accepted.join(", ")}], .headers.authorization)`);
+}
+
+/** VRL giving each log event its namespace's sampling rate (1 = keep all). */
+export function sampleRateVrl(sampling: Record<string, number>): string {
+    const entries = Object.entries(sampling).filter(([, n]) => n > 1).sort(([a], [b]) => a.localeCompare(b));
+    if (entries.length === 0) return vrl(".sample_n = 1");
+    const branches = entries.map(([ns, n], i) => `${i === 0 ? "" : "} else "}if .namespace == ${vrlString(ns)} {\n  ${n}`);
+    return vrl(".sample_n = " + branches.join("\n") + "\n} else {\n  1\n}");
+}
+
+export function aggregatorMetricsVrl(cluster: ClusterIdentity): string {
+    return vrl(
+        `.tags.cluster = ${vrlString(cluster.name)}`,
+        `.tags.environment = ${vrlString(cluster.environment)}`,
+        `.tags.region = ${vrlString(cluster.region)}`,
+        '.tags.vector_role = "aggregator"',
+        '.tags.shipper = "vector"',
+        '.tags.node = get_env_var("VECTOR_SELF_NODE_NAME") ?? .tags.host',
+        '.tags.pod = get_env_var("VECTOR_SELF_POD_NAME") ?? null',
+    );
+}
+
+const serverTls = (verifyClients: boolean) => ({
+    enabled: true as const,
+    ca_file: AGGREGATOR_PATHS.caFile,
+    crt_file: AGGREGATOR_PATHS.certFile,
+    key_file: AGGREGATOR_PATHS.keyFile,
+    verify_certificate: verifyClients,
+});
+
+/** Recycle connections every 5 minutes (±10%) so agents spread again behind an L4 load balancer. */
+const keepalive = { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 };
+
+export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorConfig {
+    const labels = Object.fromEntries(
+        Object.entries(s.loki.labels)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([label, field]) => [label, `{{ ${field} }}`]),
+    );
+    return {
+        data_dir: AGGREGATOR_PATHS.dataDir,
+        api: { enabled: true, address: `0.0.0.0:${AGGREGATOR_PORTS.api}` },
+        secret: { tokens: { type: "directory", path: AGGREGATOR_PATHS.tokensDir, remove_trailing_whitespace: true } },
+        sources: {
+            agents: {
+                type: "vector",
+                address: `0.0.0.0:${AGGREGATOR_PORTS.vector}`,
+                keepalive,
+                // Client certificates required: only agents holding a certificate from our CA get in.
+                tls: serverTls(true),
+            },
+            remote_write: {
+                type: "prometheus_remote_write",
+                address: `0.0.0.0:${AGGREGATOR_PORTS.remoteWrite}`,
+                path: AGGREGATOR_PATHS.remoteWritePath,
+                auth: { strategy: "custom", source: remoteWriteAuthVrl(s.agentClusters) },
+                tls: serverTls(true),
+                keepalive,
+            },
+            internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
+        },
+        transforms: {
+            route_logs: {
+                type: "route",
+                inputs: ["agents"],
+                // Pod logs are the ones the agents flattened; anything else goes to Loki untouched.
+                route: { kubernetes: "is_string(.namespace) && is_string(.pod)" },
+                reroute_unmatched: true,
+            },
+            dedupe_logs: {
+                type: "dedupe",
+                inputs: ["route_logs.kubernetes"],
+                fields: { match: ["cluster", "namespace", "pod", "container", "message"] },
+                cache: { num_events: s.dedupeCacheEvents },
+            },
+            sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: sampleRateVrl(s.sampling), drop_on_error: false },
+            sample_logs: {
+                type: "sample",
+                inputs: ["sample_rate"],
+                // Fallback only; every event carries its namespace's rate in sample_n.
+                rate: 1,
+                rate_field: "sample_n",
+                // Separate counters per namespace, so each keeps exactly its own 1 in N.
+                group_by: "{{ namespace }}",
+            },
+            logs_finalize: { type: "remap", inputs: ["sample_logs"], source: vrl("del(.sample_n)"), drop_on_error: false },
+            aggregator_metrics_enrich: {
+                type: "remap",
+                inputs: ["internal_metrics"],
+                source: aggregatorMetricsVrl(s.cluster),
+                drop_on_error: false,
+            },
+        },
+        sinks: {
+            loki: {
+                type: "loki",
+                inputs: ["logs_finalize", "route_logs._unmatched"],
+                endpoint: s.loki.endpoint,
+                tenant_id: s.loki.tenantId,
+                labels,
+                compression: "gzip",
+                encoding: { codec: "json", timestamp_format: "rfc3339" },
+                out_of_order_action: "accept",
+                buffer: { type: "disk", max_size: s.buffers.lokiMaxBytes, when_full: "block" },
+                batch: { max_bytes: 1024 * 1024, timeout_secs: 10 },
+                // Agents' vector sinks are answered only once Loki has the events.
+                acknowledgements: { enabled: true },
+                healthcheck: { enabled: true },
+            },
+            prometheus: {
+                type: "prometheus_remote_write",
+                inputs: ["remote_write", "aggregator_metrics_enrich"],
+                endpoint: s.prometheusRemoteWriteUrl,
+                buffer: { type: "disk", max_size: s.buffers.prometheusMaxBytes, when_full: "block" },
+                batch: { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 },
+                acknowledgements: { enabled: true },
+                // Prometheus' receiver answers GET with 405; the healthcheck would always fail.
+                healthcheck: { enabled: false },
+            },
+            internal_metrics_exporter: {
+                type: "prometheus_exporter",
+                inputs: ["internal_metrics"],
+                address: `0.0.0.0:${AGGREGATOR_PORTS.metrics}`,
+            },
+        },
+    };
+}
+

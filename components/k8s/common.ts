@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+
+export type Obj<T> = T & { metadata: k8s.types.input.meta.v1.ObjectMeta & { name: string } };
+
+/** Recommended labels; `instance` is the component's name so two instances never select each other's pods. */
+export function appLabels(component: "agent" | "aggregator", instance: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": "vector",
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/instance": instance,
+        "app.kubernetes.io/part-of": "vector-fleet",
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
+/** The subset of appLabels that is stable for the life of a workload (selectors are immutable). */
+export function selectorLabels(component: "agent" | "aggregator", instance: string): Record<string, string> {
+    const l = appLabels(component, instance);
+    return {
+        "app.kubernetes.io/name": l["app.kubernetes.io/name"],
+        "app.kubernetes.io/component": l["app.kubernetes.io/component"],
+        "app.kubernetes.io/instance": l["app.kubernetes.io/instance"],
+    };
+}
+
+export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+/** A namespace with Pod Security Admission enforcing (and warning at) the given level. */
+export function namespaceObject(name: string, level: PodSecurityLevel, labels: Record<string, string>): Obj<k8s.types.input.core.v1.Namespace> {
+    return {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+            name,
+            labels: {
+                ...labels,
+                "pod-security.kubernetes.io/enforce": level,
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                "pod-security.kubernetes.io/warn": level,
+                "pod-security.kubernetes.io/audit": level,
+            },
+        },
+    };
+}
+
+/** SHA-256 over the given parts, for checksum annotations that roll pods when content changes. */
+export function sha256(...parts: string[]): string {
+    const h = createHash("sha256");
+    for (const p of parts) h.update(p).update("\0");
+    return h.digest("hex");
+}

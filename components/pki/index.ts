@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+
+/** Validity figures: leaf certificates follow the seed's cert-manager settings (1 year, renewed 30 days early). */
+export const PKI_VALIDITY = {
+    leafHours: 365 * 24,
+    leafEarlyRenewalHours: 30 * 24,
+    /**
+     * The CA lives longer than its leaves: replacing it needs every agent stack updated after the
+     * monitoring stack (README "Rotating credentials"), so it should happen rarely and on purpose.
+     */
+    caHours: 5 * 365 * 24,
+    caEarlyRenewalHours: 90 * 24,
+} as const;
+
+export const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth"];
+export const CLIENT_USES = ["digital_signature", "key_encipherment", "client_auth"];
+export const CA_USES = ["cert_signing", "crl_signing", "digital_signature"];
+
+export interface FleetPkiArgs {
+    /** Agent clusters that get a client certificate and a remote-write token. Required; may be empty. */
+    agentClusters: string[];
+    /** DNS names the aggregators answer to (in-cluster Service names). Required. */
+    serverDnsNames: string[];
+    /** IP addresses the aggregators answer to: the load balancer's private IP. Required. */
+    serverIpAddresses: pulumi.Input<string>[];
+    /** Organisation in certificate subjects. Default "vector-fleet": only informative. */
+    organization?: string;
+}
+
+export interface ClusterCredentials {
+    certPem: pulumi.Output<string>;
+    /** Secret. */
+    keyPem: pulumi.Output<string>;
+    /** Secret. */
+    token: pulumi.Output<string>;
+}
+
+/**
+ * The fleet's PKI and tokens: a CA, the aggregators' server certificate, and per agent cluster a
+ * client certificate and a remote-write token. Keys never leave Pulumi state except into
+ * Kubernetes Secrets and secret stack outputs.
+ */
+export class FleetPki extends pulumi.ComponentResource {
+    readonly caCertPem: pulumi.Output<string>;
+    readonly serverCertPem: pulumi.Output<string>;
+    readonly serverKeyPem: pulumi.Output<string>;
+    readonly clients: Record<string, ClusterCredentials>;
+
+    constructor(name: string, args: FleetPkiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vector-fleet:index:FleetPki", name, {}, opts);
+        const child = { parent: this };
+        const organization = args.organization ?? "vector-fleet";
+        const key = (n: string) => new tls.PrivateKey(n, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+
+        const caKey = key(`${name}-ca-key`);
+        const ca = new tls.SelfSignedCert(
+            `${name}-ca`,
+            {
+                privateKeyPem: caKey.privateKeyPem,
+                subject: { commonName: `${organization} CA`, organization },
+                isCaCertificate: true,
+                validityPeriodHours: PKI_VALIDITY.caHours,
+                earlyRenewalHours: PKI_VALIDITY.caEarlyRenewalHours,
+                allowedUses: CA_USES,
+            },
+            child,
+        );
+        const sign = (n: string, keyPem: pulumi.Output<string>, req: Omit<tls.CertRequestArgs, "privateKeyPem">, uses: string[]) => {
+            const csr = new tls.CertRequest(`${n}-csr`, { ...req, privateKeyPem: keyPem }, child);
+            return new tls.LocallySignedCert(
+                n,
+                {
+                    certRequestPem: csr.certRequestPem,
+                    caPrivateKeyPem: caKey.privateKeyPem,
+                    caCertPem: ca.certPem,
+                    validityPeriodHours: PKI_VALIDITY.leafHours,
+                    earlyRenewalHours: PKI_VALIDITY.leafEarlyRenewalHours,
+                    allowedUses: uses,
+                },
+                child,
+            );
+        };
+
+        const serverKey = key(`${name}-server-key`);
+        const server = sign(
+            `${name}-server`,
+            serverKey.privateKeyPem,
+            {
+                subject: { commonName: args.serverDnsNames[0] ?? "vector-aggregator", organization },
+                dnsNames: args.serverDnsNames,
+                ipAddresses: args.serverIpAddresses,
+            },
+            SERVER_USES,
+        );
+
+        this.clients = {};
+        for (const cluster of [...args.agentClusters].sort()) {
+            const clientKey = key(`${name}-client-${cluster}-key`);
+            const cert = sign(
+                `${name}-client-${cluster}`,
+                clientKey.privateKeyPem,
+                { subject: { commonName: `vector-agent.${cluster}`, organization, organizationalUnit: cluster } },
+                CLIENT_USES,
+            );
+            // Stable across updates (no keepers); deleting the cluster from the list deletes it.
+            const token = new random.RandomPassword(`${name}-token-${cluster}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
+            this.clients[cluster] = { certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result) };
+        }
+        this.caCertPem = ca.certPem;
+        this.serverCertPem = server.certPem;
+        this.serverKeyPem = pulumi.secret(serverKey.privateKeyPem);
+        this.registerOutputs({ caCertPem: this.caCertPem });
+    }
+}

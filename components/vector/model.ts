@@ -1,0 +1,258 @@
+/**
+ * A typed model of the Vector configuration options this project uses, checked against Vector's
+ * reference documentation for the pinned release (0.59, see version.ts). Only options we emit
+ * are modelled; a misspelt option fails to compile instead of failing a rollout.
+ *
+ * Names follow Vector's TOML keys exactly (snake_case), so the model serialises as it is.
+ */
+
+/** `SECRET[backend.key]`: resolved by Vector from a secret backend at load, never written in config. */
+export type SecretRef = `SECRET[${string}.${string}]`;
+
+export interface DirectorySecretBackend {
+    type: "directory";
+    path: string;
+    /** Kubernetes Secret files usually end without a newline, but tokens pasted by hand often do not. */
+    remove_trailing_whitespace: boolean;
+}
+
+export interface ApiConfig {
+    enabled: boolean;
+    /** gRPC API plus HTTP `GET /health` on the same port (Vector 0.55+). */
+    address: string;
+}
+
+/** Client-side TLS for HTTP-based sinks and scrapes: the URL scheme switches TLS on. */
+export interface ClientTls {
+    ca_file?: string;
+    crt_file?: string;
+    key_file?: string;
+    verify_certificate: boolean;
+    verify_hostname: boolean;
+    /** Name checked against the server certificate (0.58+), when dialling an IP address. */
+    server_name?: string;
+}
+
+/** TLS of the `vector` sink, which has an explicit switch. */
+export interface VectorSinkTls extends ClientTls {
+    enabled: true;
+}
+
+/** Server-side TLS; `verify_certificate = true` makes it mutual (client certificates required). */
+export interface ServerTls {
+    enabled: true;
+    ca_file: string;
+    crt_file: string;
+    key_file: string;
+    verify_certificate: boolean;
+}
+
+export type Buffer =
+    | { type: "memory"; max_events: number; when_full: "block" | "drop_newest" }
+    | { type: "disk"; max_size: number; when_full: "block" | "drop_newest" };
+
+export interface Batch {
+    max_bytes?: number;
+    max_events?: number;
+    timeout_secs?: number;
+}
+
+export interface Request {
+    concurrency?: "adaptive" | "none" | number;
+    rate_limit_num?: number;
+    rate_limit_duration_secs?: number;
+    timeout_secs?: number;
+    retry_attempts?: number;
+    retry_initial_backoff_secs?: number;
+    retry_max_duration_secs?: number;
+}
+
+export interface Healthcheck {
+    enabled: boolean;
+}
+
+export interface Acknowledgements {
+    enabled: boolean;
+}
+
+// ---- sources ----------------------------------------------------------------------------------
+
+export interface KubernetesLogsSource {
+    type: "kubernetes_logs";
+    auto_partial_merge: boolean;
+    /** Added to Vector's own filters; used to skip whole namespaces (our own first). */
+    extra_namespace_label_selector?: string;
+    exclude_paths_glob_patterns?: string[];
+    max_line_bytes?: number;
+    max_merged_line_bytes?: number;
+    glob_minimum_cooldown_ms?: number;
+    use_apiserver_cache?: boolean;
+}
+
+export interface GlobFilter {
+    excludes?: string[];
+    includes?: string[];
+}
+
+export interface HostMetricsSource {
+    type: "host_metrics";
+    collectors: string[];
+    scrape_interval_secs: number;
+    namespace?: string;
+    filesystem?: { mountpoints?: GlobFilter; filesystems?: GlobFilter; devices?: GlobFilter };
+    disk?: { devices?: GlobFilter };
+    network?: { devices?: GlobFilter };
+}
+
+export interface PrometheusScrapeSource {
+    type: "prometheus_scrape";
+    endpoints: string[];
+    scrape_interval_secs: number;
+    scrape_timeout_secs?: number;
+    honor_labels?: boolean;
+    instance_tag?: string;
+    endpoint_tag?: string;
+    auth?: { strategy: "bearer"; token: SecretRef };
+    tls?: ClientTls;
+}
+
+export interface InternalMetricsSource {
+    type: "internal_metrics";
+    namespace?: string;
+    scrape_interval_secs?: number;
+    tags?: { host_key?: string; pid_key?: string };
+}
+
+export interface VectorSource {
+    type: "vector";
+    address: string;
+    /** Recycles HTTP/2 connections so an L4 load balancer can spread agents again. */
+    keepalive?: { max_connection_age_secs: number; max_connection_age_jitter_factor?: number };
+    tls: ServerTls;
+}
+
+export interface PrometheusRemoteWriteSource {
+    type: "prometheus_remote_write";
+    address: string;
+    path?: string;
+    /** `custom`: a VRL boolean over `.headers` (lower-case names), `.address`, `.path`. */
+    auth?: { strategy: "custom"; source: string } | { strategy: "basic"; username: string; password: string };
+    tls?: ServerTls;
+    keepalive?: { max_connection_age_secs: number; max_connection_age_jitter_factor?: number };
+}
+
+export type Source =
+    | KubernetesLogsSource
+    | HostMetricsSource
+    | PrometheusScrapeSource
+    | InternalMetricsSource
+    | VectorSource
+    | PrometheusRemoteWriteSource;
+
+// ---- transforms -------------------------------------------------------------------------------
+
+export interface RemapTransform {
+    type: "remap";
+    inputs: string[];
+    source: string;
+    /** false: an event whose program errors passes on unmodified instead of being lost. */
+    drop_on_error: boolean;
+    drop_on_abort?: boolean;
+    reroute_dropped?: boolean;
+}
+
+export type Condition = string | { type: "is_log" | "is_metric" | "is_trace" } | { type: "vrl"; source: string };
+
+export interface RouteTransform {
+    type: "route";
+    inputs: string[];
+    /** Each route is an output `<id>.<name>`; unmatched events leave through `<id>._unmatched`. */
+    route: Record<string, Condition>;
+    reroute_unmatched?: boolean;
+}
+
+export interface DedupeTransform {
+    type: "dedupe";
+    inputs: string[];
+    fields: { match: string[] } | { ignore: string[] };
+    cache: { num_events: number };
+}
+
+export interface SampleTransform {
+    type: "sample";
+    inputs: string[];
+    /** Fallback rate (keep 1 in N) when `rate_field` is missing or invalid. */
+    rate: number;
+    /** Per-event rate (0.56+); cannot be combined with `key_field`. */
+    rate_field?: string;
+    /** Separate sampling state per rendered value. */
+    group_by?: string;
+    key_field?: string;
+    exclude?: Condition;
+    sample_rate_key?: string;
+}
+
+export interface FilterTransform {
+    type: "filter";
+    inputs: string[];
+    condition: Condition;
+}
+
+export type Transform = RemapTransform | RouteTransform | DedupeTransform | SampleTransform | FilterTransform;
+
+// ---- sinks ------------------------------------------------------------------------------------
+
+interface SinkCommon {
+    inputs: string[];
+    buffer?: Buffer;
+    batch?: Batch;
+    request?: Request;
+    healthcheck?: Healthcheck;
+    acknowledgements?: Acknowledgements;
+}
+
+export interface VectorSink extends SinkCommon {
+    type: "vector";
+    /** Replaces the deprecated `address` (0.57+). */
+    routing: { endpoints: string[]; strategy?: "load_balance" | "failover" | "failover_primary" };
+    compression: "none" | "gzip" | "zstd";
+    tls: VectorSinkTls;
+}
+
+export interface PrometheusRemoteWriteSink extends SinkCommon {
+    type: "prometheus_remote_write";
+    endpoint: string;
+    auth?: { strategy: "bearer"; token: SecretRef };
+    compression?: "snappy" | "gzip" | "zlib" | "zstd" | "none";
+    tls?: ClientTls;
+}
+
+export interface LokiSink extends SinkCommon {
+    type: "loki";
+    endpoint: string;
+    labels: Record<string, string>;
+    compression: "snappy" | "gzip" | "zlib" | "zstd" | "none";
+    encoding: { codec: "json" | "logfmt" | "text" | "raw_message"; timestamp_format?: "rfc3339" | "unix" | "unix_ms" };
+    out_of_order_action?: "accept" | "drop" | "rewrite_timestamp";
+    remove_label_fields?: boolean;
+    remove_timestamp?: boolean;
+    tenant_id?: string;
+}
+
+export interface PrometheusExporterSink extends SinkCommon {
+    type: "prometheus_exporter";
+    address: string;
+    flush_period_secs?: number;
+}
+
+export type Sink = VectorSink | PrometheusRemoteWriteSink | LokiSink | PrometheusExporterSink;
+
+export interface VectorConfig {
+    data_dir: string;
+    api: ApiConfig;
+    acknowledgements?: Acknowledgements;
+    secret?: Record<string, DirectorySecretBackend>;
+    sources: Record<string, Source>;
+    transforms: Record<string, Transform>;
+    sinks: Record<string, Sink>;
+}

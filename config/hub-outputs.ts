@@ -1,0 +1,62 @@
+/**
+ * The contract between the monitoring stack and the agent stacks: what the hub exports, and the
+ * checks an agent stack runs on it before registering anything.
+ */
+
+/** Outputs of the monitoring stack that agent stacks read. */
+export const HUB_OUTPUTS = {
+    aggregatorAddress: "aggregatorAddress",
+    remoteWriteUrl: "remoteWriteUrl",
+    caCertPem: "caCertPem",
+    agentClusters: "agentClusters",
+    agentCertificates: "agentCertificates",
+    agentKeys: "agentKeys",
+    agentTokens: "agentTokens",
+} as const;
+
+/** Outputs that must arrive as secrets; a plain one means the hub leaked it into state in the clear. */
+export const HUB_SECRET_OUTPUTS: readonly string[] = [HUB_OUTPUTS.agentKeys, HUB_OUTPUTS.agentTokens];
+
+/** What `StackReference.getOutputDetails` returns. */
+export interface OutputDetails {
+    value?: unknown;
+    secretValue?: unknown;
+}
+
+/**
+ * Checks the monitoring stack's outputs for this cluster. Returns every problem, each naming
+ * the output, what was found and the fix.
+ */
+export function hubOutputProblems(stack: string, cluster: string, details: Record<string, OutputDetails | undefined>): string[] {
+    const problems: string[] = [];
+    const value = (k: string) => details[k]?.value ?? details[k]?.secretValue;
+    for (const k of Object.values(HUB_OUTPUTS)) {
+        if (value(k) === undefined)
+            problems.push(`stack "${stack}" has no output "${k}"; expected the monitoring stack to export it: run \`pulumi up\` on ${stack} first (it may be an older version)`);
+    }
+    for (const k of HUB_SECRET_OUTPUTS) {
+        if (details[k]?.value !== undefined)
+            problems.push(`stack "${stack}" exports "${k}" in plain text; expected a secret output (update the monitoring stack)`);
+    }
+    const clusters = value(HUB_OUTPUTS.agentClusters);
+    if (clusters !== undefined && (!Array.isArray(clusters) || !clusters.includes(cluster))) {
+        problems.push(
+            `stack "${stack}" issues no credentials for cluster "${cluster}" (it lists ${JSON.stringify(clusters)}); ` +
+                `expected "${cluster}" in vector-fleet:aggregator.clusters of ${stack}: add it there and run \`pulumi up\` on ${stack} first`,
+        );
+    }
+    for (const k of [HUB_OUTPUTS.agentCertificates, HUB_OUTPUTS.agentKeys, HUB_OUTPUTS.agentTokens]) {
+        const m = value(k);
+        if (m !== undefined && Array.isArray(clusters) && clusters.includes(cluster)) {
+            if (typeof m !== "object" || m === null || typeof (m as Record<string, unknown>)[cluster] !== "string")
+                problems.push(`stack "${stack}" output "${k}" has no entry for cluster "${cluster}"; expected a map from cluster name to PEM or token`);
+        }
+    }
+    const address = value(HUB_OUTPUTS.aggregatorAddress);
+    if (address !== undefined && (typeof address !== "string" || !/^[^\s:]+:\d{1,5}$/.test(address)))
+        problems.push(`stack "${stack}" output "aggregatorAddress" is ${JSON.stringify(address)}; expected "ip:port"`);
+    const url = value(HUB_OUTPUTS.remoteWriteUrl);
+    if (url !== undefined && (typeof url !== "string" || !url.startsWith("https://")))
+        problems.push(`stack "${stack}" output "remoteWriteUrl" is ${JSON.stringify(url)}; expected an https:// URL`);
+    return problems;
+}

@@ -1,0 +1,105 @@
+/**
+ * vector-fleet: the program. Pulumi calls the exported function; nothing runs at import time,
+ * so tests and the offline renderer can run every stack in one process.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { VectorAgent } from "./components/agent";
+import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./components/aggregator";
+import { FleetPki } from "./components/pki";
+import { HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
+import { HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
+
+type Outputs = Record<string, pulumi.Input<unknown>>;
+
+function kubernetesProvider(cfg: StackConfig): k8s.Provider {
+    const kubeconfig = "context" in cfg.kubernetes ? undefined : new pulumi.Config().requireSecret("kubeconfig");
+    return new k8s.Provider(`k8s-${cfg.cluster.name}`, {
+        context: "context" in cfg.kubernetes ? cfg.kubernetes.context : undefined,
+        kubeconfig,
+    });
+}
+
+function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
+    const agg = cfg.aggregator;
+    const name = "vector-aggregator";
+    const pki = new FleetPki("vector-fleet-pki", {
+        agentClusters: cfg.agentClusters,
+        serverDnsNames: aggregatorDnsNames(name, agg.namespace),
+        serverIpAddresses: [agg.loadBalancer.privateIp],
+    });
+    const clients = Object.entries(pki.clients);
+    const aggregator = new VectorAggregator(name, {
+        provider,
+        cluster: cfg.cluster,
+        settings: agg,
+        agentClusters: cfg.agentClusters,
+        tls: pki,
+        tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
+    });
+    const own = pki.clients[cfg.cluster.name];
+    if (cfg.agent.enabled && own) {
+        new VectorAgent("vector-agent", {
+            provider,
+            cluster: cfg.cluster,
+            settings: cfg.agent,
+            // The hub's own agent stays inside the cluster: no hairpin through the load balancer.
+            aggregatorAddress: aggregator.inClusterAddress,
+            remoteWriteUrl: aggregator.inClusterRemoteWriteUrl,
+            caCertPem: pki.caCertPem,
+            clientCertPem: own.certPem,
+            clientKeyPem: own.keyPem,
+            remoteWriteToken: own.token,
+        });
+    }
+    return {
+        [HUB_OUTPUTS.aggregatorAddress]: aggregator.address,
+        [HUB_OUTPUTS.remoteWriteUrl]: aggregator.remoteWriteUrl,
+        [HUB_OUTPUTS.caCertPem]: pki.caCertPem,
+        [HUB_OUTPUTS.agentClusters]: cfg.agentClusters,
+        [HUB_OUTPUTS.agentCertificates]: pulumi.all(Object.fromEntries(clients.map(([c, cred]) => [c, cred.certPem]))),
+        [HUB_OUTPUTS.agentKeys]: pulumi.secret(pulumi.all(Object.fromEntries(clients.map(([c, cred]) => [c, cred.keyPem])))),
+        [HUB_OUTPUTS.agentTokens]: pulumi.secret(pulumi.all(Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])))),
+        aggregatorInClusterAddress: aggregator.inClusterAddress,
+        aggregatorStatefulSet: `${agg.namespace}/${aggregatorNames(name).statefulSet}`,
+    };
+}
+
+async function source(cfg: SourceConfig, provider: k8s.Provider): Promise<Outputs> {
+    const ref = new pulumi.StackReference(cfg.monitoringStack);
+    // Fail before any other resource is registered when the hub's outputs do not serve this cluster.
+    const names = Object.values(HUB_OUTPUTS);
+    const details = await Promise.all(names.map((k) => ref.getOutputDetails(k)));
+    const problems = hubOutputProblems(cfg.monitoringStack, cfg.cluster.name, Object.fromEntries(names.map((k, i) => [k, details[i]])));
+    if (problems.length > 0) throw new Error(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
+
+    const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
+    new VectorAgent("vector-agent", {
+        provider,
+        cluster: cfg.cluster,
+        settings: cfg.agent,
+        aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress).apply(String),
+        remoteWriteUrl: ref.requireOutput(HUB_OUTPUTS.remoteWriteUrl).apply(String),
+        caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
+        clientCertPem: mine(HUB_OUTPUTS.agentCertificates),
+        clientKeyPem: mine(HUB_OUTPUTS.agentKeys),
+        remoteWriteToken: mine(HUB_OUTPUTS.agentTokens),
+    });
+    return { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) };
+}
+
+async function program(): Promise<Outputs> {
+    const cfg = loadStackConfig();
+    const provider = kubernetesProvider(cfg);
+    const outputs = cfg.role === "hub" ? hub(cfg, provider) : await source(cfg, provider);
+    return {
+        role: cfg.role,
+        cluster: cfg.cluster.name,
+        environment: cfg.cluster.environment,
+        region: cfg.cluster.region,
+        agentNamespace: cfg.agent.enabled ? cfg.agent.namespace : null,
+        ...outputs,
+    };
+}
+
+export = program;
