@@ -20,7 +20,8 @@ function kubernetesProvider(cfg: StackConfig): k8s.Provider {
     });
 }
 
-function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
+function hub(cfg: HubConfig): Outputs {
+    const provider = kubernetesProvider(cfg);
     const agg = cfg.aggregator;
     const name = "vector-aggregator";
     const pki = new FleetPki("vector-fleet-pki", {
@@ -65,13 +66,14 @@ function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
     };
 }
 
-async function source(cfg: SourceConfig, provider: k8s.Provider): Promise<Outputs> {
+async function source(cfg: SourceConfig): Promise<Outputs> {
     const ref = new pulumi.StackReference(cfg.monitoringStack);
     // Fail before any other resource is registered when the hub's outputs do not serve this cluster.
     const names = Object.values(HUB_OUTPUTS);
     const details = await Promise.all(names.map((k) => ref.getOutputDetails(k)));
     const problems = hubOutputProblems(cfg.monitoringStack, cfg.cluster.name, Object.fromEntries(names.map((k, i) => [k, details[i]])));
     if (problems.length > 0) throw new Error(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
+    const provider = kubernetesProvider(cfg);
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     new VectorAgent("vector-agent", {
@@ -90,8 +92,7 @@ async function source(cfg: SourceConfig, provider: k8s.Provider): Promise<Output
 
 async function program(): Promise<Outputs> {
     const cfg = loadStackConfig();
-    const provider = kubernetesProvider(cfg);
-    const outputs = cfg.role === "hub" ? hub(cfg, provider) : await source(cfg, provider);
+    const outputs = cfg.role === "hub" ? hub(cfg) : await source(cfg);
     return {
         role: cfg.role,
         cluster: cfg.cluster.name,

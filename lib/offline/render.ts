@@ -98,21 +98,21 @@ export function resourceTree(resources: RegisteredResource[]): string {
         const parent = r.parentUrn ? `${r.parentUrn.split("::")[2].split("$").pop()}::${nameOfUrn(r.parentUrn)}` : "";
         children.set(parent, [...(children.get(parent) ?? []), r]);
     }
-    const width = Math.max(...resources.map((r) => r.type.length)) + 4;
-    const lines = ["TYPE".padEnd(width) + "NAME"];
+    const rows: [string, string][] = [["TYPE", "NAME"]];
     const walk = (key: string, prefix: string) => {
         const kids = (children.get(key) ?? []).sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
         kids.forEach((r, i) => {
             const last = i === kids.length - 1;
-            lines.push(`${prefix}${last ? "└─ " : "├─ "}${r.type}`.padEnd(width + prefix.length + 3) + r.name);
+            rows.push([`${prefix}${last ? "└─ " : "├─ "}${r.type}`, r.name]);
             walk(`${r.type}::${r.name}`, `${prefix}${last ? "   " : "│  "}`);
         });
     };
     if (root) {
-        lines.push(root.type.padEnd(width) + root.name);
+        rows.push([root.type, root.name]);
         walk(`${root.type}::${root.name}`, "");
     }
-    // Resources whose parent is the stack are registered with the stack URN as parent.
+    const width = Math.max(...rows.map(([left]) => left.length)) + 4;
+    const lines = rows.map(([left, name]) => left.padEnd(width) + name);
     return `${lines.join("\n")}\n`;
 }
 

@@ -134,7 +134,7 @@ class FleetMocks implements pulumi.runtime.Mocks {
 /** The Pulumi runtime keeps queues it does not declare; wait for them to drain. */
 interface RuntimeInternals {
     waitForRPCs(): Promise<void>;
-    getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void> } | undefined;
+    getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; readResource(req: RegisterRequest, cb: unknown): Promise<void> } | undefined;
 }
 interface RegisterRequest {
     getType(): string;
@@ -160,11 +160,14 @@ export async function runStack(
     const parents = new Map<string, string>();
     const monitor = runtime.getMonitor();
     if (monitor) {
-        const original = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req, cb) => {
-            parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
-            return original(req, cb);
-        };
+        // StackReferences are read, not registered; both requests carry the parent.
+        for (const method of ["registerResource", "readResource"] as const) {
+            const original = monitor[method].bind(monitor);
+            monitor[method] = (req, cb) => {
+                parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+                return original(req, cb);
+            };
+        }
     }
     const recorded: RegisteredResource[] = [];
     const originalNew = mocks.newResource.bind(mocks);
@@ -184,11 +187,17 @@ export async function runStack(
     };
 
     let exported: Record<string, unknown> = {};
-    await pulumi.runtime.runInPulumiStack(async () => {
-        exported = ((await program()) ?? {}) as Record<string, unknown>;
-        return exported;
-    });
-    await runtime.waitForRPCs();
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            exported = ((await program()) ?? {}) as Record<string, unknown>;
+            return exported;
+        });
+        await runtime.waitForRPCs();
+    } catch (e) {
+        // Tests check what had been registered when the program failed (ideally nothing).
+        if (e instanceof Error) Object.assign(e, { registered: recorded.map((r) => `${r.type} ${r.name}`) });
+        throw e;
+    }
 
     const values: Record<string, unknown> = {};
     const secretNames: string[] = [];
