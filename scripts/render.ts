@@ -4,7 +4,6 @@
  */
 import * as path from "node:path";
 import program = require("../index");
-import { ConfigError } from "../config";
 import { renderFleet, writeRendered } from "../lib/offline/render";
 
 const USAGE = `usage: npm run render [-- --stack NAME ...] [--out DIR]
@@ -47,7 +46,6 @@ async function main(argv: string[]): Promise<number> {
     } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         console.error(`render failed, nothing written:\n${msg}`);
-        if (e instanceof ConfigError) console.error("fix the keys above in the stack's Pulumi.<stack>.yaml");
         return 1;
     }
 }

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
+import { withConfigReference } from "../lib/docs/config-reference";
 import { renderFleet, RenderedStack, writeRendered } from "../lib/offline/render";
 import { SECRET_MARKER } from "../lib/offline/simulator";
 import { program, ROOT } from "./support/fleet";
@@ -112,5 +113,12 @@ describe("offline render", () => {
         );
         const r = await renderFleet(program, root, ["qa"]);
         assert.match(r[0].files["vector-agent.vector.toml"], /\.cluster = "qa"/);
+    });
+});
+
+describe("generated docs", () => {
+    it("keeps the README's config reference in step with the config model (run `npm run docs`)", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        assert.equal(withConfigReference(readme), readme, "README.md is stale: run `npm run docs`");
     });
 });
