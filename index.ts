@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { VectorAgent } from "./components/agent";
 import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./components/aggregator";
+import { LegacyAgentCutover } from "./components/migration";
 import { FleetPki } from "./components/pki";
 import { HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
 import { HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
@@ -20,8 +21,7 @@ function kubernetesProvider(cfg: StackConfig): k8s.Provider {
     });
 }
 
-function hub(cfg: HubConfig): Outputs {
-    const provider = kubernetesProvider(cfg);
+function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
     const agg = cfg.aggregator;
     const name = "vector-aggregator";
     const pki = new FleetPki("vector-fleet-pki", {
@@ -66,14 +66,14 @@ function hub(cfg: HubConfig): Outputs {
     };
 }
 
-async function source(cfg: SourceConfig): Promise<Outputs> {
+async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Promise<Outputs> {
     const ref = new pulumi.StackReference(cfg.monitoringStack);
     // Fail before any other resource is registered when the hub's outputs do not serve this cluster.
     const names = Object.values(HUB_OUTPUTS);
     const details = await Promise.all(names.map((k) => ref.getOutputDetails(k)));
     const problems = hubOutputProblems(cfg.monitoringStack, cfg.cluster.name, Object.fromEntries(names.map((k, i) => [k, details[i]])));
     if (problems.length > 0) throw new Error(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
-    const provider = kubernetesProvider(cfg);
+    const provider = makeProvider();
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     new VectorAgent("vector-agent", {
@@ -92,13 +92,19 @@ async function source(cfg: SourceConfig): Promise<Outputs> {
 
 async function program(): Promise<Outputs> {
     const cfg = loadStackConfig();
-    const outputs = cfg.role === "hub" ? hub(cfg) : await source(cfg);
+    // Created once, and on source stacks only after the hub's outputs have been checked.
+    let provider: k8s.Provider | undefined;
+    const makeProvider = () => (provider ??= kubernetesProvider(cfg));
+    const outputs = cfg.role === "hub" ? hub(cfg, makeProvider()) : await source(cfg, makeProvider);
+    const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });
     return {
         role: cfg.role,
         cluster: cfg.cluster.name,
         environment: cfg.cluster.environment,
         region: cfg.cluster.region,
         agentNamespace: cfg.agent.enabled ? cfg.agent.namespace : null,
+        migrationPhase: cfg.migration.phase,
+        parkedLegacyAgents: legacy?.parked ?? [],
         ...outputs,
     };
 }

@@ -217,6 +217,22 @@ const monitoringSchema = obj({
     namespace: opt(namespaceName(), "monitoring", "Namespace of Prometheus and Grafana (allowed to scrape Vector)."),
 });
 
+const legacyDaemonSet = (ns: string, name: string, what: string) =>
+    obj({
+        namespace: opt(namespaceName(), ns, `Namespace of the ${what} DaemonSet.`),
+        name: opt(dnsLabel(63), name, `Name of the ${what} DaemonSet.`),
+    });
+
+const migrationSchema = obj({
+    phase: opt(
+        oneOf(["none", "parallel", "cutover", "done"] as const),
+        "none",
+        "none: no old agents. parallel: Vector runs beside them. cutover: the old DaemonSets are parked (node selector no node matches), not deleted. done: as cutover; delete them by hand (README).",
+    ),
+    promtail: opt(legacyDaemonSet("monitoring", "promtail", "Promtail"), undefined, "The Promtail DaemonSet Vector replaces."),
+    nodeExporter: opt(legacyDaemonSet("monitoring", "node-exporter", "node-exporter"), undefined, "The node-exporter DaemonSet Vector replaces."),
+});
+
 /** Top-level keys, in the `vector-fleet:` namespace. */
 const topFields = {
     role: req(oneOf(["hub", "source"] as const), "hub runs the aggregators (the monitoring stack); source runs agents only."),
@@ -236,12 +252,14 @@ const topFields = {
     agent: section(agentSchema, "The agent DaemonSet."),
     aggregator: opt(aggregatorSchema, undefined, "The aggregator tier (hub only)."),
     monitoring: section(monitoringSchema, "Self-monitoring objects."),
+    migration: section(migrationSchema, "Migration away from Promtail and node-exporter, per cluster."),
 } satisfies Record<string, Field<unknown>>;
 
 type TopConfig = Infer<ObjectSchema<typeof topFields>>;
 export type AgentConfig = Infer<typeof agentSchema>;
 export type AggregatorConfig = Infer<typeof aggregatorSchema>;
 export type MonitoringConfig = Infer<typeof monitoringSchema>;
+export type MigrationConfig = Infer<typeof migrationSchema>;
 export type Resources = AgentConfig["resources"];
 
 export interface ClusterIdentity {
@@ -258,6 +276,7 @@ interface Common {
     kubernetes: { context: string } | { kubeconfigSecret: true };
     agent: AgentConfig;
     monitoring: MonitoringConfig;
+    migration: MigrationConfig;
 }
 export interface HubConfig extends Common {
     role: "hub";
@@ -368,6 +387,16 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         if (p.agent && !p.agent.enabled)
             problems.push({ path: `${k("agent")}.enabled`, value: "false", expected: "true on a source stack: an agent is all it runs" });
     }
+    if (p.migration) {
+        const m = p.migration;
+        const listed = m.promtail !== undefined || m.nodeExporter !== undefined;
+        if (m.phase !== "none" && !listed)
+            problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"none\", or name the old agents under migration.promtail / migration.nodeExporter" });
+        if (m.phase === "none" && listed)
+            problems.push({ path: `${k("migration")}.phase`, value: "\"none\"", expected: "\"parallel\", \"cutover\" or \"done\" when old agents are listed" });
+        if ((m.phase === "cutover" || m.phase === "done") && p.agent && !p.agent.enabled)
+            problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"parallel\" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved" });
+    }
     checkResources(p.agent?.resources, `${k("agent")}.resources`, problems);
     checkResources(p.aggregator?.resources, `${k("aggregator")}.resources`, problems);
     if (p.aggregator) {
@@ -385,6 +414,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 
     const agent = p.agent!;
     const monitoring = p.monitoring!;
+    const migration = p.migration!;
     const common: Common = {
         project: raw.project,
         stack: raw.stack,
@@ -392,6 +422,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         kubernetes: p.kubeContext !== undefined ? { context: p.kubeContext } : { kubeconfigSecret: true },
         agent,
         monitoring,
+        migration,
     };
     if (p.role === "hub") {
         const aggregator = p.aggregator!;

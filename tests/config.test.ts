@@ -54,6 +54,7 @@ describe("stack config", () => {
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
             },
             monitoring: { enabled: true, namespace: "monitoring" },
+            migration: { phase: "none", promtail: undefined, nodeExporter: undefined },
         } satisfies StackConfig);
     });
 
@@ -161,6 +162,10 @@ describe("stack config", () => {
         ["volume smaller than its buffers", { ...HUB, aggregator: { ...HUB.aggregator, storage: { size: "1Gi" } } }, `${P}:aggregator.storage.size`, '"1Gi"'],
         ["agent and aggregator in one namespace", { ...HUB, agent: { namespace: "obs" }, aggregator: { ...HUB.aggregator, namespace: "obs" } }, `${P}:aggregator.namespace`, '"obs"'],
         ["aggregator not an object", { ...HUB, aggregator: [1] }, `${P}:aggregator`, "[1]"],
+        ["cutover without naming the old agents", { ...SOURCE, migration: { phase: "cutover" } }, `${P}:migration.phase`, '"cutover"'],
+        ["old agents listed with phase none", { ...SOURCE, migration: { promtail: {} } }, `${P}:migration.phase`, '"none"'],
+        ["unknown migration phase", { ...SOURCE, migration: { phase: "switch" } }, `${P}:migration.phase`, '"switch"'],
+        ["cutover while the hub's agent is off", { ...HUB, agent: { enabled: false }, migration: { phase: "cutover", promtail: {} } }, `${P}:migration.phase`, '"cutover"'],
         ["structured key that is not valid YAML/JSON", { ...SOURCE, agent: "{not json" }, `${P}:agent`, "{not json"],
     ];
     for (const [what, values, path, valueFragment] of bad) {

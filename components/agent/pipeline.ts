@@ -2,14 +2,15 @@
  * The agent's Vector pipeline, as a typed config built by a pure function.
  *
  *   kubernetes_logs ─> logs_enrich ─────────────────────────> aggregator (vector sink, mTLS, disk buffer)
- *   host_metrics ──┐
- *   kubelet ───────┼─> metrics_enrich ──────────────────────> prometheus (remote write, bearer token)
- *   internal ──────┘
+ *   host_metrics ─> node_exporter_names ─┐
+ *   kubelet ─────────────────────────────┼─> metrics_enrich ──────────────────────> prometheus (remote write, bearer token)
+ *   internal ────────────────────────────┘
  *   internal ──────────────────────────────────────────────> internal_metrics_exporter (:9598, scraped)
  */
 import { ClusterIdentity } from "../../config/stack";
 import { VectorConfig } from "../vector/model";
 import { vrl, vrlField, vrlString } from "../vector/vrl";
+import { nodeExporterNamesVrl } from "./node-exporter";
 
 /** Where the DaemonSet mounts what the pipeline reads; shared by the pipeline and the pod spec. */
 export const AGENT_PATHS = {
@@ -156,7 +157,7 @@ export function metricsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "ext
 /** Builds the agent's whole Vector config. Pure: same settings, same config. */
 export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
     const ownAndExcluded = [...new Set([s.namespace, ...s.excludedNamespaces])].sort();
-    const metricInputs = ["host_metrics", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics"];
+    const metricInputs = ["node_exporter_names", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics"];
     return {
         data_dir: AGENT_PATHS.dataDir,
         api: { enabled: true, address: `127.0.0.1:${AGENT_PORTS.api}` },
@@ -207,6 +208,8 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
         },
         transforms: {
             logs_enrich: { type: "remap", inputs: ["kubernetes_logs"], source: logsEnrichVrl(s), drop_on_error: false },
+            // Existing node-exporter dashboards and alerts keep working after cutover.
+            node_exporter_names: { type: "remap", inputs: ["host_metrics"], source: nodeExporterNamesVrl(), drop_on_error: false },
             metrics_enrich: { type: "remap", inputs: metricInputs, source: metricsEnrichVrl(s), drop_on_error: false, drop_on_abort: true },
         },
         sinks: {

@@ -50,7 +50,11 @@ const KIND_ORDER = [
     "Deployment", "DaemonSetPatch", "PodMonitor", "ServiceMonitor", "PrometheusRule",
 ];
 
+/** Marks server-side apply patches, which look like whole objects but change only the fields they name. */
+const PATCH = Symbol("patch");
+
 interface K8sObject {
+    [PATCH]?: string;
     apiVersion: string;
     kind: string;
     metadata: { name?: string; namespace?: string; [k: string]: unknown };
@@ -60,7 +64,7 @@ interface K8sObject {
 export function kubernetesObjects(resources: RegisteredResource[]): K8sObject[] {
     return resources
         .filter((r) => r.type.startsWith("kubernetes:") && r.custom)
-        .map((r) => r.inputs as unknown as K8sObject)
+        .map((r) => ({ ...(r.inputs as unknown as K8sObject), ...(r.type.endsWith("Patch") ? { [PATCH]: r.type } : {}) }))
         .filter((o) => typeof o.kind === "string")
         .sort((a, b) => {
             const rank = (k: string) => (KIND_ORDER.indexOf(k) < 0 ? KIND_ORDER.length : KIND_ORDER.indexOf(k));
@@ -143,7 +147,9 @@ export interface RenderedStack {
 export function renderFiles(result: RunResult): Record<string, string> {
     const objects = kubernetesObjects(result.resources).map(redact);
     const files: Record<string, string> = {
-        "manifests.yaml": objects.map((o) => toYaml(o, { sortMapEntries: true, lineWidth: 0 })).join("---\n"),
+        "manifests.yaml": objects
+            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: a server-side apply patch of an object this program does not own\n` : "") + toYaml(o, { sortMapEntries: true, lineWidth: 0 }))
+            .join("---\n"),
         "resources.txt": resourceTree(result.resources),
         "outputs.json": outputsJson(result.outputs),
         ...vectorConfigs(result.resources),
