@@ -80,6 +80,12 @@ export const HOST_METRICS_COLLECTORS = [
     "tcp",
 ] as const;
 
+/** Labels the pipeline sets itself; an extra label of the same name would overwrite the identity. */
+export const RESERVED_LABELS = [
+    "cluster", "environment", "region", "node", "instance", "namespace", "pod", "container", "severity",
+    "labels", "message", "timestamp", "host", "shipper", "vector_role", "job",
+];
+
 const agentSchema = obj({
     enabled: opt(bool(), true, "Run the agent DaemonSet in this cluster. Source stacks must keep it on; the hub may turn its own agent off."),
     namespace: opt(namespaceName(), "vector-system", "Namespace of the agent, excluded from log collection so Vector never reads its own output."),
@@ -104,7 +110,18 @@ const agentSchema = obj({
         "Kubelet cAdvisor scraping.",
     ),
     extraLabels: opt(
-        dict(labelName(), str({ maxLength: 128, patternHint: "a non-empty string" })),
+        dict(
+            str({
+                pattern: /^[a-zA-Z_][a-zA-Z0-9_]*$/,
+                maxLength: 63,
+                patternHint: "a label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+                check: (n) =>
+                    RESERVED_LABELS.includes(n) || n.startsWith("__")
+                        ? `a label name other than ${RESERVED_LABELS.join(", ")} (set by the pipeline itself) and not starting with '__'`
+                        : undefined,
+            }),
+            str({ maxLength: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9 ._:/@-]*$/, patternHint: "letters, digits, spaces and ._:/@- (at most 128)" }),
+        ),
         {},
         "Labels added to every log and metric, e.g. { team: platform }.",
     ),

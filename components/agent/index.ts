@@ -14,7 +14,7 @@ import {
     agentServiceAccount,
     AgentObjectSettings,
 } from "./manifests";
-import { buildAgentPipeline } from "./pipeline";
+import { AgentPorts, buildAgentPipeline } from "./pipeline";
 
 export * from "./manifests";
 export * from "./pipeline";
@@ -41,6 +41,11 @@ export interface VectorAgentArgs {
     clientKeyPem: pulumi.Input<string>;
     /** This cluster's remote-write bearer token. Required; kept secret, read by Vector's secret backend. */
     remoteWriteToken: pulumi.Input<string>;
+    /**
+     * Host ports of Vector's API and metrics. Default 8686/9598. The agent shares the node's
+     * network, so a second agent instance in the same cluster must pick others.
+     */
+    ports?: AgentPorts;
 }
 
 /**
@@ -62,6 +67,7 @@ export class VectorAgent extends pulumi.ComponentResource {
             image: s.image,
             resources: s.resources,
             kubeletScrape: s.kubelet.enabled,
+            ports: args.ports,
         };
         const child = { parent: this, provider: args.provider };
 
@@ -77,6 +83,7 @@ export class VectorAgent extends pulumi.ComponentResource {
                 buffers: s.buffers,
                 aggregatorEndpoint: `https://${address}`,
                 remoteWriteUrl,
+                ports: args.ports,
             });
             assertTopology(config, `agent ${name}`);
             const toml = toToml(config);

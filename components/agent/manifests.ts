@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { Resources } from "../../config/stack";
 import { appLabels, namespaceObject, Obj, selectorLabels } from "../k8s/common";
-import { AGENT_PATHS, AGENT_PORTS } from "./pipeline";
+import { AGENT_PATHS, AGENT_PORTS, AgentPorts } from "./pipeline";
 
 import T = k8s.types.input;
 
@@ -18,6 +18,8 @@ export interface AgentObjectSettings {
     resources: Resources;
     /** Scrape the kubelet: grants nodes/metrics and mounts the service-account token for it. */
     kubeletScrape: boolean;
+    /** Host ports of the API and metrics; must match the pipeline's. Default AGENT_PORTS. */
+    ports?: AgentPorts;
 }
 
 export const agentNames = (name: string) => ({
@@ -111,7 +113,8 @@ const ro = (name: string, mountPath: string): T.core.v1.VolumeMount => ({ name, 
  */
 export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Input<string>; credentials: Input<string> }): Obj<T.apps.v1.DaemonSet> {
     const n = agentNames(s.name);
-    const health: T.core.v1.Probe["httpGet"] = { path: "/health", port: AGENT_PORTS.api, host: "127.0.0.1", scheme: "HTTP" };
+    const ports = s.ports ?? AGENT_PORTS;
+    const health: T.core.v1.Probe["httpGet"] = { path: "/health", port: ports.api, host: "127.0.0.1", scheme: "HTTP" };
     const fieldEnv = (name: string, fieldPath: string): T.core.v1.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
     return {
         apiVersion: "apps/v1",
@@ -156,7 +159,7 @@ export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Inpu
                                 { name: "SYSFS_ROOT", value: "/host/sys" },
                                 { name: "VECTOR_LOG", value: "info" },
                             ],
-                            ports: [{ name: "metrics", containerPort: AGENT_PORTS.metrics, protocol: "TCP" }],
+                            ports: [{ name: "metrics", containerPort: ports.metrics, protocol: "TCP" }],
                             resources: { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } },
                             // Root without capabilities: pod log files are root-owned 0640 (readable by
                             // their owner without CAP_DAC_OVERRIDE), and the data dir is created by the kubelet as root.

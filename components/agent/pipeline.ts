@@ -64,15 +64,25 @@ export interface AgentPipelineSettings {
     aggregatorEndpoint: string;
     /** The aggregators' remote-write receiver. */
     remoteWriteUrl: string;
+    /** Host ports (the agent shares the node's network); a second agent on the same nodes needs others. Default AGENT_PORTS. */
+    ports?: AgentPorts;
 }
 
-/** The identity every event carries: cluster, environment, region, then the extra labels. */
+export interface AgentPorts {
+    api: number;
+    metrics: number;
+}
+
+/**
+ * The labels every event carries: the extra labels, then cluster, environment and region last,
+ * so an extra label can never overwrite the identity (config also refuses such names).
+ */
 export function identityLabels(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels">): [string, string][] {
     return [
+        ...Object.entries(s.extraLabels).sort(([a], [b]) => a.localeCompare(b)),
         ["cluster", s.cluster.name],
         ["environment", s.cluster.environment],
         ["region", s.cluster.region],
-        ...Object.entries(s.extraLabels).sort(([a], [b]) => a.localeCompare(b)),
     ];
 }
 
@@ -156,11 +166,12 @@ export function metricsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "ext
 
 /** Builds the agent's whole Vector config. Pure: same settings, same config. */
 export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
+    const ports = s.ports ?? AGENT_PORTS;
     const ownAndExcluded = [...new Set([s.namespace, ...s.excludedNamespaces])].sort();
     const metricInputs = ["node_exporter_names", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics"];
     return {
         data_dir: AGENT_PATHS.dataDir,
-        api: { enabled: true, address: `127.0.0.1:${AGENT_PORTS.api}` },
+        api: { enabled: true, address: `127.0.0.1:${ports.api}` },
         secret: {
             agent: { type: "directory", path: AGENT_PATHS.secretsDir, remove_trailing_whitespace: true },
             ...(s.kubelet.enabled
@@ -265,7 +276,7 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
             internal_metrics_exporter: {
                 type: "prometheus_exporter",
                 inputs: ["internal_metrics"],
-                address: `0.0.0.0:${AGENT_PORTS.metrics}`,
+                address: `0.0.0.0:${ports.metrics}`,
             },
         },
     };

@@ -127,7 +127,8 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             dedupe_logs: {
                 type: "dedupe",
                 inputs: ["route_logs.kubernetes"],
-                fields: { match: ["cluster", "namespace", "pod", "container", "message"] },
+                // timestamp too: a line a pod repeats later is new, a redelivered one is not.
+                fields: { match: ["cluster", "namespace", "pod", "container", "message", "timestamp"] },
                 cache: { num_events: s.dedupeCacheEvents },
             },
             sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: sampleRateVrl(s.sampling), drop_on_error: false },

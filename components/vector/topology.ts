@@ -14,7 +14,11 @@ export function topologyProblems(config: VectorConfig): string[] {
             ids.set(id, kind);
         }
     }
-    const outputs = new Set<string>([...Object.keys(config.sources), ...Object.keys(config.transforms)]);
+    // A route has only named outputs (`<id>.<route>`, `<id>._unmatched`), never a bare one.
+    const outputs = new Set<string>([
+        ...Object.keys(config.sources),
+        ...Object.entries(config.transforms).filter(([, t]) => t.type !== "route").map(([id]) => id),
+    ]);
     for (const [id, t] of Object.entries(config.transforms)) {
         if (t.type === "route") {
             for (const name of Object.keys(t.route)) outputs.add(`${id}.${name}`);

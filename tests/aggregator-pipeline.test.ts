@@ -1,0 +1,462 @@
+import { strict as assert } from "node:assert";
+import {
+    AGGREGATOR_PATHS,
+    AGGREGATOR_PORTS,
+    aggregatorMetricsVrl,
+    AggregatorPipelineSettings,
+    buildAggregatorPipeline,
+    remoteWriteAuthVrl,
+    sampleRateVrl,
+} from "../components/aggregator/pipeline";
+import { ServerTls, Sink, Source, Transform, VectorConfig } from "../components/vector/model";
+import { toToml } from "../components/vector/toml";
+import { topologyProblems } from "../components/vector/topology";
+import { HubConfig, parseStackConfig } from "../config";
+
+// ---- fixtures ---------------------------------------------------------------------------------
+
+const P = "vector-fleet";
+const HUB_STACK = {
+    role: "hub",
+    cluster: "monitoring",
+    environment: "production",
+    region: "fsn1",
+    kubeContext: "mon",
+    aggregator: { clusters: ["dev", "staging"], loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" } },
+};
+
+/** The hub config exactly as config/stack.ts defaults it. */
+function hubConfig(): HubConfig {
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(HUB_STACK)) values[`${P}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    const c = parseStackConfig({ values, isSecret: () => false, project: P, stack: "test" });
+    assert.equal(c.role, "hub");
+    return c as HubConfig;
+}
+
+/** Settings the way components/aggregator/index.ts derives them from the parsed config. */
+function defaults(): AggregatorPipelineSettings {
+    const c = hubConfig();
+    const s = c.aggregator;
+    return {
+        cluster: c.cluster,
+        loki: s.loki,
+        prometheusRemoteWriteUrl: s.prometheus.remoteWriteUrl,
+        sampling: s.sampling,
+        dedupeCacheEvents: s.dedupeCacheEvents,
+        buffers: s.buffers,
+        agentClusters: c.agentClusters,
+    };
+}
+const withOverrides = (o: Partial<AggregatorPipelineSettings>): AggregatorPipelineSettings => ({ ...defaults(), ...o });
+
+function source<K extends Source["type"]>(c: VectorConfig, id: string, type: K): Extract<Source, { type: K }> {
+    const s = c.sources[id];
+    assert.ok(s, `no source ${id}`);
+    assert.equal(s.type, type);
+    return s as Extract<Source, { type: K }>;
+}
+function transform<K extends Transform["type"]>(c: VectorConfig, id: string, type: K): Extract<Transform, { type: K }> {
+    const t = c.transforms[id];
+    assert.ok(t, `no transform ${id}`);
+    assert.equal(t.type, type);
+    return t as Extract<Transform, { type: K }>;
+}
+function sink<K extends Sink["type"]>(c: VectorConfig, id: string, type: K): Extract<Sink, { type: K }> {
+    const s = c.sinks[id];
+    assert.ok(s, `no sink ${id}`);
+    assert.equal(s.type, type);
+    return s as Extract<Sink, { type: K }>;
+}
+
+const VRL = "<vrl checked separately>";
+/** The config with every VRL program (remaps, custom auth) replaced by a placeholder. */
+function withoutVrl(c: VectorConfig): VectorConfig {
+    const transforms: Record<string, Transform> = {};
+    for (const [id, t] of Object.entries(c.transforms)) transforms[id] = t.type === "remap" ? { ...t, source: VRL } : t;
+    const sources: Record<string, Source> = {};
+    for (const [id, s] of Object.entries(c.sources)) {
+        sources[id] = s.type === "prometheus_remote_write" && s.auth?.strategy === "custom" ? { ...s, auth: { ...s.auth, source: VRL } } : s;
+    }
+    return { ...c, sources, transforms };
+}
+
+const SERVER_TLS: ServerTls = {
+    enabled: true,
+    ca_file: "/etc/vector/tls/ca.crt",
+    crt_file: "/etc/vector/tls/tls.crt",
+    key_file: "/etc/vector/tls/tls.key",
+    verify_certificate: true,
+};
+
+// ---- the whole pipeline -----------------------------------------------------------------------
+
+describe("aggregator pipeline", () => {
+    it("builds the full default pipeline", () => {
+        assert.deepEqual(withoutVrl(buildAggregatorPipeline(defaults())), {
+            data_dir: "/vector-data-dir",
+            api: { enabled: true, address: "0.0.0.0:8686" },
+            secret: { tokens: { type: "directory", path: "/etc/vector/tokens", remove_trailing_whitespace: true } },
+            sources: {
+                agents: {
+                    type: "vector",
+                    address: "0.0.0.0:6000",
+                    keepalive: { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 },
+                    tls: SERVER_TLS,
+                },
+                remote_write: {
+                    type: "prometheus_remote_write",
+                    address: "0.0.0.0:9201",
+                    path: "/api/v1/write",
+                    auth: { strategy: "custom", source: VRL },
+                    tls: SERVER_TLS,
+                    keepalive: { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 },
+                },
+                internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
+            },
+            transforms: {
+                route_logs: { type: "route", inputs: ["agents"], route: { kubernetes: "is_string(.namespace) && is_string(.pod)" }, reroute_unmatched: true },
+                dedupe_logs: {
+                    type: "dedupe",
+                    inputs: ["route_logs.kubernetes"],
+                    fields: { match: ["cluster", "namespace", "pod", "container", "message", "timestamp"] },
+                    cache: { num_events: 10000 },
+                },
+                sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: VRL, drop_on_error: false },
+                sample_logs: { type: "sample", inputs: ["sample_rate"], rate: 1, rate_field: "sample_n", group_by: "{{ namespace }}" },
+                logs_finalize: { type: "remap", inputs: ["sample_logs"], source: VRL, drop_on_error: false },
+                aggregator_metrics_enrich: { type: "remap", inputs: ["internal_metrics"], source: VRL, drop_on_error: false },
+            },
+            sinks: {
+                loki: {
+                    type: "loki",
+                    inputs: ["logs_finalize", "route_logs._unmatched"],
+                    endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
+                    tenant_id: undefined,
+                    labels: {
+                        cluster: "{{ cluster }}",
+                        container: "{{ container }}",
+                        environment: "{{ environment }}",
+                        namespace: "{{ namespace }}",
+                        node: "{{ node }}",
+                        pod: "{{ pod }}",
+                        severity: "{{ severity }}",
+                    },
+                    compression: "gzip",
+                    encoding: { codec: "json", timestamp_format: "rfc3339" },
+                    out_of_order_action: "accept",
+                    buffer: { type: "disk", max_size: 1073741824, when_full: "block" },
+                    batch: { max_bytes: 1048576, timeout_secs: 10 },
+                    acknowledgements: { enabled: true },
+                    healthcheck: { enabled: true },
+                },
+                prometheus: {
+                    type: "prometheus_remote_write",
+                    inputs: ["remote_write", "aggregator_metrics_enrich"],
+                    endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
+                    buffer: { type: "disk", max_size: 536870912, when_full: "block" },
+                    batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
+                    acknowledgements: { enabled: true },
+                    healthcheck: { enabled: false },
+                },
+                internal_metrics_exporter: { type: "prometheus_exporter", inputs: ["internal_metrics"], address: "0.0.0.0:9598" },
+            },
+        } satisfies VectorConfig);
+    });
+
+    it("places each VRL program where it belongs", () => {
+        const s = defaults();
+        const c = buildAggregatorPipeline(s);
+        assert.equal(transform(c, "sample_rate", "remap").source, sampleRateVrl(s.sampling));
+        assert.equal(transform(c, "logs_finalize", "remap").source, "del(.sample_n)\n");
+        assert.equal(transform(c, "aggregator_metrics_enrich", "remap").source, aggregatorMetricsVrl(s.cluster));
+        assert.deepEqual(source(c, "remote_write", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(s.agentClusters) });
+    });
+
+    it("is wired as Vector would accept it for any sampling and cluster list", () => {
+        const samplings: Record<string, number>[] = [{}, { a: 2 }, { a: 2, b: 3, c: 1 }];
+        for (const sampling of samplings) {
+            for (const agentClusters of [[], ["dev"], ["dev", "staging", "monitoring"]]) {
+                assert.deepEqual(topologyProblems(buildAggregatorPipeline(withOverrides({ sampling, agentClusters }))), [], JSON.stringify({ sampling, agentClusters }));
+            }
+        }
+    });
+
+    it("is pure: same settings, same config and TOML; the settings are not mutated", () => {
+        const s = withOverrides({ agentClusters: ["staging", "dev"], sampling: { b: 2, a: 3 } });
+        const before = JSON.stringify(s);
+        assert.deepEqual(buildAggregatorPipeline(s), buildAggregatorPipeline(s));
+        assert.equal(toToml(buildAggregatorPipeline(s)), toToml(buildAggregatorPipeline(s)));
+        assert.equal(JSON.stringify(s), before);
+    });
+
+    it("listens for the API on every interface (probed through the pod IP) and keeps its data on the volume", () => {
+        const c = buildAggregatorPipeline(defaults());
+        assert.deepEqual(c.api, { enabled: true, address: `0.0.0.0:${AGGREGATOR_PORTS.api}` });
+        assert.equal(c.data_dir, AGGREGATOR_PATHS.dataDir);
+    });
+});
+
+// ---- sources ----------------------------------------------------------------------------------
+
+describe("aggregator pipeline: sources", () => {
+    it("accepts agents' logs on the vector port only with a client certificate from our CA", () => {
+        const a = source(buildAggregatorPipeline(defaults()), "agents", "vector");
+        assert.equal(a.address, `0.0.0.0:${AGGREGATOR_PORTS.vector}`);
+        assert.deepEqual(a.tls, SERVER_TLS);
+        assert.equal(a.tls.verify_certificate, true);
+    });
+
+    it("recycles agent connections every 5 minutes ±10% so the load balancer spreads them again", () => {
+        const c = buildAggregatorPipeline(defaults());
+        const keepalive = { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 };
+        assert.deepEqual(source(c, "agents", "vector").keepalive, keepalive);
+        assert.deepEqual(source(c, "remote_write", "prometheus_remote_write").keepalive, keepalive);
+    });
+
+    it("accepts remote write on /api/v1/write with client certificates and a per-cluster token", () => {
+        const r = source(buildAggregatorPipeline(withOverrides({ agentClusters: ["dev"] })), "remote_write", "prometheus_remote_write");
+        assert.equal(r.address, `0.0.0.0:${AGGREGATOR_PORTS.remoteWrite}`);
+        assert.equal(r.path, "/api/v1/write");
+        assert.deepEqual(r.tls, SERVER_TLS);
+        assert.deepEqual(r.auth, { strategy: "custom", source: 'includes(["Bearer SECRET[tokens.dev]"], .headers.authorization)\n' });
+    });
+
+    it("reads the tokens from the tokens directory backend, trailing newline stripped", () => {
+        assert.deepEqual(buildAggregatorPipeline(defaults()).secret, {
+            tokens: { type: "directory", path: AGGREGATOR_PATHS.tokensDir, remove_trailing_whitespace: true },
+        });
+    });
+});
+
+describe("aggregator pipeline: remote-write auth VRL", () => {
+    it("refuses every request when no cluster may send", () => {
+        assert.equal(remoteWriteAuthVrl([]), "false\n");
+        const r = source(buildAggregatorPipeline(withOverrides({ agentClusters: [] })), "remote_write", "prometheus_remote_write");
+        assert.deepEqual(r.auth, { strategy: "custom", source: "false\n" });
+    });
+
+    it("accepts exactly one cluster's token", () => {
+        assert.equal(remoteWriteAuthVrl(["dev"]), 'includes(["Bearer SECRET[tokens.dev]"], .headers.authorization)\n');
+    });
+
+    it("accepts each listed cluster's token, sorted, reading the lower-case header", () => {
+        assert.equal(
+            remoteWriteAuthVrl(["staging", "dev", "monitoring"]),
+            'includes(["Bearer SECRET[tokens.dev]", "Bearer SECRET[tokens.monitoring]", "Bearer SECRET[tokens.staging]"], .headers.authorization)\n',
+        );
+    });
+
+    it("names the default hub's own cluster and the listed sources", () => {
+        assert.deepEqual(defaults().agentClusters, ["dev", "monitoring", "staging"]);
+        assert.equal(
+            remoteWriteAuthVrl(defaults().agentClusters),
+            'includes(["Bearer SECRET[tokens.dev]", "Bearer SECRET[tokens.monitoring]", "Bearer SECRET[tokens.staging]"], .headers.authorization)\n',
+        );
+    });
+
+    it("does not reorder the caller's list", () => {
+        const clusters = ["b", "a"];
+        remoteWriteAuthVrl(clusters);
+        assert.deepEqual(clusters, ["b", "a"]);
+    });
+});
+
+// ---- log path ---------------------------------------------------------------------------------
+
+describe("aggregator pipeline: log path", () => {
+    it("routes pod logs through dedupe and sampling, and anything else straight to Loki", () => {
+        const c = buildAggregatorPipeline(defaults());
+        const r = transform(c, "route_logs", "route");
+        assert.deepEqual(r.route, { kubernetes: "is_string(.namespace) && is_string(.pod)" });
+        assert.equal(r.reroute_unmatched, true);
+        assert.deepEqual(transform(c, "dedupe_logs", "dedupe").inputs, ["route_logs.kubernetes"]);
+        assert.deepEqual(sink(c, "loki", "loki").inputs, ["logs_finalize", "route_logs._unmatched"]);
+    });
+
+    it("deduplicates on cluster, namespace, pod, container and message with the configured cache", () => {
+        const d = transform(buildAggregatorPipeline(withOverrides({ dedupeCacheEvents: 123_456 })), "dedupe_logs", "dedupe");
+        assert.deepEqual(d.fields, { match: ["cluster", "namespace", "pod", "container", "message", "timestamp"] });
+        assert.deepEqual(d.cache, { num_events: 123_456 });
+    });
+
+    // Was a bug: pipeline.ts:130 matches duplicates without `timestamp`, so a line a pod legitimately repeats
+    // (a health-check access log, a retry warning) is dropped for as long as it stays among the last
+    // `dedupeCacheEvents` events; on a quiet pod that is forever. Redelivered batches (what dedupe is
+    // for) carry the original timestamp, so matching on it loses nothing. Vector's own default match
+    // list includes timestamp.
+    it("keeps a line the same pod repeats at a later time (timestamp is part of the match)", () => {
+        const d = transform(buildAggregatorPipeline(defaults()), "dedupe_logs", "dedupe");
+        assert.ok("match" in d.fields);
+        if ("match" in d.fields) assert.ok(d.fields.match.includes("timestamp"), d.fields.match.join(", "));
+    });
+
+    it("samples each namespace at its own rate from sample_n, keeping everything by default", () => {
+        const c = buildAggregatorPipeline(defaults());
+        assert.deepEqual(transform(c, "sample_logs", "sample"), {
+            type: "sample",
+            inputs: ["sample_rate"],
+            rate: 1,
+            rate_field: "sample_n",
+            group_by: "{{ namespace }}",
+        });
+        assert.ok(!("key_field" in transform(c, "sample_logs", "sample")), "key_field cannot be combined with rate_field");
+        assert.deepEqual(transform(c, "logs_finalize", "remap"), { type: "remap", inputs: ["sample_logs"], source: "del(.sample_n)\n", drop_on_error: false });
+    });
+});
+
+describe("aggregator pipeline: sampling VRL", () => {
+    it("keeps everything when no namespace is sampled", () => {
+        assert.equal(sampleRateVrl({}), ".sample_n = 1\n");
+    });
+
+    it("ignores namespaces sampled at 1 (keep all)", () => {
+        assert.equal(sampleRateVrl({ a: 1, b: 1 }), ".sample_n = 1\n");
+    });
+
+    it("sets one namespace's rate", () => {
+        assert.equal(sampleRateVrl({ "kube-system": 10 }), '.sample_n = if .namespace == "kube-system" {\n  10\n} else {\n  1\n}\n');
+    });
+
+    it("sets several namespaces' rates, sorted by namespace", () => {
+        assert.equal(
+            sampleRateVrl({ "kube-system": 10, "ingress-nginx": 5, default: 1, argocd: 2 }),
+            [
+                '.sample_n = if .namespace == "argocd" {',
+                "  2",
+                '} else if .namespace == "ingress-nginx" {',
+                "  5",
+                '} else if .namespace == "kube-system" {',
+                "  10",
+                "} else {",
+                "  1",
+                "}",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("uses the default sampling (ingress-nginx 1 in 5, kube-system 1 in 10)", () => {
+        assert.deepEqual(defaults().sampling, { "ingress-nginx": 5, "kube-system": 10 });
+        assert.equal(
+            transform(buildAggregatorPipeline(defaults()), "sample_rate", "remap").source,
+            '.sample_n = if .namespace == "ingress-nginx" {\n  5\n} else if .namespace == "kube-system" {\n  10\n} else {\n  1\n}\n',
+        );
+    });
+});
+
+// ---- sinks ------------------------------------------------------------------------------------
+
+describe("aggregator pipeline: Loki sink", () => {
+    it("labels streams from event fields, sorted by label name", () => {
+        const l = sink(buildAggregatorPipeline(withOverrides({ loki: { endpoint: "http://loki:3100", labels: { team: "labels.team", app: "kubernetes.pod_labels.app" } } })), "loki", "loki");
+        assert.deepEqual(l.labels, { app: "{{ kubernetes.pod_labels.app }}", team: "{{ labels.team }}" });
+        assert.deepEqual(Object.keys(l.labels), ["app", "team"]);
+        assert.equal(l.endpoint, "http://loki:3100");
+    });
+
+    it("keeps label keys static (template keys stay confined in 0.58+)", () => {
+        for (const key of Object.keys(sink(buildAggregatorPipeline(defaults()), "loki", "loki").labels)) assert.doesNotMatch(key, /[{}*]/);
+    });
+
+    it("sends no tenant by default and the configured static tenant when set", () => {
+        assert.doesNotMatch(toToml(buildAggregatorPipeline(defaults())), /tenant_id/);
+        const s = withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { cluster: "cluster" } } });
+        assert.equal(sink(buildAggregatorPipeline(s), "loki", "loki").tenant_id, "fleet");
+        assert.match(toToml(buildAggregatorPipeline(s)), /^tenant_id = "fleet"$/m);
+    });
+
+    it("sends JSON with RFC 3339 timestamps, gzip, accepting out-of-order lines", () => {
+        const l = sink(buildAggregatorPipeline(defaults()), "loki", "loki");
+        assert.deepEqual(l.encoding, { codec: "json", timestamp_format: "rfc3339" });
+        assert.equal(l.compression, "gzip");
+        assert.equal(l.out_of_order_action, "accept");
+    });
+
+    it("buffers on disk, blocks when full, sized from the settings, and acknowledges end to end", () => {
+        const l = sink(buildAggregatorPipeline(withOverrides({ buffers: { lokiMaxBytes: 5 * 1024 ** 3, prometheusMaxBytes: 536870912 } })), "loki", "loki");
+        assert.deepEqual(l.buffer, { type: "disk", max_size: 5 * 1024 ** 3, when_full: "block" });
+        assert.deepEqual(l.acknowledgements, { enabled: true });
+    });
+});
+
+describe("aggregator pipeline: Prometheus sink", () => {
+    it("forwards agents' remote write and its own metrics, buffered on disk, acknowledged, without the GET healthcheck", () => {
+        const p = sink(
+            buildAggregatorPipeline(withOverrides({ prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push", buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2 * 1024 ** 3 } })),
+            "prometheus",
+            "prometheus_remote_write",
+        );
+        assert.deepEqual(p, {
+            type: "prometheus_remote_write",
+            inputs: ["remote_write", "aggregator_metrics_enrich"],
+            endpoint: "https://mimir:8080/api/v1/push",
+            buffer: { type: "disk", max_size: 2 * 1024 ** 3, when_full: "block" },
+            batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
+            acknowledgements: { enabled: true },
+            healthcheck: { enabled: false },
+        });
+    });
+
+    it("exposes its own metrics on :9598", () => {
+        assert.deepEqual(sink(buildAggregatorPipeline(defaults()), "internal_metrics_exporter", "prometheus_exporter"), {
+            type: "prometheus_exporter",
+            inputs: ["internal_metrics"],
+            address: `0.0.0.0:${AGGREGATOR_PORTS.metrics}`,
+        });
+    });
+});
+
+describe("aggregator pipeline: own metrics VRL", () => {
+    it("tags the hub's identity, role, node and pod", () => {
+        assert.equal(
+            aggregatorMetricsVrl({ name: "monitoring", environment: "production", region: "fsn1" }),
+            [
+                '.tags.cluster = "monitoring"',
+                '.tags.environment = "production"',
+                '.tags.region = "fsn1"',
+                '.tags.vector_role = "aggregator"',
+                '.tags.shipper = "vector"',
+                '.tags.node = get_env_var("VECTOR_SELF_NODE_NAME") ?? .tags.host',
+                '.tags.pod = get_env_var("VECTOR_SELF_POD_NAME") ?? null',
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("refuses an identity value with a brace", () => {
+        assert.throws(() => aggregatorMetricsVrl({ name: "{x}", environment: "production", region: "fsn1" }), /brace/);
+    });
+});
+
+// ---- the rendered TOML ------------------------------------------------------------------------
+
+describe("aggregator pipeline: rendered TOML", () => {
+    const variants: [string, AggregatorPipelineSettings][] = [
+        ["defaults", defaults()],
+        ["no clusters, no sampling", withOverrides({ agentClusters: [], sampling: {} })],
+        ["tenant", withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { cluster: "cluster" } } })],
+    ];
+
+    it("contains no ${ anywhere (env interpolation is off since 0.57)", () => {
+        for (const [name, s] of variants) assert.ok(!toToml(buildAggregatorPipeline(s)).includes("${"), name);
+    });
+
+    it("holds no token: the auth rule references SECRET[tokens.<cluster>] of the declared backend only", () => {
+        for (const [name, s] of variants) {
+            const c = buildAggregatorPipeline(s);
+            const toml = toToml(c);
+            const refs = [...toml.matchAll(/SECRET\[([^\]]+)\]/g)].map((m) => m[1]);
+            assert.deepEqual(refs, [...s.agentClusters].sort().map((cluster) => `tokens.${cluster}`), name);
+            assert.deepEqual(Object.keys(c.secret ?? {}), ["tokens"]);
+            assert.doesNotMatch(toml, /BEGIN|PRIVATE KEY|password|^token/m, name);
+        }
+    });
+
+    it("references TLS files only under the mounted TLS directory", () => {
+        const toml = toToml(buildAggregatorPipeline(defaults()));
+        const files = [...toml.matchAll(/^(?:ca_file|crt_file|key_file) = "([^"]+)"$/gm)].map((m) => m[1]);
+        assert.equal(files.length, 6);
+        for (const f of files) assert.ok(f.startsWith(`${AGGREGATOR_PATHS.tlsDir}/`), f);
+    });
+});
