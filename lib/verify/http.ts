@@ -38,6 +38,8 @@ export interface RequestOptions {
     /** Sent as `Authorization: Bearer <token>`; never logged or echoed. */
     token?: string;
     timeoutMs: number;
+    /** Further headers, e.g. Loki's X-Scope-OrgID. */
+    headers?: Record<string, string>;
 }
 
 /** The URL without userinfo, query or fragment: safe to print. */
@@ -115,7 +117,7 @@ export async function getJson(
     // Our own reason object lets us tell "we gave up" from any other abort.
     const timedOut = new Error("timeout");
     const timer = setTimeout(() => controller.abort(timedOut), opts.timeoutMs);
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
     let status = 0;
     let statusText = "";
@@ -145,7 +147,12 @@ export async function getJson(
                 `cannot connect to ${service} at ${shown}: connection refused (nothing listens there; is the URL right, is the port-forward running?)`,
             );
         }
-        const why = codes.includes("ENOTFOUND") ? "host not found (DNS)" : codes[0] ?? innermostMessage(err);
+        const inner = innermostMessage(err);
+        const why = codes.includes("ENOTFOUND")
+            ? "host not found (DNS)"
+            : inner === "bad port"
+              ? "fetch refuses that port (it is on the WHATWG fetch list of blocked ports)"
+              : (codes[0] ?? inner);
         throw new EndpointError("unreachable", service, shown, `cannot reach ${service} at ${shown}: ${why}`);
     } finally {
         clearTimeout(timer);
@@ -153,11 +160,13 @@ export async function getJson(
 
     if (status === 401 || status === 403) {
         const sent = opts.token ? "the bearer token from --token-file was refused" : "no credentials were sent; pass --token-file";
+        // A multi-tenant Loki refuses requests without X-Scope-OrgID with 401 "no org id".
+        const tenant = /org ?id/i.test(body) ? "; the server wants a tenant: pass --loki-tenant ID" : "";
         throw new EndpointError(
             "auth",
             service,
             shown,
-            `${service} at ${shown} answered HTTP ${status} ${statusText}: bad credentials (${sent})`,
+            `${service} at ${shown} answered HTTP ${status} ${statusText}: bad credentials (${sent})${tenant}`,
             status,
         );
     }

@@ -3,12 +3,23 @@
  * single request is sent (all of them exit 2 with a message naming the flag to fix).
  */
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { formatDuration, parseDuration } from "./duration";
 import { Sampling, Thresholds } from "./parity";
 import { AUTO_NODE_LABEL } from "./prometheus";
 import { matchersOf } from "./selector";
-import { checkSampling, clusterOf, readStack, samplingOf, StackFileError } from "./stack";
+import {
+    checkSampling,
+    clusterOf,
+    DEFAULT_AGENT_NAMESPACE,
+    lokiTenantOf,
+    migrationPhaseOf,
+    readStack,
+    samplingOf,
+    StackFileError,
+    uncollectedNamespacesOf,
+} from "./stack";
 
 export const DEFAULTS = {
     window: "1h",
@@ -36,6 +47,8 @@ Endpoints:
   --prometheus URL             Prometheus base URL (default: $${ENV.prometheus})
   --loki URL                   Loki base URL (default: $${ENV.loki})
   --token-file PATH            bearer token sent to both APIs (never printed)
+  --loki-tenant ID             X-Scope-OrgID for a multi-tenant Loki (default: the hub stack's
+                               vector-fleet:aggregator loki.tenantId, if set)
   --timeout DURATION           per request (default ${DEFAULTS.timeout})
 
 Thresholds:
@@ -46,6 +59,8 @@ Thresholds:
   --max-staleness DURATION     oldest acceptable newest Vector sample / log line (default ${DEFAULTS.maxStaleness})
   --sampled NS=N,...           namespaces the aggregator keeps 1 line in N of (expected ratio 1/N);
                                default: the hub stack's vector-fleet:aggregator sampling; "none" for none
+  --ignore-namespaces NS,...   namespaces shown but not judged; default: those the agent does not
+                               collect on purpose (agent.namespace, agent.excludedNamespaces)
 
 Old shippers:
   --old-metrics-selector SEL   node-exporter series (default ${DEFAULTS.oldMetricsSelector})
@@ -59,7 +74,7 @@ Output:
   -h, --help                   this text
 
 Exit codes: 0 parity, 1 no parity, 2 usage or config error, 3 endpoint unreachable, bad
-credentials, or no data.
+credentials, or no data, 4 verify itself failed (a bug).
 `;
 
 /** A problem with the command line or the stack files: exit 2. */
@@ -80,6 +95,13 @@ export interface VerifyOptions {
     sampling: Sampling;
     /** Where `sampling` came from, for the report. */
     samplingSource: string;
+    /** Namespaces shown but not judged (Vector does not collect them on purpose). */
+    ignoredNamespaces: string[];
+    ignoredSource: string;
+    /** X-Scope-OrgID sent to Loki. */
+    lokiTenant?: string;
+    /** Things the reader should know to read the report right (e.g. the stack's migration phase). */
+    notes: string[];
     oldMetricsMatchers: string;
     oldNodeLabel: string;
     oldLogsMatchers: string;
@@ -129,6 +151,16 @@ export function parseSampled(texts: string[]): Sampling {
     } catch (e) {
         throw new UsageError((e as Error).message);
     }
+}
+
+/** `a,b` (repeatable) -> ["a", "b"]; "none" -> []. */
+export function parseList(texts: string[]): string[] {
+    const out = new Set<string>();
+    for (const text of texts) {
+        if (text.trim() === "none") continue;
+        for (const part of text.split(",")) if (part.trim() !== "") out.add(part.trim());
+    }
+    return [...out];
 }
 
 /** 0.1 or 10% -> 0.1. */
@@ -181,6 +213,8 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
                 "max-log-ratio-drift": { type: "string", default: String(DEFAULTS.maxLogRatioDrift) },
                 "max-staleness": { type: "string", default: DEFAULTS.maxStaleness },
                 sampled: { type: "string", multiple: true },
+                "ignore-namespaces": { type: "string", multiple: true },
+                "loki-tenant": { type: "string" },
                 "old-metrics-selector": { type: "string", default: DEFAULTS.oldMetricsSelector },
                 "old-node-label": { type: "string", default: DEFAULTS.oldNodeLabel },
                 "old-logs-selector": { type: "string", default: DEFAULTS.oldLogsSelector },
@@ -217,11 +251,29 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
     let cluster = values.cluster?.trim();
     let sampling: Sampling | undefined = values.sampled ? parseSampled(values.sampled) : undefined;
     let samplingSource = "--sampled";
+    let ignoredNamespaces = values["ignore-namespaces"] ? parseList(values["ignore-namespaces"]) : undefined;
+    let ignoredSource = "--ignore-namespaces";
+    let lokiTenant = values["loki-tenant"]?.trim() || undefined;
+    const notes: string[] = [];
     if (values.stack) {
         try {
             const info = readStack(rootDir, values.stack);
+            const file = path.basename(info.file);
             cluster ??= clusterOf(info);
             if (!sampling) ({ sampling, source: samplingSource } = samplingOf(rootDir, info));
+            if (!ignoredNamespaces) {
+                ignoredNamespaces = uncollectedNamespacesOf(info);
+                ignoredSource = `not collected by the agent, ${file}`;
+            }
+            lokiTenant ??= lokiTenantOf(rootDir, info);
+            const phase = migrationPhaseOf(info);
+            if (phase === "cutover" || phase === "done") {
+                notes.push(
+                    `${file} puts this cluster in migration phase "${phase}": Promtail and node-exporter are parked, so the old side is expected to be empty (parity is measured in phase "parallel")`,
+                );
+            } else if (phase === "none") {
+                notes.push(`${file} puts this cluster in migration phase "none": there are no old shippers to compare with`);
+            }
         } catch (e) {
             if (e instanceof StackFileError) throw new UsageError(e.message);
             throw e;
@@ -231,6 +283,10 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
     if (!sampling) {
         sampling = {};
         samplingSource = "no --stack to read it from";
+    }
+    if (!ignoredNamespaces) {
+        ignoredNamespaces = [DEFAULT_AGENT_NAMESPACE];
+        ignoredSource = "the agent's default namespace; no --stack to read it from";
     }
 
     const prometheusUrl = endpoint("prometheus", ENV.prometheus, values.prometheus, env);
@@ -248,6 +304,10 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
             thresholds: { maxNodeGap, maxLogRatioDrift, maxStalenessSec: maxStalenessMs / 1000 },
             sampling,
             samplingSource,
+            ignoredNamespaces,
+            ignoredSource,
+            lokiTenant,
+            notes,
             oldMetricsMatchers,
             oldNodeLabel,
             oldLogsMatchers,

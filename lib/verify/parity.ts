@@ -63,7 +63,8 @@ export interface NodeParity {
     noData: boolean;
 }
 
-export type NamespaceStatus = "ok" | "drift" | "missing-via-vector" | "missing-via-old";
+/** "ignored": shown but not judged (the agent does not collect that namespace on purpose). */
+export type NamespaceStatus = "ok" | "drift" | "missing-via-vector" | "missing-via-old" | "ignored";
 
 export interface NamespaceParity {
     namespace: string;
@@ -83,6 +84,7 @@ export interface LogParity {
     namespaces: NamespaceParity[];
     maxDrift: number;
     ok: boolean;
+    /** No lines on either side outside the ignored namespaces. */
     noData: boolean;
 }
 
@@ -104,6 +106,7 @@ export interface ParityResult {
     at: number;
     thresholds: Thresholds;
     sampling: Sampling;
+    ignoredNamespaces: string[];
     nodes: NodeParity;
     logs: LogParity;
     freshness: { metrics: FreshnessCheck; logs: FreshnessCheck & { lookbackMs: number } };
@@ -146,24 +149,28 @@ export function compareLogs(
     old: Record<string, number>,
     sampling: Sampling,
     maxDrift: number,
+    ignored: string[] = [],
 ): LogParity {
     const names = naturalSort(new Set([...Object.keys(vector), ...Object.keys(old)]));
+    const skip = new Set(ignored);
     const namespaces = names.map((namespace): NamespaceParity => {
         const v = vector[namespace] ?? 0;
         const o = old[namespace] ?? 0;
         const sampledEvery = sampling[namespace] ?? 1;
         const expectedRatio = 1 / sampledEvery;
-        if (o === 0) {
-            return { namespace, vector: v, old: o, sampledEvery, expectedRatio, ratio: null, drift: null, status: "missing-via-old" };
-        }
-        const ratio = v / o;
-        const drift = ratio / expectedRatio - 1;
+        const ratio = o === 0 ? null : v / o;
+        const drift = ratio === null ? null : ratio / expectedRatio - 1;
+        let status: NamespaceStatus;
+        if (skip.has(namespace)) status = "ignored";
+        else if (o === 0) status = "missing-via-old";
         // A namespace Vector does not ship at all is a gap whatever the threshold says.
-        const status: NamespaceStatus = v === 0 ? "missing-via-vector" : Math.abs(drift) > maxDrift + EPSILON ? "drift" : "ok";
+        else if (v === 0) status = "missing-via-vector";
+        else status = Math.abs(drift ?? 0) > maxDrift + EPSILON ? "drift" : "ok";
         return { namespace, vector: v, old: o, sampledEvery, expectedRatio, ratio, drift, status };
     });
-    const noData = namespaces.length === 0;
-    return { namespaces, maxDrift, ok: !noData && namespaces.every((n) => n.status === "ok"), noData };
+    const judged = namespaces.filter((n) => n.status !== "ignored");
+    const noData = judged.length === 0;
+    return { namespaces, maxDrift, ok: !noData && judged.every((n) => n.status === "ok"), noData };
 }
 
 export function checkFreshness(ageSec: number | null, maxSec: number): FreshnessCheck {
@@ -191,12 +198,14 @@ export function namespaceProblem(n: NamespaceParity): string {
             return `${formatPercent(n.drift ?? 0, true)} off the expected ratio`;
         case "ok":
             return "ok";
+        case "ignored":
+            return "not judged (--ignore-namespaces)";
     }
 }
 
-export function evaluate(obs: Observations, thresholds: Thresholds, sampling: Sampling): ParityResult {
+export function evaluate(obs: Observations, thresholds: Thresholds, sampling: Sampling, ignoredNamespaces: string[] = []): ParityResult {
     const nodes = compareNodes(obs.metrics.vectorNodes, obs.metrics.oldNodes, thresholds.maxNodeGap);
-    const logs = compareLogs(obs.logs.vector, obs.logs.old, sampling, thresholds.maxLogRatioDrift);
+    const logs = compareLogs(obs.logs.vector, obs.logs.old, sampling, thresholds.maxLogRatioDrift, ignoredNamespaces);
     const metricsFresh = checkFreshness(obs.metrics.newestSampleAgeSec, thresholds.maxStalenessSec);
     const logsFresh = { ...checkFreshness(obs.logs.newestLineAgeSec, thresholds.maxStalenessSec), lookbackMs: obs.logs.freshnessLookbackMs };
     const window = formatDuration(obs.windowMs);
@@ -218,7 +227,7 @@ export function evaluate(obs: Observations, thresholds: Thresholds, sampling: Sa
         );
     }
     if (!logs.noData && !logs.ok) {
-        const flagged = logs.namespaces.filter((n) => n.status !== "ok");
+        const flagged = logs.namespaces.filter((n) => n.status !== "ok" && n.status !== "ignored");
         failures.push(
             `logs: ${plural(flagged.length, "namespace")} beyond ±${formatPercent(logs.maxDrift)} of the expected ratio: ` +
                 flagged.map((n) => `${n.namespace || "(no namespace)"} (${namespaceProblem(n)})`).join(", "),
@@ -265,6 +274,7 @@ export function evaluate(obs: Observations, thresholds: Thresholds, sampling: Sa
         at: obs.at,
         thresholds,
         sampling,
+        ignoredNamespaces,
         nodes,
         logs,
         freshness: { metrics: metricsFresh, logs: logsFresh },

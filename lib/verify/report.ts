@@ -3,7 +3,7 @@
  * ParityResult, so the two never disagree. Pure: strings in, strings out.
  */
 import { formatAge, formatDuration } from "./duration";
-import { FreshnessCheck, formatPercent, namespaceProblem, NamespaceParity, ParityResult } from "./parity";
+import { FreshnessCheck, formatPercent, NamespaceParity, ParityResult } from "./parity";
 import { HOST_METRIC } from "./prometheus";
 
 /** What the report says about where its inputs came from. */
@@ -13,6 +13,10 @@ export interface ReportContext {
     lokiUrl: string;
     /** Where the sampled namespaces came from, e.g. "--sampled" or "Pulumi.monitoring.yaml". */
     samplingSource: string;
+    /** Where the ignored namespaces came from. */
+    ignoredSource?: string;
+    /** Shown under the header: things needed to read the report right. */
+    notes?: string[];
 }
 
 /** Columns padded to their widest cell; `right` marks numeric columns. */
@@ -39,8 +43,19 @@ function expected(n: NamespaceParity): string {
     return n.sampledEvery === 1 ? "1.000" : `${n.expectedRatio.toFixed(3)} (1/${n.sampledEvery})`;
 }
 
+/** The table's last column: the DRIFT column already has the number, so only the kind of problem. */
 function status(n: NamespaceParity): string {
-    return n.status === "ok" ? "ok" : `${n.status === "drift" ? "DRIFT" : "MISSING"}: ${namespaceProblem(n)}`;
+    switch (n.status) {
+        case "ok":
+        case "ignored":
+            return n.status;
+        case "drift":
+            return "DRIFT";
+        case "missing-via-vector":
+            return "MISSING via vector";
+        case "missing-via-old":
+            return "MISSING via promtail";
+    }
 }
 
 function freshnessLine(what: string, f: FreshnessCheck, lookbackMs: number): string[] {
@@ -54,6 +69,7 @@ export function formatHuman(r: ParityResult, ctx: ReportContext): string {
     const stack = ctx.stack ? ` (stack ${ctx.stack})` : "";
     out.push(`Vector parity for cluster "${r.cluster}"${stack}, window ${window}, at ${new Date(r.at).toISOString()}`);
     out.push(`  Prometheus ${ctx.prometheusUrl}   Loki ${ctx.lokiUrl}`);
+    for (const note of ctx.notes ?? []) out.push(`  note: ${note}`);
     out.push("");
 
     const n = r.nodes;
@@ -96,6 +112,9 @@ export function formatHuman(r: ParityResult, ctx: ReportContext): string {
             ? `  sampled namespaces: none (${ctx.samplingSource})`
             : `  sampled namespaces (${ctx.samplingSource}): ${sampled.map(([ns, every]) => `${ns} 1/${every}`).join(", ")}`,
     );
+    if (r.ignoredNamespaces.length > 0) {
+        out.push(`  not judged (${ctx.ignoredSource ?? "--ignore-namespaces"}): ${r.ignoredNamespaces.join(", ")}`);
+    }
     out.push("");
 
     out.push(`Freshness (max ${formatDuration(r.thresholds.maxStalenessSec * 1000)})`);
@@ -117,6 +136,11 @@ export function formatHuman(r: ParityResult, ctx: ReportContext): string {
     return out.join("\n") + "\n";
 }
 
+/** Ratios to 6 decimals: 0.09999999999999987 says nothing 0.1 does not. */
+function round6(n: number | null): number | null {
+    return n === null ? null : Math.round(n * 1e6) / 1e6;
+}
+
 /** The machine-readable report. Field names say which side is which; no secrets are in a ParityResult. */
 export function toJson(r: ParityResult, ctx: ReportContext): Record<string, unknown> {
     return {
@@ -133,6 +157,8 @@ export function toJson(r: ParityResult, ctx: ReportContext): Record<string, unkn
             maxStalenessSeconds: r.thresholds.maxStalenessSec,
         },
         sampling: { namespaces: r.sampling, source: ctx.samplingSource },
+        ignoredNamespaces: { namespaces: r.ignoredNamespaces, source: ctx.ignoredSource ?? "--ignore-namespaces" },
+        notes: ctx.notes ?? [],
         hostMetrics: {
             metric: HOST_METRIC,
             viaVector: r.nodes.viaVector,
@@ -149,18 +175,18 @@ export function toJson(r: ParityResult, ctx: ReportContext): Record<string, unkn
                 vector: n.vector,
                 promtail: n.old,
                 sampledEvery: n.sampledEvery,
-                expectedRatio: n.expectedRatio,
-                ratio: n.ratio,
-                drift: n.drift,
+                expectedRatio: round6(n.expectedRatio),
+                ratio: round6(n.ratio),
+                drift: round6(n.drift),
                 status: n.status,
             })),
             ok: r.logs.ok,
             noData: r.logs.noData,
         },
         freshness: {
-            metrics: { ageSeconds: r.freshness.metrics.ageSec, status: r.freshness.metrics.status },
+            metrics: { ageSeconds: round6(r.freshness.metrics.ageSec), status: r.freshness.metrics.status },
             logs: {
-                ageSeconds: r.freshness.logs.ageSec,
+                ageSeconds: round6(r.freshness.logs.ageSec),
                 status: r.freshness.logs.status,
                 lookbackSeconds: r.freshness.logs.lookbackMs / 1000,
             },

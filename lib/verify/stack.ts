@@ -88,19 +88,49 @@ export function checkSampling(raw: Record<string, unknown>, where: string): Samp
 }
 
 /**
- * The aggregator's sampling that applies to this stack's logs: its own when it is the hub,
- * else the hub's named by `monitoringStack`. No hub file or no sampling means none.
+ * The hub stack whose aggregators handle this stack's logs: the stack itself when it is the
+ * hub, else the one named by `monitoringStack`; undefined when that file is not in the repo.
  */
-export function samplingOf(rootDir: string, info: StackInfo): { sampling: Sampling; source: string } {
-    let hub = info;
+export function hubOf(rootDir: string, info: StackInfo): StackInfo | undefined {
     const monitoringStack = info.config[`${PREFIX}monitoringStack`];
-    if (info.config[`${PREFIX}role`] !== "hub" && typeof monitoringStack === "string" && monitoringStack !== "") {
-        const file = path.join(rootDir, stackFileName(monitoringStack));
-        if (!existsSync(file)) return { sampling: {}, source: `${path.basename(file)} not found` };
-        hub = readStack(rootDir, monitoringStack);
-    }
+    if (info.config[`${PREFIX}role`] === "hub" || typeof monitoringStack !== "string" || monitoringStack === "") return info;
+    const file = path.join(rootDir, stackFileName(monitoringStack));
+    return existsSync(file) ? readStack(rootDir, monitoringStack) : undefined;
+}
+
+/** The aggregator's sampling that applies to this stack's logs (the hub's). No hub file or no sampling means none. */
+export function samplingOf(rootDir: string, info: StackInfo): { sampling: Sampling; source: string } {
+    const hub = hubOf(rootDir, info);
+    if (!hub) return { sampling: {}, source: `hub stack file ${stackFileName(String(info.config[`${PREFIX}monitoringStack`]))} not found` };
     const sampling = structured(structured(hub.config[`${PREFIX}aggregator`])?.sampling);
     const name = path.basename(hub.file);
     if (!sampling) return { sampling: {}, source: `none set in ${name}` };
     return { sampling: checkSampling(sampling, name), source: name };
+}
+
+/** The Loki tenant (X-Scope-OrgID) the hub's aggregators write to, if it sets one. */
+export function lokiTenantOf(rootDir: string, info: StackInfo): string | undefined {
+    const hub = hubOf(rootDir, info);
+    const tenant = structured(structured(hub?.config[`${PREFIX}aggregator`])?.loki)?.tenantId;
+    return typeof tenant === "string" && tenant !== "" ? tenant : undefined;
+}
+
+/**
+ * The agent's default namespace (config/stack.ts: agent.namespace). The agent never collects
+ * its own namespace's logs, so Vector has none of them by design while Promtail does.
+ */
+export const DEFAULT_AGENT_NAMESPACE = "vector-system";
+
+/** Namespaces whose pod logs the Vector agent does not collect on purpose: its own and agent.excludedNamespaces. */
+export function uncollectedNamespacesOf(info: StackInfo): string[] {
+    const agent = structured(info.config[`${PREFIX}agent`]);
+    const own = typeof agent?.namespace === "string" && agent.namespace !== "" ? agent.namespace : DEFAULT_AGENT_NAMESPACE;
+    const excluded = Array.isArray(agent?.excludedNamespaces) ? agent.excludedNamespaces.filter((n): n is string => typeof n === "string") : [];
+    return [...new Set([own, ...excluded])];
+}
+
+/** `vector-fleet:migration.phase` (none, parallel, cutover, done), if the stack sets one. */
+export function migrationPhaseOf(info: StackInfo): string | undefined {
+    const phase = structured(info.config[`${PREFIX}migration`])?.phase;
+    return typeof phase === "string" ? phase : undefined;
 }
