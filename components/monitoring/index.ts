@@ -1,0 +1,8 @@
+/** Pure builders for vector-fleet's self-monitoring: alert rules, PodMonitors and the dashboard. */
+export * from "./podmonitors";
+export * from "./rules";
+export * from "./dashboard";
+export { alternation, dnsLabel } from "./promql";
+export type { Duration } from "./promql";
+export { VectorSelfMonitoring } from "./component";
+export type { VectorSelfMonitoringArgs } from "./component";

@@ -1,0 +1,391 @@
+/**
+ * Alerts on the fleet's own health, evaluated by the central Prometheus on the hub. They are built
+ * on the metric contract (see docs/runbooks.md, "Where the data comes from"): Vector's internal
+ * metrics arrive by remote write with cluster/vector_role/node labels, container resources come from
+ * the agents' cAdvisor scrape, and only the hub's aggregators are scraped directly (for `up`).
+ *
+ * The rules are data: `vectorAlertRules` returns them typed, `vectorPrometheusRule` wraps them in the
+ * CRD, and `promtoolRuleFile` gives promtool the same groups. The promtool unit tests in
+ * tests/promtool/ exercise every alert both firing and silent.
+ */
+import { AGGREGATOR_JOB } from "./podmonitors";
+import { alternation, dnsLabel, Duration, promql } from "./promql";
+
+export type Severity = "critical" | "warning" | "info";
+
+/** Rule groups are evaluated independently; grouping by concern keeps one slow group from delaying the rest. */
+export type RuleGroupName = "vector-fleet-delivery" | "vector-fleet-aggregators" | "vector-fleet-components" | "vector-fleet-resources";
+
+export interface AlertRule {
+    alert: string;
+    group: RuleGroupName;
+    expr: string;
+    for: Duration;
+    severity: Severity;
+    /** One line, Go-templated ($labels, $value) like every annotation. */
+    summary: string;
+    description: string;
+    /** Anchor in docs/runbooks.md: the GitHub slug of the alert's section heading. */
+    runbook: string;
+}
+
+export interface VectorAlertSettings {
+    /** Aggregator StatefulSet replicas; quorum is floor(n/2)+1. */
+    aggregatorReplicas: number;
+    agentNamespace: string;
+    aggregatorNamespace: string;
+}
+
+export const ALERT_DEFAULTS: VectorAlertSettings = {
+    aggregatorReplicas: 3,
+    agentNamespace: "vector-system",
+    aggregatorNamespace: "vector-aggregator",
+};
+
+/** Repo-relative, so links work when browsing the repository; deployments pass an absolute URL. */
+export const DEFAULT_RUNBOOK_BASE_URL = "docs/runbooks.md";
+
+/** Majority of the aggregator replicas. */
+export function quorum(replicas: number): number {
+    return Math.floor(replicas / 2) + 1;
+}
+
+/** GitHub's heading anchor for a heading that is a plain alert name. */
+const anchor = (alert: string) => alert.toLowerCase();
+
+// How long a (cluster, node) or cluster is remembered after it goes silent. Bounded on purpose:
+// a node that is removed for good must stop alerting without anyone editing rules.
+const AGENT_MEMORY = "1h";
+// A whole cluster going silent is rarer and graver than a node: remember it longer.
+const CLUSTER_MEMORY = "6h";
+// Window in which a cluster's agents must have sent something to count as alive.
+const SILENT_WINDOW = "10m";
+
+// The agents' two delivery sinks: `vector` (logs to the aggregators) and `prometheus_remote_write`
+// (metrics, including Vector's own).
+const AGENT_DELIVERY_SINKS =
+    'vector_role="agent", component_kind="sink", component_type=~"prometheus_remote_write|vector"';
+
+// Labels that identify one Vector instance's component. Agents have no `pod` label (one per node),
+// aggregators have both; grouping by an absent label is harmless.
+const INSTANCE_COMPONENT = "cluster, vector_role, node, pod, component_kind, component_type, component_id";
+
+/** The alerts, for the given settings. Pure: same settings, same rules, same order. */
+export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): AlertRule[] {
+    // `??` rather than spread: an explicitly undefined field (an unset config value) keeps the default.
+    const s: VectorAlertSettings = {
+        aggregatorReplicas: settings.aggregatorReplicas ?? ALERT_DEFAULTS.aggregatorReplicas,
+        agentNamespace: settings.agentNamespace ?? ALERT_DEFAULTS.agentNamespace,
+        aggregatorNamespace: settings.aggregatorNamespace ?? ALERT_DEFAULTS.aggregatorNamespace,
+    };
+    if (!Number.isInteger(s.aggregatorReplicas) || s.aggregatorReplicas < 1) {
+        throw new Error(`aggregatorReplicas: got ${s.aggregatorReplicas}; expected a positive integer`);
+    }
+    const agentNs = dnsLabel(s.agentNamespace, "agentNamespace");
+    const aggregatorNs = dnsLabel(s.aggregatorNamespace, "aggregatorNamespace");
+    const vectorNs = alternation([agentNs, aggregatorNs], "namespace");
+    const q = quorum(s.aggregatorReplicas);
+    const n = s.aggregatorReplicas;
+    // `or vector(0)`: with no target at all (every pod gone, or the PodMonitor broken) count() is
+    // empty rather than 0, and an empty result would never alert.
+    const healthyAggregators = `(count(up{job="${AGGREGATOR_JOB}", namespace="${aggregatorNs}"} == 1) or vector(0))`;
+
+    const rules: AlertRule[] = [
+        {
+            alert: "VectorAgentDown",
+            group: "vector-fleet-delivery",
+            // `up` cannot do this: source clusters' agents are not scraped by the central Prometheus,
+            // and a scrape would not prove the remote-write path works anyway. Instead: a node whose
+            // agent reported within the last hour and no longer does. The last clause leaves a cluster
+            // that went silent as a whole to VectorClusterSilent (one alert instead of one per node).
+            expr: promql(
+                "(",
+                `  group by (cluster, node) (max_over_time(vector_uptime_seconds{vector_role="agent"}[${AGENT_MEMORY}]))`,
+                "  unless on (cluster, node)",
+                '  group by (cluster, node) (vector_uptime_seconds{vector_role="agent"})',
+                ")",
+                "and on (cluster)",
+                'group by (cluster) (vector_uptime_seconds{vector_role="agent"})',
+            ),
+            for: "5m",
+            severity: "warning",
+            summary: "Vector agent on {{ $labels.cluster }}/{{ $labels.node }} stopped reporting",
+            description:
+                "The Vector agent on node {{ $labels.node }} of cluster {{ $labels.cluster }} has sent no metrics for over 5 minutes " +
+                `although it did within the last ${AGENT_MEMORY}, while other agents of the cluster still report. ` +
+                "Logs and metrics of that node are not reaching the hub.",
+            runbook: anchor("VectorAgentDown"),
+        },
+        {
+            alert: "VectorClusterSilent",
+            group: "vector-fleet-delivery",
+            // Per cluster and delivery sink: sent events in the earlier window but none in the last
+            // 10 minutes. `unless` (not `== 0`) also catches the sink's series vanishing, which is what
+            // happens when the metrics path itself is down: then nothing of the cluster arrives.
+            expr: promql(
+                "label_replace(",
+                "  label_replace(",
+                "    sum by (cluster, component_type) (",
+                `      rate(vector_component_sent_events_total{${AGENT_DELIVERY_SINKS}}[${CLUSTER_MEMORY}] offset ${SILENT_WINDOW})`,
+                "    ) > 0",
+                "    unless on (cluster, component_type)",
+                "    sum by (cluster, component_type) (",
+                `      rate(vector_component_sent_events_total{${AGENT_DELIVERY_SINKS}}[${SILENT_WINDOW}]) > 0`,
+                "    ),",
+                '    "signal", "logs", "component_type", "vector"',
+                "  ),",
+                '  "signal", "metrics", "component_type", "prometheus_remote_write"',
+                ")",
+            ),
+            for: "5m",
+            severity: "critical",
+            summary: "Cluster {{ $labels.cluster }} stopped sending {{ $labels.signal }}",
+            description:
+                "No agent of cluster {{ $labels.cluster }} has sent events through its {{ $labels.component_type }} sink " +
+                `({{ $labels.signal }}) for ${SILENT_WINDOW}, although it did earlier. Nothing of that kind from the cluster reaches the hub.`,
+            runbook: anchor("VectorClusterSilent"),
+        },
+        {
+            alert: "VectorAggregatorReplicasBelowQuorum",
+            group: "vector-fleet-aggregators",
+            // Scraped `up`, not remote-written metrics: it must work when the pipeline does not.
+            expr: `${healthyAggregators} < ${q}`,
+            for: "5m",
+            severity: "critical",
+            summary: `Only {{ $value }} of ${n} Vector aggregators are up (quorum ${q})`,
+            description:
+                `Fewer than ${q} of the ${n} Vector aggregators in namespace ${aggregatorNs} answer Prometheus' scrape. ` +
+                "The remaining ones cannot be relied on to carry the fleet's logs and metrics; agents are buffering or dropping.",
+            runbook: anchor("VectorAggregatorReplicasBelowQuorum"),
+        },
+        {
+            alert: "VectorAggregatorReplicasDegraded",
+            group: "vector-fleet-aggregators",
+            // Below full strength but still at quorum; below quorum is the critical alert's job.
+            expr: promql(`${healthyAggregators} < ${n}`, "and", `${healthyAggregators} >= ${q}`),
+            for: "15m",
+            severity: "warning",
+            summary: `Only {{ $value }} of ${n} Vector aggregators are up`,
+            description:
+                `{{ $value }} of the ${n} Vector aggregators in namespace ${aggregatorNs} answer Prometheus' scrape (quorum ${q}). ` +
+                "The fleet still delivers, with less headroom: one more failure drops it below quorum.",
+            runbook: anchor("VectorAggregatorReplicasDegraded"),
+        },
+        {
+            alert: "VectorSinkSendFailures",
+            group: "vector-fleet-components",
+            expr: promql(
+                "sum by (cluster, vector_role, component_type, component_id, error_type) (",
+                '  rate(vector_component_errors_total{component_kind="sink"}[5m])',
+                ") > 0",
+            ),
+            for: "10m",
+            severity: "warning",
+            summary: "Vector sink {{ $labels.component_id }} ({{ $labels.component_type }}) on {{ $labels.cluster }} fails to send",
+            description:
+                "The {{ $labels.vector_role }} sink {{ $labels.component_id }} ({{ $labels.component_type }}) in cluster {{ $labels.cluster }} " +
+                'reports {{ printf "%.2f" $value }} {{ $labels.error_type }} errors/s for over 10 minutes. Events wait in its buffer until it fills.',
+            runbook: anchor("VectorSinkSendFailures"),
+        },
+        {
+            alert: "VectorComponentErrors",
+            group: "vector-fleet-components",
+            // Sources and transforms; sink errors are VectorSinkSendFailures.
+            expr: promql(
+                "sum by (cluster, vector_role, component_kind, component_type, component_id, error_type, stage) (",
+                '  rate(vector_component_errors_total{component_kind!="sink"}[5m])',
+                ") > 0",
+            ),
+            for: "15m",
+            severity: "warning",
+            summary: "Vector {{ $labels.component_kind }} {{ $labels.component_id }} on {{ $labels.cluster }} reports {{ $labels.error_type }} errors",
+            description:
+                "The {{ $labels.vector_role }} {{ $labels.component_kind }} {{ $labels.component_id }} ({{ $labels.component_type }}) " +
+                'in cluster {{ $labels.cluster }} reports {{ printf "%.2f" $value }} {{ $labels.error_type }} errors/s at stage {{ $labels.stage }} for over 15 minutes.',
+            runbook: anchor("VectorComponentErrors"),
+        },
+        {
+            alert: "VectorEventsDiscarded",
+            group: "vector-fleet-components",
+            // Unintentional component discards, and every buffer discard: the agents' metrics buffer
+            // drops newest when full, which Vector counts as intentional but is still lost data.
+            expr: promql(
+                "label_replace(",
+                "  sum by (cluster, vector_role, component_type, component_id) (",
+                '    rate(vector_component_discarded_events_total{intentional="false"}[10m])',
+                "  ) > 0,",
+                '  "discarded_by", "component", "", ""',
+                ")",
+                "or",
+                "label_replace(",
+                "  sum by (cluster, vector_role, component_type, component_id) (",
+                "    rate(vector_buffer_discarded_events_total[10m])",
+                "  ) > 0,",
+                '  "discarded_by", "buffer", "", ""',
+                ")",
+            ),
+            for: "5m",
+            severity: "warning",
+            summary: "Vector {{ $labels.component_id }} on {{ $labels.cluster }} is discarding events ({{ $labels.discarded_by }})",
+            description:
+                "The {{ $labels.vector_role }} component {{ $labels.component_id }} ({{ $labels.component_type }}) in cluster {{ $labels.cluster }} " +
+                'discards {{ printf "%.2f" $value }} events/s ({{ $labels.discarded_by }} discards). Those events are lost.',
+            runbook: anchor("VectorEventsDiscarded"),
+        },
+        {
+            alert: "VectorBufferNearlyFull",
+            group: "vector-fleet-components",
+            // Memory buffers are bounded in events, disk buffers in bytes; whichever limit exists.
+            // `> 0` on the limit: a buffer without one reports 0, which would divide to +Inf.
+            expr: promql(
+                "label_replace(",
+                `  sum by (${INSTANCE_COMPONENT}) (vector_buffer_size_events)`,
+                `  / on (${INSTANCE_COMPONENT})`,
+                `  sum by (${INSTANCE_COMPONENT}) (vector_buffer_max_size_events > 0)`,
+                "  > 0.8,",
+                '  "unit", "events", "", ""',
+                ")",
+                "or",
+                "label_replace(",
+                `  sum by (${INSTANCE_COMPONENT}) (vector_buffer_size_bytes)`,
+                `  / on (${INSTANCE_COMPONENT})`,
+                `  sum by (${INSTANCE_COMPONENT}) (vector_buffer_max_size_bytes > 0)`,
+                "  > 0.8,",
+                '  "unit", "bytes", "", ""',
+                ")",
+            ),
+            for: "10m",
+            severity: "warning",
+            summary: "Vector buffer of {{ $labels.component_id }} on {{ $labels.cluster }} is {{ $value | humanizePercentage }} full",
+            description:
+                "The {{ $labels.unit }} buffer of {{ $labels.vector_role }} sink {{ $labels.component_id }} ({{ $labels.component_type }}) " +
+                "in cluster {{ $labels.cluster }} (node {{ $labels.node }}{{ if $labels.pod }}, pod {{ $labels.pod }}{{ end }}) " +
+                "has been over 80% full for 10 minutes. When full it blocks its inputs or drops events, as configured.",
+            runbook: anchor("VectorBufferNearlyFull"),
+        },
+        {
+            alert: "VectorHighMemoryUsage",
+            group: "vector-fleet-resources",
+            // max, not sum: a restarted container's old series lingers beside the new one for a while.
+            expr: promql(
+                `max by (cluster, namespace, pod) (container_memory_working_set_bytes{container="vector", namespace=~"${vectorNs}"})`,
+                "/ on (cluster, namespace, pod)",
+                `max by (cluster, namespace, pod) (container_spec_memory_limit_bytes{container="vector", namespace=~"${vectorNs}"} > 0)`,
+                "> 0.8",
+            ),
+            for: "15m",
+            severity: "warning",
+            summary: "Vector {{ $labels.namespace }}/{{ $labels.pod }} on {{ $labels.cluster }} uses {{ $value | humanizePercentage }} of its memory limit",
+            description:
+                "The vector container of pod {{ $labels.pod }} (namespace {{ $labels.namespace }}, cluster {{ $labels.cluster }}) " +
+                "has used over 80% of its memory limit for 15 minutes. At the limit it is OOM-killed and in-memory buffers are lost.",
+            runbook: anchor("VectorHighMemoryUsage"),
+        },
+        {
+            alert: "VectorHighUtilization",
+            group: "vector-fleet-resources",
+            expr: `max by (${INSTANCE_COMPONENT}) (vector_utilization) > 0.9`,
+            for: "30m",
+            severity: "info",
+            summary: "Vector {{ $labels.component_id }} on {{ $labels.cluster }} is {{ $value | humanizePercentage }} busy",
+            description:
+                "The {{ $labels.vector_role }} {{ $labels.component_kind }} {{ $labels.component_id }} ({{ $labels.component_type }}) " +
+                "in cluster {{ $labels.cluster }} (node {{ $labels.node }}{{ if $labels.pod }}, pod {{ $labels.pod }}{{ end }}) " +
+                "has been over 90% utilised for 30 minutes: it is the bottleneck of its pipeline.",
+            runbook: anchor("VectorHighUtilization"),
+        },
+    ];
+    // With 1 or 2 replicas quorum equals the replica count, so "degraded but at quorum" cannot happen.
+    return rules.filter((r) => r.alert !== "VectorAggregatorReplicasDegraded" || q < n);
+}
+
+// prometheus-operator's monitoring.coreos.com/v1 PrometheusRule, typed for the fields we use.
+
+export interface PrometheusAlertingRule {
+    alert: string;
+    expr: string;
+    for: Duration;
+    labels: { severity: Severity };
+    annotations: { summary: string; description: string; runbook_url: string };
+}
+
+export interface PrometheusRecordingRule {
+    record: string;
+    expr: string;
+    labels?: Record<string, string>;
+}
+
+export interface PrometheusRuleGroup {
+    name: string;
+    rules: (PrometheusAlertingRule | PrometheusRecordingRule)[];
+}
+
+export interface PrometheusRule {
+    apiVersion: "monitoring.coreos.com/v1";
+    kind: "PrometheusRule";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: { groups: PrometheusRuleGroup[] };
+}
+
+/** The plain Prometheus rule-file form, as promtool and Prometheus read it. */
+export interface PrometheusRuleFile {
+    groups: PrometheusRuleGroup[];
+}
+
+export interface PrometheusRuleSettings extends Partial<VectorAlertSettings> {
+    name: string;
+    namespace: string;
+    /** Extra labels, e.g. what the Prometheus' ruleSelector asks for. */
+    labels?: Record<string, string>;
+    /** Where docs/runbooks.md is served; each rule links to `<base>#<anchor>`. */
+    runbookBaseUrl?: string;
+}
+
+/** Groups in first-appearance order of the rules, so the output order follows vectorAlertRules. */
+export function ruleGroups(rules: AlertRule[], runbookBaseUrl: string = DEFAULT_RUNBOOK_BASE_URL): PrometheusRuleGroup[] {
+    const groups = new Map<RuleGroupName, PrometheusAlertingRule[]>();
+    for (const r of rules) {
+        const list = groups.get(r.group) ?? [];
+        list.push({
+            alert: r.alert,
+            expr: r.expr,
+            for: r.for,
+            labels: { severity: r.severity },
+            annotations: { summary: r.summary, description: r.description, runbook_url: `${runbookBaseUrl}#${r.runbook}` },
+        });
+        groups.set(r.group, list);
+    }
+    return [...groups].map(([name, groupRules]) => ({ name, rules: groupRules }));
+}
+
+/** The PrometheusRule for the central Prometheus on the hub. */
+export function vectorPrometheusRule(s: PrometheusRuleSettings): PrometheusRule {
+    if (s.name === "") throw new Error("PrometheusRule name: must not be empty");
+    dnsLabel(s.namespace, "PrometheusRule namespace");
+    const rules = vectorAlertRules({
+        aggregatorReplicas: s.aggregatorReplicas,
+        agentNamespace: s.agentNamespace,
+        aggregatorNamespace: s.aggregatorNamespace,
+    });
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: {
+            name: s.name,
+            namespace: s.namespace,
+            labels: {
+                "app.kubernetes.io/name": "vector",
+                "app.kubernetes.io/component": "monitoring",
+                "app.kubernetes.io/part-of": "vector-fleet",
+                "app.kubernetes.io/managed-by": "pulumi",
+                ...s.labels,
+            },
+        },
+        spec: { groups: ruleGroups(rules, s.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL) },
+    };
+}
+
+/** The rule file promtool checks: the CRD's groups, unchanged. */
+export function promtoolRuleFile(rule: PrometheusRule): PrometheusRuleFile {
+    return { groups: rule.spec.groups };
+}
