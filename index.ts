@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { VectorAgent } from "./components/agent";
 import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./components/aggregator";
 import { LegacyAgentCutover } from "./components/migration";
+import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
 import { HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
@@ -96,6 +97,15 @@ async function program(): Promise<Outputs> {
     let provider: k8s.Provider | undefined;
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
     const outputs = cfg.role === "hub" ? hub(cfg, makeProvider()) : await source(cfg, makeProvider);
+    if (cfg.monitoring.enabled) {
+        new VectorSelfMonitoring("vector-monitoring", {
+            provider: makeProvider(),
+            cluster: cfg.cluster.name,
+            monitoringNamespace: cfg.monitoring.namespace,
+            agent: cfg.agent.enabled ? { instance: "vector-agent", namespace: cfg.agent.namespace } : undefined,
+            aggregator: cfg.role === "hub" ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas } : undefined,
+        });
+    }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });
     return {
         role: cfg.role,

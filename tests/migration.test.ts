@@ -86,3 +86,24 @@ describe("migration from Promtail and node-exporter", () => {
         });
     });
 });
+
+describe("self-monitoring objects per stack", () => {
+    const kinds = (r: RunResult) =>
+        r.resources.filter((x) => x.type.startsWith("kubernetes:monitoring.coreos.com/") || x.name.endsWith("-dashboard")).map((x) => `${String(x.inputs.kind)} ${String((x.inputs.metadata as { namespace: string }).namespace)}/${String((x.inputs.metadata as { name: string }).name)}`).sort();
+
+    it("puts PodMonitors, the alert rules and the dashboard on the hub", async () => {
+        const hub = await runHub();
+        assert.deepEqual(kinds(hub), [
+            "ConfigMap monitoring/vector-fleet-dashboard",
+            "PodMonitor vector-aggregator/vector-aggregator",
+            "PodMonitor vector-system/vector-agent",
+            "PrometheusRule monitoring/vector-fleet",
+        ]);
+    });
+
+    it("puts only the agent PodMonitor on a source stack, and nothing where monitoring is disabled", async () => {
+        const hub = await runHub();
+        assert.deepEqual(kinds(await runSource("staging", hub.outputs)), ["PodMonitor vector-system/vector-agent"]);
+        assert.deepEqual(kinds(await runSource("management", hub.outputs)), []);
+    });
+});

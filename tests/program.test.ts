@@ -33,10 +33,11 @@ describe("program under mocks", () => {
                 "vector-fleet:index:FleetPki vector-fleet-pki",
                 "vector-fleet:index:VectorAgent vector-agent",
                 "vector-fleet:index:VectorAggregator vector-aggregator",
+                "vector-fleet:index:VectorSelfMonitoring vector-monitoring",
             ]);
             for (const r of hub.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
                 const parent = parentName(r);
-                assert.ok(parent === "vector-agent" || parent === "vector-aggregator", `${r.name} has parent ${parent}`);
+                assert.ok(["vector-agent", "vector-aggregator", "vector-monitoring"].includes(parent ?? ""), `${r.name} has parent ${parent}`);
                 assert.ok(r.name.startsWith(`${parent}-`), `${r.name} is not named from its component ${parent}`);
                 assert.equal(r.provider?.includes("k8s-monitoring"), true, `${r.name} does not use the stack's explicit provider`);
                 assert.equal(typeof dig(r.inputs, "metadata.name"), "string", `${r.name} has no metadata.name`);

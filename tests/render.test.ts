@@ -71,8 +71,8 @@ describe("offline render", () => {
     it("lists the resource tree with parents", () => {
         const tree = fleet.find((r) => r.stack === "dev")!.files["resources.txt"];
         assert.match(tree, /^pulumi:pulumi:Stack\s+vector-fleet-dev$/m);
-        assert.match(tree, /^└─ vector-fleet:index:VectorAgent\s+vector-agent$/m);
-        assert.match(tree, /^ {3}├─ kubernetes:apps\/v1:DaemonSet\s+vector-agent-daemonset$/m);
+        assert.match(tree, /^[├└]─ vector-fleet:index:VectorAgent\s+vector-agent$/m);
+        assert.match(tree, /^[│ ] {2}├─ kubernetes:apps\/v1:DaemonSet\s+vector-agent-daemonset$/m);
         assert.match(tree, /^├─ pulumi:pulumi:StackReference\s+monitoring$/m);
     });
 
