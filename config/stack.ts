@@ -157,6 +157,7 @@ const DEFAULT_LOKI_LABELS = {
     node: "node",
     pod: "pod",
     severity: "severity",
+    shipper: "shipper",
 };
 
 const aggregatorSchema = obj({

@@ -141,6 +141,7 @@ describe("aggregator pipeline", () => {
                         node: "{{ node }}",
                         pod: "{{ pod }}",
                         severity: "{{ severity }}",
+                        shipper: "{{ shipper }}",
                     },
                     compression: "gzip",
                     encoding: { codec: "json", timestamp_format: "rfc3339" },

@@ -71,7 +71,7 @@ describe("stack config", () => {
             loki: {
                 endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
                 tenantId: undefined,
-                labels: { cluster: "cluster", container: "container", environment: "environment", namespace: "namespace", node: "node", pod: "pod", severity: "severity" },
+                labels: { cluster: "cluster", container: "container", environment: "environment", namespace: "namespace", node: "node", pod: "pod", severity: "severity", shipper: "shipper" },
             },
             prometheus: { remoteWriteUrl: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write" },
             sampling: { "ingress-nginx": 5, "kube-system": 10 },

@@ -143,6 +143,8 @@ export function logsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraL
         ".labels = .kubernetes.pod_labels",
         "del(.kubernetes)",
         "",
+        "# shipper tells Vector's streams from Promtail's during a migration.",
+        ".shipper = \"vector\"",
         "# Identity last, so nothing above can overwrite it.",
         ...identityLabels(s).map(([k, v]) => `.${vrlField(k)} = ${vrlString(v)}`),
     );
