@@ -19,40 +19,7 @@ import {
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, AggregatorPipelineSettings, buildAggregatorPipeline } from "../components/aggregator/pipeline";
 import { selectorLabels, sha256 } from "../components/k8s/common";
 import { toToml } from "../components/vector/toml";
-
-// ---- typed access to Pulumi input-typed objects ------------------------------------------------
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** A plain JSON copy: Pulumi's Input<T> wrappers are plain values here, and this makes that explicit. */
-function json(x: unknown): Json {
-    return JSON.parse(JSON.stringify(x)) as Json;
-}
-function isObj(x: Json | undefined): x is { [k: string]: Json } {
-    return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-function obj(x: Json | undefined, what = "value"): { [k: string]: Json } {
-    assert.ok(isObj(x), `${what} is not an object: ${JSON.stringify(x)}`);
-    return x;
-}
-function arr(x: Json | undefined, what = "value"): Json[] {
-    assert.ok(Array.isArray(x), `${what} is not an array: ${JSON.stringify(x)}`);
-    return x;
-}
-function str(x: Json | undefined, what = "value"): string {
-    assert.equal(typeof x, "string", `${what} is not a string: ${JSON.stringify(x)}`);
-    return x as string;
-}
-/** Follows a path of keys and indexes through a JSON value. */
-function at(x: Json, ...path: (string | number)[]): Json {
-    let cur: Json = x;
-    for (const p of path) {
-        if (typeof p === "number") cur = arr(cur, path.join("."))[p];
-        else cur = obj(cur, path.join("."))[p];
-        assert.ok(cur !== undefined, `missing ${path.join(".")}`);
-    }
-    return cur;
-}
+import { arr, at, json, Json, obj, str } from "./support/json";
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
