@@ -12,10 +12,11 @@ import {
     metricsEnrichVrl,
 } from "../components/agent/pipeline";
 import { nodeExporterNamesVrl } from "../components/agent/node-exporter";
-import { Sink, Source, Transform, VectorConfig } from "../components/vector/model";
+import { VectorConfig } from "../components/vector/model";
 import { toToml } from "../components/vector/toml";
 import { topologyProblems } from "../components/vector/topology";
 import { AgentConfig, parseStackConfig } from "../config";
+import { sink, source, transform, VRL, withoutVrl } from "./support/vector";
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -50,32 +51,6 @@ function settingsFrom(agent: AgentConfig): AgentPipelineSettings {
 const defaults = (): AgentPipelineSettings => settingsFrom(defaultAgentConfig());
 const withOverrides = (o: Partial<AgentPipelineSettings>): AgentPipelineSettings => ({ ...defaults(), ...o });
 
-function source<K extends Source["type"]>(c: VectorConfig, id: string, type: K): Extract<Source, { type: K }> {
-    const s = c.sources[id];
-    assert.ok(s, `no source ${id}`);
-    assert.equal(s.type, type);
-    return s as Extract<Source, { type: K }>;
-}
-function transform<K extends Transform["type"]>(c: VectorConfig, id: string, type: K): Extract<Transform, { type: K }> {
-    const t = c.transforms[id];
-    assert.ok(t, `no transform ${id}`);
-    assert.equal(t.type, type);
-    return t as Extract<Transform, { type: K }>;
-}
-function sink<K extends Sink["type"]>(c: VectorConfig, id: string, type: K): Extract<Sink, { type: K }> {
-    const s = c.sinks[id];
-    assert.ok(s, `no sink ${id}`);
-    assert.equal(s.type, type);
-    return s as Extract<Sink, { type: K }>;
-}
-
-const VRL = "<vrl checked separately>";
-/** The config with each remap program replaced by a placeholder, for whole-object comparison. */
-function withoutVrl(c: VectorConfig): VectorConfig {
-    const transforms: Record<string, Transform> = {};
-    for (const [id, t] of Object.entries(c.transforms)) transforms[id] = t.type === "remap" ? { ...t, source: VRL } : t;
-    return { ...c, transforms };
-}
 
 const lines = (program: string) => program.split("\n").filter((l) => l.length > 0);
 

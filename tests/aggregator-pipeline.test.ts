@@ -8,9 +8,10 @@ import {
     remoteWriteAuthVrl,
     sampleRateVrl,
 } from "../components/aggregator/pipeline";
-import { ServerTls, Sink, Source, Transform, VectorConfig } from "../components/vector/model";
+import { ServerTls, VectorConfig } from "../components/vector/model";
 import { toToml } from "../components/vector/toml";
 import { topologyProblems } from "../components/vector/topology";
+import { sink, source, transform, VRL, withoutVrl } from "./support/vector";
 import { HubConfig, parseStackConfig } from "../config";
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -50,36 +51,6 @@ function defaults(): AggregatorPipelineSettings {
 }
 const withOverrides = (o: Partial<AggregatorPipelineSettings>): AggregatorPipelineSettings => ({ ...defaults(), ...o });
 
-function source<K extends Source["type"]>(c: VectorConfig, id: string, type: K): Extract<Source, { type: K }> {
-    const s = c.sources[id];
-    assert.ok(s, `no source ${id}`);
-    assert.equal(s.type, type);
-    return s as Extract<Source, { type: K }>;
-}
-function transform<K extends Transform["type"]>(c: VectorConfig, id: string, type: K): Extract<Transform, { type: K }> {
-    const t = c.transforms[id];
-    assert.ok(t, `no transform ${id}`);
-    assert.equal(t.type, type);
-    return t as Extract<Transform, { type: K }>;
-}
-function sink<K extends Sink["type"]>(c: VectorConfig, id: string, type: K): Extract<Sink, { type: K }> {
-    const s = c.sinks[id];
-    assert.ok(s, `no sink ${id}`);
-    assert.equal(s.type, type);
-    return s as Extract<Sink, { type: K }>;
-}
-
-const VRL = "<vrl checked separately>";
-/** The config with every VRL program (remaps, custom auth) replaced by a placeholder. */
-function withoutVrl(c: VectorConfig): VectorConfig {
-    const transforms: Record<string, Transform> = {};
-    for (const [id, t] of Object.entries(c.transforms)) transforms[id] = t.type === "remap" ? { ...t, source: VRL } : t;
-    const sources: Record<string, Source> = {};
-    for (const [id, s] of Object.entries(c.sources)) {
-        sources[id] = s.type === "prometheus_remote_write" && s.auth?.strategy === "custom" ? { ...s, auth: { ...s.auth, source: VRL } } : s;
-    }
-    return { ...c, sources, transforms };
-}
 
 const SERVER_TLS: ServerTls = {
     enabled: true,
