@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { Resources } from "../../config/stack";
-import { appLabels, namespaceObject, Obj, selectorLabels } from "../k8s/common";
+import { appLabels, namespaceObject, Obj, selectorLabels, vectorProbes, vectorSelfEnv } from "../k8s/common";
 import { AGENT_PATHS, AGENT_PORTS, AgentPorts } from "./pipeline";
 
 import T = k8s.types.input;
@@ -114,8 +114,7 @@ const ro = (name: string, mountPath: string): T.core.v1.VolumeMount => ({ name, 
 export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Input<string>; credentials: Input<string> }): Obj<T.apps.v1.DaemonSet> {
     const n = agentNames(s.name);
     const ports = s.ports ?? AGENT_PORTS;
-    const health: T.core.v1.Probe["httpGet"] = { path: "/health", port: ports.api, host: "127.0.0.1", scheme: "HTTP" };
-    const fieldEnv = (name: string, fieldPath: string): T.core.v1.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+    const health: T.core.v1.HTTPGetAction = { path: "/health", port: ports.api, host: "127.0.0.1", scheme: "HTTP" };
     return {
         apiVersion: "apps/v1",
         kind: "DaemonSet",
@@ -152,9 +151,7 @@ export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Inpu
                             image: s.image,
                             args: ["--config", AGENT_PATHS.configFile],
                             env: [
-                                fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"),
-                                fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"),
-                                fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace"),
+                                ...vectorSelfEnv(),
                                 { name: "PROCFS_ROOT", value: "/host/proc" },
                                 { name: "SYSFS_ROOT", value: "/host/sys" },
                                 { name: "VECTOR_LOG", value: "info" },
@@ -172,9 +169,7 @@ export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Inpu
                                 privileged: false,
                                 capabilities: { drop: ["ALL"] },
                             },
-                            startupProbe: { httpGet: health, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
-                            livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
-                            readinessProbe: { httpGet: health, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
+                            ...vectorProbes(health, 30),
                             volumeMounts: [
                                 ro("config", AGENT_PATHS.configDir),
                                 ro("credentials", AGENT_PATHS.secretsDir),

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { Resources } from "../../config/stack";
-import { appLabels, namespaceObject, Obj, selectorLabels } from "../k8s/common";
+import { appLabels, namespaceObject, Obj, selectorLabels, vectorProbes, vectorSelfEnv } from "../k8s/common";
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS } from "./pipeline";
 import T = k8s.types.input;
 
@@ -97,8 +97,7 @@ export function aggregatorStatefulSet(
     checksums: { config: Input<string>; credentials: Input<string> },
 ): Obj<T.apps.v1.StatefulSet> {
     const n = aggregatorNames(s.name);
-    const health: T.core.v1.Probe["httpGet"] = { path: "/health", port: "api", scheme: "HTTP" };
-    const fieldEnv = (name: string, fieldPath: string): T.core.v1.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+    const health: T.core.v1.HTTPGetAction = { path: "/health", port: "api", scheme: "HTTP" };
     const selector = selectorLabels("aggregator", s.name);
     return {
         apiVersion: "apps/v1",
@@ -152,9 +151,7 @@ export function aggregatorStatefulSet(
                             image: s.image,
                             args: ["--config", AGGREGATOR_PATHS.configFile],
                             env: [
-                                fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"),
-                                fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"),
-                                fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace"),
+                                ...vectorSelfEnv(),
                                 { name: "VECTOR_LOG", value: "info" },
                             ],
                             ports: [
@@ -170,9 +167,7 @@ export function aggregatorStatefulSet(
                                 privileged: false,
                                 capabilities: { drop: ["ALL"] },
                             },
-                            startupProbe: { httpGet: health, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 },
-                            livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
-                            readinessProbe: { httpGet: health, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
+                            ...vectorProbes(health, 60),
                             volumeMounts: [
                                 { name: "config", mountPath: AGGREGATOR_PATHS.configDir, readOnly: true },
                                 { name: "tls", mountPath: AGGREGATOR_PATHS.tlsDir, readOnly: true },

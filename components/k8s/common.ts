@@ -50,3 +50,29 @@ export function sha256(...parts: string[]): string {
     for (const p of parts) h.update(p).update("\0");
     return h.digest("hex");
 }
+
+/** The pod identity Vector reads from its environment (`kubernetes_logs` needs the node name). */
+export function vectorSelfEnv(): k8s.types.input.core.v1.EnvVar[] {
+    const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+    return [
+        fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"),
+        fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"),
+        fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace"),
+    ];
+}
+
+/**
+ * Probes against Vector's `/health`. A startup probe holds the others off while Vector loads
+ * (longer for aggregators, which replay disk buffers); then liveness restarts a hung process
+ * after a minute and readiness takes it out of Services within 15 s.
+ */
+export function vectorProbes(
+    health: k8s.types.input.core.v1.HTTPGetAction,
+    startupFailureThreshold: number,
+): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "livenessProbe" | "readinessProbe"> {
+    return {
+        startupProbe: { httpGet: health, periodSeconds: 2, failureThreshold: startupFailureThreshold, timeoutSeconds: 2 },
+        livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
+        readinessProbe: { httpGet: health, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
+    };
+}

@@ -10,6 +10,7 @@
  */
 import { AGGREGATOR_JOB } from "./podmonitors";
 import { alternation, dnsLabel, Duration, promql } from "./promql";
+import { quorum } from "../aggregator/manifests";
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -45,10 +46,8 @@ export const ALERT_DEFAULTS: VectorAlertSettings = {
 /** Repo-relative, so links work when browsing the repository; deployments pass an absolute URL. */
 export const DEFAULT_RUNBOOK_BASE_URL = "docs/runbooks.md";
 
-/** Majority of the aggregator replicas. */
-export function quorum(replicas: number): number {
-    return Math.floor(replicas / 2) + 1;
-}
+/** The aggregators' PodDisruptionBudget keeps this many up; the alerts use the same figure. */
+export { quorum };
 
 /** GitHub's heading anchor for a heading that is a plain alert name. */
 const anchor = (alert: string) => alert.toLowerCase();
