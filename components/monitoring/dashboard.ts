@@ -217,6 +217,29 @@ function layout(rows: PanelSpec[][]): Panel[] {
     return panels;
 }
 
+/** A multi-select Prometheus query variable with an "All" that matches everything. */
+function queryVariable(name: string, label: string, query: string): QueryVariable {
+    return {
+        type: "query",
+        name,
+        label,
+        datasource: DS,
+        query,
+        definition: query,
+        refresh: 2,
+        regex: "",
+        sort: 1,
+        multi: true,
+        includeAll: true,
+        // A regex matching everything is cheaper than Grafana's alternation of every value.
+        allValue: ".*",
+        hide: 0,
+        skipUrlSync: false,
+        current: {},
+        options: [],
+    };
+}
+
 /** The Grafana dashboard, at top level as the sidecar expects (no `dashboard` wrapper). */
 export function vectorDashboard(settings: Partial<DashboardSettings> = {}): Dashboard {
     const agentNs = dnsLabel(settings.agentNamespace ?? ALERT_DEFAULTS.agentNamespace, "agentNamespace");
@@ -405,43 +428,8 @@ export function vectorDashboard(settings: Partial<DashboardSettings> = {}): Dash
                     current: {},
                     options: [],
                 },
-                {
-                    type: "query",
-                    name: "cluster",
-                    label: "Cluster",
-                    datasource: DS,
-                    query: clusterQuery,
-                    definition: clusterQuery,
-                    refresh: 2,
-                    regex: "",
-                    sort: 1,
-                    multi: true,
-                    includeAll: true,
-                    // A regex matching everything is cheaper than Grafana's alternation of every value.
-                    allValue: ".*",
-                    hide: 0,
-                    skipUrlSync: false,
-                    current: {},
-                    options: [],
-                },
-                {
-                    type: "query",
-                    name: "component",
-                    label: "Component",
-                    datasource: DS,
-                    query: componentQuery,
-                    definition: componentQuery,
-                    refresh: 2,
-                    regex: "",
-                    sort: 1,
-                    multi: true,
-                    includeAll: true,
-                    allValue: ".*",
-                    hide: 0,
-                    skipUrlSync: false,
-                    current: {},
-                    options: [],
-                },
+                queryVariable("cluster", "Cluster", clusterQuery),
+                queryVariable("component", "Component", componentQuery),
             ],
         },
         annotations: { list: [] },
