@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentConfig, ClusterIdentity } from "../../config/stack";
-import { sha256 } from "../k8s/common";
+import { credentialsChecksum, sha256 } from "../k8s/common";
 import { assertTopology } from "../vector/topology";
 import { toToml } from "../vector/toml";
 import {
@@ -89,11 +89,7 @@ export class VectorAgent extends pulumi.ComponentResource {
             const toml = toToml(config);
             return { toml, ca, checksum: sha256(toml, ca) };
         });
-        // A digest of high-entropy keys and tokens reveals nothing about them; marking it plain
-        // keeps the DaemonSet readable in previews while still rolling pods on rotation.
-        const credentialsChecksum = pulumi.unsecret(
-            pulumi.all([args.clientCertPem, args.clientKeyPem, args.remoteWriteToken]).apply(([c, k, t]) => sha256(c, k, t)),
-        );
+        const credentials = credentialsChecksum(args.clientCertPem, args.clientKeyPem, args.remoteWriteToken);
 
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, agentNamespace(objects), child);
         const inNs = { ...child, dependsOn: [ns] };
@@ -119,7 +115,7 @@ export class VectorAgent extends pulumi.ComponentResource {
         );
         const ds = new k8s.apps.v1.DaemonSet(
             `${name}-daemonset`,
-            agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials: credentialsChecksum }),
+            agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }),
             { ...inNs, dependsOn: [ns, cm, secret, binding] },
         );
 

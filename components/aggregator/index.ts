@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AggregatorConfig, ClusterIdentity } from "../../config/stack";
 import { cidrContains } from "../../config/validators";
-import { sha256 } from "../k8s/common";
+import { credentialsChecksum, sha256 } from "../k8s/common";
 import { assertTopology } from "../vector/topology";
 import { toToml } from "../vector/toml";
 import {
@@ -96,11 +96,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
         });
 
         const tokens = pulumi.secret(pulumi.all(args.tokens));
-        const credentialsChecksum = pulumi.unsecret(
-            pulumi.all([args.tls.caCertPem, args.tls.serverCertPem, args.tls.serverKeyPem, tokens]).apply(([ca, crt, key, t]) =>
-                sha256(ca, crt, key, JSON.stringify(t)),
-            ),
-        );
+        const credentials = credentialsChecksum(args.tls.caCertPem, args.tls.serverCertPem, args.tls.serverKeyPem, tokens.apply((t) => JSON.stringify(t)));
 
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, aggregatorNamespace(objects), child);
         const inNs = { ...child, dependsOn: [ns] };
@@ -117,7 +113,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, aggregatorPodDisruptionBudget(objects), inNs);
         new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
-            aggregatorStatefulSet(objects, { config: sha256(toml), credentials: credentialsChecksum }),
+            aggregatorStatefulSet(objects, { config: sha256(toml), credentials }),
             { ...inNs, dependsOn: [ns, cm, tlsSecret, tokenSecret] },
         );
         new k8s.core.v1.Service(

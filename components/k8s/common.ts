@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 export type Obj<T> = T & { metadata: k8s.types.input.meta.v1.ObjectMeta & { name: string } };
 
@@ -49,6 +50,15 @@ export function sha256(...parts: string[]): string {
     const h = createHash("sha256");
     for (const p of parts) h.update(p).update("\0");
     return h.digest("hex");
+}
+
+/**
+ * A checksum annotation over credentials. A digest of high-entropy keys and tokens reveals
+ * nothing about them; marking it plain keeps the workload readable in previews while still
+ * rolling its pods when a credential rotates.
+ */
+export function credentialsChecksum(...parts: pulumi.Input<string>[]): pulumi.Output<string> {
+    return pulumi.unsecret(pulumi.all(parts).apply((values) => sha256(...values)));
 }
 
 /** The pod identity Vector reads from its environment (`kubernetes_logs` needs the node name). */
