@@ -154,7 +154,14 @@ export async function startPrometheus(series: Series[], opts: { readyTimeoutMs?:
             const stop = async () => {
                 if (child.exitCode === null && child.signalCode === null) {
                     child.kill("SIGTERM");
-                    const done = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
+                    // The grace timer is cleared once the server is gone: a pending timer would
+                    // keep mocha's process alive for the full 3 s after the last test.
+                    let grace: NodeJS.Timeout | undefined;
+                    const done = await Promise.race([
+                        exited.then(() => true),
+                        new Promise<false>((r) => (grace = setTimeout(() => r(false), 3000))),
+                    ]);
+                    clearTimeout(grace);
                     if (!done) {
                         child.kill("SIGKILL");
                         await exited;
