@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { main } from "../lib/verify/cli";
 import { FakeLoki, FakeLokiData, startFakeLoki } from "./support/fake-loki";
 import { findPrometheusTools, freePort, RunningPrometheus, Series, startPrometheus } from "./support/prometheus-server";
 
@@ -18,9 +19,22 @@ interface Run {
     stderr: string;
 }
 
+/**
+ * `npm run verify -- ARGS` in-process: lib/verify/cli.ts's main() with the repo root and only the
+ * environment given here (so the caller's VERIFY_* cannot leak into a test about defaults).
+ * One test below runs scripts/verify.ts as a real child process to prove the entry script wires
+ * argv, environment, both streams and the exit code to main(); spawning tsx for every case
+ * would cost a third of a second each.
+ */
+async function verify(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    let stdout = "";
+    let stderr = "";
+    const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, rootDir: ROOT });
+    return { code, stdout, stderr };
+}
+
 /** `node --import tsx scripts/verify.ts ARGS` from the repo root, as `npm run verify -- ARGS` runs it. */
-function verify(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    // The caller's VERIFY_* must not leak into a test about defaults.
+function verifyChild(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VERIFY_")));
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ["--import", "tsx", "scripts/verify.ts", ...args], {
@@ -77,7 +91,18 @@ function logs(now: number): FakeLokiData {
     };
 }
 
-describe("verify CLI (scripts/verify.ts run as a child process)", () => {
+describe("verify CLI", () => {
+    it("scripts/verify.ts as a child process passes argv, environment and the repo root to main, and its streams and exit code back", async () => {
+        const port = await freePort();
+        const r = await verifyChild(["--stack", "dev", "--loki", "http://127.0.0.1:1", "--json"], { VERIFY_PROMETHEUS_URL: `http://127.0.0.1:${port}` });
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(r.stderr, /querying Prometheus: nodes via vector\.\.\. failed \(\d+ ms\)/);
+        assert.match(r.stderr, new RegExp(`verify: cannot connect to Prometheus at http://127\\.0\\.0\\.1:${port}: connection refused`));
+        // The cluster comes from Pulumi.dev.yaml under the repo root.
+        const doc = JSON.parse(r.stdout) as { verdict: string; exitCode: number; cluster: string; error: { kind: string; service: string } };
+        assert.deepEqual([doc.verdict, doc.exitCode, doc.cluster, doc.error.kind, doc.error.service], ["ERROR", 3, "dev", "refused", "Prometheus"]);
+    });
+
     it("--help prints the usage and exits 0", async () => {
         const r = await verify(["--help"]);
         assert.equal(r.code, 0, r.stderr);
@@ -213,9 +238,9 @@ describe("verify CLI (scripts/verify.ts run as a child process)", () => {
         it("exit 3 with 'timeout' when Loki does not answer within --timeout", async () => {
             const hanging = await startFakeLoki({}, { hang: true });
             try {
-                const r = await verify(["--stack", "dev", "--prometheus", prom!.url, "--loki", hanging.url, "--timeout", "500ms"]);
+                const r = await verify(["--stack", "dev", "--prometheus", prom!.url, "--loki", hanging.url, "--timeout", "100ms"]);
                 assert.equal(r.code, 3, r.stdout + r.stderr);
-                assert.match(r.stderr, /verify: Loki at http:\/\/127\.0\.0\.1:\d+ did not answer within 500 ms \(timeout\)/);
+                assert.match(r.stderr, /verify: Loki at http:\/\/127\.0\.0\.1:\d+ did not answer within 100 ms \(timeout\)/);
             } finally {
                 await hanging.stop();
             }
