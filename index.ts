@@ -10,9 +10,13 @@ import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
-import { HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
+import { addressIp, HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
+import { selectorLabels } from "./components/k8s/common";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
+
+/** Namespace of the Prometheus that scrapes Vector, when self-monitoring is on. */
+const scrapeFrom = (cfg: StackConfig) => (cfg.monitoring.enabled ? cfg.monitoring.namespace : undefined);
 
 function kubernetesProvider(cfg: StackConfig): k8s.Provider {
     const kubeconfig = "context" in cfg.kubernetes ? undefined : new pulumi.Config().requireSecret("kubeconfig");
@@ -38,6 +42,7 @@ function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
         agentClusters: cfg.agentClusters,
         tls: pki,
         tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
+        networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
     const own = pki.clients[cfg.cluster.name];
     if (cfg.agent.enabled && own) {
@@ -52,6 +57,13 @@ function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
             clientCertPem: own.certPem,
             clientKeyPem: own.keyPem,
             remoteWriteToken: own.token,
+            networkPolicy: cfg.networkPolicy.enabled
+                ? {
+                      apiServer: cfg.networkPolicy.apiServer,
+                      aggregators: { kind: "pods", namespace: agg.namespace, podLabels: selectorLabels("aggregator", name) },
+                      scrapeFrom: scrapeFrom(cfg),
+                  }
+                : undefined,
         });
     }
     return {
@@ -77,16 +89,25 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
     const provider = makeProvider();
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
+    const address = ref.requireOutput(HUB_OUTPUTS.aggregatorAddress).apply(String);
     new VectorAgent("vector-agent", {
         provider,
         cluster: cfg.cluster,
         settings: cfg.agent,
-        aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress).apply(String),
+        aggregatorAddress: address,
         remoteWriteUrl: ref.requireOutput(HUB_OUTPUTS.remoteWriteUrl).apply(String),
         caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
         clientCertPem: mine(HUB_OUTPUTS.agentCertificates),
         clientKeyPem: mine(HUB_OUTPUTS.agentKeys),
         remoteWriteToken: mine(HUB_OUTPUTS.agentTokens),
+        networkPolicy: cfg.networkPolicy.enabled
+            ? {
+                  apiServer: cfg.networkPolicy.apiServer,
+                  // hubOutputProblems has checked it is an ip:port.
+                  aggregators: { kind: "loadBalancer", cidr: address.apply((a) => `${addressIp(a)}/32`) },
+                  scrapeFrom: scrapeFrom(cfg),
+              }
+            : undefined,
     });
     return { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) };
 }

@@ -2,6 +2,7 @@
  * The contract between the monitoring stack and the agent stacks: what the hub exports, and the
  * checks an agent stack runs on it before registering anything.
  */
+import * as net from "node:net";
 
 /** Outputs of the monitoring stack that agent stacks read. */
 export const HUB_OUTPUTS = {
@@ -53,10 +54,38 @@ export function hubOutputProblems(stack: string, cluster: string, details: Recor
         }
     }
     const address = value(HUB_OUTPUTS.aggregatorAddress);
-    if (address !== undefined && (typeof address !== "string" || !/^[^\s:]+:\d{1,5}$/.test(address)))
-        problems.push(`stack "${stack}" output "aggregatorAddress" is ${JSON.stringify(address)}; expected "ip:port"`);
+    const ip = typeof address === "string" ? addressIp(address) : undefined;
+    if (address !== undefined && ip === undefined)
+        problems.push(
+            `stack "${stack}" output "aggregatorAddress" is ${JSON.stringify(address)}; expected "ip:port" with the load balancer's private IPv4 ` +
+                `(the agents' NetworkPolicy allows exactly that address)`,
+        );
     const url = value(HUB_OUTPUTS.remoteWriteUrl);
-    if (url !== undefined && (typeof url !== "string" || !url.startsWith("https://")))
+    const host = typeof url === "string" && url.startsWith("https://") ? urlHost(url) : undefined;
+    if (url !== undefined && host === undefined)
         problems.push(`stack "${stack}" output "remoteWriteUrl" is ${JSON.stringify(url)}; expected an https:// URL`);
+    else if (host !== undefined && ip !== undefined && host !== ip)
+        problems.push(
+            `stack "${stack}" output "remoteWriteUrl" points at ${host}, but "aggregatorAddress" at ${ip}; ` +
+                `expected both on the aggregators' load balancer (update the monitoring stack)`,
+        );
+    const ca = value(HUB_OUTPUTS.caCertPem);
+    if (ca !== undefined && (typeof ca !== "string" || !ca.includes("-----BEGIN CERTIFICATE-----")))
+        problems.push(`stack "${stack}" output "caCertPem" is not a PEM certificate; expected the fleet CA's certificate ("-----BEGIN CERTIFICATE-----...")`);
     return problems;
+}
+
+/** The IPv4 of an `ip:port` address, or undefined when it is not one. */
+export function addressIp(address: string): string | undefined {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(address);
+    if (!m || !net.isIPv4(m[1]) || Number(m[2]) < 1 || Number(m[2]) > 65535) return undefined;
+    return m[1];
+}
+
+function urlHost(url: string): string | undefined {
+    try {
+        return new URL(url).hostname || undefined;
+    } catch {
+        return undefined;
+    }
 }

@@ -26,6 +26,7 @@ import {
     unknownKeyHint,
 } from "./schema-kit";
 import {
+    cidr,
     cpuMillis,
     cpuQuantity,
     dnsLabel,
@@ -235,6 +236,31 @@ const monitoringSchema = obj({
     namespace: opt(namespaceName(), "monitoring", "Namespace of Prometheus and Grafana (allowed to scrape Vector)."),
 });
 
+/**
+ * NetworkPolicies need a CNI that enforces them (Cilium, Calico); with one that does not they are
+ * inert, never harmful. Addresses are what the policy engine sees after kube-proxy's DNAT, so the
+ * API server is named by its endpoints' addresses and ports, not the `kubernetes` Service.
+ */
+const networkPolicySchema = obj({
+    enabled: opt(bool(), true, "Create default-deny NetworkPolicies for both tiers and allow only what each needs (SECURITY.md)."),
+    apiServer: section(
+        obj({
+            cidrs: opt(
+                list(cidr(), { unique: true, min: 1 }),
+                ["0.0.0.0/0"],
+                "Where the API server's endpoints live; narrow it to your control-plane nodes' addresses (kubectl get endpoints kubernetes).",
+            ),
+            ports: opt(list(int(1, 65535, "port"), { unique: true, min: 1 }), [443, 6443], "API server ports after the Service's DNAT: 6443 (kubeadm, k3s) or 443."),
+        }),
+        "Egress from the agent to the Kubernetes API server (pod and namespace metadata).",
+    ),
+    clusterCidrs: opt(
+        list(cidr(), { unique: true }),
+        ["10.244.0.0/16"],
+        "Hub only: this cluster's pod network. Its own host-network agent reaches the aggregators from a node or a pod-network address, depending on the CNI; the private Network's range is always allowed.",
+    ),
+});
+
 const legacyDaemonSet = (ns: string, name: string, what: string) =>
     obj({
         namespace: opt(namespaceName(), ns, `Namespace of the ${what} DaemonSet.`),
@@ -270,6 +296,7 @@ const topFields = {
     agent: section(agentSchema, "The agent DaemonSet."),
     aggregator: opt(aggregatorSchema, undefined, "The aggregator tier (hub only)."),
     monitoring: section(monitoringSchema, "Self-monitoring objects."),
+    networkPolicy: section(networkPolicySchema, "NetworkPolicies for the agent and aggregator namespaces."),
     migration: section(migrationSchema, "Migration away from Promtail and node-exporter, per cluster."),
 } satisfies Record<string, Field<unknown>>;
 
@@ -278,6 +305,7 @@ export type AgentConfig = Infer<typeof agentSchema>;
 export type AggregatorConfig = Infer<typeof aggregatorSchema>;
 export type MonitoringConfig = Infer<typeof monitoringSchema>;
 export type MigrationConfig = Infer<typeof migrationSchema>;
+export type NetworkPolicyConfig = Infer<typeof networkPolicySchema>;
 export type Resources = AgentConfig["resources"];
 
 export interface ClusterIdentity {
@@ -294,6 +322,7 @@ interface Common {
     kubernetes: { context: string } | { kubeconfigSecret: true };
     agent: AgentConfig;
     monitoring: MonitoringConfig;
+    networkPolicy: NetworkPolicyConfig;
     migration: MigrationConfig;
 }
 export interface HubConfig extends Common {
@@ -432,6 +461,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 
     const agent = p.agent!;
     const monitoring = p.monitoring!;
+    const networkPolicy = p.networkPolicy!;
     const migration = p.migration!;
     const common: Common = {
         project: raw.project,
@@ -440,6 +470,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         kubernetes: p.kubeContext !== undefined ? { context: p.kubeContext } : { kubeconfigSecret: true },
         agent,
         monitoring,
+        networkPolicy,
         migration,
     };
     if (p.role === "hub") {

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentConfig, ClusterIdentity } from "../../config/stack";
-import { credentialsChecksum, sha256 } from "../k8s/common";
+import { appLabels, credentialsChecksum, sha256 } from "../k8s/common";
+import { AgentNetworkSettings, agentNetworkPolicy, defaultDenyPolicy } from "../k8s/network-policies";
 import { assertTopology } from "../vector/topology";
 import { toToml } from "../vector/toml";
 import {
@@ -46,6 +47,12 @@ export interface VectorAgentArgs {
      * network, so a second agent instance in the same cluster must pick others.
      */
     ports?: AgentPorts;
+    /**
+     * NetworkPolicies for the agent's namespace: a default deny plus what the agent needs. Default
+     * none. The agent runs on the host network, where most CNIs do not enforce them: the policy
+     * states the agent's traffic and guards it wherever a CNI does (SECURITY.md).
+     */
+    networkPolicy?: Omit<AgentNetworkSettings, "name" | "namespace" | "ports">;
 }
 
 /**
@@ -118,6 +125,15 @@ export class VectorAgent extends pulumi.ComponentResource {
             agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }),
             { ...inNs, dependsOn: [ns, cm, secret, binding] },
         );
+
+        if (args.networkPolicy) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("agent", name)), inNs);
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-networkpolicy`,
+                agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }),
+                inNs,
+            );
+        }
 
         this.namespace = ns.metadata.name;
         this.daemonSetName = ds.metadata.name;

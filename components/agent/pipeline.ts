@@ -36,7 +36,8 @@ export const AGENT_PORTS = {
 } as const;
 
 /** Kubelet's authenticated port; reachable on loopback because the agent uses the host network. */
-export const KUBELET_CADVISOR_URL = "https://127.0.0.1:10250/metrics/cadvisor";
+export const KUBELET_PORT = 10250;
+export const KUBELET_CADVISOR_URL = `https://127.0.0.1:${KUBELET_PORT}/metrics/cadvisor`;
 
 /**
  * Filesystems node-exporter leaves out by default (its --collector.filesystem.fs-types-exclude):

@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AggregatorConfig, ClusterIdentity } from "../../config/stack";
 import { cidrContains } from "../../config/validators";
-import { credentialsChecksum, sha256 } from "../k8s/common";
+import { appLabels, credentialsChecksum, sha256 } from "../k8s/common";
+import { aggregatorNetworkPolicy, defaultDenyPolicy } from "../k8s/network-policies";
 import { assertTopology } from "../vector/topology";
 import { toToml } from "../vector/toml";
 import {
@@ -38,6 +39,17 @@ export interface VectorAggregatorArgs {
     tls: { caCertPem: pulumi.Input<string>; serverCertPem: pulumi.Input<string>; serverKeyPem: pulumi.Input<string> };
     /** Remote-write token per agent cluster (secret). Required; keys must equal agentClusters. */
     tokens: Record<string, pulumi.Input<string>>;
+    /**
+     * NetworkPolicies for the aggregators' namespace: a default deny, the log and remote-write
+     * ports open to the private Network's range and `clusterCidrs`, metrics to `scrapeFrom`, and
+     * egress to DNS, Loki and Prometheus only. Default none.
+     */
+    networkPolicy?: {
+        /** This cluster's pod network(s), from which its own host-network agent may arrive. */
+        clusterCidrs: string[];
+        /** Namespace of the Prometheus that scrapes the aggregators; undefined when none does. */
+        scrapeFrom?: string;
+    };
 }
 
 /**
@@ -121,6 +133,21 @@ export class VectorAggregator extends pulumi.ComponentResource {
             aggregatorLoadBalancerService(objects, { name: lb.name, type: lb.type, location: lb.location ?? args.cluster.region, privateIp: checkedIp }),
             inNs,
         );
+
+        if (args.networkPolicy) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("aggregator", name)), inNs);
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-networkpolicy`,
+                aggregatorNetworkPolicy({
+                    name,
+                    namespace: s.namespace,
+                    agentCidrs: [network.ipRange, ...args.networkPolicy.clusterCidrs],
+                    destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl],
+                    scrapeFrom: args.networkPolicy.scrapeFrom,
+                }),
+                inNs,
+            );
+        }
 
         const n = aggregatorNames(name);
         this.address = checkedIp.apply((ip) => `${ip}:${AGGREGATOR_PORTS.vector}`);
