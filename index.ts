@@ -2,6 +2,7 @@
  * vector-fleet: the program. Pulumi calls the exported function; nothing runs at import time,
  * so tests and the offline renderer can run every stack in one process.
  */
+import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { VectorAgent } from "./components/agent";
@@ -9,7 +10,8 @@ import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./compone
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
-import { HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
+import { ConfigError, HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
+import { cidrContains } from "./config/validators";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
 import { selectorLabels } from "./components/k8s/common";
 
@@ -26,8 +28,35 @@ function kubernetesProvider(cfg: StackConfig): k8s.Provider {
     });
 }
 
-function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
+/**
+ * The private Network the load balancer joins, looked up before anything is registered: a wrong
+ * network name or a pinned address outside it fails the preview with a config error.
+ */
+async function privateNetworkRange(cfg: HubConfig): Promise<string> {
+    const lb = cfg.aggregator.loadBalancer;
+    const key = `${cfg.project}:aggregator.loadBalancer`;
+    let ipRange: string;
+    try {
+        ipRange = (await hcloud.getNetwork({ name: lb.network })).ipRange;
+    } catch (e) {
+        const answer = e instanceof Error ? e.message : String(e);
+        throw new ConfigError([{ path: `${key}.network`, value: JSON.stringify(lb.network), expected: `the name of an existing hcloud Network (Hetzner answered: ${answer})` }]);
+    }
+    if (!cidrContains(ipRange, lb.privateIp))
+        throw new ConfigError([
+            {
+                path: `${key}.privateIp`,
+                value: `"${lb.privateIp}", which is outside the hcloud Network "${lb.network}" (${ipRange})`,
+                expected: `an address inside ${ipRange}`,
+            },
+        ]);
+    return ipRange;
+}
+
+async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Outputs> {
     const agg = cfg.aggregator;
+    const networkRange = await privateNetworkRange(cfg);
+    const provider = makeProvider();
     const name = "vector-aggregator";
     const pki = new FleetPki("vector-fleet-pki", {
         agentClusters: cfg.agentClusters,
@@ -42,6 +71,7 @@ function hub(cfg: HubConfig, provider: k8s.Provider): Outputs {
         agentClusters: cfg.agentClusters,
         tls: pki,
         tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
+        privateNetworkRange: networkRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
     const own = pki.clients[cfg.cluster.name];
@@ -114,10 +144,10 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
 
 async function program(): Promise<Outputs> {
     const cfg = loadStackConfig();
-    // Created once, and on source stacks only after the hub's outputs have been checked.
+    // Created once, and only after the hub's Network or the source's StackReference has been checked.
     let provider: k8s.Provider | undefined;
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
-    const outputs = cfg.role === "hub" ? hub(cfg, makeProvider()) : await source(cfg, makeProvider);
+    const outputs = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
     if (cfg.monitoring.enabled) {
         new VectorSelfMonitoring("vector-monitoring", {
             provider: makeProvider(),

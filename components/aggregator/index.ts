@@ -1,4 +1,3 @@
-import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AggregatorConfig, ClusterIdentity } from "../../config/stack";
@@ -39,6 +38,12 @@ export interface VectorAggregatorArgs {
     tls: { caCertPem: pulumi.Input<string>; serverCertPem: pulumi.Input<string>; serverKeyPem: pulumi.Input<string> };
     /** Remote-write token per agent cluster (secret). Required; keys must equal agentClusters. */
     tokens: Record<string, pulumi.Input<string>>;
+    /**
+     * IPv4 range of the private hcloud Network named in `settings.loadBalancer.network`. Required:
+     * the caller looks it up before registering anything, so a wrong network fails early; the
+     * pinned LB address must lie inside it, and agents arrive from it.
+     */
+    privateNetworkRange: string;
     /**
      * NetworkPolicies for the aggregators' namespace: a default deny, the log and remote-write
      * ports open to the private Network's range and `clusterCidrs`, metrics to `scrapeFrom`, and
@@ -93,19 +98,10 @@ export class VectorAggregator extends pulumi.ComponentResource {
         assertTopology(config, `aggregator ${name}`);
         const toml = toToml(config);
 
-        // The pinned IP must lie in the fleet's Network, or the cloud controller cannot place the
-        // load balancer there; the LB Service waits for this check.
+        // The cloud controller cannot place the load balancer at an address outside the Network.
         const lb = s.loadBalancer;
-        const network = hcloud.getNetworkOutput({ name: lb.network }, { parent: this });
-        const checkedIp = network.apply((net) => {
-            if (!cidrContains(net.ipRange, lb.privateIp)) {
-                throw new Error(
-                    `vector-fleet:aggregator.loadBalancer.privateIp: got "${lb.privateIp}", which is outside the hcloud Network ` +
-                        `"${lb.network}" (${net.ipRange}); expected an address inside ${net.ipRange}`,
-                );
-            }
-            return lb.privateIp;
-        });
+        if (!cidrContains(args.privateNetworkRange, lb.privateIp))
+            throw new Error(`aggregator ${name}: load balancer IP ${lb.privateIp} is outside the private Network's range ${args.privateNetworkRange}`);
 
         const tokens = pulumi.secret(pulumi.all(args.tokens));
         const credentials = credentialsChecksum(args.tls.caCertPem, args.tls.serverCertPem, args.tls.serverKeyPem, tokens.apply((t) => JSON.stringify(t)));
@@ -130,7 +126,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
         );
         new k8s.core.v1.Service(
             `${name}-loadbalancer`,
-            aggregatorLoadBalancerService(objects, { name: lb.name, type: lb.type, location: lb.location ?? args.cluster.region, privateIp: checkedIp }),
+            aggregatorLoadBalancerService(objects, { name: lb.name, type: lb.type, location: lb.location ?? args.cluster.region, privateIp: lb.privateIp }),
             inNs,
         );
 
@@ -141,7 +137,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
                 aggregatorNetworkPolicy({
                     name,
                     namespace: s.namespace,
-                    agentCidrs: [network.ipRange, ...args.networkPolicy.clusterCidrs],
+                    agentCidrs: [args.privateNetworkRange, ...args.networkPolicy.clusterCidrs],
                     destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl],
                     scrapeFrom: args.networkPolicy.scrapeFrom,
                 }),
@@ -150,8 +146,8 @@ export class VectorAggregator extends pulumi.ComponentResource {
         }
 
         const n = aggregatorNames(name);
-        this.address = checkedIp.apply((ip) => `${ip}:${AGGREGATOR_PORTS.vector}`);
-        this.remoteWriteUrl = checkedIp.apply((ip) => `https://${ip}:${AGGREGATOR_PORTS.remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`);
+        this.address = pulumi.output(`${lb.privateIp}:${AGGREGATOR_PORTS.vector}`);
+        this.remoteWriteUrl = pulumi.output(`https://${lb.privateIp}:${AGGREGATOR_PORTS.remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`);
         const host = `${n.service}.${s.namespace}.svc.cluster.local`;
         this.inClusterAddress = `${host}:${AGGREGATOR_PORTS.vector}`;
         this.inClusterRemoteWriteUrl = `https://${host}:${AGGREGATOR_PORTS.remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`;
