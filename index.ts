@@ -39,8 +39,11 @@ async function privateNetworkRange(cfg: HubConfig): Promise<string> {
     try {
         ipRange = (await hcloud.getNetwork({ name: lb.network })).ipRange;
     } catch (e) {
-        const answer = e instanceof Error ? e.message : String(e);
-        throw new ConfigError([{ path: `${key}.network`, value: JSON.stringify(lb.network), expected: `the name of an existing hcloud Network (Hetzner answered: ${answer})` }]);
+        // Pulumi's mocks drop the provider's message; a real lookup says why it failed.
+        const why = e instanceof Error && e.message ? `: ${e.message}` : "";
+        throw new ConfigError([
+            { path: `${key}.network`, value: JSON.stringify(lb.network), expected: `the name of an existing hcloud Network in the project of hcloud:token (the lookup failed${why})` },
+        ]);
     }
     if (!cidrContains(ipRange, lb.privateIp))
         throw new ConfigError([

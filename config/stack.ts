@@ -250,7 +250,7 @@ const networkPolicySchema = obj({
                 ["0.0.0.0/0"],
                 "Where the API server's endpoints live; narrow it to your control-plane nodes' addresses (kubectl get endpoints kubernetes).",
             ),
-            ports: opt(list(int(1, 65535, "port"), { unique: true, min: 1 }), [443, 6443], "API server ports after the Service's DNAT: 6443 (kubeadm, k3s) or 443."),
+            ports: opt(list(int(1, 65535), { unique: true, min: 1 }), [443, 6443], "API server ports after the Service's DNAT: 6443 (kubeadm, k3s) or 443."),
         }),
         "Egress from the agent to the Kubernetes API server (pod and namespace metadata).",
     ),
