@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { VectorAgent } from "./components/agent";
 import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./components/aggregator";
+import { aggregatorBufferCapacity } from "./components/aggregator/capacity";
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
@@ -109,6 +110,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
         [HUB_OUTPUTS.agentTokens]: pulumi.secret(pulumi.all(Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])))),
         aggregatorInClusterAddress: aggregator.inClusterAddress,
         aggregatorStatefulSet: `${agg.namespace}/${aggregatorNames(name).statefulSet}`,
+        aggregatorBufferMinutes: aggregatorBufferCapacity(agg),
     };
 }
 

@@ -201,9 +201,16 @@ const aggregatorSchema = obj({
     buffers: section(
         obj({
             lokiMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), GiB, "Disk buffer in front of Loki, on the replica's volume."),
-            prometheusMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), 512 * MiB, "Disk buffer in front of Prometheus."),
+            prometheusMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), 2 * GiB, "Disk buffer in front of Prometheus."),
         }),
         "Sink buffers (on the PersistentVolume).",
+    ),
+    expectedLoad: section(
+        obj({
+            logEventsPerSec: opt(int(1, 10_000_000, "events per second"), 2000, "Log events per second the whole fleet sends to the aggregators (before sampling)."),
+            metricSamplesPerSec: opt(int(1, 100_000_000, "samples per second"), 10_000, "Metric samples per second the whole fleet remote-writes through the aggregators."),
+        }),
+        "The load the fleet is expected to carry. Sizes nothing: it turns buffer sizes into minutes of Loki or Prometheus outage they survive (README, Reliability).",
     ),
     storage: section(
         obj({

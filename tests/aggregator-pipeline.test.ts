@@ -126,7 +126,7 @@ describe("aggregator pipeline", () => {
                     type: "prometheus_remote_write",
                     inputs: ["remote_write", "aggregator_metrics_enrich"],
                     endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
-                    buffer: { type: "disk", max_size: 536870912, when_full: "block" },
+                    buffer: { type: "disk", max_size: 2147483648, when_full: "block" },
                     batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
                     acknowledgements: { enabled: true },
                     healthcheck: { enabled: false },

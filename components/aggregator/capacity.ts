@@ -1,0 +1,41 @@
+/**
+ * How long the aggregators' disk buffers carry an outage of Loki or Prometheus at the load the
+ * stack declares (aggregator.expectedLoad). Nothing is sized from this: it is stated in the docs,
+ * exported by the hub and warned about by the renderer, so a reviewer sees what a buffer size means.
+ */
+import type { AggregatorConfig } from "../../config/stack";
+
+/**
+ * Vector's sizing guide (vector.dev/docs/setup/going-to-prod/sizing): a structured log event is
+ * about 768 bytes (Kubernetes logs are structured once enriched), a metric event about 256.
+ */
+export const EVENT_BYTES = { log: 768, metric: 256 } as const;
+
+/** Below this, the renderer warns: an outage longer than a coffee break loses data. */
+export const MIN_BUFFER_MINUTES = 30;
+
+export interface BufferCapacity {
+    /** Minutes one replica's Loki buffer lasts with Loki down, at its share of the load. */
+    lokiMinutes: number;
+    /** Minutes one replica's Prometheus buffer lasts with Prometheus down. */
+    prometheusMinutes: number;
+}
+
+/** Minutes a buffer of `bytes` fills in at `eventsPerSec` events of `eventBytes` each. */
+export function bufferMinutes(bytes: number, eventsPerSec: number, eventBytes: number): number {
+    return bytes / (eventsPerSec * eventBytes) / 60;
+}
+
+/**
+ * Every replica buffers its own share during a sink outage; the load balancer spreads agents'
+ * connections evenly. Sampling is ignored (it only makes the buffers last longer), so the
+ * figures are a floor.
+ */
+export function aggregatorBufferCapacity(a: Pick<AggregatorConfig, "buffers" | "replicas" | "expectedLoad">): BufferCapacity {
+    const share = (perSec: number) => perSec / a.replicas;
+    const round = (m: number) => Math.floor(m * 10) / 10;
+    return {
+        lokiMinutes: round(bufferMinutes(a.buffers.lokiMaxBytes, share(a.expectedLoad.logEventsPerSec), EVENT_BYTES.log)),
+        prometheusMinutes: round(bufferMinutes(a.buffers.prometheusMaxBytes, share(a.expectedLoad.metricSamplesPerSec), EVENT_BYTES.metric)),
+    };
+}
