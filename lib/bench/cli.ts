@@ -1,0 +1,72 @@
+/** Argument parsing for `npm run bench`, kept apart from the script so it can be tested. */
+import { STARTUP_VARIANTS } from "./startup";
+
+export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--sizes 10,50,100,200] [--runs N] [--no-tests] [--no-write | --write]
+
+Measures, each in fresh processes, and prints a Markdown report:
+  - start-up under the Pulumi language host's entry point, per runtime option (ts-node, tsx, precompiled);
+  - what importing index.ts costs, package by package;
+  - the offline render of every stack (\`npm run render\` as a whole, and each stack's evaluation);
+  - a hub serving N agent clusters plus the N agent stacks, for each N (wall time, peak memory, resources);
+  - the test suite's wall time (\`npm test\`).
+The full run writes the report into docs/performance.md (between its BENCH markers) and takes a few minutes.
+
+  --quick          one run each, N = 5 and 20, only the chosen start-up; does not write unless --write
+  --sizes LIST     fleet sizes to sweep (comma-separated)
+  --runs N         runs per measurement (start-up, render, scale, tests)
+  --variants LIST  start-up variants: ${STARTUP_VARIANTS.map((v) => v.id).join(", ")}
+  --no-tests       do not run the test suite
+  --no-write       print only
+  --write          write docs/performance.md even with --quick`;
+
+export type BenchArgs =
+    | { kind: "help" }
+    | { kind: "child"; job: "render" | "imports" }
+    | { kind: "child"; job: "scale"; n: number }
+    | {
+          kind: "bench";
+          quick: boolean;
+          sizes?: number[];
+          runs?: number;
+          variants?: string[];
+          tests: boolean;
+          write: boolean;
+      };
+
+function positiveInts(flag: string, v: string | undefined): number[] {
+    const xs = (v ?? "").split(",").map((x) => Number(x.trim()));
+    if (v === undefined || xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`${flag} expects positive integers separated by commas, got ${JSON.stringify(v)}`);
+    return xs;
+}
+
+/** Parses argv (without node and the script); throws with the reason on anything it does not know. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+    if (argv[0] === "--child") {
+        if (argv[1] === "render" || argv[1] === "imports") return { kind: "child", job: argv[1] };
+        if (argv[1] === "scale") return { kind: "child", job: "scale", n: positiveInts("--child scale", argv[2])[0] };
+        throw new Error(`unknown child job ${JSON.stringify(argv[1])}`);
+    }
+    let quick = false;
+    let tests = true;
+    let write: boolean | undefined;
+    let sizes: number[] | undefined;
+    let runs: number | undefined;
+    let variants: string[] | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--help" || a === "-h") return { kind: "help" };
+        else if (a === "--quick") quick = true;
+        else if (a === "--no-tests") tests = false;
+        else if (a === "--no-write") write = false;
+        else if (a === "--write") write = true;
+        else if (a === "--sizes") sizes = positiveInts(a, argv[++i]);
+        else if (a === "--runs") runs = positiveInts(a, argv[++i])[0];
+        else if (a === "--variants") {
+            variants = (argv[++i] ?? "").split(",").filter((x) => x !== "");
+            const unknown = variants.filter((x) => !STARTUP_VARIANTS.some((v) => v.id === x));
+            if (variants.length === 0 || unknown.length > 0) throw new Error(`--variants: unknown ${JSON.stringify(unknown.join(",") || argv[i])}; known: ${STARTUP_VARIANTS.map((v) => v.id).join(", ")}`);
+        } else throw new Error(`unknown argument ${JSON.stringify(a)}`);
+    }
+    if (sizes && sizes.length < 2) throw new Error("--sizes needs at least two sizes to judge how cost grows");
+    return { kind: "bench", quick, sizes, runs, variants, tests, write: write ?? !quick };
+}

@@ -1,0 +1,200 @@
+/**
+ * Turns the bench's raw samples into the Markdown that `npm run bench` prints and writes to
+ * docs/performance.md. Pure: every figure in the output comes from the samples passed in.
+ */
+import type { ImportJobResult } from "./imports";
+import type { RenderJobResult, ScaleJobResult } from "./jobs";
+import { formatBytes, formatMs, linearity, Linearity, markdownTable, median } from "./stats";
+
+export interface Machine {
+    date: string;
+    cpu: string;
+    cores: number;
+    memoryBytes: number;
+    node: string;
+    os: string;
+    /** 1-minute load average before and after the bench: other work on the machine skews figures. */
+    loadBefore: number;
+    loadAfter: number;
+    commit: string;
+    command: string;
+}
+
+export interface StartupSamples {
+    id: string;
+    label: string;
+    wallMs: number[];
+    loadedMs: number[];
+    maxRssBytes: number[];
+    resources: number;
+    /** Why the variant could not be measured, if it could not. */
+    failure?: string;
+}
+
+export interface TestSuiteSamples {
+    wallMs: number[];
+    passed: boolean;
+    summary: string;
+}
+
+export interface BenchResults {
+    machine: Machine;
+    quick: boolean;
+    startup: StartupSamples[];
+    /** `tsc -p tsconfig.build.json` wall time, the build step the precompiled variant needs. */
+    buildMs?: number;
+    imports?: ImportJobResult;
+    /** `npm run render` of the repo's stacks as a whole process, per run. */
+    renderProcessMs: number[];
+    renderJobs: RenderJobResult[];
+    scale: ScaleJobResult[][];
+    tests?: TestSuiteSamples;
+}
+
+export const TARGETS = {
+    renderMs: 2000,
+    scaleN: 100,
+    scaleMs: 15_000,
+    testsMs: 10_000,
+};
+
+export interface Verdicts {
+    render: { ms: number; met: boolean };
+    scale?: { n: number; ms: number; met: boolean; linear: Linearity };
+    tests?: { ms: number; met: boolean; passed: boolean };
+}
+
+/** Scale figures of one fleet size, medians over its runs. */
+export function scaleMedians(runs: readonly ScaleJobResult[]): ScaleJobResult {
+    if (runs.length === 0) throw new Error("no scale runs");
+    const m = (f: (r: ScaleJobResult) => number) => median(runs.map(f));
+    return {
+        n: runs[0].n,
+        importMs: m((r) => r.importMs),
+        hubMs: m((r) => r.hubMs),
+        sourcesMs: m((r) => r.sourcesMs),
+        totalMs: m((r) => r.totalMs),
+        resources: runs[0].resources,
+        hubOutputBytes: runs[0].hubOutputBytes,
+        maxRssBytes: m((r) => r.maxRssBytes),
+    };
+}
+
+export function verdicts(r: BenchResults): Verdicts {
+    const renderMs = median(r.renderProcessMs);
+    const out: Verdicts = { render: { ms: renderMs, met: renderMs < TARGETS.renderMs } };
+    const scale = r.scale.map(scaleMedians);
+    if (scale.length >= 2) {
+        const lin = linearity(scale.map((s) => ({ n: s.n, ms: s.totalMs })));
+        const at = scale.find((s) => s.n === TARGETS.scaleN);
+        // Without the target's size in the sweep (--quick), extrapolate along the fitted line.
+        const ms = at ? at.totalMs + at.importMs : lin.interceptMs + lin.slopeMs * TARGETS.scaleN + median(scale.map((s) => s.importMs));
+        out.scale = { n: TARGETS.scaleN, ms, met: ms < TARGETS.scaleMs && lin.linear, linear: lin };
+    }
+    if (r.tests) {
+        const ms = median(r.tests.wallMs);
+        out.tests = { ms, met: ms < TARGETS.testsMs && r.tests.passed, passed: r.tests.passed };
+    }
+    return out;
+}
+
+const yesNo = (ok: boolean) => (ok ? "yes" : "**no**");
+
+export function formatReport(r: BenchResults): string {
+    const v = verdicts(r);
+    const m = r.machine;
+    const parts: string[] = [];
+    parts.push(
+        `Measured ${m.date} by \`${m.command}\`${r.quick ? " (**--quick**: fewer runs, smaller fleets; a sanity check, not the reference figures)" : ""} ` +
+            `at commit ${m.commit}, on ${m.cpu} (${m.cores} cores), ${formatBytes(m.memoryBytes)} memory, Node ${m.node}, ${m.os}. ` +
+            `Load average (1 min) ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after: other work on the machine inflates wall times. ` +
+            `Every figure is the median of its runs; each run is a fresh process.\n`,
+    );
+
+    const targetRows: string[][] = [[`four-stack render (\`npm run render\`, whole process)`, `< ${formatMs(TARGETS.renderMs)}`, formatMs(v.render.ms), yesNo(v.render.met)]];
+    if (v.scale) {
+        const ex = r.scale.some((runs) => runs[0]?.n === TARGETS.scaleN) ? "" : " (extrapolated)";
+        targetRows.push([
+            `${TARGETS.scaleN} agent clusters: hub + ${TARGETS.scaleN} agent stacks, import included`,
+            `< ${formatMs(TARGETS.scaleMs)}, linear in N`,
+            `${formatMs(v.scale.ms)}${ex}; marginal cost ratio ${v.scale.linear.marginalRatio.toFixed(2)} (${v.scale.linear.linear ? "linear" : "grows faster than linear"})`,
+            yesNo(v.scale.met),
+        ]);
+    }
+    if (v.tests) targetRows.push([`test suite (\`npm test\`)`, `< ${formatMs(TARGETS.testsMs)}`, `${formatMs(v.tests.ms)}${v.tests.passed ? "" : " (tests FAILED)"}`, yesNo(v.tests.met)]);
+    parts.push(`### Targets\n\n${markdownTable(["what", "target", "measured", "met"], targetRows)}`);
+
+    const startRows = r.startup.map((s) =>
+        s.failure
+            ? [s.label, "failed", "", "", s.failure]
+            : [s.label, formatMs(median(s.wallMs)), formatMs(median(s.loadedMs)), formatBytes(median(s.maxRssBytes)), `${s.wallMs.length} runs, ${s.resources} resources`],
+    );
+    parts.push(
+        `### Start-up under the language host's entry point (monitoring stack)\n\n` +
+            `\`node <nodeargs> @pulumi/pulumi/cmd/run ... <entry>\` as pulumi-language-nodejs launches it, with mocks instead of an engine. ` +
+            `"program loaded" is when index.ts and everything it imports had been required; "total" is until the process exited with every resource registered.` +
+            (r.buildMs !== undefined ? ` The precompiled variant first needs \`tsc -p tsconfig.build.json\`: ${formatMs(r.buildMs)} here (not included).` : "") +
+            `\n\n${markdownTable(["runtime (Pulumi.yaml)", "total", "program loaded", "peak RSS", "samples"], startRows, ["l", "r", "r", "r", "l"])}`,
+    );
+
+    if (r.imports) {
+        const rows = r.imports.steps.map((s) => [s.module, formatMs(s.ms), String(s.modules)]);
+        const lazy = Object.entries(r.imports.pulumiPackageFiles).map(([p, c]) => `${p} ${c.afterImport} → ${c.afterRun}`);
+        parts.push(
+            `### What importing index.ts costs (under tsx, in import order)\n\n${markdownTable(["module", "added", "modules loaded"], rows, ["l", "r", "r"])}\n` +
+                `Files of each @pulumi package after the import → after evaluating the hub (lazily loaded resource modules show as the difference): ${lazy.join("; ")}.\n`,
+        );
+    }
+
+    if (r.renderJobs.length > 0) {
+        const stacks = r.renderJobs[0].stacks.map((s) => s.stack);
+        const rows = stacks.map((stack) => {
+            const ms = r.renderJobs.map((j) => j.stacks.find((s) => s.stack === stack)?.ms ?? NaN);
+            return [stack, formatMs(median(ms)), String(r.renderJobs[0].stacks.find((s) => s.stack === stack)?.resources ?? "")];
+        });
+        rows.push(["import of index.ts (once per process)", formatMs(median(r.renderJobs.map((j) => j.importMs))), ""]);
+        parts.push(
+            `### Program evaluation per stack under mocks\n\n` +
+                `Evaluation and rendering to files in memory, stacks in render order (the hub first; the first stack also pays for Pulumi's runtime warming up). ` +
+                `The whole \`npm run render\` process took ${formatMs(median(r.renderProcessMs))} (${r.renderProcessMs.length} runs).\n\n` +
+                markdownTable(["stack", "evaluation + render", "resources"], rows, ["l", "r", "r"]),
+        );
+    }
+
+    const scale = r.scale.map(scaleMedians);
+    if (scale.length > 0) {
+        const rows = scale.map((s) => [
+            String(s.n),
+            String(s.n + 1),
+            String(s.resources),
+            formatMs(s.totalMs),
+            formatMs(s.totalMs / s.n),
+            formatMs(s.hubMs),
+            formatMs(s.sourcesMs / s.n),
+            formatBytes(s.maxRssBytes),
+            formatBytes(s.hubOutputBytes),
+        ]);
+        const lin = v.scale?.linear;
+        parts.push(
+            `### Scaling with fleet size\n\n` +
+                `A hub serving N agent clusters plus the N agent stacks (copies of Pulumi.monitoring.yaml and Pulumi.staging.yaml), evaluated and rendered in one process per N ` +
+                `(${r.scale[0]?.length ?? 0} runs each). Wall time excludes the import of index.ts (${formatMs(median(scale.map((s) => s.importMs)))}).\n\n` +
+                markdownTable(
+                    ["N", "stacks", "resources", "wall", "per cluster", "hub stack", "per agent stack", "peak RSS", "hub outputs"],
+                    rows,
+                    ["r", "r", "r", "r", "r", "r", "r", "r", "r"],
+                ) +
+                (lin
+                    ? `\nLeast-squares fit: ${formatMs(lin.interceptMs)} + ${lin.slopeMs.toFixed(1)} ms × N. Marginal cost per cluster, last step over first: ${lin.marginalRatio.toFixed(2)} ` +
+                      `(${lin.linear ? "flat: no quadratic step" : "growing: something is worse than linear"}).\n`
+                    : ""),
+        );
+    }
+
+    if (r.tests) {
+        parts.push(
+            `### Test suite\n\n\`npm test\`: ${formatMs(median(r.tests.wallMs))} median of ${r.tests.wallMs.length} runs (${r.tests.wallMs.map(formatMs).join(", ")}); ${r.tests.summary}.\n`,
+        );
+    }
+    return parts.join("\n");
+}
