@@ -267,16 +267,15 @@ describe("GitHub workflows", () => {
         });
 
         describe("the diff step", () => {
-            const RUN_URL = "https://github.com/o/r/actions/runs/1";
             function runDiff(code: number, markdown: string): StepRun & { args: string; comment: string | undefined; summary: string } {
                 const diffStep = step(jobsOf(workflow("preview.yml")).diff, "diff");
-                const r = runStep(str(diffStep.run), { RUN_URL }, (dir) => {
+                const r = runStep(str(diffStep.run), {}, (dir) => {
                     fs.mkdirSync(path.join(dir, "bin"));
                     fs.writeFileSync(path.join(dir, "diff.md"), markdown);
                     const fake = `#!/bin/sh\nprintf '%s' "$*" > "${dir}/args"\ncat "${dir}/diff.md"\nexit ${code}\n`;
                     fs.writeFileSync(path.join(dir, "bin", "npm"), fake, { mode: 0o755 });
                 });
-                const comment = path.join(r.dir, "temp", "fleet-diff-comment.md");
+                const comment = path.join(r.dir, "temp", "fleet-diff.md");
                 return {
                     ...r,
                     args: fs.readFileSync(path.join(r.dir, "args"), "utf8"),
@@ -298,6 +297,9 @@ describe("GitHub workflows", () => {
                     assert.equal(r.comment, md);
                     assert.equal(r.summary, md);
                 }
+                const post = stepsOf(jobsOf(workflow("preview.yml")).diff).find((s) => s.name === "Comment the diff on the pull request");
+                assert.equal(post?.uses, "marocchino/sticky-pull-request-comment@v3.0.4");
+                assert.deepEqual(post?.with, { header: "fleet-diff", path: "${{ runner.temp }}/fleet-diff.md" });
             });
 
             it("fails the job on exit 2, so the comment says the diff failed instead", () => {
@@ -307,20 +309,6 @@ describe("GitHub workflows", () => {
                 assert.deepEqual(r.outputs, {});
                 const failStep = stepsOf(jobsOf(workflow("preview.yml")).diff).find((s) => typeof s.if === "string" && s.if.includes("steps.diff.outcome == 'failure'"));
                 assert.equal(obj(failStep?.with, "with").header, "fleet-diff");
-            });
-
-            it("cuts a diff too long for a comment at a line, closes its code block and links the whole one", () => {
-                const line = "+  image: timberio/vector:0.59.0-distroless-libc # ünïcode\n";
-                const md = "## Fleet diff\n\n```diff\n" + line.repeat(3000) + "```\n";
-                const r = runDiff(1, md);
-                assert.equal(r.status, 0, r.stderr);
-                assert.equal(r.summary, md);
-                const comment = r.comment ?? "";
-                assert.ok(comment.length < 65536 && comment.length > 50000, String(comment.length));
-                const lines = comment.split("\n");
-                assert.equal(lines.filter((l) => l.startsWith("```")).length % 2, 0, "a code block is left open");
-                assert.ok(lines.slice(3, -4).every((l) => l === line.trimEnd()), "a line was cut in the middle");
-                assert.match(comment, new RegExp(`the whole diff is in the summary and the \`fleet-diff\` artifact of \\[this run\\]\\(${RUN_URL}\\)`));
             });
         });
 
