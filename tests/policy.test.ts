@@ -205,6 +205,12 @@ describe("policy pack", () => {
             assert.match(String(at(tls, "stringData")["tls.key"]), /BEGIN PRIVATE KEY/);
         });
 
+        it("feeds no Pulumi secret into a ConfigMap (the engine unwraps secrets, so the policy cannot see the marker)", () => {
+            for (const s of fleet) {
+                for (const r of s.result.resources.filter((x) => x.type === CM)) assert.deepEqual(r.secretPaths, [], `${s.stack} ${r.name}`);
+            }
+        });
+
         it("declares six mandatory policies with unique names and descriptions", () => {
             assert.equal(policies.length, 6);
             assert.equal(new Set(policies.map((p) => p.name)).size, 6);
