@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { legacyToPark, parkPatch, PARKED_SELECTOR } from "../components/migration";
 import { NODE_EXPORTER_SERIES, nodeExporterNamesVrl } from "../components/agent/node-exporter";
-import { runHub, runSource } from "./support/fleet";
+import { runHub, runSource, sharedHub, sharedSource } from "./support/fleet";
 import { RunResult } from "../lib/offline/simulator";
 
 const OLD = { promtail: { namespace: "logging", name: "promtail" }, nodeExporter: { namespace: "monitoring", name: "node-exporter" } };
@@ -39,19 +39,19 @@ describe("migration from Promtail and node-exporter", () => {
     describe("per stack under mocks", () => {
         let hub: RunResult;
         before(async () => {
-            hub = await runHub();
+            hub = await sharedHub();
         });
         const patches = (r: RunResult) => r.resources.filter((x) => x.type === PATCH).map((x) => `${x.name} ${(x.inputs.metadata as { namespace: string; name: string }).namespace}/${(x.inputs.metadata as { name: string }).name}`).sort();
 
         it("renders dev (cutover) with both patches under the migration component", async () => {
-            const r = await runSource("dev", hub.outputs);
+            const r = await sharedSource("dev");
             assert.deepEqual(patches(r), ["legacy-agents-node-exporter monitoring/prometheus-node-exporter", "legacy-agents-promtail monitoring/promtail"]);
             assert.deepEqual(r.outputs.values.parkedLegacyAgents, ["monitoring/promtail", "monitoring/prometheus-node-exporter"]);
             assert.equal(r.outputs.values.migrationPhase, "cutover");
         });
 
         it("renders staging (parallel) without patches: going back to parallel deletes them and restores the old agents", async () => {
-            const r = await runSource("staging", hub.outputs);
+            const r = await sharedSource("staging");
             assert.deepEqual(patches(r), []);
             const back = await runSource("dev", hub.outputs, { migration: { phase: "parallel", ...OLD } });
             assert.deepEqual(patches(back), []);
@@ -92,7 +92,7 @@ describe("self-monitoring objects per stack", () => {
         r.resources.filter((x) => x.type.startsWith("kubernetes:monitoring.coreos.com/") || x.name.endsWith("-dashboard")).map((x) => `${String(x.inputs.kind)} ${String((x.inputs.metadata as { namespace: string }).namespace)}/${String((x.inputs.metadata as { name: string }).name)}`).sort();
 
     it("puts PodMonitors, the alert rules and the dashboard on the hub", async () => {
-        const hub = await runHub();
+        const hub = await sharedHub();
         assert.deepEqual(kinds(hub), [
             "ConfigMap monitoring/vector-fleet-dashboard",
             "PodMonitor vector-aggregator/vector-aggregator",
@@ -102,8 +102,7 @@ describe("self-monitoring objects per stack", () => {
     });
 
     it("puts only the agent PodMonitor on a source stack, and nothing where monitoring is disabled", async () => {
-        const hub = await runHub();
-        assert.deepEqual(kinds(await runSource("staging", hub.outputs)), ["PodMonitor vector-system/vector-agent"]);
-        assert.deepEqual(kinds(await runSource("management", hub.outputs)), []);
+        assert.deepEqual(kinds(await sharedSource("staging")), ["PodMonitor vector-system/vector-agent"]);
+        assert.deepEqual(kinds(await sharedSource("management")), []);
     });
 });

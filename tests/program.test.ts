@@ -3,7 +3,7 @@ import { parse as parseToml } from "smol-toml";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../config";
 import { RunResult, SECRET_MARKER, runStack } from "../lib/offline/simulator";
-import { dig, find, parentName, program, runHub, runSource, stackConfig } from "./support/fleet";
+import { dig, find, parentName, program, runHub, runSource, sharedHub, sharedSource, stackConfig } from "./support/fleet";
 import { VectorAgent } from "../components/agent";
 import * as k8s from "@pulumi/kubernetes";
 
@@ -23,7 +23,7 @@ function agentToml(r: RunResult, component = "vector-agent"): Record<string, unk
 describe("program under mocks", () => {
     let hub: RunResult;
     before(async () => {
-        hub = await runHub();
+        hub = await sharedHub();
     });
 
     describe("monitoring stack (hub)", () => {
@@ -118,7 +118,7 @@ describe("program under mocks", () => {
     describe("agent stacks", () => {
         for (const stack of ["dev", "staging", "management"]) {
             it(`${stack}: dials the exact private address the hub exports, with its CA and its own credentials`, async () => {
-                const r = await runSource(stack, hub.outputs);
+                const r = await sharedSource(stack);
                 const toml = agentToml(r);
                 assert.deepEqual(dig(toml, "sinks.aggregator.routing.endpoints"), [`https://${hub.outputs.values.aggregatorAddress}`]);
                 assert.equal(dig(toml, "sinks.prometheus.endpoint"), hub.outputs.values.remoteWriteUrl);
@@ -196,7 +196,7 @@ describe("program under mocks", () => {
     });
 
     it("never puts a secret into a ConfigMap, a non-Secret object or a plain output", async () => {
-        const runs = [hub, await runSource("dev", hub.outputs)];
+        const runs = [hub, await sharedSource("dev")];
         for (const r of runs) {
             for (const res of r.resources) {
                 if (res.type === SECRET) continue;

@@ -6,7 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { withConfigReference } from "../lib/docs/config-reference";
 import { renderFleet, RenderedStack, writeRendered } from "../lib/offline/render";
 import { SECRET_MARKER } from "../lib/offline/simulator";
-import { program, ROOT } from "./support/fleet";
+import { program, ROOT, sharedRender } from "./support/fleet";
 
 function tempDir(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-render-"));
@@ -23,7 +23,7 @@ describe("offline render", () => {
     let fleet: RenderedStack[];
     let out: string;
     before(async () => {
-        fleet = await renderFleet(program, ROOT);
+        fleet = await sharedRender();
         out = tempDir();
         writeRendered(out, fleet);
     });

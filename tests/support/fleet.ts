@@ -1,7 +1,7 @@
 /** Helpers to run the real program for the repo's stacks (or variations of them) under mocks. */
 import * as path from "node:path";
 import program = require("../../index");
-import { readStackFile } from "../../lib/offline/render";
+import { readStackFile, renderFleet, RenderedStack } from "../../lib/offline/render";
 import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../lib/offline/simulator";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -22,6 +22,41 @@ export async function runHub(overrides: Record<string, unknown> = {}, cloud?: Si
 
 export async function runSource(stack: string, hubOutputs: StackOutputs, overrides: Record<string, unknown> = {}): Promise<RunResult> {
     return runStack(program, { project: "vector-fleet", stack, ...stackConfig(stack, overrides), stackOutputs: { monitoring: hubOutputs } });
+}
+
+/*
+ * The repo's stacks exactly as their Pulumi.<stack>.yaml say, run once per test process and
+ * shared by every test that only reads the result: a run under mocks costs tens of milliseconds
+ * and many files need the same ones. Treat what these return as read-only (structuredClone it to
+ * make a variation); a rejected run stays rejected, so each test that needs it fails the same way.
+ */
+const shared = new Map<string, Promise<unknown>>();
+// Pulumi's mock runtime is process-global: shared runs go one after another even if two are
+// asked for at once.
+let lastShared: Promise<unknown> = Promise.resolve();
+function once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    if (!shared.has(key)) {
+        const run = lastShared.then(make, make);
+        lastShared = run.catch(() => undefined);
+        shared.set(key, run);
+    }
+    return shared.get(key) as Promise<T>;
+}
+
+/** runHub() with no overrides, run once. */
+export function sharedHub(): Promise<RunResult> {
+    return once("hub", () => runHub());
+}
+
+/** runSource(stack, sharedHub().outputs) with no overrides, run once per stack. */
+export function sharedSource(stack: string): Promise<RunResult> {
+    const hub = sharedHub(); // queued first: a source run waits for the hub it reads
+    return once(`source:${stack}`, async () => runSource(stack, (await hub).outputs));
+}
+
+/** renderFleet(program, ROOT) for every stack, run once. */
+export function sharedRender(): Promise<RenderedStack[]> {
+    return once("render", () => renderFleet(program, ROOT));
 }
 
 export function find(result: RunResult, type: string, name: string): RegisteredResource {
