@@ -21,7 +21,7 @@ import {
     unknownCheckingProxy,
 } from "@pulumi/policy";
 import { parse as parseToml, stringify as toToml } from "smol-toml";
-import { renderFleet, RenderedStack } from "../lib/offline/render";
+import { RenderedStack } from "../lib/offline/render";
 import { RegisteredResource } from "../lib/offline/simulator";
 import { unpinnedReason } from "../policy/images";
 import {
@@ -35,7 +35,7 @@ import {
 } from "../policy/policies";
 import { parseQuantity } from "../policy/quantity";
 import { findSecrets } from "../policy/secrets";
-import { program, ROOT } from "./support/fleet";
+import { ROOT, sharedRender } from "./support/fleet";
 
 type Props = Record<string, unknown>;
 /** Mutable plain JSON, for breaking copies of registered objects. */
@@ -121,7 +121,7 @@ async function checkStack(policy: StackValidationPolicy, resources: RegisteredRe
 const isResourcePolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is ResourceValidationPolicy => "validateResource" in p;
 const isStackPolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is StackValidationPolicy => "validateStack" in p;
 
-// ---- the fleet, rendered once -----------------------------------------------------------------------
+// ---- the fleet, rendered once per process (shared with other test files) ---------------------------
 
 let fleet: RenderedStack[];
 
@@ -163,7 +163,8 @@ function withToml(props: JsonObject, edit: (doc: JsonObject) => void): JsonObjec
 describe("policy pack", () => {
     before(async function () {
         this.timeout(60_000);
-        fleet = await renderFleet(program, ROOT);
+        // Read-only: every variation below is a structuredClone.
+        fleet = await sharedRender();
     });
 
     describe("the program as it is", () => {
