@@ -4,13 +4,23 @@
  */
 import * as path from "node:path";
 import program = require("../index");
-import { renderFleet, writeRendered } from "../lib/offline/render";
+import { isReportedFailure, renderFleet, RenderError, writeRendered } from "../lib/offline/render";
+import { formatSummary, summarizeStack } from "../lib/offline/summary";
 
 const USAGE = `usage: npm run render [-- --stack NAME ...] [--out DIR]
 
 Renders every Pulumi.<stack>.yaml (or only the named stacks) without a cluster or the Pulumi CLI.
 Writes out/<stack>/manifests.yaml, resources.txt, outputs.json and <component>.vector.toml.
-Hub stacks are always evaluated first: agent stacks read their outputs through a StackReference.`;
+Hub stacks are always evaluated first: agent stacks read their outputs through a StackReference.
+
+Prints per stack its Kubernetes objects by kind, the Vector components of each config (sources,
+transforms, sinks, by type) and warnings: what a reviewer should notice (self-monitoring off,
+logs shipped twice during a migration, objects patched that another tool owns, node drains a
+PodDisruptionBudget blocks, no container metrics). Warnings do not fail the render.
+
+On failure nothing is written, and every problem is printed on one line, prefixed with its stack.
+
+Exit status: 0 rendered, 1 a stack failed to render, 2 usage error.`;
 
 async function main(argv: string[]): Promise<number> {
     const stacks: string[] = [];
@@ -29,23 +39,26 @@ async function main(argv: string[]): Promise<number> {
     }
     const root = path.resolve(__dirname, "..");
     const started = Date.now();
+    process.on("unhandledRejection", (reason) => {
+        if (!isReportedFailure(reason)) throw reason;
+    });
     try {
         const rendered = await renderFleet(program, root, stacks.length > 0 ? stacks : undefined);
         writeRendered(path.resolve(root, out), rendered);
+        let warnings = 0;
         for (const r of rendered) {
-            const kinds = new Map<string, number>();
-            for (const res of r.result.resources) if (res.type.startsWith("kubernetes:") && res.custom) {
-                const kind = res.type.split(":").pop()!;
-                kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-            }
-            const summary = [...kinds].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${n} ${k}`).join(", ");
-            console.log(`${r.stack}: ${r.result.resources.length} resources (${summary}) -> ${path.join(out, r.stack)}/`);
+            const summary = summarizeStack(r.stack, r.files);
+            warnings += summary.warnings.length;
+            console.log(formatSummary(summary, `${path.join(out, r.stack)}/`).join("\n"));
         }
-        console.log(`rendered ${rendered.length} stack(s) in ${Date.now() - started} ms`);
+        console.log(`rendered ${rendered.length} stack(s) in ${Date.now() - started} ms, ${warnings} warning(s)`);
         return 0;
     } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        console.error(`render failed, nothing written:\n${msg}`);
+        if (e instanceof RenderError) {
+            const lines = e.failures.flatMap((f) => f.problems.map((p) => `${f.stack}: ${p}`));
+            console.error(`render failed, nothing written (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
+            if (e.skipped.length > 0) console.error(`not rendered, they need the hub: ${e.skipped.join(", ")}`);
+        } else console.error(`render failed, nothing written:\n${e instanceof Error ? e.message : String(e)}`);
         return 1;
     }
 }

@@ -4,9 +4,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { withConfigReference } from "../lib/docs/config-reference";
-import { renderFleet, RenderedStack, writeRendered } from "../lib/offline/render";
+import { problemLines, renderFleet, RenderedStack, RenderError, writeRendered } from "../lib/offline/render";
+import { formatSummary, parseManifests, renderWarnings, summarizeStack, vectorComponents } from "../lib/offline/summary";
 import { SECRET_MARKER } from "../lib/offline/simulator";
 import { program, ROOT, sharedRender } from "./support/fleet";
+import { AGENT_TOML, agentStack, FixtureObject, patch, renderedStack } from "./support/rendered";
 
 function tempDir(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-render-"));
@@ -120,5 +122,170 @@ describe("generated docs", () => {
     it("keeps the README's config reference in step with the config model (run `npm run docs`)", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
         assert.equal(withConfigReference(readme), readme, "README.md is stale: run `npm run docs`");
+    });
+});
+
+describe("render summary", () => {
+    it("reads manifests back, telling server-side apply patches from owned objects", () => {
+        const files = agentStack({ extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: {} })] });
+        const objects = parseManifests(files["manifests.yaml"]);
+        assert.deepEqual(
+            objects.map((o) => [o.kind, o.namespace ?? "", o.name, o.patch ?? ""]),
+            [
+                ["Namespace", "", "vector-system", ""],
+                ["ConfigMap", "vector-system", "vector-agent-config", ""],
+                ["DaemonSet", "monitoring", "promtail", "kubernetes:apps/v1:DaemonSetPatch"],
+                ["DaemonSet", "vector-system", "vector-agent", ""],
+                ["PodMonitor", "vector-system", "vector-agent", ""],
+            ],
+        );
+    });
+
+    it("counts each Vector config's components by type", () => {
+        assert.deepEqual(vectorComponents(AGENT_TOML), {
+            sources: { kubernetes_logs: 1, prometheus_scrape: 1 },
+            transforms: { remap: 1 },
+            sinks: { prometheus_remote_write: 1, vector: 1 },
+        });
+    });
+
+    it("prints objects by kind, components per config and warnings, per stack", () => {
+        const files = agentStack({ podMonitor: false, extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: {} })] });
+        assert.deepEqual(formatSummary(summarizeStack("dev", files), "out/dev/"), [
+            "dev -> out/dev/",
+            "  4 resources, 4 Kubernetes objects: 1 ConfigMap, 1 DaemonSet, 1 DaemonSetPatch, 1 Namespace",
+            "  vector-agent.vector.toml: 2 sources (kubernetes_logs, prometheus_scrape); 1 transform (remap); 2 sinks (prometheus_remote_write, vector)",
+            '  warning: no PodMonitor for the agent in vector-system: this cluster\'s Prometheus has no up{job="vector-agent"} (the agent\'s own metrics still reach the hub by remote write)',
+            "  warning: patches objects it does not own (server-side apply of the fields in manifests.yaml only): DaemonSet monitoring/promtail",
+        ]);
+    });
+
+    it("summarises the real fleet as the Pulumi resources say", async () => {
+        for (const r of await sharedRender()) {
+            const s = summarizeStack(r.stack, r.files);
+            assert.equal(s.resources, r.result.resources.length, r.stack);
+            const kinds: Record<string, number> = {};
+            for (const res of r.result.resources) if (res.type.startsWith("kubernetes:") && res.custom) kinds[res.type.split(":").pop()!] = (kinds[res.type.split(":").pop()!] ?? 0) + 1;
+            assert.deepEqual(s.kinds, kinds, r.stack);
+            assert.ok(Object.keys(s.vector).length > 0, r.stack);
+        }
+    });
+});
+
+describe("render warnings", () => {
+    const codes = (files: Record<string, string>) => renderWarnings(files).map((w) => w.code);
+    const hub = (objects: FixtureObject[], outputs: Record<string, unknown> = {}) =>
+        renderedStack("monitoring", [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "vector-aggregator" } }, ...objects], { role: "hub", agentNamespace: "vector-system", ...outputs });
+    const rule = { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "vector-fleet", namespace: "monitoring" }, spec: {} };
+    const podMonitor = { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "vector-agent", namespace: "vector-system" }, spec: {} };
+    const aggregators = (replicas: number, minAvailable: number): FixtureObject[] => [
+        {
+            apiVersion: "apps/v1",
+            kind: "StatefulSet",
+            metadata: { name: "vector-aggregator", namespace: "vector-aggregator" },
+            spec: { replicas, template: { metadata: { labels: { app: "agg", tier: "aggregator" } } } },
+        },
+        { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "vector-aggregator", namespace: "vector-aggregator" }, spec: { minAvailable, selector: { matchLabels: { app: "agg" } } } },
+    ];
+
+    it("has nothing to say about a plain agent stack", () => {
+        assert.deepEqual(renderWarnings(agentStack()), []);
+    });
+
+    it("notices an agent no PodMonitor scrapes", () => {
+        assert.deepEqual(codes(agentStack({ podMonitor: false })), ["agent-not-scraped"]);
+    });
+
+    it("notices logs and node metrics shipped twice while the migration runs in parallel", () => {
+        assert.deepEqual(codes(agentStack({ outputs: { migrationPhase: "parallel" } })), ["shipped-twice"]);
+        assert.deepEqual(codes(agentStack({ outputs: { migrationPhase: "cutover" } })), []);
+    });
+
+    it("names every object patched that another tool owns", () => {
+        const park = (name: string) => patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: "monitoring" }, spec: {} });
+        const [w] = renderWarnings(agentStack({ extra: [park("promtail"), park("node-exporter")] }));
+        assert.equal(w.code, "patches-foreign-objects");
+        assert.match(w.message, /: DaemonSet monitoring\/node-exporter, DaemonSet monitoring\/promtail$/);
+    });
+
+    it("notices an agent config that scrapes no kubelet cAdvisor", () => {
+        const toml = AGENT_TOML.replace(/\[sources\.kubelet_cadvisor\][^[]*/, "");
+        const [w] = renderWarnings(agentStack({ toml }));
+        assert.deepEqual(w, {
+            code: "no-container-metrics",
+            message: "vector-agent.vector.toml scrapes no kubelet cAdvisor: no container metrics from this cluster, so VectorHighMemoryUsage cannot see its Vector pods",
+        });
+    });
+
+    it("notices a hub without alert rules, and a hub without its own agent", () => {
+        assert.deepEqual(codes(hub([rule, podMonitor])), []);
+        assert.deepEqual(codes(hub([podMonitor])), ["no-alert-rules"]);
+        assert.deepEqual(codes(hub([rule], { agentNamespace: null })), ["hub-without-agent"]);
+    });
+
+    it("notices a PodDisruptionBudget that lets no replica go, and only then", () => {
+        assert.deepEqual(codes(hub([rule, podMonitor, ...aggregators(3, 2)])), []);
+        const [w] = renderWarnings(hub([rule, podMonitor, ...aggregators(2, 2)]));
+        assert.deepEqual(w, {
+            code: "no-disruption-allowed",
+            message:
+                "PodDisruptionBudget vector-aggregator/vector-aggregator keeps 2 of 2 replica(s) of StatefulSet vector-aggregator/vector-aggregator available: no pod may be evicted, so node drains hang",
+        });
+        assert.deepEqual(codes(hub([rule, podMonitor, ...aggregators(1, 1)])), ["no-disruption-allowed"]);
+    });
+
+    it("warns about the repo's stacks for what their files say", async () => {
+        const byStack = Object.fromEntries((await sharedRender()).map((r) => [r.stack, codes(r.files)]));
+        assert.deepEqual(byStack, {
+            monitoring: [],
+            dev: ["patches-foreign-objects"], // migration: cutover parks Promtail and node-exporter
+            management: ["agent-not-scraped"], // monitoring.enabled: false
+            staging: ["shipped-twice"], // migration: parallel
+        });
+    });
+});
+
+describe("render failures", () => {
+    it("reports every broken stack, one line per problem", async () => {
+        const root = stackFilesCopy();
+        const breakFile = (stack: string, from: string, to: string) => {
+            const file = path.join(root, `Pulumi.${stack}.yaml`);
+            const text = fs.readFileSync(file, "utf8");
+            assert.ok(text.includes(from), `Pulumi.${stack}.yaml has no ${JSON.stringify(from)}`);
+            fs.writeFileSync(file, text.replace(from, to));
+        };
+        breakFile("dev", "vector-fleet:region: hel1", "vector-fleet:region: mars");
+        breakFile("staging", "vector-fleet:environment: staging", "vector-fleet:environment: Staging!");
+        const e = await renderFleet(program, root).then(
+            () => assert.fail("rendered a broken fleet"),
+            (err: unknown) => err,
+        );
+        assert.ok(e instanceof RenderError);
+        assert.deepEqual(e.failures.map((f) => f.stack), ["dev", "staging"]);
+        assert.match(e.failures[0].problems.join("\n"), /^vector-fleet:region: got "mars"; expected one of "fsn1"/);
+        assert.equal(e.failures[1].problems.length, 1);
+        assert.match(e.failures[1].problems[0], /^vector-fleet:environment: got "Staging!"/);
+        assert.deepEqual(e.skipped, []);
+    });
+
+    it("skips the agent stacks when the hub fails: they need its outputs", async () => {
+        const root = stackFilesCopy();
+        const file = path.join(root, "Pulumi.monitoring.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("vector-fleet:region: fsn1", "vector-fleet:region: mars"));
+        const e = await renderFleet(program, root).then(
+            () => assert.fail("rendered a broken fleet"),
+            (err: unknown) => err,
+        );
+        assert.ok(e instanceof RenderError);
+        assert.deepEqual(e.failures.map((f) => f.stack), ["monitoring"]);
+        assert.deepEqual(e.skipped, ["dev", "management", "staging"]);
+    });
+
+    it("splits a listed error into one line per item, each after its header", () => {
+        assert.deepEqual(problemLines(new Error("cannot wire dev to monitoring:\n  - agentKeys has no key dev\n  - caCertPem is empty")), [
+            "cannot wire dev to monitoring: agentKeys has no key dev",
+            "cannot wire dev to monitoring: caCertPem is empty",
+        ]);
+        assert.deepEqual(problemLines(new Error("hcloud: network\n  \"x\" not found")), ['hcloud: network "x" not found']);
     });
 });

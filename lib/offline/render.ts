@@ -6,7 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml, parse as parseYaml } from "yaml";
+import { ConfigError, formatProblem } from "../../config/schema-kit";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
+import { PATCH_NOTE } from "./summary";
 
 export interface StackFile {
     stack: string;
@@ -148,7 +150,7 @@ export function renderFiles(result: RunResult): Record<string, string> {
     const objects = kubernetesObjects(result.resources).map(redact);
     const files: Record<string, string> = {
         "manifests.yaml": objects
-            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: a server-side apply patch of an object this program does not own\n` : "") + toYaml(o, { sortMapEntries: true, lineWidth: 0 }))
+            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") + toYaml(o, { sortMapEntries: true, lineWidth: 0 }))
             .join("---\n"),
         "resources.txt": resourceTree(result.resources),
         "outputs.json": outputsJson(result.outputs),
@@ -173,20 +175,71 @@ export async function renderFleet(program: Program, root: string, only?: string[
     }
     const stackOutputs: Record<string, StackOutputs> = {};
     const rendered: RenderedStack[] = [];
+    const failures: StackFailure[] = [];
+    const skipped: string[] = [];
     for (const s of stacks) {
         const wanted = !only || only.includes(s.stack);
         const needed = s.role === "hub" && !!only && stacks.some((o) => only.includes(o.stack) && o.role !== "hub");
         if (!wanted && !needed) continue;
-        let result: RunResult;
-        try {
-            result = await runStack(program, { project: "vector-fleet", stack: s.stack, config: s.config, secretKeys: s.secretKeys, stackOutputs });
-        } catch (e) {
-            throw new Error(`stack ${s.stack}: ${e instanceof Error ? e.message : String(e)}`);
+        // Agent stacks read a hub's outputs: with a hub failed, their own errors would only mislead.
+        if (s.role !== "hub" && failures.some((f) => f.hub)) {
+            skipped.push(s.stack);
+            continue;
         }
-        stackOutputs[s.stack] = result.outputs;
-        if (wanted) rendered.push({ stack: s.stack, files: renderFiles(result), result });
+        try {
+            const result = await runStack(program, { project: "vector-fleet", stack: s.stack, config: s.config, secretKeys: s.secretKeys, stackOutputs });
+            stackOutputs[s.stack] = result.outputs;
+            if (wanted) rendered.push({ stack: s.stack, files: renderFiles(result), result });
+        } catch (e) {
+            if (e !== null && typeof e === "object") reported.add(e);
+            failures.push({ stack: s.stack, hub: s.role === "hub", message: e instanceof Error ? e.message : String(e), problems: problemLines(e) });
+        }
     }
+    if (failures.length > 0) throw new RenderError(failures, skipped);
     return rendered;
+}
+
+/** Errors renderFleet caught and reports as stack failures. */
+const reported = new WeakSet<object>();
+
+/**
+ * True for an error renderFleet has already reported as a stack failure. Pulumi's runtime leaves
+ * a second, unobserved rejection of the same error behind; a script that renders on after a failed
+ * stack uses this in its `unhandledRejection` handler, so that copy does not crash the process.
+ */
+export function isReportedFailure(e: unknown): boolean {
+    return e !== null && typeof e === "object" && reported.has(e);
+}
+
+/** One stack that did not render: its error as thrown, and one line per problem in it. */
+export interface StackFailure {
+    stack: string;
+    hub: boolean;
+    message: string;
+    problems: string[];
+}
+
+/** Every stack that failed in one render; agent stacks are skipped (not failed) when a hub failed. */
+export class RenderError extends Error {
+    constructor(
+        readonly failures: StackFailure[],
+        readonly skipped: string[],
+    ) {
+        super(failures.map((f) => `stack ${f.stack}: ${f.message}`).join("\n"));
+        this.name = "RenderError";
+    }
+}
+
+/**
+ * One line per problem: a ConfigError's own list, or the items of a `header:\n  - item` message
+ * (how the program reports hub outputs an agent stack cannot use), each after its header.
+ */
+export function problemLines(e: unknown): string[] {
+    if (e instanceof ConfigError) return e.problems.map(formatProblem);
+    const message = e instanceof Error ? e.message : String(e);
+    const [head, ...rest] = message.split("\n");
+    if (rest.length > 0 && rest.every((l) => /^\s+- /.test(l))) return rest.map((l) => `${head.replace(/:\s*$/, "")}: ${l.replace(/^\s+- /, "")}`);
+    return [message.replace(/\s*\n\s*/g, " ")];
 }
 
 /** Writes every stack's files at once, replacing out/<stack>/ only after everything rendered. */

@@ -1,0 +1,187 @@
+/**
+ * Reading a rendered stack (its out/<stack>/ files) back: the summary `npm run render` prints,
+ * and the warnings a reviewer should notice. Kept apart from render.ts, and free of Pulumi, so
+ * `npm run diff` can use it without loading the Pulumi SDK.
+ */
+import { parse as parseToml } from "smol-toml";
+import { parseAllDocuments } from "yaml";
+
+/** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
+export const PATCH_NOTE = "a server-side apply patch of an object this program does not own";
+
+/** A Kubernetes object as manifests.yaml holds it. */
+export interface ManifestObject {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    name: string;
+    /** For server-side apply patches: the Pulumi type that applies them. */
+    patch?: string;
+    body: Record<string, unknown>;
+}
+
+/** Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch. */
+export function parseManifests(text: string): ManifestObject[] {
+    const objects: ManifestObject[] = [];
+    for (const doc of parseAllDocuments(text)) {
+        if (doc.errors.length > 0) throw new Error(`manifests.yaml: ${doc.errors[0].message}`);
+        const body = doc.toJS() as Record<string, unknown> | null;
+        if (body === null || typeof body !== "object") continue;
+        const metadata = (body.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+        const comments = [doc.commentBefore, doc.contents?.commentBefore].filter((c): c is string => typeof c === "string").join("\n");
+        const patch = new RegExp(`^\\s*(\\S+): ${PATCH_NOTE}$`, "m").exec(comments)?.[1];
+        objects.push({
+            apiVersion: String(body.apiVersion ?? ""),
+            kind: String(body.kind ?? ""),
+            ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
+            name: typeof metadata.name === "string" ? metadata.name : "",
+            ...(patch ? { patch } : {}),
+            body,
+        });
+    }
+    return objects;
+}
+
+/** Component counts of one Vector config: per section, component type -> how many. */
+export interface VectorComponents {
+    sources: Record<string, number>;
+    transforms: Record<string, number>;
+    sinks: Record<string, number>;
+}
+
+export function vectorComponents(toml: string): VectorComponents {
+    const config = parseToml(toml) as Record<string, unknown>;
+    const count = (section: unknown) => {
+        const byType: Record<string, number> = {};
+        for (const c of Object.values((section ?? {}) as Record<string, { type?: unknown }>)) {
+            const type = typeof c?.type === "string" ? c.type : "(no type)";
+            byType[type] = (byType[type] ?? 0) + 1;
+        }
+        return byType;
+    };
+    return { sources: count(config.sources), transforms: count(config.transforms), sinks: count(config.sinks) };
+}
+
+/** Something in a rendered stack a reviewer should notice; `code` is stable, `message` says why it matters. */
+export interface RenderWarning {
+    code: string;
+    message: string;
+}
+
+interface RenderedOutputs {
+    role?: string;
+    agentNamespace?: string | null;
+    migrationPhase?: string;
+}
+
+const label = (o: ManifestObject) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+
+/**
+ * What a reviewer should notice in one rendered stack (its out/<stack>/ files). Only what the
+ * files show, and only what costs something: signals lost, data doubled, drains blocked,
+ * objects touched that another tool owns.
+ */
+export function renderWarnings(files: Record<string, string>): RenderWarning[] {
+    const objects = parseManifests(files["manifests.yaml"] ?? "");
+    const outputs = JSON.parse(files["outputs.json"] ?? "{}") as RenderedOutputs;
+    const warnings: RenderWarning[] = [];
+    const hasKind = (kind: string, namespace?: string) => objects.some((o) => o.kind === kind && !o.patch && (namespace === undefined || o.namespace === namespace));
+
+    if (outputs.role === "hub" && !hasKind("PrometheusRule"))
+        warnings.push({
+            code: "no-alert-rules",
+            message: "self-monitoring is off on the hub: no alert rules, dashboard or aggregator PodMonitor, so nothing alerts when the fleet's pipeline breaks",
+        });
+    if (outputs.role === "hub" && !outputs.agentNamespace)
+        warnings.push({ code: "hub-without-agent", message: "the hub runs no agent: the monitoring cluster's own pod logs and node metrics are not collected" });
+    if (outputs.agentNamespace && !hasKind("PodMonitor", outputs.agentNamespace))
+        warnings.push({
+            code: "agent-not-scraped",
+            message: `no PodMonitor for the agent in ${outputs.agentNamespace}: this cluster's Prometheus has no up{job="vector-agent"} (the agent's own metrics still reach the hub by remote write)`,
+        });
+
+    for (const [file, toml] of Object.entries(files).filter(([f]) => f.endsWith(".vector.toml"))) {
+        const sources = (parseToml(toml) as { sources?: Record<string, { type?: string; endpoints?: string[] }> }).sources ?? {};
+        const isAgent = Object.values(sources).some((s) => s.type === "kubernetes_logs");
+        const cadvisor = Object.values(sources).some((s) => s.type === "prometheus_scrape" && (s.endpoints ?? []).some((e) => e.endsWith("/metrics/cadvisor")));
+        if (isAgent && !cadvisor)
+            warnings.push({
+                code: "no-container-metrics",
+                message: `${file} scrapes no kubelet cAdvisor: no container metrics from this cluster, so VectorHighMemoryUsage cannot see its Vector pods`,
+            });
+    }
+
+    if (outputs.migrationPhase === "parallel")
+        warnings.push({
+            code: "shipped-twice",
+            message: 'migration phase "parallel": Promtail and node-exporter still run beside Vector, so Loki stores every log line twice and node metrics arrive twice (Vector\'s with shipper="vector")',
+        });
+
+    const patches = objects.filter((o) => o.patch);
+    if (patches.length > 0)
+        warnings.push({
+            code: "patches-foreign-objects",
+            message: `patches objects it does not own (server-side apply of the fields in manifests.yaml only): ${patches.map(label).sort().join(", ")}`,
+        });
+
+    for (const pdb of objects.filter((o) => o.kind === "PodDisruptionBudget")) {
+        const spec = (pdb.body.spec ?? {}) as { minAvailable?: unknown; selector?: { matchLabels?: Record<string, string> } };
+        const match = spec.selector?.matchLabels ?? {};
+        if (typeof spec.minAvailable !== "number" || Object.keys(match).length === 0) continue;
+        for (const w of objects.filter((o) => (o.kind === "StatefulSet" || o.kind === "Deployment") && o.namespace === pdb.namespace && !o.patch)) {
+            const ws = (w.body.spec ?? {}) as { replicas?: number; template?: { metadata?: { labels?: Record<string, string> } } };
+            const labels = ws.template?.metadata?.labels ?? {};
+            const replicas = ws.replicas ?? 1;
+            if (Object.entries(match).every(([k, v]) => labels[k] === v) && spec.minAvailable >= replicas)
+                warnings.push({
+                    code: "no-disruption-allowed",
+                    message: `${label(pdb)} keeps ${spec.minAvailable} of ${replicas} replica(s) of ${label(w)} available: no pod may be evicted, so node drains hang`,
+                });
+        }
+    }
+    return warnings;
+}
+
+/** What `npm run render` prints per stack, from its rendered files. */
+export interface StackSummary {
+    stack: string;
+    /** Pulumi resources, as resources.txt lists them (the stack itself included). */
+    resources: number;
+    /** Kubernetes objects by kind; patches as `<Kind>Patch`, the Pulumi type's name. */
+    kinds: Record<string, number>;
+    vector: Record<string, VectorComponents>;
+    warnings: RenderWarning[];
+}
+
+export function summarizeStack(stack: string, files: Record<string, string>): StackSummary {
+    const kinds: Record<string, number> = {};
+    for (const o of parseManifests(files["manifests.yaml"] ?? "")) {
+        const kind = o.patch ? o.patch.split(":").pop()! : o.kind;
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+    const vector: Record<string, VectorComponents> = {};
+    for (const [name, toml] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) if (name.endsWith(".vector.toml")) vector[name] = vectorComponents(toml);
+    const resources = Math.max(0, (files["resources.txt"] ?? "").split("\n").filter((l) => l.trim() !== "").length - 1);
+    return { stack, resources, kinds, vector, warnings: renderWarnings(files) };
+}
+
+const sortedEntries = (counts: Record<string, number>) => Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+
+function componentList(what: string, byType: Record<string, number>): string {
+    const n = Object.values(byType).reduce((a, b) => a + b, 0);
+    const types = sortedEntries(byType).map(([t, k]) => (k > 1 ? `${t} ×${k}` : t));
+    return `${n} ${n === 1 ? what.replace(/s$/, "") : what}${n > 0 ? ` (${types.join(", ")})` : ""}`;
+}
+
+/** The summary as lines: a heading for the stack, then its objects, each Vector config and each warning. */
+export function formatSummary(s: StackSummary, dir: string): string[] {
+    const total = Object.values(s.kinds).reduce((a, b) => a + b, 0);
+    const lines = [
+        `${s.stack} -> ${dir}`,
+        `  ${s.resources} resources, ${total} Kubernetes objects: ${sortedEntries(s.kinds).map(([k, n]) => `${n} ${k}`).join(", ")}`,
+    ];
+    for (const [file, c] of Object.entries(s.vector))
+        lines.push(`  ${file}: ${componentList("sources", c.sources)}; ${componentList("transforms", c.transforms)}; ${componentList("sinks", c.sinks)}`);
+    for (const w of s.warnings) lines.push(`  warning: ${w.message}`);
+    return lines;
+}
