@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { main } from "../lib/verify/cli";
+import { startEarly } from "./support/early";
 import { FakeLoki, FakeLokiData, startFakeLoki } from "./support/fake-loki";
 import { findPrometheusTools, freePort, RunningPrometheus, Series, startPrometheus } from "./support/prometheus-server";
 
@@ -91,10 +92,59 @@ function logs(now: number): FakeLokiData {
     };
 }
 
+/** The one child-process run (~0.3 s of tsx start-up), started with the mocha run: see tests/support/early.ts. */
+const childRun = startEarly(async () => {
+    const port = await freePort();
+    const r = await verifyChild(["--stack", "dev", "--loki", "http://127.0.0.1:1", "--json"], { VERIFY_PROMETHEUS_URL: `http://127.0.0.1:${port}` });
+    return { port, r };
+});
+
+interface Servers {
+    prom: RunningPrometheus;
+    loki: FakeLoki;
+    dir: string;
+    tokenFile: string;
+    wrongTokenFile: string;
+}
+
+/**
+ * Prometheus (backfill + start-up, ~0.2 s of waiting) and the fake Loki, started with the mocha
+ * run. Every check here allows minutes of staleness, so data made then is still fresh when these
+ * tests run. Without the prometheus package: the reason, and the tests skip with it.
+ */
+const servers = startEarly(
+    async (): Promise<Servers | { missing: string }> => {
+        const tools = findPrometheusTools();
+        if (!tools.ok) return { missing: tools.reason };
+        const now = Date.now();
+        const dir = mkdtempSync(path.join(tmpdir(), "verify-cli-"));
+        try {
+            const tokenFile = path.join(dir, "token");
+            const wrongTokenFile = path.join(dir, "wrong");
+            writeFileSync(tokenFile, `${TOKEN}\n`);
+            writeFileSync(wrongTokenFile, "not-the-token\n");
+            const prom = await startPrometheus(fleet(now));
+            const loki = await startFakeLoki(logs(now), { token: TOKEN }).catch(async (e: unknown) => {
+                await prom.stop();
+                throw e;
+            });
+            return { prom, loki, dir, tokenFile, wrongTokenFile };
+        } catch (e) {
+            rmSync(dir, { recursive: true, force: true });
+            throw e;
+        }
+    },
+    async (s) => {
+        if ("missing" in s) return;
+        await s.prom.stop();
+        await s.loki.stop();
+        rmSync(s.dir, { recursive: true, force: true });
+    },
+);
+
 describe("verify CLI", () => {
     it("scripts/verify.ts as a child process passes argv, environment and the repo root to main, and its streams and exit code back", async () => {
-        const port = await freePort();
-        const r = await verifyChild(["--stack", "dev", "--loki", "http://127.0.0.1:1", "--json"], { VERIFY_PROMETHEUS_URL: `http://127.0.0.1:${port}` });
+        const { port, r } = await childRun();
         assert.equal(r.code, 3, r.stderr);
         assert.match(r.stderr, /querying Prometheus: nodes via vector\.\.\. failed \(\d+ ms\)/);
         assert.match(r.stderr, new RegExp(`verify: cannot connect to Prometheus at http://127\\.0\\.0\\.1:${port}: connection refused`));
@@ -128,29 +178,16 @@ describe("verify CLI", () => {
     describe("against a real Prometheus and a fake Loki (Loki is not packaged here)", function () {
         let prom: RunningPrometheus | undefined;
         let loki: FakeLoki | undefined;
-        let dir: string | undefined;
         let tokenFile = "";
         let wrongTokenFile = "";
 
         before(async function () {
-            const tools = findPrometheusTools();
-            if (!tools.ok) {
-                console.warn(`    SKIPPED (real Prometheus tests): ${tools.reason}`);
+            const s = await servers();
+            if ("missing" in s) {
+                console.warn(`    SKIPPED (real Prometheus tests): ${s.missing}`);
                 this.skip();
             }
-            const now = Date.now();
-            dir = mkdtempSync(path.join(tmpdir(), "verify-cli-"));
-            tokenFile = path.join(dir, "token");
-            wrongTokenFile = path.join(dir, "wrong");
-            writeFileSync(tokenFile, `${TOKEN}\n`);
-            writeFileSync(wrongTokenFile, "not-the-token\n");
-            prom = await startPrometheus(fleet(now));
-            loki = await startFakeLoki(logs(now), { token: TOKEN });
-        });
-        after(async () => {
-            await prom?.stop();
-            await loki?.stop();
-            if (dir) rmSync(dir, { recursive: true, force: true });
+            ({ prom, loki, tokenFile, wrongTokenFile } = s);
         });
 
         const urls = () => ["--prometheus", prom!.url, "--loki", loki!.url];
