@@ -2,8 +2,7 @@
  * `npm run diff [-- --base REF] [--stack NAME ...] [--stat | --name-only | --markdown]`: renders
  * the fleet at a git ref and in the working tree, and shows what changed per stack.
  */
-import { spawn } from "node:child_process";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

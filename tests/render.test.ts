@@ -4,10 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { withConfigReference } from "../lib/docs/config-reference";
-import { problemLines, renderFleet, RenderedStack, RenderError, writeRendered } from "../lib/offline/render";
+import { problemLines, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../lib/offline/render";
 import { formatSummary, parseManifests, renderWarnings, summarizeStack, vectorComponents } from "../lib/offline/summary";
-import { SECRET_MARKER } from "../lib/offline/simulator";
-import { program, ROOT, sharedRender } from "./support/fleet";
+import { RunResult, SECRET_MARKER } from "../lib/offline/simulator";
+import { program, ROOT, runHub, runSource, sharedHub, sharedRender } from "./support/fleet";
 import { AGENT_TOML, agentStack, FixtureObject, patch, renderedStack } from "./support/rendered";
 
 function tempDir(): string {
@@ -232,6 +232,16 @@ describe("render warnings", () => {
                 "PodDisruptionBudget vector-aggregator/vector-aggregator keeps 2 of 2 replica(s) of StatefulSet vector-aggregator/vector-aggregator available: no pod may be evicted, so node drains hang",
         });
         assert.deepEqual(codes(hub([rule, podMonitor, ...aggregators(1, 1)])), ["no-disruption-allowed"]);
+    });
+
+    it("fires on what the real program renders for the settings it is about", async () => {
+        const hubRun = await sharedHub();
+        const files = async (run: Promise<RunResult>) => codes(renderFiles(await run));
+        const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
+        assert.deepEqual(await files(runHub({ aggregator: { replicas: 2, clusters: ["dev"], loadBalancer: lb, storage: { size: "20Gi" } } })), ["no-disruption-allowed"]);
+        assert.deepEqual(await files(runHub({ monitoring: { enabled: false } })), ["no-alert-rules", "agent-not-scraped"]);
+        assert.deepEqual(await files(runHub({ agent: { enabled: false } })), ["hub-without-agent"]);
+        assert.deepEqual(await files(runSource("staging", hubRun.outputs, { agent: { kubelet: { enabled: false } } })), ["no-container-metrics", "shipped-twice"]);
     });
 
     it("warns about the repo's stacks for what their files say", async () => {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
-import { ManifestObject, parseManifests, renderWarnings } from "./summary";
+import { ManifestObject, objectName, parseManifests, renderWarnings } from "./summary";
 
 /** A rendered fleet: stack -> file name -> content, as `npm run render` writes it. */
 export type RenderedFleet = Record<string, Record<string, string>>;
@@ -174,7 +174,7 @@ export function objectKey(o: Pick<ManifestObject, "apiVersion" | "kind" | "names
 }
 
 export function objectLabel(o: Pick<ManifestObject, "kind" | "namespace" | "name" | "patch">): string {
-    return `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name || "(unnamed)"}${o.patch ? " (patch)" : ""}`;
+    return `${objectName(o)}${o.patch ? " (patch)" : ""}`;
 }
 
 const yamlText = (body: unknown) => toYaml(body, { sortMapEntries: true, lineWidth: 0 });
@@ -236,23 +236,20 @@ function status<T>(before: T | undefined, after: T | undefined): ChangeStatus {
 export function diffStack(stack: string, before: Record<string, string> | undefined, after: Record<string, string> | undefined): StackDiff {
     const a = keyedObjects(before ?? {});
     const b = keyedObjects(after ?? {});
-    const objects: ObjectChange[] = [];
+    const found: { change: ObjectChange; apiVersion: string }[] = [];
     // Manifest order of the new side, then what only the old side had.
     for (const key of [...b.keys(), ...[...a.keys()].filter((k) => !b.has(k))]) {
         const x = a.get(key);
         const y = b.get(key);
         if (x && y && x.text === y.text) continue;
+        const { object } = (y ?? x)!;
         const embedded = x && y && x.shown === y.shown ? [...new Set([...x.embeds, ...y.embeds])] : undefined;
-        objects.push({ status: status(x, y), label: objectLabel((y ?? x)!.object), before: x?.shown ?? "", after: y?.shown ?? "", ...(embedded ? { embedded } : {}) });
+        const change = { status: status(x, y), label: objectLabel(object), before: x?.shown ?? "", after: y?.shown ?? "", ...(embedded ? { embedded } : {}) };
+        found.push({ change, apiVersion: object.apiVersion });
     }
     // An apiVersion change is a removal and an addition of two objects with one label: tell them apart.
-    const labels = objects.map((o) => o.label);
-    for (const [i, o] of objects.entries()) {
-        if (labels.indexOf(o.label) === labels.lastIndexOf(o.label)) continue;
-        const side = o.status === "removed" ? a : b;
-        const apiVersion = [...side.values()].find((k) => objectLabel(k.object) === o.label)?.object.apiVersion;
-        objects[i] = { ...o, label: `${o.label} [${apiVersion}]` };
-    }
+    const shared = (label: string) => found.filter((f) => f.change.label === label).length > 1;
+    const objects = found.map(({ change, apiVersion }) => (shared(change.label) ? { ...change, label: `${change.label} [${apiVersion}]` } : change));
     const files: FileChange[] = [];
     for (const name of fileOrder([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])) {
         const x = before?.[name];
@@ -299,6 +296,7 @@ export function summaryLine(d: StackDiff): string {
 }
 
 const MARK: Record<ChangeStatus, string> = { added: "+", removed: "-", changed: "~" };
+const STATUS_COLOR = { added: "green", removed: "red", changed: "yellow" } as const;
 
 const embeddedNote = (o: { embedded?: string[] }) => (o.embedded ? ` (only its Vector config changed: see ${o.embedded.join(", ")})` : "");
 
@@ -307,22 +305,16 @@ function lineStats(before: string, after: string): string {
     return `+${lines.filter((l) => l.op === "+").length} -${lines.filter((l) => l.op === "-").length}`;
 }
 
-/** A changed or added object's or file's unified diff; removed ones are listed, not shown. */
-interface DiffBlock {
-    lines: string[];
-}
-
-function blocks(d: StackDiff): DiffBlock[] {
-    const out: DiffBlock[] = [];
-    const block = (what: string, c: { status: ChangeStatus; before: string; after: string; embedded?: string[] }, note: string) => {
-        if (c.status === "removed" || c.embedded) return;
-        const hunks = unifiedHunks(c.before, c.after);
-        const from = c.status === "added" ? "/dev/null" : `a/${d.stack}/${what}`;
-        out.push({ lines: [`--- ${from}`, `+++ b/${d.stack}/${what}`, ...(hunks.length > 0 ? hunks : [note])] });
-    };
-    for (const o of d.objects) block(o.label, o, "");
-    for (const f of d.files) block(f.name, f, "  (only the newline at the end changed)");
-    return out;
+/** The unified diff (as lines) of each changed or added object and file; removed ones are listed, not shown. */
+function blocks(d: StackDiff): string[][] {
+    const shown = [...d.objects.map((o) => ({ what: o.label, ...o })), ...d.files.map((f) => ({ what: f.name, ...f }))];
+    return shown
+        .filter((c) => c.status !== "removed" && !("embedded" in c))
+        .map((c) => {
+            const hunks = unifiedHunks(c.before, c.after);
+            const from = c.status === "added" ? "/dev/null" : `a/${d.stack}/${c.what}`;
+            return [`--- ${from}`, `+++ b/${d.stack}/${c.what}`, ...(hunks.length > 0 ? hunks : ["  (only the newline at the end changed)"])];
+        });
 }
 
 export type TextMode = "full" | "stat" | "name-only";
@@ -341,7 +333,6 @@ const ANSI = { bold: "\x1b[1m", red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1
  */
 export function formatText(diffs: StackDiff[], opts: TextOptions): string {
     const paint = (code: keyof typeof ANSI, s: string) => (opts.color ? `${ANSI[code]}${s}${ANSI.reset}` : s);
-    const markColor = { "+": "green", "-": "red", "~": "yellow" } as const;
     const changed = diffs.filter((d) => d.status !== "unchanged");
     const out: string[] = [];
     if (opts.mode === "name-only") {
@@ -359,7 +350,7 @@ export function formatText(diffs: StackDiff[], opts: TextOptions): string {
             out.push(`${s}:`);
             for (const i of items) {
                 const stats = opts.mode === "stat" && s !== "removed" && !("embedded" in i) ? `  (${lineStats(i.before, i.after)})` : "";
-                out.push(`  ${paint(markColor[MARK[s] as "+" | "-" | "~"], MARK[s])} ${i.label}${"embedded" in i ? embeddedNote(i) : ""}${stats}`);
+                out.push(`  ${paint(STATUS_COLOR[s], MARK[s])} ${i.label}${"embedded" in i ? embeddedNote(i) : ""}${stats}`);
             }
         }
         for (const w of d.warnings.added) out.push(paint("yellow", `new warning: ${w}`));
@@ -367,7 +358,7 @@ export function formatText(diffs: StackDiff[], opts: TextOptions): string {
         if (opts.mode === "full") {
             for (const b of blocks(d)) {
                 out.push("");
-                for (const l of b.lines) {
+                for (const l of b) {
                     if (l.startsWith("---") || l.startsWith("+++")) out.push(paint("bold", l));
                     else if (l.startsWith("@@")) out.push(paint("cyan", l));
                     else if (l.startsWith("+")) out.push(paint("green", l));
@@ -424,7 +415,7 @@ export function formatMarkdown(diffs: StackDiff[], opts: MarkdownOptions): strin
         const warnings = [...d.warnings.added.map((w) => `> **new warning:** ${w}`), ...d.warnings.removed.map((w) => `> warning resolved: ${w}`)];
         return {
             open: `<details><summary>${escapeHtml(summaryLine(d))}</summary>\n\n| change | object or file |\n| --- | --- |\n${rows.join("\n")}\n\n${warnings.length > 0 ? `${warnings.join("\n>\n")}\n\n` : ""}`,
-            diffs: blocks(d).map((b) => fenced("diff", b.lines)),
+            diffs: blocks(d).map((b) => fenced("diff", b)),
             close: "</details>\n\n",
         };
     });

@@ -74,7 +74,10 @@ interface RenderedOutputs {
     migrationPhase?: string;
 }
 
-const label = (o: ManifestObject) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+/** `Kind namespace/name`, or `Kind name` for cluster-scoped objects. */
+export function objectName(o: Pick<ManifestObject, "kind" | "namespace" | "name">): string {
+    return `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name || "(unnamed)"}`;
+}
 
 /**
  * What a reviewer should notice in one rendered stack (its out/<stack>/ files). Only what the
@@ -121,7 +124,7 @@ export function renderWarnings(files: Record<string, string>): RenderWarning[] {
     if (patches.length > 0)
         warnings.push({
             code: "patches-foreign-objects",
-            message: `patches objects it does not own (server-side apply of the fields in manifests.yaml only): ${patches.map(label).sort().join(", ")}`,
+            message: `patches objects it does not own (server-side apply of the fields in manifests.yaml only): ${patches.map(objectName).sort().join(", ")}`,
         });
 
     for (const pdb of objects.filter((o) => o.kind === "PodDisruptionBudget")) {
@@ -135,7 +138,7 @@ export function renderWarnings(files: Record<string, string>): RenderWarning[] {
             if (Object.entries(match).every(([k, v]) => labels[k] === v) && spec.minAvailable >= replicas)
                 warnings.push({
                     code: "no-disruption-allowed",
-                    message: `${label(pdb)} keeps ${spec.minAvailable} of ${replicas} replica(s) of ${label(w)} available: no pod may be evicted, so node drains hang`,
+                    message: `${objectName(pdb)} keeps ${spec.minAvailable} of ${replicas} replica(s) of ${objectName(w)} available: no pod may be evicted, so node drains hang`,
                 });
         }
     }
