@@ -270,6 +270,7 @@ describe("render failures", () => {
             () => assert.fail("rendered a broken fleet"),
             (err: unknown) => err,
         );
+        fs.rmSync(root, { recursive: true });
         assert.ok(e instanceof RenderError);
         assert.deepEqual(e.failures.map((f) => f.stack), ["dev", "staging"]);
         assert.match(e.failures[0].problems.join("\n"), /^vector-fleet:region: got "mars"; expected one of "fsn1"/);
@@ -286,6 +287,7 @@ describe("render failures", () => {
             () => assert.fail("rendered a broken fleet"),
             (err: unknown) => err,
         );
+        fs.rmSync(root, { recursive: true });
         assert.ok(e instanceof RenderError);
         assert.deepEqual(e.failures.map((f) => f.stack), ["monitoring"]);
         assert.deepEqual(e.skipped, ["dev", "management", "staging"]);
