@@ -238,10 +238,39 @@ describe("render warnings", () => {
         const hubRun = await sharedHub();
         const files = async (run: Promise<RunResult>) => codes(renderFiles(await run));
         const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
-        assert.deepEqual(await files(runHub({ aggregator: { replicas: 2, clusters: ["dev"], loadBalancer: lb, storage: { size: "20Gi" } } })), ["no-disruption-allowed"]);
+        // Two replicas each carry half the load: the default buffers last 23.3 (Loki) and 27.9 (Prometheus) min.
+        assert.deepEqual(await files(runHub({ aggregator: { replicas: 2, clusters: ["dev"], loadBalancer: lb, storage: { size: "20Gi" } } })), [
+            "no-disruption-allowed",
+            "short-buffer",
+            "short-buffer",
+        ]);
         assert.deepEqual(await files(runHub({ monitoring: { enabled: false } })), ["no-alert-rules", "agent-not-scraped"]);
         assert.deepEqual(await files(runHub({ agent: { enabled: false } })), ["hub-without-agent"]);
         assert.deepEqual(await files(runSource("staging", hubRun.outputs, { agent: { kubelet: { enabled: false } } })), ["no-container-metrics", "shipped-twice"]);
+    });
+
+    it("notices a buffer that lasts under 30 minutes at the declared load, naming the sink and the minutes", async () => {
+        const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
+        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], loadBalancer: lb, expectedLoad: { logEventsPerSec: 20_000 } } })));
+        assert.deepEqual(w, [
+            {
+                code: "short-buffer",
+                message:
+                    "the aggregators' Loki buffer lasts 3.4 min of Loki outage at aggregator.expectedLoad (under 30): raise aggregator.buffers and storage.size",
+            },
+        ]);
+    });
+
+    it("notices aggregator egress that a host-name URL leaves open to any address, and only for the aggregators", async () => {
+        const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
+        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], loadBalancer: lb, loki: { endpoint: "https://logs.example.com" } } })));
+        assert.deepEqual(w, [
+            {
+                code: "open-egress",
+                message:
+                    "NetworkPolicy vector-aggregator/vector-aggregator lets the aggregators reach any address on port 443: a Loki or Prometheus URL with an outside host name cannot be narrowed further (use an in-cluster Service or an IP URL)",
+            },
+        ]);
     });
 
     it("warns about the repo's stacks for what their files say", async () => {

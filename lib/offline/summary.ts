@@ -3,6 +3,7 @@
  * and the warnings a reviewer should notice. Kept apart from render.ts, and free of Pulumi, so
  * `npm run diff` can use it without loading the Pulumi SDK.
  */
+import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { parse as parseToml } from "smol-toml";
 import { parseAllDocuments } from "yaml";
 
@@ -72,6 +73,7 @@ interface RenderedOutputs {
     role?: string;
     agentNamespace?: string | null;
     migrationPhase?: string;
+    aggregatorBufferMinutes?: { lokiMinutes?: number; prometheusMinutes?: number };
 }
 
 /** `Kind namespace/name`, or `Kind name` for cluster-scoped objects. */
@@ -141,6 +143,26 @@ export function renderWarnings(files: Record<string, string>): RenderWarning[] {
                     message: `${objectName(pdb)} keeps ${spec.minAvailable} of ${replicas} replica(s) of ${objectName(w)} available: no pod may be evicted, so node drains hang`,
                 });
         }
+    }
+    const minutes = outputs.aggregatorBufferMinutes;
+    for (const [sink, m] of [["Loki", minutes?.lokiMinutes], ["Prometheus", minutes?.prometheusMinutes]] as const) {
+        if (typeof m === "number" && m < MIN_BUFFER_MINUTES)
+            warnings.push({
+                code: "short-buffer",
+                message: `the aggregators' ${sink} buffer lasts ${m} min of ${sink} outage at aggregator.expectedLoad (under ${MIN_BUFFER_MINUTES}): raise aggregator.buffers and storage.size`,
+            });
+    }
+
+    // A host name cannot be named in a NetworkPolicy: such a destination is open on its port to any address.
+    for (const np of objects.filter((o) => o.kind === "NetworkPolicy" && o.body.metadata !== undefined)) {
+        const component = ((np.body.metadata as { labels?: Record<string, string> }).labels ?? {})["app.kubernetes.io/component"];
+        if (component !== "aggregator") continue;
+        const egress = ((np.body.spec ?? {}) as { egress?: Array<{ to?: unknown[]; ports?: Array<{ port?: unknown }> }> }).egress ?? [];
+        for (const rule of egress.filter((r) => r.to === undefined))
+            warnings.push({
+                code: "open-egress",
+                message: `${objectName(np)} lets the aggregators reach any address on port ${(rule.ports ?? []).map((p) => String(p.port)).join(", ")}: a Loki or Prometheus URL with an outside host name cannot be narrowed further (use an in-cluster Service or an IP URL)`,
+            });
     }
     return warnings;
 }
