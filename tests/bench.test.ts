@@ -8,8 +8,8 @@ import { pulumiPackageCounts } from "../lib/bench/imports";
 import type { ScaleJobResult } from "../lib/bench/jobs";
 import { BenchResults, formatReport, verdicts } from "../lib/bench/report";
 import { testSummary } from "../lib/bench/run";
-import { formatBytes, formatMs, linearity, markdownTable, median, replaceSection } from "../lib/bench/stats";
-import { parseProbe, PROBE_PREFIX, STARTUP_VARIANTS, startupCommand } from "../lib/bench/startup";
+import { childrenCpuMs, formatBytes, formatMs, linearity, markdownTable, median, replaceSection } from "../lib/bench/stats";
+import { CHOSEN_VARIANT, parseProbe, PROBE_PREFIX, STARTUP_VARIANTS, startupCommand } from "../lib/bench/startup";
 import { readStackFile } from "../lib/offline/render";
 import { ROOT } from "./support/fleet";
 
@@ -43,6 +43,14 @@ describe("bench: statistics and formatting", () => {
         assert.equal(replaceSection(out, "BENCH", "new table"), out, "idempotent");
         assert.equal(replaceSection("# Perf\n", "COST", "x"), "# Perf\n\n<!-- BEGIN COST -->\nx\n<!-- END COST -->\n");
         assert.throws(() => replaceSection("<!-- END BENCH --> <!-- BEGIN BENCH -->", "BENCH", "x"), /markers of section BENCH are broken/);
+    });
+
+    it("reads the waited-for children's CPU time from /proc/<pid>/stat, whatever the command name", () => {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ...
+        const stat = "4242 (node (x) y) S 1 2 3 4 5 6 7 8 9 10 11 12 130 27 20 0 1 0";
+        assert.equal(childrenCpuMs(stat), 1570);
+        assert.equal(childrenCpuMs(stat, 1000), 157);
+        assert.throws(() => childrenCpuMs("1 (x) S 1"), /unexpected/);
     });
 
     it("calls a sweep with a fixed share plus a constant cost per cluster linear", () => {
@@ -113,6 +121,7 @@ describe("bench: start-up like the Pulumi language host", () => {
 
     it("asks cmd/run for ts-node exactly as typescript: true does, and can switch its check off", () => {
         assert.equal(startupCommand(variant("ts-node-check"), opts).env.PULUMI_NODEJS_TYPESCRIPT, "true");
+        assert.equal(startupCommand(variant("ts-node-check-cold"), opts).env.TS_NODE_CACHE, "false", "ts-node 7 caches its output per file: cold means off");
         const t = startupCommand(variant("ts-node-transpile"), opts).env;
         assert.equal(t.PULUMI_NODEJS_TYPESCRIPT, "true");
         assert.equal(t.PULUMI_NODEJS_TRANSPILE_ONLY, "true");
@@ -132,8 +141,9 @@ describe("bench: start-up like the Pulumi language host", () => {
 
     it("configures Pulumi.yaml with the variant the docs call chosen, and tsx provides it", () => {
         const project = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { name: string; options: Record<string, unknown> } };
-        const chosen = STARTUP_VARIANTS.filter((v) => v.label.includes("chosen"));
+        const chosen = STARTUP_VARIANTS.filter((v) => v.id === CHOSEN_VARIANT);
         assert.equal(chosen.length, 1);
+        assert.ok(chosen[0].label.includes("chosen"));
         assert.equal(project.runtime.name, "nodejs");
         assert.equal(project.runtime.options.typescript, chosen[0].typescript);
         assert.equal(project.runtime.options.nodeargs, chosen[0].nodeargs.join(" "));
@@ -186,11 +196,12 @@ describe("bench: report", () => {
     const results = (over: Partial<BenchResults>): BenchResults => ({
         machine: { date: "2026-01-01 00:00 UTC", cpu: "CPU", cores: 2, memoryBytes: 2 ** 34, node: "20", os: "Linux", loadBefore: 0.5, loadAfter: 0.7, commit: "abc", command: "npm run bench" },
         quick: false,
-        startup: [{ id: "tsx-cjs", label: "chosen", wallMs: [1700, 1600, 1800], loadedMs: [1300, 1200, 1400], maxRssBytes: [2 ** 28], resources: 52 }],
+        startup: [{ id: "tsx-cjs", label: "chosen", wallMs: [1700, 1600, 1800], cpuMs: [1500, 1400, 1450], loadedMs: [1300, 1200, 1400], maxRssBytes: [2 ** 28], resources: 52 }],
         renderProcessMs: [1500, 1600, 1700],
+        renderProcessCpuMs: [1400, 1500, 1450],
         renderJobs: [{ importMs: 100, stacks: [{ stack: "monitoring", ms: 300, resources: 52 }], maxRssBytes: 1 }],
         scale: [10, 50, 100, 200].map((n) => [scaleRun(n, 500 + 80 * n), scaleRun(n, 520 + 80 * n)]),
-        tests: { wallMs: [9000, 11000, 9500], passed: true, summary: "200 passing" },
+        tests: { wallMs: [9000, 11000, 9500], cpuMs: [8000, 8100, 8200], passed: true, summary: "200 passing" },
         ...over,
     });
 
@@ -201,7 +212,7 @@ describe("bench: report", () => {
         assert.equal(v.scale?.met, true);
         assert.deepEqual(v.tests, { ms: 9500, met: true, passed: true });
         assert.equal(verdicts(results({ renderProcessMs: [2100, 2500, 1900] })).render.met, false);
-        assert.equal(verdicts(results({ tests: { wallMs: [1000], passed: false, summary: "1 failing" } })).tests?.met, false, "failing tests miss the target");
+        assert.equal(verdicts(results({ tests: { wallMs: [1000], cpuMs: [900], passed: false, summary: "1 failing" } })).tests?.met, false, "failing tests miss the target");
     });
 
     it("does not call a fleet sweep linear when the cost per cluster grows with N", () => {
@@ -220,7 +231,8 @@ describe("bench: report", () => {
         for (const heading of ["### Targets", "### Start-up", "### Program evaluation per stack", "### Scaling with fleet size", "### Test suite"]) assert.ok(text.includes(heading), heading);
         assert.ok(text.includes("CPU (2 cores)"));
         assert.ok(text.includes("| 100 | 101 | 2040 | 8.51 s | 85 ms |"), "the N=100 row");
-        assert.ok(text.includes("| chosen | 1.70 s | 1.30 s | 256 MiB |"), "start-up medians");
-        assert.ok(text.includes("9.50 s median of 3 runs"));
+        assert.ok(text.includes("| chosen | 1.70 s | 1.45 s | 1.30 s | 256 MiB |"), "start-up medians");
+        assert.ok(text.includes("9.50 s wall, 8.10 s CPU, median of 3 runs"));
+        assert.ok(text.includes("1.60 s (CPU 1.45 s)"), "the render target with its CPU time");
     });
 });

@@ -101,3 +101,18 @@ export function linearity(points: readonly ScalePoint[], tolerance = 1.6): Linea
         linear: marginalRatio <= tolerance,
     };
 }
+
+/**
+ * CPU time (user + system) of the waited-for children of a process, from Linux's /proc/<pid>/stat
+ * (fields cutime and cstime, in clock ticks). Under contention from other work CPU time varies far
+ * less than wall time. The command name may contain spaces and parentheses: fields are counted from
+ * the last ")".
+ */
+export function childrenCpuMs(stat: string, ticksPerSecond = 100): number {
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).trim().split(/\s+/);
+    // After the name: state is field 3 of the whole line, cutime 16 and cstime 17.
+    const cutime = Number(fields[16 - 3]);
+    const cstime = Number(fields[17 - 3]);
+    if (!Number.isFinite(cutime) || !Number.isFinite(cstime)) throw new Error("unexpected /proc/<pid>/stat format");
+    return ((cutime + cstime) * 1000) / ticksPerSecond;
+}
