@@ -1,7 +1,7 @@
 /** Argument parsing for `npm run bench`, kept apart from the script so it can be tested. */
 import { STARTUP_VARIANTS } from "./startup";
 
-export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--sizes 10,50,100,200] [--runs N] [--no-tests] [--no-write | --write]
+export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--sizes 10,50,100,200] [--runs N] [--variants LIST] [--no-tests] [--no-write | --write]
 
 Measures, each in fresh processes, and prints a Markdown report:
   - start-up under the Pulumi language host's entry point, per runtime option (ts-node, tsx, precompiled);
