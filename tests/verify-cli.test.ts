@@ -142,6 +142,18 @@ const servers = startEarly(
     },
 );
 
+/** The --timeout case only waits, so it runs early too, as soon as the servers are up; undefined when they are skipped. */
+const timeoutRun = startEarly(async () => {
+    const s = await servers();
+    if ("missing" in s) return undefined;
+    const hanging = await startFakeLoki({}, { hang: true });
+    try {
+        return await verify(["--stack", "dev", "--prometheus", s.prom.url, "--loki", hanging.url, "--timeout", "100ms"]);
+    } finally {
+        await hanging.stop();
+    }
+});
+
 describe("verify CLI", () => {
     it("scripts/verify.ts as a child process passes argv, environment and the repo root to main, and its streams and exit code back", async () => {
         const { port, r } = await childRun();
@@ -273,14 +285,9 @@ describe("verify CLI", () => {
         });
 
         it("exit 3 with 'timeout' when Loki does not answer within --timeout", async () => {
-            const hanging = await startFakeLoki({}, { hang: true });
-            try {
-                const r = await verify(["--stack", "dev", "--prometheus", prom!.url, "--loki", hanging.url, "--timeout", "100ms"]);
-                assert.equal(r.code, 3, r.stdout + r.stderr);
-                assert.match(r.stderr, /verify: Loki at http:\/\/127\.0\.0\.1:\d+ did not answer within 100 ms \(timeout\)/);
-            } finally {
-                await hanging.stop();
-            }
+            const r = (await timeoutRun())!;
+            assert.equal(r.code, 3, r.stdout + r.stderr);
+            assert.match(r.stderr, /verify: Loki at http:\/\/127\.0\.0\.1:\d+ did not answer within 100 ms \(timeout\)/);
         });
     });
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { EndpointError, getJson } from "../lib/verify/http";
 import { lokiInstantQuery, lokiNewestLine } from "../lib/verify/loki";
+import { startEarly } from "./support/early";
 import { FakeLoki, startFakeLoki } from "./support/fake-loki";
 import { freePort } from "./support/prometheus-server";
 
@@ -19,6 +20,22 @@ async function rejectsWith(p: Promise<unknown>, kind: EndpointError["kind"], mes
     }
     assert.fail("expected the request to fail");
 }
+
+/**
+ * The timeout case only waits, so it runs from the start of the mocha run (tests/support/early.ts)
+ * and its test reads the outcome: the request to a Loki that never answers, and how long it took.
+ */
+const hangingQuery = startEarly(async () => {
+    const f = await startFakeLoki({}, { hang: true });
+    try {
+        const started = Date.now();
+        const request = getJson("Loki", f.url, "/loki/api/v1/query", { query: Q_VECTOR }, { timeoutMs: 100 });
+        await request.catch(() => undefined);
+        return { request, took: Date.now() - started };
+    } finally {
+        await f.stop();
+    }
+});
 
 describe("verify against a fake Loki (Loki is not packaged here)", () => {
     let now = 0;
@@ -145,11 +162,8 @@ describe("verify against a fake Loki (Loki is not packaged here)", () => {
         });
 
         it("no answer within the timeout -> timeout, after about the timeout", async () => {
-            const f = await startFakeLoki({}, { hang: true });
-            extra.push(f);
-            const started = Date.now();
-            await rejectsWith(getJson("Loki", f.url, "/loki/api/v1/query", { query: Q_VECTOR }, { timeoutMs: 100 }), "timeout", /did not answer within 100 ms \(timeout\)/);
-            const took = Date.now() - started;
+            const { request, took } = await hangingQuery();
+            await rejectsWith(request, "timeout", /did not answer within 100 ms \(timeout\)/);
             assert.ok(took >= 90 && took < 3000, `took ${took} ms`);
         });
     });
