@@ -278,7 +278,7 @@ const migrationSchema = obj({
     phase: opt(
         oneOf(["none", "parallel", "cutover", "done"] as const),
         "none",
-        "none: no old agents. parallel: Vector runs beside them. cutover: the old DaemonSets are parked (node selector no node matches), not deleted. done: as cutover; delete them by hand (README).",
+        "none: no old agents. parallel: Vector runs beside them. cutover: the old DaemonSets are parked (node selector no node matches), not deleted. done: as cutover; delete them by hand (docs/migration.md).",
     ),
     promtail: opt(legacyDaemonSet("monitoring", "promtail", "Promtail"), undefined, "The Promtail DaemonSet Vector replaces."),
     nodeExporter: opt(legacyDaemonSet("monitoring", "node-exporter", "node-exporter"), undefined, "The node-exporter DaemonSet Vector replaces."),

@@ -1,7 +1,7 @@
 /**
  * node-exporter compatibility: host_metrics series renamed to node-exporter's names, so existing
- * dashboards and alerts keep working after cutover. The table is data: the VRL and the README's
- * coverage table are both generated from it.
+ * dashboards and alerts keep working after cutover. The table is data: the VRL and the coverage
+ * table of docs/migration.md (`npm run docs`) are both generated from it.
  */
 import { vrl, vrlString } from "../vector/vrl";
 

@@ -4,6 +4,7 @@
  */
 import { CONFIG_MODEL } from "../../config/stack";
 import { Field } from "../../config/schema-kit";
+import { replaceGenerated } from "./generated-block";
 
 interface Row {
     key: string;
@@ -42,8 +43,5 @@ export const END = "<!-- END GENERATED CONFIG REFERENCE -->";
 
 /** Replaces the generated block of the README; throws if the markers are missing. */
 export function withConfigReference(readme: string): string {
-    const a = readme.indexOf(BEGIN);
-    const b = readme.indexOf(END);
-    if (a < 0 || b < a) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
-    return `${readme.slice(0, a + BEGIN.length)}\n${configReferenceMarkdown()}${readme.slice(b)}`;
+    return replaceGenerated(readme, BEGIN, END, configReferenceMarkdown(), "README.md");
 }
