@@ -33,8 +33,8 @@ export const agentNames = (name: string) => ({
 });
 
 /**
- * The agent reads host paths and shares the node's network (see README "Why the agent is
- * privileged"), which only the privileged Pod Security level admits.
+ * The agent reads host paths and shares the node's network (docs/agent.md, "Why the agent runs
+ * as root with the host network"), which only the privileged Pod Security level admits.
  */
 export function agentNamespace(s: AgentObjectSettings): Obj<T.core.v1.Namespace> {
     return namespaceObject(s.namespace, "privileged", appLabels("agent", s.name));
