@@ -8,7 +8,7 @@ export const PKI_VALIDITY = {
     leafEarlyRenewalHours: 30 * 24,
     /**
      * The CA lives longer than its leaves: replacing it needs every agent stack updated after the
-     * monitoring stack (README "Rotating credentials"), so it should happen rarely and on purpose.
+     * monitoring stack (docs/tls.md, "Rotating credentials"), so it should happen rarely and on purpose.
      */
     caHours: 5 * 365 * 24,
     caEarlyRenewalHours: 90 * 24,
