@@ -210,7 +210,7 @@ const aggregatorSchema = obj({
             logEventsPerSec: opt(int(1, 10_000_000, "events per second"), 2000, "Log events per second the whole fleet sends to the aggregators (before sampling)."),
             metricSamplesPerSec: opt(int(1, 100_000_000, "samples per second"), 10_000, "Metric samples per second the whole fleet remote-writes through the aggregators."),
         }),
-        "The load the fleet is expected to carry. Sizes nothing: it turns buffer sizes into minutes of Loki or Prometheus outage they survive (README, Reliability).",
+        "The load the fleet is expected to carry. Sizes nothing: it turns buffer sizes into minutes of Loki or Prometheus outage they survive (docs/reliability.md).",
     ),
     storage: section(
         obj({

@@ -1,6 +1,6 @@
 /**
  * Failure modes, one `describe` each, checked on what the fleet renders: the mechanism that
- * carries the pipeline through each failure must be in place (README, Reliability).
+ * carries the pipeline through each failure must be in place (docs/reliability.md).
  */
 import { strict as assert } from "node:assert";
 import { parse as parseToml } from "smol-toml";
