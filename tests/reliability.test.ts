@@ -7,9 +7,9 @@ import { parse as parseToml } from "smol-toml";
 import { aggregatorBufferCapacity, bufferMinutes, EVENT_BYTES, MIN_BUFFER_MINUTES } from "../components/aggregator/capacity";
 import { quorum } from "../components/aggregator/manifests";
 import { parseStackConfig } from "../config";
-import { renderFleet, RenderedStack } from "../lib/offline/render";
+import { RenderedStack } from "../lib/offline/render";
 import { RegisteredResource } from "../lib/offline/simulator";
-import { program, ROOT, stackConfig } from "./support/fleet";
+import { sharedRender, stackConfig } from "./support/fleet";
 
 type Obj = Record<string, unknown>;
 const get = (x: unknown, ...path: (string | number)[]): unknown =>
@@ -28,7 +28,7 @@ describe("reliability: what carries the pipeline through each failure", () => {
     // smol-toml builds null-prototype tables; a JSON copy makes them comparable with deepEqual.
     const toml = (r: RenderedStack, configMap: string) => JSON.parse(JSON.stringify(parseToml(get(object(r, "ConfigMap", configMap).inputs, "data", "vector.toml") as string))) as Obj;
     before(async () => {
-        fleet = await renderFleet(program, ROOT);
+        fleet = await sharedRender();
         hub = fleet.find((r) => r.stack === "monitoring")!;
     });
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { renderFleet, RenderedStack } from "../lib/offline/render";
+import { RenderedStack } from "../lib/offline/render";
 import { overMinimalBase, SchemaObject, schemaProblems } from "./support/k8s-schema";
-import { program, ROOT } from "./support/fleet";
+import { sharedRender } from "./support/fleet";
 
 /** Every Kubernetes object a stack registers, patches marked; inputs arrive resolved under mocks. */
 function objects(r: RenderedStack): Array<{ type: string; object: SchemaObject }> {
@@ -13,7 +13,7 @@ function objects(r: RenderedStack): Array<{ type: string; object: SchemaObject }
 describe("every rendered object is valid against the Kubernetes and prometheus-operator schemas", () => {
     let fleet: RenderedStack[];
     before(async () => {
-        fleet = await renderFleet(program, ROOT);
+        fleet = await sharedRender();
     });
 
     it("renders the four stacks", () => {

@@ -5,9 +5,9 @@
  */
 import { strict as assert } from "node:assert";
 import { parse as parseToml } from "smol-toml";
-import { renderFleet, RenderedStack } from "../lib/offline/render";
+import { RenderedStack } from "../lib/offline/render";
 import { RegisteredResource, SECRET_MARKER } from "../lib/offline/simulator";
-import { program, ROOT } from "./support/fleet";
+import { sharedRender } from "./support/fleet";
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -50,7 +50,7 @@ function vectorConfigs(r: RenderedStack): Array<[string, Obj]> {
 describe("security: a walk over everything the fleet renders", () => {
     let fleet: RenderedStack[];
     before(async () => {
-        fleet = await renderFleet(program, ROOT);
+        fleet = await sharedRender();
     });
     const each = (fn: (r: RenderedStack) => void) => () => {
         assert.equal(fleet.length, 4);
