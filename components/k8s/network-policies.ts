@@ -97,24 +97,17 @@ export function agentNetworkPolicy(s: AgentNetworkSettings): NetworkPolicy {
         s.aggregators.kind === "loadBalancer"
             ? { to: [{ ipBlock: { cidr: s.aggregators.cidr } }], ports: aggregatorPorts }
             : { to: [{ ...namespacePeer(s.aggregators.namespace), podSelector: { matchLabels: s.aggregators.podLabels } }], ports: aggregatorPorts };
-    return {
-        apiVersion: "networking.k8s.io/v1",
-        kind: "NetworkPolicy",
-        metadata: { name: s.name, namespace: s.namespace, labels: appLabels("agent", s.name) },
-        spec: {
-            podSelector: { matchLabels: selectorLabels("agent", s.name) },
-            policyTypes: ["Ingress", "Egress"],
-            // The API port is bound to loopback and never needs a rule.
-            ingress: s.scrapeFrom === undefined ? [] : [{ from: [namespacePeer(s.scrapeFrom)], ports: tcp(ports.metrics) }],
-            egress: [
-                dnsEgress(),
-                { to: s.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...s.apiServer.ports) },
-                // The kubelet is scraped on the node's own loopback; the port is all a policy can name.
-                { ports: tcp(KUBELET_PORT) },
-                toAggregators,
-            ],
-        },
-    };
+    return tierPolicy("agent", s.name, s.namespace, {
+        // The API port is bound to loopback and never needs a rule.
+        ingress: s.scrapeFrom === undefined ? [] : [{ from: [namespacePeer(s.scrapeFrom)], ports: tcp(ports.metrics) }],
+        egress: [
+            dnsEgress(),
+            { to: s.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...s.apiServer.ports) },
+            // The kubelet is scraped on the node's own loopback; the port is all a policy can name.
+            { ports: tcp(KUBELET_PORT) },
+            toAggregators,
+        ],
+    });
 }
 
 export interface AggregatorNetworkSettings {
@@ -140,18 +133,26 @@ export function aggregatorNetworkPolicy(s: AggregatorNetworkSettings): NetworkPo
         if (!seen.has(key)) egress.push(rule);
         seen.add(key);
     }
+    return tierPolicy("aggregator", s.name, s.namespace, {
+        ingress: [
+            { from: s.agentCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(AGGREGATOR_PORTS.vector, AGGREGATOR_PORTS.remoteWrite) },
+            ...(s.scrapeFrom === undefined ? [] : [{ from: [namespacePeer(s.scrapeFrom)], ports: tcp(AGGREGATOR_PORTS.metrics) }]),
+        ],
+        egress,
+    });
+}
+
+/** A tier's policy: selects the component instance's pods and governs both directions. */
+function tierPolicy(
+    component: "agent" | "aggregator",
+    name: string,
+    namespace: string,
+    rules: { ingress: T.networking.v1.NetworkPolicyIngressRule[]; egress: EgressRule[] },
+): NetworkPolicy {
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: { name: s.name, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
-        spec: {
-            podSelector: { matchLabels: selectorLabels("aggregator", s.name) },
-            policyTypes: ["Ingress", "Egress"],
-            ingress: [
-                { from: s.agentCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(AGGREGATOR_PORTS.vector, AGGREGATOR_PORTS.remoteWrite) },
-                ...(s.scrapeFrom === undefined ? [] : [{ from: [namespacePeer(s.scrapeFrom)], ports: tcp(AGGREGATOR_PORTS.metrics) }]),
-            ],
-            egress,
-        },
+        metadata: { name, namespace, labels: appLabels(component, name) },
+        spec: { podSelector: { matchLabels: selectorLabels(component, name) }, policyTypes: ["Ingress", "Egress"], ...rules },
     };
 }
