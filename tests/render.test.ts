@@ -10,9 +10,16 @@ import { RunResult, SECRET_MARKER } from "../lib/offline/simulator";
 import { program, ROOT, runHub, runSource, sharedHub, sharedRender } from "./support/fleet";
 import { AGENT_TOML, agentStack, FixtureObject, patch, renderedStack } from "./support/rendered";
 
+const tempDirs: string[] = [];
 function tempDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-render-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-render-"));
+    tempDirs.push(dir);
+    return dir;
 }
+// Root-level: every temp dir any test below made is removed once the run ends.
+after(() => {
+    for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A copy of the repo's stack files in a temp dir, so a test can break one. */
 function stackFilesCopy(): string {
