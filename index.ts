@@ -8,13 +8,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { VectorAgent } from "./components/agent";
 import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./components/aggregator";
 import { aggregatorBufferCapacity } from "./components/aggregator/capacity";
+import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { ConfigError, HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
-import { cidrContains } from "./config/validators";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
-import { selectorLabels } from "./components/k8s/common";
+import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
 
