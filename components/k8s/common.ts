@@ -4,15 +4,19 @@ import * as pulumi from "@pulumi/pulumi";
 
 export type Obj<T> = T & { metadata: k8s.types.input.meta.v1.ObjectMeta & { name: string } };
 
-/** Recommended labels; `instance` is the component's name so two instances never select each other's pods. */
-export function appLabels(component: "agent" | "aggregator", instance: string): Record<string, string> {
+/** The recommended labels every object of the fleet carries, by the part of the fleet it belongs to. */
+export function fleetLabels(component: "agent" | "aggregator" | "monitoring"): Record<string, string> {
     return {
         "app.kubernetes.io/name": "vector",
         "app.kubernetes.io/component": component,
-        "app.kubernetes.io/instance": instance,
         "app.kubernetes.io/part-of": "vector-fleet",
         "app.kubernetes.io/managed-by": "pulumi",
     };
+}
+
+/** fleetLabels plus `instance`: the component's name, so two instances never select each other's pods. */
+export function appLabels(component: "agent" | "aggregator", instance: string): Record<string, string> {
+    return { ...fleetLabels(component), "app.kubernetes.io/instance": instance };
 }
 
 /** The subset of appLabels that is stable for the life of a workload (selectors are immutable). */

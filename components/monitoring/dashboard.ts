@@ -4,7 +4,7 @@
  * docs/dashboard.md describes it panel by panel.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { Obj } from "../k8s/common";
+import { fleetLabels, Obj } from "../k8s/common";
 import { ALERT_DEFAULTS } from "./rules";
 import { dnsLabel, promql } from "./promql";
 
@@ -461,10 +461,7 @@ export function dashboardConfigMap(s: DashboardConfigMapSettings): Obj<T.core.v1
             name: s.name,
             namespace: s.namespace,
             labels: {
-                "app.kubernetes.io/name": "vector",
-                "app.kubernetes.io/component": "monitoring",
-                "app.kubernetes.io/part-of": "vector-fleet",
-                "app.kubernetes.io/managed-by": "pulumi",
+                ...fleetLabels("monitoring"),
                 ...s.labels,
                 grafana_dashboard: "1",
             },

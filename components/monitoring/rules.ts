@@ -11,6 +11,7 @@
 import { AGGREGATOR_JOB } from "./podmonitors";
 import { alternation, dnsLabel, Duration, promql } from "./promql";
 import { quorum } from "../aggregator/manifests";
+import { fleetLabels } from "../k8s/common";
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -373,10 +374,7 @@ export function vectorPrometheusRule(s: PrometheusRuleSettings): PrometheusRule 
             name: s.name,
             namespace: s.namespace,
             labels: {
-                "app.kubernetes.io/name": "vector",
-                "app.kubernetes.io/component": "monitoring",
-                "app.kubernetes.io/part-of": "vector-fleet",
-                "app.kubernetes.io/managed-by": "pulumi",
+                ...fleetLabels("monitoring"),
                 ...s.labels,
             },
         },
