@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { Resources } from "../../config/stack";
-import { appLabels, namespaceObject, Obj, selectorLabels, vectorProbes, vectorSelfEnv } from "../k8s/common";
+import { appLabels, namespaceObject, Obj, selectorLabels, serviceAccountObject, vectorProbes, vectorSelfEnv } from "../k8s/common";
 import { AGENT_PATHS, AGENT_PORTS, AgentPorts } from "./pipeline";
 
 import T = k8s.types.input;
@@ -41,13 +41,8 @@ export function agentNamespace(s: AgentObjectSettings): Obj<T.core.v1.Namespace>
 }
 
 export function agentServiceAccount(s: AgentObjectSettings): Obj<T.core.v1.ServiceAccount> {
-    return {
-        apiVersion: "v1",
-        kind: "ServiceAccount",
-        metadata: { name: agentNames(s.name).serviceAccount, namespace: s.namespace, labels: appLabels("agent", s.name) },
-        // The pod mounts the token explicitly; nothing else using this account gets one.
-        automountServiceAccountToken: false,
-    };
+    // The DaemonSet's pod mounts the token explicitly; nothing else using this account gets one.
+    return serviceAccountObject(agentNames(s.name).serviceAccount, s.namespace, appLabels("agent", s.name));
 }
 
 /**

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { Resources } from "../../config/stack";
-import { appLabels, namespaceObject, Obj, selectorLabels, vectorProbes, vectorSelfEnv } from "../k8s/common";
+import { appLabels, namespaceObject, Obj, selectorLabels, serviceAccountObject, vectorProbes, vectorSelfEnv } from "../k8s/common";
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS } from "./pipeline";
 import T = k8s.types.input;
 
@@ -50,13 +50,8 @@ export function aggregatorNamespace(s: AggregatorObjectSettings): Obj<T.core.v1.
 }
 
 export function aggregatorServiceAccount(s: AggregatorObjectSettings): Obj<T.core.v1.ServiceAccount> {
-    return {
-        apiVersion: "v1",
-        kind: "ServiceAccount",
-        metadata: { name: aggregatorNames(s.name).serviceAccount, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
-        // The aggregators never call the Kubernetes API.
-        automountServiceAccountToken: false,
-    };
+    // The aggregators never call the Kubernetes API.
+    return serviceAccountObject(aggregatorNames(s.name).serviceAccount, s.namespace, appLabels("aggregator", s.name));
 }
 
 export function aggregatorConfigMap(s: AggregatorObjectSettings, toml: Input<string>): Obj<T.core.v1.ConfigMap> {

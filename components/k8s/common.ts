@@ -49,6 +49,14 @@ export function namespaceObject(name: string, level: PodSecurityLevel, labels: R
     };
 }
 
+/**
+ * A ServiceAccount that hands no token to its pods by default: a pod that calls the API (the agent)
+ * asks for one in its own spec, every other pod goes without.
+ */
+export function serviceAccountObject(name: string, namespace: string, labels: Record<string, string>): Obj<k8s.types.input.core.v1.ServiceAccount> {
+    return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels }, automountServiceAccountToken: false };
+}
+
 /** SHA-256 over the given parts, for checksum annotations that roll pods when content changes. */
 export function sha256(...parts: string[]): string {
     const h = createHash("sha256");
