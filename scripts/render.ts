@@ -4,7 +4,8 @@
  */
 import * as path from "node:path";
 import program = require("../index");
-import { isReportedFailure, renderFleet, RenderError, writeRendered } from "../lib/offline/render";
+import { isReportedFailure } from "../lib/offline/failures";
+import { formatRenderFailure, renderFleet, writeRendered } from "../lib/offline/render";
 import { formatSummary, summarizeStack } from "../lib/offline/summary";
 
 const USAGE = `usage: npm run render [-- --stack NAME ...] [--out DIR]
@@ -54,11 +55,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`rendered ${rendered.length} stack(s) in ${Date.now() - started} ms, ${warnings} warning(s)`);
         return 0;
     } catch (e) {
-        if (e instanceof RenderError) {
-            const lines = e.failures.flatMap((f) => f.problems.map((p) => `${f.stack}: ${p}`));
-            console.error(`render failed, nothing written (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
-            if (e.skipped.length > 0) console.error(`not rendered, they need the hub: ${e.skipped.join(", ")}`);
-        } else console.error(`render failed, nothing written:\n${e instanceof Error ? e.message : String(e)}`);
+        console.error(formatRenderFailure(e));
         return 1;
     }
 }

@@ -4,67 +4,146 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { main, USAGE } from "../lib/offline/diff-cli";
 import { startEarly } from "./support/early";
-import { ROOT } from "./support/fleet";
+import { program, ROOT } from "./support/fleet";
 
 const exec = promisify(execFile);
 
 interface Run {
-    status: number;
+    code: number;
     stdout: string;
     stderr: string;
 }
 
-/**
- * The one end-to-end run of scripts/diff.ts, in a throwaway clone of HEAD (the repository's own
- * working tree is never touched): a branch that raises dev's CPU request and only adds a comment to
- * staging's stack file, compared with the default base (the merge base with main). It renders the
- * fleet twice in child processes, so it starts with the mocha run. The exit-0 path is the same
- * code on an empty diff (tests/diff.test.ts); one run keeps the suite fast.
- */
-const runs = startEarly(
-    async () => {
-        const clone = fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-diff-e2e-"));
-        const git = (...args: string[]) => exec("git", ["-c", "user.name=diff test", "-c", "user.email=diff-test@example.invalid", ...args], { cwd: clone });
-        const diff = (...args: string[]): Promise<Run> =>
-            exec(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "diff.ts"), ...args], { cwd: clone }).then(
-                (r) => ({ status: 0, ...r }),
-                (e: { code?: number; stdout?: string; stderr?: string }) => ({ status: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? String(e) }),
-            );
-        const edit = (stack: string, from: string, to: string) => {
-            const file = path.join(clone, `Pulumi.${stack}.yaml`);
-            const text = fs.readFileSync(file, "utf8");
-            if (!text.includes(from)) throw new Error(`Pulumi.${stack}.yaml no longer contains ${JSON.stringify(from)}: update this test`);
-            fs.writeFileSync(file, text.replace(from, to));
-        };
-        await exec("git", ["clone", "--quiet", "--shared", ROOT, clone]);
-        // CI may check out a detached HEAD: give the clone its own main, where HEAD is.
-        await git("checkout", "--quiet", "-B", "main");
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(clone, "node_modules"), "dir");
+/** What the base's stand-in scripts/render.ts writes: one object no real render has. */
+const STUB_RENDER = `import * as fs from "node:fs";
+const out = process.argv[process.argv.indexOf("--out") + 1];
+fs.mkdirSync(out + "/dev", { recursive: true });
+fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: from-the-base-code\\n  namespace: vector-system\\n");
+`;
 
-        await git("checkout", "--quiet", "-b", "raise-dev-cpu");
-        edit("dev", "cpu: 50m", "cpu: 60m");
-        edit("staging", "config:\n", "# a comment changes no rendered byte\nconfig:\n");
+/**
+ * A throwaway clone (the repository's own working tree is never touched) whose main is this
+ * working tree's code, so that the program this process loaded is the clone's. Branches:
+ * - raise-dev-cpu: raises dev's CPU request and only adds a comment to staging's stack file;
+ * - stub-base: main with scripts/render.ts replaced by STUB_RENDER, and on top of it
+ *   code-change: the real renderer back. Compared with stub-base, its base's code differs.
+ * Git only, so it is made while the first tests run.
+ */
+const clone = startEarly(
+    async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-diff-e2e-"));
+        const git = (...args: string[]) => exec("git", ["-c", "user.name=diff test", "-c", "user.email=diff-test@example.invalid", ...args], { cwd: dir });
+        const edit = (file: string, from: string, to: string) => {
+            const text = fs.readFileSync(path.join(dir, file), "utf8");
+            if (!text.includes(from)) throw new Error(`${file} no longer contains ${JSON.stringify(from)}: update this test`);
+            fs.writeFileSync(path.join(dir, file), text.replace(from, to));
+        };
+        // Tracked files as they are in the working tree, uncommitted changes included (HEAD if none).
+        const working = (await exec("git", ["stash", "create"], { cwd: ROOT })).stdout.trim() || "HEAD";
+        await exec("git", ["clone", "--quiet", "--shared", "--no-checkout", ROOT, dir]);
+        await git("checkout", "--quiet", "-B", "main", working);
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+
+        await git("checkout", "--quiet", "-b", "raise-dev-cpu", "main");
+        edit("Pulumi.dev.yaml", "cpu: 50m", "cpu: 60m");
+        edit("Pulumi.staging.yaml", "config:\n", "# a comment changes no rendered byte\nconfig:\n");
         await git("commit", "--quiet", "-am", "dev: more CPU; staging: a comment");
-        const changed = await diff();
-        return { clone, changed };
+
+        await git("checkout", "--quiet", "-b", "stub-base", "main");
+        fs.writeFileSync(path.join(dir, "scripts", "render.ts"), STUB_RENDER);
+        await git("commit", "--quiet", "-am", "a renderer of its own");
+        await git("checkout", "--quiet", "-b", "code-change");
+        await git("checkout", "--quiet", "main", "--", "scripts/render.ts");
+        await git("commit", "--quiet", "-am", "the real renderer");
+        return dir;
     },
-    ({ clone }) => fs.rmSync(clone, { recursive: true, force: true }),
+    (dir) => fs.rmSync(dir, { recursive: true, force: true }),
 );
 
-describe("npm run diff (end to end)", function () {
+/** `npm run diff -- ARGS` in-process, in the clone at `branch`, with this process's program as the clone's own. */
+async function diff(branch: string, args: string[] = []): Promise<Run> {
+    const dir = await clone();
+    await exec("git", ["checkout", "--quiet", branch], { cwd: dir });
+    let stdout = "";
+    let stderr = "";
+    const code = await main(args, {
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        cwd: dir,
+        color: false,
+        local: { root: dir, program: async () => program },
+    });
+    return { code, stdout, stderr };
+}
+
+describe("npm run diff (end to end, in a throwaway clone)", function () {
     this.timeout(60000);
 
-    it("exits 1 showing the object a committed change touches, against the merge base with main", async () => {
-        const { changed } = await runs();
-        assert.equal(changed.status, 1, changed.stderr);
-        assert.match(changed.stdout, /^base: the merge base of HEAD and main \([0-9a-f]{7}\); compared with the working tree$/m);
-        assert.match(changed.stdout, /^--- a\/dev\/DaemonSet vector-system\/vector-agent\n\+\+\+ b\/dev\/DaemonSet vector-system\/vector-agent\n@@ /m);
-        assert.match(changed.stdout, /^-\s+cpu: 50m\n\+\s+cpu: 60m$/m);
-        assert.match(changed.stdout, /^dev: 1 changed \(DaemonSet vector-system\/vector-agent\), 0 added, 0 removed$/m);
+    it("exits 1 showing the object a committed config change touches, against the merge base with main, in one process", async () => {
+        const r = await diff("raise-dev-cpu");
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stdout, /^base: the merge base of HEAD and main \([0-9a-f]{7}\); compared with the working tree$/m);
+        assert.match(r.stdout, /^--- a\/dev\/DaemonSet vector-system\/vector-agent\n\+\+\+ b\/dev\/DaemonSet vector-system\/vector-agent\n@@ /m);
+        assert.match(r.stdout, /^-\s+cpu: 50m\n\+\s+cpu: 60m$/m);
+        assert.match(r.stdout, /^dev: 1 changed \(DaemonSet vector-system\/vector-agent\), 0 added, 0 removed$/m);
         // Its stack file changed, but not a rendered byte.
-        assert.match(changed.stdout, /^staging: no changes$/m);
-        assert.match(changed.stdout, /^monitoring: no changes$/m);
-        assert.ok(!changed.stdout.includes("\x1b["), "no color when stdout is not a terminal");
+        assert.match(r.stdout, /^staging: no changes$/m);
+        assert.match(r.stdout, /^monitoring: no changes$/m);
+        assert.equal(r.stderr, "diff: only stack files differ from the base: both trees rendered in this process\n");
+    });
+
+    it("renders a base whose code differs with the base's own scripts/render.ts, in a child process", async () => {
+        const r = await diff("code-change", ["--base", "stub-base", "--name-only"]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /^diff: the base's code differs: rendering it with its own scripts\/render\.ts$/m);
+        const lines = r.stdout.trim().split("\n");
+        // Only the stand-in renderer at the base wrote this object.
+        assert.ok(lines.includes("dev - ConfigMap vector-system/from-the-base-code"), r.stdout);
+        assert.ok(lines.includes("dev + DaemonSet vector-system/vector-agent"), r.stdout);
+        // The base rendered no other stack, so each is new.
+        for (const stack of ["monitoring", "management", "staging"]) assert.ok(lines.some((l) => l.startsWith(`${stack} + `)), `${stack} added:\n${r.stdout}`);
+    });
+
+    it("exits 0 and says so when the base renders the same fleet", async () => {
+        const r = await diff("raise-dev-cpu", ["--base", "raise-dev-cpu", "--stack", "dev", "--stat"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^dev: no changes$/m);
+    });
+
+    it("exits 2 naming a stack neither tree has, before rendering anything", async () => {
+        const r = await diff("raise-dev-cpu", ["--stack", "prod"]);
+        assert.equal(r.code, 2);
+        assert.equal(r.stdout, "");
+        assert.equal(r.stderr, "diff: no stack \"prod\": no Pulumi.prod.yaml at the base or in the working tree (stacks: dev, management, monitoring, staging)\n");
+    });
+
+    it("exits 2 with the usage for an unknown option, and 0 with it for --help", async () => {
+        const bad = await main(["--frobnicate"], { stdout: () => assert.fail("no stdout"), stderr: (t) => assert.match(t, /^diff: .*--frobnicate/), cwd: ROOT, color: false });
+        assert.equal(bad, 2);
+        let help = "";
+        assert.equal(await main(["--help"], { stdout: (t) => (help += t), stderr: (t) => assert.fail(t), cwd: ROOT, color: false }), 0);
+        assert.equal(help, `${USAGE}\n`);
+    });
+});
+
+/** scripts/diff.ts as child processes (tsx start-up, no Pulumi): started with the mocha run. */
+const children = startEarly(() => {
+    const child = (arg: string) =>
+        exec(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "diff.ts"), arg], { cwd: ROOT }).then(
+            (r) => ({ code: 0, ...r }),
+            (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+        );
+    return Promise.all([child("--help"), child("--frobnicate")]);
+});
+
+describe("scripts/diff.ts", () => {
+    it("passes argv to main, and its streams and exit code back", async () => {
+        const [help, bad] = await children();
+        assert.deepEqual(help, { code: 0, stdout: `${USAGE}\n`, stderr: "" });
+        assert.equal(bad.code, 2);
+        assert.equal(bad.stdout, "");
+        assert.match(bad.stderr, /^diff: .*--frobnicate/);
     });
 });

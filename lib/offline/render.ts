@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml, parse as parseYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
+import { markReported } from "./failures";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
 import { PATCH_NOTE } from "./summary";
 
@@ -191,24 +192,12 @@ export async function renderFleet(program: Program, root: string, only?: string[
             stackOutputs[s.stack] = result.outputs;
             if (wanted) rendered.push({ stack: s.stack, files: renderFiles(result), result });
         } catch (e) {
-            if (e !== null && typeof e === "object") reported.add(e);
+            markReported(e);
             failures.push({ stack: s.stack, hub: s.role === "hub", message: e instanceof Error ? e.message : String(e), problems: problemLines(e) });
         }
     }
     if (failures.length > 0) throw new RenderError(failures, skipped);
     return rendered;
-}
-
-/** Errors renderFleet caught and reports as stack failures. */
-const reported = new WeakSet<object>();
-
-/**
- * True for an error renderFleet has already reported as a stack failure. Pulumi's runtime leaves
- * a second, unobserved rejection of the same error behind; a script that renders on after a failed
- * stack uses this in its `unhandledRejection` handler, so that copy does not crash the process.
- */
-export function isReportedFailure(e: unknown): boolean {
-    return e !== null && typeof e === "object" && reported.has(e);
 }
 
 /** One stack that did not render: its error as thrown, and one line per problem in it. */
@@ -240,6 +229,19 @@ export function problemLines(e: unknown): string[] {
     const [head, ...rest] = message.split("\n");
     if (rest.length > 0 && rest.every((l) => /^\s+- /.test(l))) return rest.map((l) => `${head.replace(/:\s*$/, "")}: ${l.replace(/^\s+- /, "")}`);
     return [message.replace(/\s*\n\s*/g, " ")];
+}
+
+/**
+ * What a failed render prints: one line per problem, prefixed with its stack, and the agent
+ * stacks a failed hub kept from rendering. `npm run render` and `npm run diff` both say it so.
+ */
+export function formatRenderFailure(e: unknown): string {
+    if (e instanceof RenderError) {
+        const lines = e.failures.flatMap((f) => f.problems.map((p) => `${f.stack}: ${p}`));
+        const skipped = e.skipped.length > 0 ? `\nnot rendered, they need the hub: ${e.skipped.join(", ")}` : "";
+        return `render failed, nothing written (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n${lines.join("\n")}${skipped}`;
+    }
+    return `render failed, nothing written:\n${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** Writes every stack's files at once, replacing out/<stack>/ only after everything rendered. */

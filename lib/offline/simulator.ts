@@ -144,14 +144,24 @@ interface RegisterRequest {
 }
 const runtime = pulumi.runtime as unknown as RuntimeInternals;
 
+type StackProgram = () => Promise<Record<string, pulumi.Output<unknown> | unknown> | void>;
+
+/** The run in progress: Pulumi's mock runtime (config, mocks, the stack) is process-global. */
+let current: Promise<unknown> = Promise.resolve();
+
 /**
  * Runs `program` as stack `opts.stack`. The program must be a function (never top-level code),
- * so the same module can be run for several stacks in one process.
+ * so the same module can be run for several stacks in one process. Runs asked for while another
+ * is in progress wait for it, so callers that start runs concurrently (a test's early work, a
+ * command rendering two trees) cannot mix one stack's config into another's.
  */
-export async function runStack(
-    program: () => Promise<Record<string, pulumi.Output<unknown> | unknown> | void>,
-    opts: RunOptions,
-): Promise<RunResult> {
+export function runStack(program: StackProgram, opts: RunOptions): Promise<RunResult> {
+    const run = current.then(() => runStackAlone(program, opts));
+    current = run.catch(() => undefined);
+    return run;
+}
+
+async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<RunResult> {
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
     const mocks = new FleetMocks(opts);
     await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);

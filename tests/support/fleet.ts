@@ -31,15 +31,8 @@ export async function runSource(stack: string, hubOutputs: StackOutputs, overrid
  * make a variation); a rejected run stays rejected, so each test that needs it fails the same way.
  */
 const shared = new Map<string, Promise<unknown>>();
-// Pulumi's mock runtime is process-global: shared runs go one after another even if two are
-// asked for at once.
-let lastShared: Promise<unknown> = Promise.resolve();
 function once<T>(key: string, make: () => Promise<T>): Promise<T> {
-    if (!shared.has(key)) {
-        const run = lastShared.then(make, make);
-        lastShared = run.catch(() => undefined);
-        shared.set(key, run);
-    }
+    if (!shared.has(key)) shared.set(key, make());
     return shared.get(key) as Promise<T>;
 }
 
