@@ -5,9 +5,8 @@
  */
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../config";
-import { readStackFile } from "../lib/offline/render";
 import { RunResult, runStack, SimulatedCloud, StackOutputs } from "../lib/offline/simulator";
-import { program, ROOT, runHub } from "./support/fleet";
+import { program, repoStackFile, runHub } from "./support/fleet";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const REMOVE = Symbol("remove");
@@ -30,7 +29,7 @@ function merge(base: Json | undefined, patch: PatchValue): Json | undefined {
 
 /** The stack's own Pulumi.<stack>.yaml with top-level keys deep-patched (objects merge, REMOVE deletes). */
 function configWith(stack: string, patch: Patch, secretKeys: string[] = []) {
-    const file = readStackFile(ROOT, stack);
+    const file = repoStackFile(stack);
     const config: Record<string, string> = {};
     const keys = new Set([...Object.keys(file.config).map((k) => k.replace(/^vector-fleet:/, "")), ...Object.keys(patch)]);
     for (const key of keys) {

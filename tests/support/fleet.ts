@@ -1,15 +1,23 @@
 /** Helpers to run the real program for the repo's stacks (or variations of them) under mocks. */
 import * as path from "node:path";
 import program = require("../../index");
-import { readStackFile, renderFleet, RenderedStack } from "../../lib/offline/render";
+import { readStackFile, renderFleet, RenderedStack, StackFile } from "../../lib/offline/render";
 import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../lib/offline/simulator";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export { program };
 
+const stackFiles = new Map<string, StackFile>();
+
+/** The repository's Pulumi.<stack>.yaml, parsed once per test process (a copy: change it freely). */
+export function repoStackFile(stack: string): StackFile {
+    if (!stackFiles.has(stack)) stackFiles.set(stack, readStackFile(ROOT, stack));
+    return structuredClone(stackFiles.get(stack)!);
+}
+
 /** The stack's config from its Pulumi.<stack>.yaml, with structured keys overridable as objects. */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, remove: string[] = []) {
-    const f = readStackFile(ROOT, stack);
+    const f = repoStackFile(stack);
     const config = { ...f.config };
     for (const k of remove) delete config[`vector-fleet:${k}`];
     for (const [k, v] of Object.entries(overrides)) config[`vector-fleet:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
