@@ -201,7 +201,10 @@ describe("bench: report", () => {
         renderProcessCpuMs: [1400, 1500, 1450],
         renderJobs: [{ importMs: 100, stacks: [{ stack: "monitoring", ms: 300, resources: 52 }], maxRssBytes: 1 }],
         scale: [10, 50, 100, 200].map((n) => [scaleRun(n, 500 + 80 * n), scaleRun(n, 520 + 80 * n)]),
-        tests: { wallMs: [9000, 11000, 9500], cpuMs: [8000, 8100, 8200], passed: true, summary: "200 passing" },
+        tests: {
+            unit: { command: "npm test", wallMs: [2500, 3100, 2600], cpuMs: [3000, 3100, 3200], passed: true, summary: "150 passing" },
+            all: { command: "npm run test:all", wallMs: [9000, 11000, 9500], cpuMs: [8000, 8100, 8200], passed: true, summary: "200 passing" },
+        },
         ...over,
     });
 
@@ -210,9 +213,12 @@ describe("bench: report", () => {
         assert.deepEqual(v.render, { ms: 1600, met: true });
         assert.equal(v.scale?.ms, 510 + 8000 + 100, "the N=100 median plus the import");
         assert.equal(v.scale?.met, true);
-        assert.deepEqual(v.tests, { ms: 9500, met: true, passed: true });
+        assert.deepEqual(v.tests, { unit: { ms: 2600, met: true, passed: true }, all: { ms: 9500, met: true, passed: true } });
         assert.equal(verdicts(results({ renderProcessMs: [2100, 2500, 1900] })).render.met, false);
-        assert.equal(verdicts(results({ tests: { wallMs: [1000], cpuMs: [900], passed: false, summary: "1 failing" } })).tests?.met, false, "failing tests miss the target");
+        const failing = { command: "npm test", wallMs: [1000], cpuMs: [900], passed: false, summary: "1 failing" };
+        assert.equal(verdicts(results({ tests: { unit: failing, all: { ...failing, command: "npm run test:all" } } })).tests?.unit.met, false, "failing tests miss the target");
+        const slowUnit = { command: "npm test", wallMs: [3200], cpuMs: [4000], passed: true, summary: "150 passing" };
+        assert.equal(verdicts(results({ tests: { unit: slowUnit, all: results({}).tests!.all } })).tests?.unit.met, false, "the unit tier has its own, tighter target");
     });
 
     it("does not call a fleet sweep linear when the cost per cluster grows with N", () => {

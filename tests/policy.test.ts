@@ -1,16 +1,10 @@
 /**
  * The policy pack (policy/): every policy over every resource the program registers for each
  * stack (no violations), then over deliberately broken copies of those resources (the expected
- * violation, naming the object and the fix), and once through the CLI's own policy runner.
+ * violation, naming the object and the fix). Once through the CLI's own policy runner:
+ * tests/integration/policy-runner.test.ts.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
-import * as path from "node:path";
-import * as grpc from "@grpc/grpc-js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { AnalyzeRequest, AnalyzerResourceOptions } from "@pulumi/pulumi/proto/analyzer_pb";
 import {
     PolicyResource,
     PolicyResourceOptions,
@@ -35,7 +29,7 @@ import {
 } from "../policy/policies";
 import { parseQuantity } from "../policy/quantity";
 import { findSecrets } from "../policy/secrets";
-import { ROOT, sharedRender } from "./support/fleet";
+import { sharedRender } from "./support/fleet";
 
 type Props = Record<string, unknown>;
 /** Mutable plain JSON, for breaking copies of registered objects. */
@@ -544,49 +538,6 @@ describe("policy pack", () => {
             const found = await checkStack(aggregatorDisruptionBudget, withPdb((p) => (at(p, "spec").minAvailable = 0)));
             assert.equal(found.length, 1);
             assert.match(found[0].message, /^PodDisruptionBudget vector-aggregator\/vector-aggregator selects the pods of StatefulSet vector-aggregator\/vector-aggregator but protects none of them \(minAvailable is 0\); set minAvailable to a quorum/);
-        });
-    });
-
-    describe("the pack under the Pulumi CLI's policy runner", () => {
-        it("loads policy/ with ts-node as `pulumi preview --policy-pack policy` does and reports over gRPC", async function () {
-            this.timeout(30_000);
-            // What the CLI's pulumi-analyzer-policy script runs, in the pack's folder.
-            const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-            const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: path.join(ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
-            let stderr = "";
-            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-            try {
-                const port = await new Promise<string>((resolve, reject) => {
-                    child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()));
-                    child.once("exit", (code) => reject(new Error(`policy pack exited ${code}: ${stderr}`)));
-                });
-                const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-                const info = await new Promise<{ name: string; levels: string[] }>((resolve, reject) =>
-                    client.getAnalyzerInfo(new Empty(), (err, res) =>
-                        err ? reject(err) : resolve({ name: res.getName(), levels: res.getPoliciesList().map((p) => `${p.getName()}=${p.getEnforcementlevel()}`) }),
-                    ),
-                );
-                assert.equal(info.name, "vector-fleet");
-                // EnforcementLevel 1 is MANDATORY in analyzer.proto.
-                assert.deepEqual(info.levels, policies.map((p) => `${p.name}=1`));
-
-                const { r, props } = object("monitoring", SVC, "vector-aggregator-lb");
-                delete at(props, "metadata", "annotations")["load-balancer.hetzner.cloud/use-private-ip"];
-                const req = new AnalyzeRequest();
-                req.setType(r.type);
-                req.setName(r.name);
-                req.setUrn(r.urn);
-                req.setOptions(new AnalyzerResourceOptions());
-                req.setProperties(Struct.fromJavaScript(props as Parameters<typeof Struct.fromJavaScript>[0]));
-                const diagnostics = await new Promise<string[]>((resolve, reject) =>
-                    client.analyze(req, (err, res) => (err ? reject(err) : resolve(res.getDiagnosticsList().map((d) => `${d.getPolicyname()} ${d.getEnforcementlevel()} ${d.getMessage()}`)))),
-                );
-                client.close();
-                assert.equal(diagnostics.length, 1);
-                assert.match(diagnostics[0], /^private-load-balancers 1 .*annotation load-balancer.hetzner.cloud\/use-private-ip is not set/s);
-            } finally {
-                child.kill();
-            }
         });
     });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { freePort } from "./support/prometheus-server";
 import { verify } from "./support/verify-run";
 
-/* The verify CLI without servers; against a real Prometheus and as a child process: tests/integration/verify-cli.test.ts. */
+// Against a real Prometheus and as a child process: tests/integration/verify-cli.test.ts.
 describe("verify CLI", () => {
     it("--help prints the usage and exits 0", async () => {
         const r = await verify(["--help"]);

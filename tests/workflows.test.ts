@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { listStacks } from "../lib/offline/render";
 import { arr, isObj, obj, str } from "./support/json";
-import { actionFiles, allSteps, jobsOf, kubeconfigSecretName, ROOT, step, stepsOf, workflow, workflowFiles } from "./support/workflows";
+import { actionFiles, allSteps, Doc, jobsOf, kubeconfigSecretName, ROOT, stepsOf, workflow, workflowFiles } from "./support/workflows";
 
 describe("GitHub workflows", () => {
     const stacks = listStacks(ROOT);
@@ -128,7 +128,7 @@ describe("GitHub workflows", () => {
             assert.ok(runs.includes("bash .ci/run"), JSON.stringify(runs));
             for (const r of runs.filter((x) => x !== "bash .ci/run")) assert.doesNotMatch(r, /npm (ci|test|run)|tsc/, `ci.yml repeats .ci/run: ${r}`);
             const lines = commands();
-            const order = ["npm ci", "npx tsc --noEmit", "npm test", "npm run render"].map((c) => lines.findIndex((l) => l.startsWith(c)));
+            const order = ["npm ci", "npx tsc --noEmit", "npm test", "npm run test:integration", "npm run render"].map((c) => lines.findIndex((l) => l.startsWith(c)));
             assert.ok(order.every((i) => i >= 0), `.ci/run lost a command: ${JSON.stringify(lines)}`);
             assert.deepEqual([...order].sort((a, b) => a - b), order, ".ci/run runs its commands out of order");
         });

@@ -170,20 +170,21 @@ export function testSummary(output: string): string {
     return counts.length > 0 ? counts.join(", ") : "no mocha summary found";
 }
 
-function measureTests(opts: BenchOptions): TestSuiteSamples {
+function measureTests(opts: BenchOptions, script: string): TestSuiteSamples {
+    const command = script === "test" ? "npm test" : `npm run ${script}`;
     const walls: number[] = [];
     const cpus: number[] = [];
     let passed = true;
     let summary = "";
     for (let i = 0; i < opts.runs.tests; i++) {
-        opts.log(`tests: npm test run ${i + 1}/${opts.runs.tests}`);
-        const { wallMs, cpuMs, res } = timed("npm", ["test", "--silent"], cleanEnv());
+        opts.log(`tests: ${command} run ${i + 1}/${opts.runs.tests}`);
+        const { wallMs, cpuMs, res } = timed("npm", ["run", script, "--silent"], cleanEnv());
         walls.push(wallMs);
         cpus.push(cpuMs);
         passed &&= res.status === 0;
         summary = testSummary(`${res.stdout}\n${res.stderr}`);
     }
-    return { wallMs: walls, cpuMs: cpus, passed, summary };
+    return { command, wallMs: walls, cpuMs: cpus, passed, summary };
 }
 
 export function runBench(script: string, command: string, opts: BenchOptions): BenchResults {
@@ -206,7 +207,7 @@ export function runBench(script: string, command: string, opts: BenchOptions): B
         }
         scale.push(runs);
     }
-    const tests = opts.skipTests ? undefined : measureTests(opts);
+    const tests = opts.skipTests ? undefined : { unit: measureTests(opts, "test"), all: measureTests(opts, "test:all") };
     m.loadAfter = os.loadavg()[0];
     return { machine: m, quick: opts.quick, startup: startup.samples, buildMs: startup.buildMs, imports, renderProcessMs: render.wallMs, renderProcessCpuMs: render.cpuMs, renderJobs, scale, tests };
 }

@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { main, USAGE } from "../lib/offline/diff-cli";
-import { startEarly } from "./support/early";
-import { program, ROOT } from "./support/fleet";
+import { main, USAGE } from "../../lib/offline/diff-cli";
+import { startEarly } from "../support/early";
+import { program, ROOT } from "../support/fleet";
 
 const exec = promisify(execFile);
 

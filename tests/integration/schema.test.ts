@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { RenderedStack } from "../lib/offline/render";
-import { overMinimalBase, SchemaObject, schemaProblems } from "./support/k8s-schema";
-import { sharedRender } from "./support/fleet";
+import { RenderedStack } from "../../lib/offline/render";
+import { overMinimalBase, SchemaObject, schemaProblems } from "../support/k8s-schema";
+import { sharedRender } from "../support/fleet";
 
 /** Every Kubernetes object a stack registers, patches marked; inputs arrive resolved under mocks. */
 function objects(r: RenderedStack): Array<{ type: string; object: SchemaObject }> {

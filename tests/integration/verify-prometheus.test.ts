@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { main } from "../lib/verify/cli";
-import { linesPerNamespaceQuery, oldLogSelector, vectorLogSelector } from "../lib/verify/loki";
-import { DEFAULTS } from "../lib/verify/options";
+import { main } from "../../lib/verify/cli";
+import { linesPerNamespaceQuery, oldLogSelector, vectorLogSelector } from "../../lib/verify/loki";
+import { DEFAULTS } from "../../lib/verify/options";
 import {
     newestSampleAgeQuery,
     nodeName,
@@ -11,13 +11,13 @@ import {
     oldNodeGrouping,
     promInstantQuery,
     vectorHostSeries,
-} from "../lib/verify/prometheus";
-import { matchersOf } from "../lib/verify/selector";
-import { FakeLoki, FakeLokiData, startFakeLoki } from "./support/fake-loki";
-import { findPrometheusTools, RunningPrometheus, Series, startPrometheus } from "./support/prometheus-server";
+} from "../../lib/verify/prometheus";
+import { matchersOf } from "../../lib/verify/selector";
+import { FakeLoki, FakeLokiData, startFakeLoki } from "../support/fake-loki";
+import { findPrometheusTools, RunningPrometheus, Series, startPrometheus } from "../support/prometheus-server";
 
 const MIN = 60_000;
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "../..");
 
 /** One gauge sample a minute over [from, to] (ms), the newest exactly at `to`, as a 60 s scrape would give. */
 function load(labels: Record<string, string>, from: number, to: number): Series {

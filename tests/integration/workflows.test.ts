@@ -1,47 +1,12 @@
+/** The GitHub workflows through action-validator, and their step scripts run as the runner runs them. */
 import { validateAction, validateWorkflow } from "@action-validator/core";
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { listStacks } from "../lib/offline/render";
-import { arr, isObj, Json, obj, str } from "./support/json";
-
-const ROOT = path.resolve(__dirname, "..");
-const WORKFLOWS = path.join(ROOT, ".github", "workflows");
-const ACTIONS = path.join(ROOT, ".github", "actions");
-
-type Doc = { [k: string]: Json };
-
-function load(file: string): Doc {
-    return obj(parseYaml(fs.readFileSync(file, "utf8")) as Json, file);
-}
-const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
-const actionFiles = fs.existsSync(ACTIONS) ? fs.readdirSync(ACTIONS).map((d) => path.join(ACTIONS, d, "action.yml")).filter((f) => fs.existsSync(f)) : [];
-const workflow = (name: string): Doc => load(path.join(WORKFLOWS, name));
-const jobsOf = (w: Doc): Record<string, Doc> => obj(w.jobs, "jobs") as Record<string, Doc>;
-const stepsOf = (job: Doc): Doc[] => (job.steps === undefined ? [] : arr(job.steps, "steps").map((s) => obj(s, "step")));
-const step = (job: Doc, id: string): Doc => {
-    const s = stepsOf(job).find((x) => x.id === id);
-    assert.ok(s, `no step with id ${id}`);
-    return s;
-};
-
-/** Every step of every workflow job and of every local composite action, with where it is. */
-function allSteps(): { where: string; step: Doc }[] {
-    const out: { where: string; step: Doc }[] = [];
-    for (const f of workflowFiles)
-        for (const [name, job] of Object.entries(jobsOf(workflow(f)))) for (const s of stepsOf(job)) out.push({ where: `${f} job ${name}`, step: s });
-    for (const f of actionFiles)
-        for (const s of arr(obj(load(f).runs, "runs").steps, "steps")) out.push({ where: path.relative(ROOT, f), step: obj(s, "step") });
-    return out;
-}
-
-/** The secret name a stack's preview job reads its kubeconfig from: GitHub secret names are [A-Z0-9_]. */
-function kubeconfigSecretName(stack: string): string {
-    return `KUBECONFIG_${stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-}
+import { arr, obj, str } from "../support/json";
+import { actionFiles, jobsOf, load, step, stepsOf, workflow, workflowFiles, WORKFLOWS } from "../support/workflows";
 
 interface StepRun {
     status: number | null;
@@ -81,17 +46,9 @@ function runStep(script: string, env: Record<string, string>, setup: (dir: strin
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, outputs, githubEnv: fs.readFileSync(path.join(dir, "env"), "utf8"), dir };
 }
 
-describe("GitHub workflows", () => {
-    const stacks = listStacks(ROOT);
-    const hubs = stacks.filter((s) => s.role === "hub").map((s) => s.stack);
-    const sources = stacks.filter((s) => s.role !== "hub").map((s) => s.stack);
+describe("GitHub workflows (action-validator, step scripts)", () => {
     after(() => {
         for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-    });
-
-    it("finds the three workflows and the shared setup action", () => {
-        assert.deepEqual(workflowFiles, ["ci.yml", "deploy.yml", "preview.yml"]);
-        assert.deepEqual(actionFiles.map((f) => path.relative(ROOT, f)), [".github/actions/pulumi-setup/action.yml"]);
     });
 
     it("validates every workflow and local action with action-validator", () => {
@@ -110,135 +67,6 @@ describe("GitHub workflows", () => {
         const codes = validateWorkflow(broken).errors.map((e) => e.code);
         assert.ok(codes.includes("unresolved_job"), JSON.stringify(codes));
         assert.ok(codes.length >= 2, JSON.stringify(codes));
-    });
-
-    it("grants nothing at workflow level beyond reading, and pull-requests: write only to the jobs that comment", () => {
-        const writes: string[] = [];
-        for (const f of workflowFiles) {
-            const w = workflow(f);
-            assert.ok(w.permissions !== undefined, `${f} has no top-level permissions`);
-            for (const [scope, level] of Object.entries(obj(w.permissions, `${f} permissions`)))
-                assert.notEqual(level, "write", `${f} grants ${scope}: write to every job`);
-            for (const [name, job] of Object.entries(jobsOf(w))) {
-                if (!isObj(job.permissions)) continue;
-                for (const [scope, level] of Object.entries(job.permissions)) if (level === "write") writes.push(`${f} ${name} ${scope}`);
-            }
-        }
-        assert.deepEqual(writes.sort(), ["preview.yml diff pull-requests", "preview.yml pulumi-preview pull-requests"]);
-    });
-
-    it("pins every action to a release tag or a commit", () => {
-        const uses = allSteps().filter((s) => typeof s.step.uses === "string");
-        assert.ok(uses.length > 10);
-        for (const { where, step: s } of uses) {
-            const u = str(s.uses);
-            if (u.startsWith("./")) continue;
-            assert.match(u, /^[\w.-]+\/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/, `${where}: ${u} is not pinned to vX.Y.Z or a commit`);
-        }
-    });
-
-    it("reads no secret in an if: and expands no expression inside a shell script", () => {
-        const ifs: { where: string; cond: string }[] = [];
-        for (const f of workflowFiles)
-            for (const [name, job] of Object.entries(jobsOf(workflow(f)))) if (typeof job.if === "string") ifs.push({ where: `${f} job ${name}`, cond: job.if });
-        for (const { where, step: s } of allSteps()) {
-            if (typeof s.if === "string") ifs.push({ where, cond: s.if });
-            // Expressions pasted into a script are injected before bash parses it; env: passes them as data.
-            if (typeof s.run === "string") assert.ok(!s.run.includes("${{"), `${where}: run: expands an expression; pass it through env:`);
-        }
-        assert.ok(ifs.length >= 4);
-        for (const { where, cond } of ifs) assert.ok(!/\bsecrets\b/.test(cond), `${where}: secrets cannot be read in if: (${cond})`);
-    });
-
-    describe("the stacks", () => {
-        it("has a hub and agent stacks to check against", () => {
-            assert.ok(hubs.length >= 1 && sources.length >= 1, JSON.stringify(stacks.map((s) => [s.stack, s.role])));
-        });
-
-        it("previews every Pulumi.<stack>.yaml with its role and kubeconfig secret, and nothing else", () => {
-            const job = jobsOf(workflow("preview.yml"))["pulumi-preview"];
-            const include = arr(obj(obj(job.strategy, "strategy").matrix, "matrix").include, "matrix.include").map((e) => obj(e, "matrix entry"));
-            const listed = include.map((e) => str(e.stack));
-            for (const s of stacks) {
-                const entry = include.find((e) => e.stack === s.stack);
-                assert.ok(entry, `Pulumi.${s.stack}.yaml is not previewed: add { stack: ${s.stack}, role: ${s.role}, kubeconfigSecret: ${kubeconfigSecretName(s.stack)} } to jobs.pulumi-preview.strategy.matrix.include in .github/workflows/preview.yml`);
-                assert.equal(entry.role, s.role, `preview.yml: role of ${s.stack} differs from Pulumi.${s.stack}.yaml`);
-                assert.equal(entry.kubeconfigSecret, kubeconfigSecretName(s.stack), `preview.yml: kubeconfigSecret of ${s.stack}`);
-            }
-            for (const l of listed) assert.ok(stacks.some((s) => s.stack === l), `preview.yml previews ${l}, which has no Pulumi.${l}.yaml: remove it`);
-            assert.equal(new Set(listed).size, listed.length, "preview.yml lists a stack twice");
-        });
-
-        it("deploys the hub stacks first, then every other stack in a matrix that needs them", () => {
-            const jobs = jobsOf(workflow("deploy.yml"));
-            const matrixStacks = (job: string) => arr(obj(obj(jobs[job].strategy, `${job}.strategy`).matrix, `${job}.matrix`).stack, `${job}.matrix.stack`).map((s) => str(s));
-            assert.deepEqual([...matrixStacks("hub")].sort(), [...hubs].sort(), `deploy.yml jobs.hub.strategy.matrix.stack must list the stacks with role hub: ${hubs.join(", ")}`);
-            assert.deepEqual([...matrixStacks("agents")].sort(), [...sources].sort(), `deploy.yml jobs.agents.strategy.matrix.stack must list every other stack: ${sources.join(", ")}`);
-            assert.deepEqual([jobs.agents.needs].flat(), ["hub"]);
-            assert.deepEqual([jobs.hub.needs].flat().sort(), ["checks", "pulumi-gate"]);
-            assert.equal(obj(jobs.agents.strategy, "strategy")["fail-fast"], false, "one cluster's failed deploy must not cancel the others");
-            for (const j of ["hub", "agents"]) assert.equal(jobs[j].environment, "${{ matrix.stack }}", `deploy.yml ${j}: environment named after the stack`);
-        });
-
-        it("never runs two deploys at once nor cancels one halfway, and checks the commit first", () => {
-            const w = workflow("deploy.yml");
-            const c = obj(w.concurrency, "concurrency");
-            assert.equal(c.group, "deploy");
-            assert.equal(c["cancel-in-progress"], false);
-            assert.deepEqual(Object.keys(obj(w.on, "on")).sort(), ["push", "workflow_dispatch"]);
-            assert.deepEqual(obj(obj(w.on, "on").push, "push").branches, ["main"]);
-            assert.equal(jobsOf(w).checks.uses, "./.github/workflows/ci.yml");
-        });
-
-        it("gives the hcloud token to hub stacks only", () => {
-            const preview = jobsOf(workflow("preview.yml"))["pulumi-preview"];
-            const pulumiStep = (job: Doc) => {
-                const s = stepsOf(job).find((x) => typeof x.uses === "string" && x.uses.startsWith("pulumi/actions@"));
-                assert.ok(s, "no pulumi/actions step");
-                return s;
-            };
-            assert.equal(obj(pulumiStep(preview).env, "env").HCLOUD_TOKEN, "${{ matrix.role == 'hub' && secrets.HCLOUD_TOKEN || '' }}");
-            const deploy = jobsOf(workflow("deploy.yml"));
-            assert.equal(obj(pulumiStep(deploy.hub).env, "env").HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
-            assert.ok(!JSON.stringify(deploy.agents).includes("HCLOUD_TOKEN"));
-            for (const job of [preview, deploy.hub, deploy.agents]) {
-                const w = obj(pulumiStep(job).with, "with");
-                assert.equal(w.policyPacks, "policy", "the policy pack in policy/ applies to every preview and update");
-            }
-            assert.equal(obj(pulumiStep(preview).with, "with")["comment-on-pr"], true);
-        });
-    });
-
-    describe("ci.yml", () => {
-        /** .ci/run's command lines, without comments and progress messages. */
-        const commands = () =>
-            fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#") && !l.startsWith("echo"));
-
-        it("runs .ci/run, the one place that says how the project is checked, and repeats none of it", () => {
-            const steps = stepsOf(jobsOf(workflow("ci.yml")).check);
-            const runs = steps.filter((s) => typeof s.run === "string").map((s) => str(s.run).trim());
-            assert.ok(runs.includes("bash .ci/run"), JSON.stringify(runs));
-            for (const r of runs.filter((x) => x !== "bash .ci/run")) assert.doesNotMatch(r, /npm (ci|test|run)|tsc/, `ci.yml repeats .ci/run: ${r}`);
-            const lines = commands();
-            const order = ["npm ci", "npx tsc --noEmit", "npm test", "npm run render"].map((c) => lines.findIndex((l) => l.startsWith(c)));
-            assert.ok(order.every((i) => i >= 0), `.ci/run lost a command: ${JSON.stringify(lines)}`);
-            assert.deepEqual([...order].sort((a, b) => a - b), order, ".ci/run runs its commands out of order");
-        });
-
-        it("installs the apt package .ci/run would install, and keeps out/ as an artifact", () => {
-            const pkg = /apt-get install .*?(\S+)\s*(>|$)/m.exec(commands().find((l) => l.startsWith("apt-get install")) ?? "")?.[1];
-            assert.equal(pkg, "prometheus");
-            const steps = stepsOf(jobsOf(workflow("ci.yml")).check);
-            assert.ok(steps.some((s) => typeof s.run === "string" && new RegExp(`apt-get install .*--no-install-recommends ${pkg}\\b`).test(s.run)));
-            const upload = steps.find((s) => typeof s.uses === "string" && s.uses.startsWith("actions/upload-artifact@"));
-            assert.equal(obj(upload?.with, "upload.with").path, "out/");
-            const node = steps.find((s) => typeof s.uses === "string" && s.uses.startsWith("actions/setup-node@"));
-            assert.deepEqual(node?.with, { "node-version": 20, cache: "npm" });
-        });
-
-        it("runs on push, pull requests and as deploy's checks", () => {
-            assert.deepEqual(Object.keys(obj(workflow("ci.yml").on, "on")).sort(), ["pull_request", "push", "workflow_call"]);
-        });
     });
 
     describe("step scripts", () => {

@@ -1,5 +1,5 @@
 /**
- * promtool unit tests for the alert rules, as typed data. tests/monitoring-rules.test.ts writes
+ * promtool unit tests for the alert rules, as typed data. tests/integration/promtool.test.ts writes
  * them out as YAML next to the rendered rule file and runs `promtool test rules` on them.
  *
  * They are written against the default settings (3 aggregator replicas, namespaces vector-system
