@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { withConfigReference } from "../lib/docs/config-reference";
-import { problemLines, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../lib/offline/render";
+import { kubernetesObjects, problemLines, redact, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../lib/offline/render";
 import { formatSummary, parseManifests, renderWarnings, summarizeStack, vectorComponents } from "../lib/offline/summary";
 import { RunResult, SECRET_MARKER } from "../lib/offline/simulator";
 import { program, ROOT, runHub, runSource, sharedHub, sharedRender } from "./support/fleet";
@@ -146,6 +146,21 @@ describe("render summary", () => {
                 ["PodMonitor", "vector-system", "vector-agent", ""],
             ],
         );
+    });
+
+    it("reads every rendered manifests.yaml back as exactly the objects the program registered", async () => {
+        for (const r of await sharedRender()) {
+            // JSON drops the marker renderFiles keeps on patches; the patch is asserted by type instead.
+            const registered = JSON.parse(JSON.stringify(kubernetesObjects(r.result.resources).map(redact))) as unknown[];
+            const read = parseManifests(r.files["manifests.yaml"]);
+            assert.deepStrictEqual(read.map((o) => o.body), registered, r.stack);
+            const patches = r.result.resources.filter((x) => x.type.endsWith("Patch")).map((x) => `${x.type} ${(x.inputs.metadata as { name: string }).name}`);
+            assert.deepEqual(read.filter((o) => o.patch).map((o) => `${o.patch} ${o.name}`).sort(), patches.sort(), r.stack);
+        }
+    });
+
+    it("names the document of a manifests.yaml that does not parse", () => {
+        assert.throws(() => parseManifests("kind: Namespace\n---\nkind: [unclosed\n"), /^Error: manifests\.yaml, document 2: /);
     });
 
     it("counts each Vector config's components by type", () => {

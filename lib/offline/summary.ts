@@ -5,7 +5,7 @@
  */
 import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { parse as parseToml } from "smol-toml";
-import { parseAllDocuments } from "yaml";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 
 /** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
 export const PATCH_NOTE = "a server-side apply patch of an object this program does not own";
@@ -21,25 +21,40 @@ export interface ManifestObject {
     body: Record<string, unknown>;
 }
 
-/** Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch. */
+/** A line of its own that starts the next document: renderFiles joins the objects with it. */
+const DOCUMENT_SEPARATOR = /^---[ \t]*(?:\r?\n|$)/m;
+/** The comment lines before a document's first key, where renderFiles writes the patch note. */
+const LEADING_COMMENTS = /^(?:[ \t]*(?:#.*)?\r?\n)*/;
+const PATCH_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*(\\S+): ${PATCH_NOTE}[ \\t]*$`, "m");
+
+/**
+ * Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch.
+ * js-yaml with the YAML 1.2 core schema (what `yaml` writes): it reads these files about five
+ * times as fast as `yaml`'s document model, and the render summary, the warnings and every diff
+ * read each stack's manifests.
+ */
 export function parseManifests(text: string): ManifestObject[] {
     const objects: ManifestObject[] = [];
-    for (const doc of parseAllDocuments(text)) {
-        if (doc.errors.length > 0) throw new Error(`manifests.yaml: ${doc.errors[0].message}`);
-        const body = doc.toJS() as Record<string, unknown> | null;
-        if (body === null || typeof body !== "object") continue;
-        const metadata = (body.metadata ?? {}) as { name?: unknown; namespace?: unknown };
-        const comments = [doc.commentBefore, doc.contents?.commentBefore].filter((c): c is string => typeof c === "string").join("\n");
-        const patch = new RegExp(`^\\s*(\\S+): ${PATCH_NOTE}$`, "m").exec(comments)?.[1];
+    text.split(DOCUMENT_SEPARATOR).forEach((doc, i) => {
+        let body: unknown;
+        try {
+            body = loadYaml(doc, { schema: CORE_SCHEMA });
+        } catch (e) {
+            throw new Error(`manifests.yaml, document ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        if (body === null || typeof body !== "object" || Array.isArray(body)) return;
+        const object = body as Record<string, unknown>;
+        const metadata = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+        const patch = PATCH_COMMENT.exec(LEADING_COMMENTS.exec(doc)![0])?.[1];
         objects.push({
-            apiVersion: String(body.apiVersion ?? ""),
-            kind: String(body.kind ?? ""),
+            apiVersion: String(object.apiVersion ?? ""),
+            kind: String(object.kind ?? ""),
             ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
             name: typeof metadata.name === "string" ? metadata.name : "",
             ...(patch ? { patch } : {}),
-            body,
+            body: object,
         });
-    }
+    });
     return objects;
 }
 
