@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../config";
 import { RunResult, runStack, SimulatedCloud, StackOutputs } from "../lib/offline/simulator";
-import { program, repoStackFile, runHub } from "./support/fleet";
+import { program, repoStackFile, sharedHub } from "./support/fleet";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const REMOVE = Symbol("remove");
@@ -148,10 +148,9 @@ describe("bad input: broken stack configs fail before any resource is registered
     }
 });
 
-let hubCache: Promise<StackOutputs> | undefined;
-function hubOutputs(): Promise<StackOutputs> {
-    hubCache ??= runHub().then((r) => r.outputs);
-    return hubCache;
+/** The repository hub's outputs, a copy to break. */
+async function hubOutputs(): Promise<StackOutputs> {
+    return structuredClone((await sharedHub()).outputs);
 }
 
 interface OutputCase {
@@ -201,7 +200,7 @@ const OUTPUT_CASES: OutputCase[] = [
 describe("bad input: broken monitoring-stack outputs fail having registered only the StackReference", () => {
     for (const c of OUTPUT_CASES) {
         it(`dev: ${c.what}`, async () => {
-            const outputs = structuredClone(await hubOutputs());
+            const outputs = await hubOutputs();
             c.breakIt(outputs);
             const { config, secretKeys } = configWith("dev", {});
             await assert.rejects(runStack(program, { project: "vector-fleet", stack: "dev", config, secretKeys, stackOutputs: { monitoring: outputs } }), (e: unknown) => {
@@ -215,7 +214,7 @@ describe("bad input: broken monitoring-stack outputs fail having registered only
     }
 
     it("lists every problem at once", async () => {
-        const outputs = structuredClone(await hubOutputs());
+        const outputs = await hubOutputs();
         values(outputs).aggregatorAddress = "nowhere";
         values(outputs).caCertPem = "x";
         const { config, secretKeys } = configWith("dev", {});

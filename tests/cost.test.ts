@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { clusterTotal, costReport, formatCpu, formatMemory, LEGACY_CHART_DEFAULTS, parseCpu, parseMemory, parseQuantity, podResources, stackCost, workloads } from "../lib/cost";
 import type { RegisteredResource } from "../lib/offline/simulator";
-import { runHub } from "./support/fleet";
+import { sharedHub } from "./support/fleet";
 
 const MI = 2 ** 20;
 const GI = 2 ** 30;
@@ -108,7 +108,7 @@ describe("cost: workloads and sums", () => {
     });
 
     it("counts the hub's real aggregators and agent from the program's render", async () => {
-        const c = stackCost("monitoring", (await runHub()).resources);
+        const c = stackCost("monitoring", (await sharedHub()).resources);
         const sts = c.workloads.find((w) => w.kind === "StatefulSet");
         assert.ok(sts && sts.onePerNode && sts.replicas === 3, "three aggregators, one per node");
         assert.equal(c.perCluster.requests.cpu, sts.replicas * sts.pod.requests.cpu);

@@ -11,7 +11,7 @@ import {
 } from "../components/k8s/network-policies";
 import { ConfigError } from "../config";
 import { RunResult, runStack } from "../lib/offline/simulator";
-import { dig, find, parentName, program, runHub, runSource, stackConfig } from "./support/fleet";
+import { dig, find, parentName, program, runHub, runSource, sharedHub, sharedSource, stackConfig } from "./support/fleet";
 import { arr, at, json } from "./support/json";
 
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -164,7 +164,7 @@ describe("NetworkPolicy builders", () => {
 describe("NetworkPolicies in the program", () => {
     let hub: RunResult;
     before(async () => {
-        hub = await runHub();
+        hub = await sharedHub();
     });
     const policies = (r: RunResult) => r.resources.filter((x) => x.type === NP);
 
@@ -194,14 +194,14 @@ describe("NetworkPolicies in the program", () => {
     });
 
     it("source: the agent may reach exactly the load balancer address the hub exports", async () => {
-        const dev = await runSource("dev", hub.outputs);
+        const dev = await sharedSource("dev");
         assert.equal(policies(dev).length, 2);
         const p = find(dev, NP, "vector-agent-networkpolicy");
         assert.deepEqual(dig(p.inputs, "spec.egress.3.to"), [{ ipBlock: { cidr: "10.0.64.250/32" } }]);
     });
 
     it("source without self-monitoring: nothing may scrape the agent", async () => {
-        const management = await runSource("management", hub.outputs);
+        const management = await sharedSource("management");
         assert.deepEqual(dig(find(management, NP, "vector-agent-networkpolicy").inputs, "spec.ingress"), []);
     });
 

@@ -1,7 +1,7 @@
 /** Helpers to run the real program for the repo's stacks (or variations of them) under mocks. */
 import * as path from "node:path";
 import program = require("../../index");
-import { readStackFile, renderFleet, RenderedStack, StackFile } from "../../lib/offline/render";
+import { listStacks, readStackFile, renderFiles, RenderedStack, StackFile } from "../../lib/offline/render";
 import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../lib/offline/simulator";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -55,9 +55,20 @@ export function sharedSource(stack: string): Promise<RunResult> {
     return once(`source:${stack}`, async () => runSource(stack, (await hub).outputs));
 }
 
-/** renderFleet(program, ROOT) for every stack, run once. */
+/**
+ * What renderFleet(program, ROOT) renders, made once from the shared runs above rather than by
+ * running every stack again (tests/render.test.ts compares it with a real renderFleet).
+ */
 export function sharedRender(): Promise<RenderedStack[]> {
-    return once("render", () => renderFleet(program, ROOT));
+    return once("render", () =>
+        Promise.all(
+            listStacks(ROOT).map(async (s) => {
+                if (s.role === "hub" && s.stack !== "monitoring") throw new Error(`sharedRender knows one hub, monitoring; add ${s.stack}`);
+                const result = s.role === "hub" ? await sharedHub() : await sharedSource(s.stack);
+                return { stack: s.stack, files: renderFiles(result), result };
+            }),
+        ),
+    );
 }
 
 export function find(result: RunResult, type: string, name: string): RegisteredResource {
