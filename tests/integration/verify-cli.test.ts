@@ -1,3 +1,4 @@
+/** The verify CLI as a child process, and against a real Prometheus and a fake Loki. */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
