@@ -27,6 +27,7 @@ fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\
  * A throwaway clone (the repository's own working tree is never touched) whose main is this
  * working tree's code, so that the program this process loaded is the clone's. Branches:
  * - raise-dev-cpu: raises dev's CPU request and only adds a comment to staging's stack file;
+ * - broken-dev: gives dev a region Hetzner does not have;
  * - stub-base: main with scripts/render.ts replaced by STUB_RENDER, and on top of it
  *   code-change: the real renderer back. Compared with stub-base, its base's code differs.
  * Git only, so it is made while the first tests run.
@@ -50,6 +51,10 @@ const clone = startEarly(
         edit("Pulumi.dev.yaml", "cpu: 50m", "cpu: 60m");
         edit("Pulumi.staging.yaml", "config:\n", "# a comment changes no rendered byte\nconfig:\n");
         await git("commit", "--quiet", "-am", "dev: more CPU; staging: a comment");
+
+        await git("checkout", "--quiet", "-b", "broken-dev", "main");
+        edit("Pulumi.dev.yaml", "vector-fleet:region: hel1", "vector-fleet:region: mars");
+        await git("commit", "--quiet", "-am", "dev: a region Hetzner does not have");
 
         await git("checkout", "--quiet", "-b", "stub-base", "main");
         fs.writeFileSync(path.join(dir, "scripts", "render.ts"), STUB_RENDER);
@@ -110,6 +115,13 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         const r = await diff("raise-dev-cpu", ["--base", "raise-dev-cpu", "--stack", "dev", "--stat"]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /^dev: no changes$/m);
+    });
+
+    it("exits 2 with the render's own problem lines when the working tree does not render", async () => {
+        const r = await diff("broken-dev");
+        assert.equal(r.code, 2);
+        assert.equal(r.stdout, "");
+        assert.match(r.stderr, /^diff: cannot render the working tree:\nrender failed, nothing written \(1 problem\):\ndev: vector-fleet:region: got "mars"; expected one of "fsn1", "nbg1", "hel1"/m);
     });
 
     it("exits 2 naming a stack neither tree has, before rendering anything", async () => {
