@@ -11,8 +11,12 @@ export const ACTIONS = path.join(ROOT, ".github", "actions");
 
 export type Doc = { [k: string]: Json };
 
+const parsed = new Map<string, Doc>();
+
+/** A workflow or action file, parsed once per test process (a copy: change it freely). */
 export function load(file: string): Doc {
-    return obj(parseYaml(fs.readFileSync(file, "utf8")) as Json, file);
+    if (!parsed.has(file)) parsed.set(file, obj(parseYaml(fs.readFileSync(file, "utf8")) as Json, file));
+    return structuredClone(parsed.get(file)!);
 }
 export const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
 export const actionFiles = fs.existsSync(ACTIONS) ? fs.readdirSync(ACTIONS).map((d) => path.join(ACTIONS, d, "action.yml")).filter((f) => fs.existsSync(f)) : [];
