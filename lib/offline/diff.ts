@@ -189,11 +189,11 @@ interface Keyed {
     embeds: string[];
 }
 
-/** The stack's objects by identity, in manifest order. */
-function keyedObjects(files: Record<string, string>): Map<string, Keyed> {
+/** The stack's objects (its parsed manifests.yaml) by identity, in manifest order. */
+function keyedObjects(files: Record<string, string>, parsed: ManifestObject[]): Map<string, Keyed> {
     const tomls = Object.entries(files).filter(([f]) => f.endsWith(".vector.toml"));
     const byKey = new Map<string, Keyed>();
-    for (const object of parseManifests(files["manifests.yaml"] ?? "")) {
+    for (const object of parsed) {
         let key = objectKey(object);
         for (let i = 2; byKey.has(key); i++) key = `${objectKey(object)}#${i}`;
         const text = yamlText(object.body);
@@ -234,8 +234,11 @@ function status<T>(before: T | undefined, after: T | undefined): ChangeStatus {
 }
 
 export function diffStack(stack: string, before: Record<string, string> | undefined, after: Record<string, string> | undefined): StackDiff {
-    const a = keyedObjects(before ?? {});
-    const b = keyedObjects(after ?? {});
+    // Parsed once per side: the objects and the warnings both read them.
+    const parse = (f: Record<string, string> | undefined) => parseManifests(f?.["manifests.yaml"] ?? "");
+    const [parsedBefore, parsedAfter] = [parse(before), parse(after)];
+    const a = keyedObjects(before ?? {}, parsedBefore);
+    const b = keyedObjects(after ?? {}, parsedAfter);
     const found: { change: ObjectChange; apiVersion: string }[] = [];
     // Manifest order of the new side, then what only the old side had.
     for (const key of [...b.keys(), ...[...a.keys()].filter((k) => !b.has(k))]) {
@@ -256,8 +259,8 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
         const y = after?.[name];
         if (x !== y) files.push({ status: status(x, y), name, before: x ?? "", after: y ?? "" });
     }
-    const warn = (f: Record<string, string> | undefined) => (f ? renderWarnings(f).map((w) => w.message) : []);
-    const [wa, wb] = [warn(before), warn(after)];
+    const warn = (f: Record<string, string> | undefined, parsed: ManifestObject[]) => (f ? renderWarnings(f, parsed).map((w) => w.message) : []);
+    const [wa, wb] = [warn(before, parsedBefore), warn(after, parsedAfter)];
     return {
         stack,
         status: !before ? "added" : !after ? "removed" : objects.length + files.length > 0 ? "changed" : "unchanged",

@@ -101,8 +101,8 @@ export function objectName(o: Pick<ManifestObject, "kind" | "namespace" | "name"
  * files show, and only what costs something: signals lost, data doubled, drains blocked,
  * objects touched that another tool owns.
  */
-export function renderWarnings(files: Record<string, string>): RenderWarning[] {
-    const objects = parseManifests(files["manifests.yaml"] ?? "");
+/** `objects`: the stack's manifests.yaml already parsed, for a caller that has them. */
+export function renderWarnings(files: Record<string, string>, objects: ManifestObject[] = parseManifests(files["manifests.yaml"] ?? "")): RenderWarning[] {
     const outputs = JSON.parse(files["outputs.json"] ?? "{}") as RenderedOutputs;
     const warnings: RenderWarning[] = [];
     const hasKind = (kind: string, namespace?: string) => objects.some((o) => o.kind === kind && !o.patch && (namespace === undefined || o.namespace === namespace));
@@ -195,14 +195,15 @@ export interface StackSummary {
 
 export function summarizeStack(stack: string, files: Record<string, string>): StackSummary {
     const kinds: Record<string, number> = {};
-    for (const o of parseManifests(files["manifests.yaml"] ?? "")) {
+    const objects = parseManifests(files["manifests.yaml"] ?? "");
+    for (const o of objects) {
         const kind = o.patch ? o.patch.split(":").pop()! : o.kind;
         kinds[kind] = (kinds[kind] ?? 0) + 1;
     }
     const vector: Record<string, VectorComponents> = {};
     for (const [name, toml] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) if (name.endsWith(".vector.toml")) vector[name] = vectorComponents(toml);
     const resources = Math.max(0, (files["resources.txt"] ?? "").split("\n").filter((l) => l.trim() !== "").length - 1);
-    return { stack, resources, kinds, vector, warnings: renderWarnings(files) };
+    return { stack, resources, kinds, vector, warnings: renderWarnings(files, objects) };
 }
 
 const sortedEntries = (counts: Record<string, number>) => Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
