@@ -13,7 +13,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { AnalyzeRequest, AnalyzerResourceOptions } from "@pulumi/pulumi/proto/analyzer_pb";
 import { policies } from "../../policy/policies";
 import { startEarly } from "../support/early";
-import { ROOT, sharedRender } from "../support/fleet";
+import { find, ROOT, sharedHub } from "../support/fleet";
 
 /**
  * What the CLI's pulumi-analyzer-policy script runs, in the pack's folder. ts-node type-checks
@@ -54,9 +54,7 @@ describe("the policy pack under the Pulumi CLI's policy runner", () => {
             // EnforcementLevel 1 is MANDATORY in analyzer.proto.
             assert.deepEqual(info.levels, policies.map((p) => `${p.name}=1`));
 
-            const hub = (await sharedRender()).find((s) => s.stack === "monitoring")!.result.resources;
-            const lb = hub.find((x) => x.type === "kubernetes:core/v1:Service" && (x.inputs.metadata as { name?: string }).name === "vector-aggregator-lb");
-            assert.ok(lb, "the hub registers the aggregators' load balancer Service");
+            const lb = find(await sharedHub(), "kubernetes:core/v1:Service", "vector-aggregator-loadbalancer");
             const props = structuredClone(lb.inputs) as { metadata: { annotations: Record<string, string> } };
             delete props.metadata.annotations["load-balancer.hetzner.cloud/use-private-ip"];
             const req = new AnalyzeRequest();
