@@ -12,7 +12,7 @@ import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
-import { ConfigError, HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
+import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
 import { cidrContains } from "./config/validators";
 
@@ -114,13 +114,31 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
     };
 }
 
+/** The running stack's organization; older engines do not pass it to the language host. */
+function organization(cfg: SourceConfig): string {
+    try {
+        return pulumi.getOrganization();
+    } catch {
+        throw new ConfigError([
+            {
+                path: `${cfg.project}:monitoringStack`,
+                value: JSON.stringify(cfg.monitoringStack),
+                expected: "the fully qualified name org/project/stack: this Pulumi CLI does not tell the program its organization, so a bare name cannot be resolved",
+            },
+        ]);
+    }
+}
+
 async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Promise<Outputs> {
-    const ref = new pulumi.StackReference(cfg.monitoringStack);
+    const hubStack = cfg.monitoringStack.includes("/") ? cfg.monitoringStack : qualifiedStackName(cfg.monitoringStack, organization(cfg), pulumi.getProject());
+    // The resource keeps the configured name (its URN stays put); it reads the qualified stack.
+    const ref = new pulumi.StackReference(cfg.monitoringStack, { name: hubStack });
     // Fail before any other resource is registered when the hub's outputs do not serve this cluster.
     const names = Object.values(HUB_OUTPUTS);
     const details = await Promise.all(names.map((k) => ref.getOutputDetails(k)));
     const problems = hubOutputProblems(cfg.monitoringStack, cfg.cluster.name, Object.fromEntries(names.map((k, i) => [k, details[i]])));
-    if (problems.length > 0) throw new Error(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
+    // A RunError is printed without a stack trace (pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+    if (problems.length > 0) throw new pulumi.RunError(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
     const provider = makeProvider();
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);

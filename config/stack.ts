@@ -44,6 +44,24 @@ import {
 
 export const PROJECT = "vector-fleet";
 
+/**
+ * `stack` or `org/project/stack`. Pulumi's own parsers also take `org/stack` (pulumi/pulumi
+ * pkg/backend/httpstate/backend.go parseStackName); it is refused here so a name is either bare
+ * (resolved by qualifiedStackName) or says everything.
+ */
+const STACK_REFERENCE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?$/;
+
+/**
+ * The fully qualified name a StackReference must be given. The engine resolves a bare name with
+ * the backend's *default organization* (pulumi/pulumi pkg/backend/httpstate/backend.go
+ * ParseStackReference: defaultOrg, else the current user), not the organization of the stack that
+ * runs, so a teammate whose default org differs would wire to another org's (or no) hub. Resolving
+ * it here with the running stack's own organization and project makes it mean the same for all.
+ */
+export function qualifiedStackName(name: string, organization: string, project: string): string {
+    return name.includes("/") ? name : `${organization}/${project}/${name}`;
+}
+
 /** Vector refuses a disk buffer below this size (it reserves room for its data files). */
 export const MIN_DISK_BUFFER_BYTES = 268435488;
 
@@ -292,11 +310,11 @@ const topFields = {
     region: req(oneOf(HETZNER_LOCATIONS), "Hetzner location of the cluster, the `region` label."),
     monitoringStack: opt(
         str({
-            pattern: /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/,
-            patternHint: "a stack name: monitoring, org/vector-fleet/monitoring",
+            pattern: STACK_REFERENCE,
+            patternHint: "a stack name (monitoring) or a fully qualified one (org/vector-fleet/monitoring)",
         }),
         undefined,
-        "Source stacks: the monitoring stack to take the aggregator address and credentials from.",
+        "Source stacks: the monitoring stack to take the aggregator address and credentials from. A bare name is resolved in this stack's own organization and project (`<org>/vector-fleet/monitoring`); write `org/project/stack` to name another.",
     ),
     kubeContext: opt(str({ patternHint: "a kubeconfig context name" }), undefined, "Context in the ambient kubeconfig; or set kubeconfig."),
     kubeconfig: opt(secret(str({ patternHint: "a kubeconfig document" })), undefined, "Kubeconfig contents, set with `pulumi config set --secret`."),
@@ -434,7 +452,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 problems.push({ path: `${k("aggregator")}.namespace`, value: JSON.stringify(agentNs), expected: "a namespace other than the agent's (each tier has its own policies)" });
         }
     } else if (p.role === "source") {
-        if (p.monitoringStack === undefined)
+        // An invalid name has its own problem already.
+        if (!given.has("monitoringStack"))
             problems.push({ path: k("monitoringStack"), value: "nothing", expected: "the monitoring stack's name (required when role is \"source\"), e.g. \"monitoring\"" });
         if (given.has("aggregator"))
             problems.push({ path: k("aggregator"), value: "an object", expected: "nothing on a source stack: only the hub runs aggregators (role: hub)" });

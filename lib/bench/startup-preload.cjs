@@ -29,7 +29,8 @@ const mocks = {
         return { id: `${args.name}-id`, state: { ...known, ...args.inputs } };
     },
 };
-pulumi.runtime.setMocks(mocks, "vector-fleet", stack, false).then(() => {
+// The organization a bare monitoringStack resolves in (getOrganization() throws on none).
+pulumi.runtime.setMocks(mocks, "vector-fleet", stack, false, "organization").then(() => {
     // The mock monitor has no shutdown call; cmd/run makes it when the program is done.
     const monitor = pulumi.runtime.getMonitor();
     if (monitor && !monitor.signalAndWaitForShutdown) monitor.signalAndWaitForShutdown = (_req, cb) => cb(null, {});

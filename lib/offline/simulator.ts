@@ -50,7 +50,15 @@ export interface RunOptions {
     /** Outputs of other stacks, by the name a StackReference uses. */
     stackOutputs?: Record<string, StackOutputs>;
     cloud?: SimulatedCloud;
+    /**
+     * What pulumi.getOrganization() returns. Under mocks it is whatever setMocks is given, and
+     * getOrganization() throws on the default "" (@pulumi/pulumi runtime/settings.js); the DIY
+     * backend names every stack's organization "organization", so that is the default here.
+     */
+    organization?: string;
 }
+
+export const DEFAULT_ORGANIZATION = "organization";
 
 export interface RunResult {
     resources: RegisteredResource[];
@@ -94,8 +102,11 @@ class FleetMocks implements pulumi.runtime.Mocks {
         switch (args.type) {
             case "pulumi:pulumi:StackReference": {
                 const ref = inputs.name as string;
-                // "monitoring" and "org/vector-fleet/monitoring" name the same rendered stack.
-                const found = this.opts.stackOutputs?.[ref] ?? this.opts.stackOutputs?.[ref.split("/").pop() ?? ref];
+                // Rendered stacks are this run's organization and project: "<org>/vector-fleet/dev"
+                // is the rendered "dev"; another organization's or project's stack is not.
+                const [org, project, stack] = ref.split("/");
+                const ours = stack !== undefined && org === (this.opts.organization ?? DEFAULT_ORGANIZATION) && project === this.opts.project;
+                const found = this.opts.stackOutputs?.[ref] ?? (ours ? this.opts.stackOutputs?.[stack] : undefined);
                 if (!found) throw new Error(`stack "${ref}" has not been rendered (is its name right, and was it rendered first?)`);
                 return { id: ref, state: { name: ref, outputs: found.values, secretOutputNames: found.secretNames } };
             }
@@ -164,7 +175,7 @@ export function runStack(program: StackProgram, opts: RunOptions): Promise<RunRe
 async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<RunResult> {
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
     const mocks = new FleetMocks(opts);
-    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);
+    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false, opts.organization ?? DEFAULT_ORGANIZATION);
 
     // The mocks API does not pass the parent; the monitor's request has it, so record it there.
     const parents = new Map<string, string>();
