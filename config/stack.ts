@@ -33,7 +33,9 @@ import {
     eventPath,
     HETZNER_LOCATIONS,
     ipv4,
+    labelKey,
     labelName,
+    labelValue,
     LB_TYPES,
     memoryBytes,
     memoryQuantity,
@@ -256,9 +258,21 @@ const aggregatorSchema = obj({
     ),
 });
 
+/**
+ * What a default kube-prometheus-stack selects: with `*SelectorNilUsesHelmValues: true` (its
+ * default) the Prometheus' podMonitorSelector and ruleSelector are `matchLabels: { release:
+ * <Helm release name> }`, and the usual release name is the chart's.
+ */
+export const DEFAULT_SELECTOR_LABELS = { release: "kube-prometheus-stack" };
+
 const monitoringSchema = obj({
     enabled: opt(bool(), true, "Create PodMonitors, alert rules and the dashboard (needs the prometheus-operator CRDs)."),
     namespace: opt(namespaceName(), "monitoring", "Namespace of Prometheus and Grafana (allowed to scrape Vector)."),
+    selectorLabels: opt(
+        dict(labelKey(), labelValue()),
+        DEFAULT_SELECTOR_LABELS,
+        "Labels on the PodMonitors and the PrometheusRule, so the Prometheus' podMonitorSelector and ruleSelector pick them up. A default kube-prometheus-stack selects `release: <its Helm release name>`; set this to what `kubectl get prometheus -A -o jsonpath='{..podMonitorSelector}'` shows ({} when it selects every PodMonitor). The render warns while it is left unset.",
+    ),
 });
 
 /**
@@ -296,7 +310,7 @@ const migrationSchema = obj({
     phase: opt(
         oneOf(["none", "parallel", "cutover", "done"] as const),
         "none",
-        "none: no old agents. parallel: Vector runs beside them. cutover: the old DaemonSets are parked (node selector no node matches), not deleted. done: as cutover; delete them by hand (docs/migration.md).",
+        "none: no old agents. parallel: Vector runs beside them. cutover: the old DaemonSets are parked (a required node affinity no node matches; their own node selector stays), not deleted. done: as cutover; delete them by hand (docs/migration.md).",
     ),
     promtail: opt(legacyDaemonSet("monitoring", "promtail", "Promtail"), undefined, "The Promtail DaemonSet Vector replaces."),
     nodeExporter: opt(legacyDaemonSet("monitoring", "node-exporter", "node-exporter"), undefined, "The node-exporter DaemonSet Vector replaces."),
@@ -467,6 +481,17 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"none\", or name the old agents under migration.promtail / migration.nodeExporter" });
         if (m.phase === "none" && listed)
             problems.push({ path: `${k("migration")}.phase`, value: "\"none\"", expected: "\"parallel\", \"cutover\" or \"done\" when old agents are listed" });
+        // Every DaemonSet in the agent's namespace is Vector's own: parking it stops the agent on every node.
+        const own = p.agent?.enabled ? p.agent.namespace : undefined;
+        for (const role of ["promtail", "nodeExporter"] as const) {
+            const t = m[role];
+            if (t && own !== undefined && t.namespace === own)
+                problems.push({
+                    path: `${k("migration")}.${role}.namespace`,
+                    value: JSON.stringify(t.namespace),
+                    expected: `the namespace of the old ${role === "promtail" ? "Promtail" : "node-exporter"} DaemonSet, not the Vector agent's own (${own}): parking a DaemonSet there would stop Vector's agent on every node`,
+                });
+        }
         if ((m.phase === "cutover" || m.phase === "done") && p.agent && !p.agent.enabled)
             problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"parallel\" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved" });
     }

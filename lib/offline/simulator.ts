@@ -37,6 +37,22 @@ export interface SimulatedCloud {
     networks: Record<string, { id: number; ipRange: string }>;
 }
 
+/**
+ * The simulated cluster: what `Resource.get` reads find. A real preview runs these reads against
+ * the cluster, and a read of a missing object fails it with "resource '<id>' does not exist"
+ * (pulumi/pulumi pkg/resource/deploy/step.go, ReadStep; pulumi-kubernetes answers a 404 or an
+ * unknown kind with an empty read, provider/pkg/provider/provider.go Read). The render cannot
+ * know the cluster: by default everything read exists; tests say what does not.
+ */
+export interface SimulatedCluster {
+    /** CustomResourceDefinitions by name; undefined: every CRD read exists. */
+    crds?: string[];
+    /** DaemonSets by "namespace/name", with their live pod spec; undefined: every DaemonSet read exists, with an empty pod spec. */
+    daemonSets?: Record<string, Record<string, unknown>>;
+    /** Namespaces by name; undefined: every Namespace read exists. */
+    namespaces?: string[];
+}
+
 export const DEFAULT_CLOUD: SimulatedCloud = {
     networks: { "fleet-private": { id: 4711001, ipRange: "10.0.0.0/16" } },
 };
@@ -50,6 +66,7 @@ export interface RunOptions {
     /** Outputs of other stacks, by the name a StackReference uses. */
     stackOutputs?: Record<string, StackOutputs>;
     cloud?: SimulatedCloud;
+    cluster?: SimulatedCluster;
     /**
      * What pulumi.getOrganization() returns. Under mocks it is whatever setMocks is given, and
      * getOrganization() throws on the default "" (@pulumi/pulumi runtime/settings.js); the DIY
@@ -62,6 +79,8 @@ export const DEFAULT_ORGANIZATION = "organization";
 
 export interface RunResult {
     resources: RegisteredResource[];
+    /** What the program read with `Resource.get` (type and id); not managed, so not in `resources`. */
+    reads?: { type: string; name: string; id: string }[];
     outputs: StackOutputs;
 }
 
@@ -95,7 +114,30 @@ class FleetMocks implements pulumi.runtime.Mocks {
         throw new Error(`the offline simulator has no answer for invoke ${args.token}`);
     }
 
+    /** A `Resource.get`: answered from the simulated cluster, failing as the engine does when absent. */
+    read(args: pulumi.runtime.MockResourceArgs & { id: string }): pulumi.runtime.MockResourceResult {
+        const c = this.opts.cluster ?? {};
+        const missing = () => new Error(`${args.type} (${args.name}): error: resource '${args.id}' does not exist`);
+        const [ns, name] = args.id.includes("/") ? args.id.split("/") : [undefined, args.id];
+        switch (args.type) {
+            case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
+                if (c.crds && !c.crds.includes(args.id)) throw missing();
+                return { id: args.id, state: { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: args.id } } };
+            case "kubernetes:core/v1:Namespace":
+                if (c.namespaces && !c.namespaces.includes(args.id)) throw missing();
+                return { id: args.id, state: { apiVersion: "v1", kind: "Namespace", metadata: { name: args.id } } };
+            case "kubernetes:apps/v1:DaemonSet": {
+                const pod = c.daemonSets ? c.daemonSets[args.id] : {};
+                if (pod === undefined) throw missing();
+                return { id: args.id, state: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns }, spec: { template: { spec: pod } } } };
+            }
+            default:
+                throw new Error(`the offline simulator has no answer for a read of ${args.type} ${args.id}`);
+        }
+    }
+
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        if (args.id && args.type !== "pulumi:pulumi:StackReference") return this.read({ ...args, id: args.id });
         const inputs = args.inputs as Record<string, unknown>;
         // hcloud ids are numeric strings; everything else gets a readable one.
         const id = `${this.nextId++}`;
@@ -157,6 +199,9 @@ const runtime = pulumi.runtime as unknown as RuntimeInternals;
 
 type StackProgram = () => Promise<Record<string, pulumi.Output<unknown> | unknown> | void>;
 
+/** Errors runs have thrown: their leftover unhandled rejections belong to no later run. */
+const thrown = new WeakSet<object>();
+
 /** The run in progress: Pulumi's mock runtime (config, mocks, the stack) is process-global. */
 let current: Promise<unknown> = Promise.resolve();
 
@@ -191,9 +236,32 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
         }
     }
     const recorded: RegisteredResource[] = [];
+    const reads: RunResult["reads"] = [];
     const originalNew = mocks.newResource.bind(mocks);
+    // What fails a real run besides the program's own promise: a read the engine could not do
+    // (the engine fails the step), and an error nobody awaited, e.g. thrown in an apply that feeds
+    // a resource's inputs (the language host's unhandledRejection handler reports it and the run
+    // fails: pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+    const failures: unknown[] = [];
+    const onUnhandled = (reason: unknown) => {
+        // The runtime leaves a second, unobserved rejection of an error a run already threw
+        // (lib/offline/failures.ts); it may surface during the next run and is not that run's.
+        if (!(reason !== null && typeof reason === "object" && thrown.has(reason))) failures.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
     mocks.newResource = (args) => {
-        const result = originalNew(args);
+        let result: pulumi.runtime.MockResourceResult;
+        try {
+            result = originalNew(args);
+        } catch (e) {
+            if (args.id) failures.push(e);
+            throw e;
+        }
+        // Reads (an id to read, and not a StackReference, which Pulumi also reads) manage nothing.
+        if (args.id && args.type !== "pulumi:pulumi:StackReference") {
+            reads.push({ type: args.type, name: args.name, id: args.id });
+            return result;
+        }
         const secretPaths: string[] = [];
         recorded.push({
             type: args.type,
@@ -214,12 +282,18 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
             return exported;
         });
         await runtime.waitForRPCs();
+        // Unhandled rejections are reported after the microtask queue drains.
+        await new Promise((r) => setImmediate(r));
+        if (failures.length > 0) throw failures[0];
     } catch (e) {
         // The failed stack still registers its outputs: let that reach these mocks, not the next run's.
         await runtime.waitForRPCs().catch(() => undefined);
         // Tests check what had been registered when the program failed (ideally nothing).
         if (e instanceof Error) Object.assign(e, { registered: recorded.map((r) => `${r.type} ${r.name}`) });
+        if (e !== null && typeof e === "object") thrown.add(e);
         throw e;
+    } finally {
+        process.off("unhandledRejection", onUnhandled);
     }
 
     const values: Record<string, unknown> = {};
@@ -233,7 +307,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
         r.parentUrn = parents.get(`${r.type}::${r.name}`) || undefined;
         r.urn = urnOf(opts, r, parents);
     }
-    return { resources: recorded, outputs: { values, secretNames } };
+    return { resources: recorded, reads, outputs: { values, secretNames } };
 }
 
 function urnOf(opts: RunOptions, r: RegisteredResource, parents: Map<string, string>): string {
