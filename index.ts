@@ -18,6 +18,13 @@ import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
 
+/** A role's outputs and the workloads self-monitoring watches (their components create the namespaces). */
+interface Deployed {
+    outputs: Outputs;
+    agent?: VectorAgent;
+    aggregator?: VectorAggregator;
+}
+
 /** Namespace of the Prometheus that scrapes Vector, when self-monitoring is on. */
 const scrapeFrom = (cfg: StackConfig) => (cfg.monitoring.enabled ? cfg.monitoring.namespace : undefined);
 
@@ -57,7 +64,7 @@ async function privateNetworkRange(cfg: HubConfig): Promise<string> {
     return ipRange;
 }
 
-async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Outputs> {
+async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Deployed> {
     const agg = cfg.aggregator;
     const networkRange = await privateNetworkRange(cfg);
     const provider = makeProvider();
@@ -79,8 +86,9 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
     const own = pki.clients[cfg.cluster.name];
+    let agent: VectorAgent | undefined;
     if (cfg.agent.enabled && own) {
-        new VectorAgent("vector-agent", {
+        agent = new VectorAgent("vector-agent", {
             provider,
             cluster: cfg.cluster,
             settings: cfg.agent,
@@ -100,7 +108,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
                 : undefined,
         });
     }
-    return {
+    const outputs: Outputs = {
         [HUB_OUTPUTS.aggregatorAddress]: aggregator.address,
         [HUB_OUTPUTS.remoteWriteUrl]: aggregator.remoteWriteUrl,
         [HUB_OUTPUTS.caCertPem]: pki.caCertPem,
@@ -112,6 +120,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
         aggregatorStatefulSet: `${agg.namespace}/${aggregatorNames(name).statefulSet}`,
         aggregatorBufferMinutes: aggregatorBufferCapacity(agg),
     };
+    return { outputs, agent, aggregator };
 }
 
 /** The running stack's organization; older engines do not pass it to the language host. */
@@ -129,7 +138,7 @@ function organization(cfg: SourceConfig): string {
     }
 }
 
-async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Promise<Outputs> {
+async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Promise<Deployed> {
     const hubStack = cfg.monitoringStack.includes("/") ? cfg.monitoringStack : qualifiedStackName(cfg.monitoringStack, organization(cfg), pulumi.getProject());
     // The resource keeps the configured name (its URN stays put); it reads the qualified stack.
     const ref = new pulumi.StackReference(cfg.monitoringStack, { name: hubStack });
@@ -143,7 +152,7 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     const address = ref.requireOutput(HUB_OUTPUTS.aggregatorAddress).apply(String);
-    new VectorAgent("vector-agent", {
+    const agent = new VectorAgent("vector-agent", {
         provider,
         cluster: cfg.cluster,
         settings: cfg.agent,
@@ -162,7 +171,7 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
               }
             : undefined,
     });
-    return { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) };
+    return { outputs: { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) }, agent };
 }
 
 async function program(): Promise<Outputs> {
@@ -170,14 +179,20 @@ async function program(): Promise<Outputs> {
     // Created once, and only after the hub's Network or the source's StackReference has been checked.
     let provider: k8s.Provider | undefined;
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
-    const outputs = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
+    const deployed = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
+    const { outputs } = deployed;
     if (cfg.monitoring.enabled) {
         new VectorSelfMonitoring("vector-monitoring", {
             provider: makeProvider(),
             cluster: cfg.cluster.name,
             monitoringNamespace: cfg.monitoring.namespace,
-            agent: cfg.agent.enabled ? { instance: "vector-agent", namespace: cfg.agent.namespace } : undefined,
-            aggregator: cfg.role === "hub" ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas } : undefined,
+            selectorLabels: cfg.monitoring.selectorLabels,
+            // Each PodMonitor waits for the component that creates its namespace.
+            agent: deployed.agent ? { instance: "vector-agent", namespace: cfg.agent.namespace, dependsOn: [deployed.agent] } : undefined,
+            aggregator:
+                cfg.role === "hub" && deployed.aggregator
+                    ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
+                    : undefined,
         });
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });

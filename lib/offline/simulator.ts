@@ -23,6 +23,8 @@ export interface RegisteredResource {
     custom: boolean;
     inputs: Record<string, unknown>;
     provider?: string;
+    /** URNs the registration depended on (dependsOn and input dependencies). */
+    dependencies?: string[];
 }
 
 export interface StackOutputs {
@@ -194,6 +196,7 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getCustom(): boolean;
+    getDependenciesList?(): string[];
 }
 const runtime = pulumi.runtime as unknown as RuntimeInternals;
 
@@ -224,6 +227,9 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
 
     // The mocks API does not pass the parent; the monitor's request has it, so record it there.
     const parents = new Map<string, string>();
+    // What each registration waited for (dependsOn, expanded to a component's children, and the
+    // resources its inputs came from), as URNs.
+    const dependencies = new Map<string, string[]>();
     const monitor = runtime.getMonitor();
     if (monitor) {
         // StackReferences are read, not registered; both requests carry the parent.
@@ -231,6 +237,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
             const original = monitor[method].bind(monitor);
             monitor[method] = (req, cb) => {
                 parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+                dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList?.() ?? []);
                 return original(req, cb);
             };
         }
@@ -305,6 +312,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     }
     for (const r of recorded) {
         r.parentUrn = parents.get(`${r.type}::${r.name}`) || undefined;
+        r.dependencies = dependencies.get(`${r.type}::${r.name}`) ?? [];
         r.urn = urnOf(opts, r, parents);
     }
     return { resources: recorded, reads, outputs: { values, secretNames } };
