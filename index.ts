@@ -13,7 +13,7 @@ import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
-import { addressIp, HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
+import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./config/hub-outputs";
 import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
@@ -40,12 +40,13 @@ function kubernetesProvider(cfg: StackConfig): k8s.Provider {
  * The private Network the load balancer joins, looked up before anything is registered: a wrong
  * network name or a pinned address outside it fails the preview with a config error.
  */
-async function privateNetworkRange(cfg: HubConfig): Promise<string> {
+async function privateNetwork(cfg: HubConfig): Promise<{ id: number; ipRange: string }> {
     const lb = cfg.aggregator.loadBalancer;
     const key = `${cfg.project}:aggregator.loadBalancer`;
     let ipRange: string;
+    let id: number;
     try {
-        ipRange = (await hcloud.getNetwork({ name: lb.network })).ipRange;
+        ({ ipRange, id } = await hcloud.getNetwork({ name: lb.network }));
     } catch (e) {
         // Pulumi's mocks drop the provider's message; a real lookup says why it failed.
         const why = e instanceof Error && e.message ? `: ${e.message}` : "";
@@ -61,12 +62,28 @@ async function privateNetworkRange(cfg: HubConfig): Promise<string> {
                 expected: `an address inside ${ipRange}`,
             },
         ]);
-    return ipRange;
+    return { id, ipRange };
+}
+
+/**
+ * The load balancer's private address as Hetzner reports it, once the aggregators (their LB
+ * Service included: pulumi-kubernetes waits for its ingress) exist. Unknown during the preview of a
+ * first deployment; checked in every later preview and up. A mismatch fails the run with one line
+ * (a RunError: the language host prints its message alone, pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+ * Creates nothing: an invoke with dependsOn waits for the component's children.
+ */
+function verifiedLoadBalancerIp(cfg: HubConfig, networkId: number, aggregator: VectorAggregator): pulumi.Output<string> {
+    const lb = cfg.aggregator.loadBalancer;
+    return hcloud.getLoadBalancerOutput({ name: lb.name }, { dependsOn: [aggregator] }).apply((found) => {
+        const problem = loadBalancerIpProblem(lb, networkId, found);
+        if (problem) throw new pulumi.RunError(problem);
+        return found.networkIp;
+    });
 }
 
 async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Deployed> {
     const agg = cfg.aggregator;
-    const networkRange = await privateNetworkRange(cfg);
+    const network = await privateNetwork(cfg);
     const provider = makeProvider();
     const name = "vector-aggregator";
     const pki = new FleetPki("vector-fleet-pki", {
@@ -82,7 +99,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         agentClusters: cfg.agentClusters,
         tls: pki,
         tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
-        privateNetworkRange: networkRange,
+        privateNetworkRange: network.ipRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
     const own = pki.clients[cfg.cluster.name];
@@ -119,6 +136,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         aggregatorInClusterAddress: aggregator.inClusterAddress,
         aggregatorStatefulSet: `${agg.namespace}/${aggregatorNames(name).statefulSet}`,
         aggregatorBufferMinutes: aggregatorBufferCapacity(agg),
+        loadBalancerPrivateIp: verifiedLoadBalancerIp(cfg, network.id, aggregator),
     };
     return { outputs, agent, aggregator };
 }

@@ -5,8 +5,9 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, qualifiedStackName } from "../config";
-import { runStack } from "../lib/offline/simulator";
-import { find, program, runSource, sharedHub, stackConfig } from "./support/fleet";
+import { loadBalancerIpProblem } from "../config/hub-outputs";
+import { DEFAULT_CLOUD, runStack } from "../lib/offline/simulator";
+import { find, program, runHub, runSource, sharedHub, stackConfig } from "./support/fleet";
 
 describe("under the real CLI", () => {
     describe("config errors print as clean lines", () => {
@@ -88,6 +89,46 @@ describe("under the real CLI", () => {
             const expected = "a stack name (monitoring) or a fully qualified one (org/vector-fleet/monitoring)";
             assert.deepEqual(problems("acme/monitoring"), [`vector-fleet:monitoringStack: got "acme/monitoring"; expected ${expected}`]);
             assert.deepEqual(problems("a/b/c/d"), [`vector-fleet:monitoringStack: got "a/b/c/d"; expected ${expected}`]);
+        });
+    });
+
+    describe("the hub checks that the load balancer really got the pinned private IP", () => {
+        // hetznercloud/hcloud-cloud-controller-manager internal/hcops/load_balancer.go attachToNetwork:
+        // with no Network configured (NetworkID 0) the controller never attaches the LB, so the
+        // private-ipv4 annotation has no effect; hcloud/load_balancers.go lists public addresses
+        // first in the Service's ingress, so the check asks Hetzner (getLoadBalancer) instead.
+        const lb = { name: "vector-aggregator", network: "fleet-private", privateIp: "10.0.64.250" };
+        const fix =
+            "run the hcloud cloud controller with the Network (HCLOUD_NETWORK, or the `network` value of its Helm chart); it then moves the LB to the pinned address by itself, and the next `pulumi up` passes (docs/operations.md)";
+
+        it("accepts the pinned address in the fleet's Network", () => {
+            assert.equal(loadBalancerIpProblem(lb, 7, { networkId: 7, networkIp: "10.0.64.250" }), undefined);
+        });
+
+        it("refuses another address, and a load balancer in no (or another) Network, with one line", () => {
+            assert.equal(
+                loadBalancerIpProblem(lb, 7, { networkId: 7, networkIp: "10.0.0.3" }),
+                `load balancer "vector-aggregator" got the private address 10.0.0.3, not the pinned 10.0.64.250 that agents dial (the cloud controller ignored load-balancer.hetzner.cloud/private-ipv4): ${fix}`,
+            );
+            assert.equal(
+                loadBalancerIpProblem(lb, 7, { networkId: 0, networkIp: "" }),
+                `load balancer "vector-aggregator" is not in the hcloud Network "fleet-private" (it has no private address), so agents cannot reach it at 10.0.64.250: ${fix}`,
+            );
+            assert.match(loadBalancerIpProblem(lb, 7, { networkId: 9, networkIp: "10.0.64.250" })!, /\(it has 10\.0\.64\.250 in network 9\)/);
+        });
+
+        it("exports the address Hetzner reports once the aggregators exist", async () => {
+            const hub = await sharedHub();
+            assert.equal(hub.outputs.values.loadBalancerPrivateIp, "10.0.64.250");
+        });
+
+        it("fails the hub run with that line, as a RunError, when the cloud controller ignored the annotation", async () => {
+            const cloud = { ...DEFAULT_CLOUD, loadBalancers: { "vector-aggregator": { networkId: 0, networkIp: "" } } };
+            await assert.rejects(runHub({}, cloud), (e: unknown) => {
+                assert.equal(pulumi.RunError.isInstance(e), true);
+                assert.match((e as Error).message, /^load balancer "vector-aggregator" is not in the hcloud Network "fleet-private" \(it has no private address\)/);
+                return true;
+            });
         });
     });
 });

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { cidrContains } from "../../config/validators";
 
 /** Every mocked secret value contains this marker; finding it in a rendered file is a leak. */
 export const SECRET_MARKER = "MOCK-SECRET";
@@ -37,6 +38,12 @@ export interface StackOutputs {
 /** The simulated Hetzner Cloud: what `hcloud.getNetwork` answers. */
 export interface SimulatedCloud {
     networks: Record<string, { id: number; ipRange: string }>;
+    /**
+     * What `hcloud.getLoadBalancer` finds, by name. A name not listed is the LB the cloud
+     * controller made for a registered Service of that `load-balancer.hetzner.cloud/name`,
+     * at its `private-ipv4` in the Network containing it (a controller configured with the Network).
+     */
+    loadBalancers?: Record<string, { networkId: number; networkIp: string }>;
 }
 
 /**
@@ -113,8 +120,21 @@ class FleetMocks implements pulumi.runtime.Mocks {
             if (!net) throw new Error(`hcloud: network "${name}" not found`);
             return { id: net.id, name, ipRange: net.ipRange, labels: {}, deleteProtection: false, exposeRoutesToVswitch: false };
         }
+        if (args.token === "hcloud:index/getLoadBalancer:getLoadBalancer") {
+            const cloud = this.opts.cloud ?? DEFAULT_CLOUD;
+            const name = args.inputs.name as string;
+            const given = cloud.loadBalancers?.[name];
+            const pinned = this.lbServices.get(name);
+            const net = Object.values(cloud.networks).find((n) => pinned !== undefined && cidrContains(n.ipRange, pinned));
+            const lb = given ?? (pinned !== undefined ? { networkIp: net ? pinned : "", networkId: net?.id ?? 0 } : undefined);
+            if (!lb) throw new Error(`hcloud: load balancer "${name}" not found`);
+            return { id: 4712001, name, ...lb, ipv4: "", ipv6: "", location: "fsn1", loadBalancerType: "lb11", networkZone: "eu-central", labels: {}, deleteProtection: false, algorithms: [], services: [], targets: [] };
+        }
         throw new Error(`the offline simulator has no answer for invoke ${args.token}`);
     }
+
+    /** LoadBalancer Services registered so far: hcloud LB name -> pinned private IPv4. */
+    private readonly lbServices = new Map<string, string>();
 
     /** A `Resource.get`: answered from the simulated cluster, failing as the engine does when absent. */
     read(args: pulumi.runtime.MockResourceArgs & { id: string }): pulumi.runtime.MockResourceResult {
@@ -141,6 +161,11 @@ class FleetMocks implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         if (args.id && args.type !== "pulumi:pulumi:StackReference") return this.read({ ...args, id: args.id });
         const inputs = args.inputs as Record<string, unknown>;
+        if (args.type === "kubernetes:core/v1:Service") {
+            const a = ((inputs.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+            const lbName = a["load-balancer.hetzner.cloud/name"];
+            if (lbName) this.lbServices.set(lbName, a["load-balancer.hetzner.cloud/private-ipv4"] ?? "");
+        }
         // hcloud ids are numeric strings; everything else gets a readable one.
         const id = `${this.nextId++}`;
         switch (args.type) {
