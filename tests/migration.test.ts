@@ -119,6 +119,13 @@ describe("migration from Promtail and node-exporter", () => {
             });
         });
 
+        it("reads nothing in done: the old objects may already be deleted by hand", async () => {
+            const hub = await sharedHub();
+            const r = await runStack(program, { project: "vector-fleet", stack: "dev", ...stackConfig("dev", { migration: { phase: "done", ...OLD } }), stackOutputs: { monitoring: hub.outputs }, cluster: { daemonSets: {} } });
+            assert.deepEqual((r.reads ?? []).filter((x) => x.type === "kubernetes:apps/v1:DaemonSet"), []);
+            assert.equal(r.resources.filter((x) => x.type === PATCH).length, 2);
+        });
+
         it("fails with the owner's-affinity line when the live DaemonSet has its own required node affinity", async () => {
             const hub = await sharedHub();
             const owned = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role", operator: "In", values: ["worker"] }] }] } } } };

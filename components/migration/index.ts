@@ -106,6 +106,12 @@ export class LegacyAgentCutover extends pulumi.ComponentResource {
         const parked = legacyToPark(args.migration);
         for (const d of parked) {
             const child = { parent: this, provider: args.provider };
+            // In `done` the old objects may already be deleted by hand (docs/migration.md): the
+            // patch stays, nothing is read.
+            if (args.migration.phase === "done") {
+                new k8s.apps.v1.DaemonSetPatch(`${name}-${d.role}`, parkPatch(d), child);
+                continue;
+            }
             // Read in preview too: a missing target fails the preview ("resource '<ns>/<name>' does
             // not exist", pulumi/pulumi pkg/resource/deploy/step.go ReadStep), where a patch of a
             // missing object would only fail at `up`.
