@@ -112,9 +112,10 @@ export class LegacyAgentCutover extends pulumi.ComponentResource {
                 new k8s.apps.v1.DaemonSetPatch(`${name}-${d.role}`, parkPatch(d), child);
                 continue;
             }
-            // Read in preview too: a missing target fails the preview ("resource '<ns>/<name>' does
-            // not exist", pulumi/pulumi pkg/resource/deploy/step.go ReadStep), where a patch of a
-            // missing object would only fail at `up`.
+            // pulumi-kubernetes does not preview the Create of a Patch resource (provider/pkg/provider/
+            // provider.go Create: skipPreview for kinds.IsPatchResource), so a patch of a missing
+            // object fails only at `up`. A read runs in preview too, and a missing target fails it
+            // ("resource '<ns>/<name>' does not exist", pulumi/pulumi pkg/resource/deploy/step.go).
             const live = k8s.apps.v1.DaemonSet.get(targetReadName(name, d), `${d.namespace}/${d.name}`, child);
             const spec = live.spec.apply((s) => {
                 const problem = parkingProblem(d, s?.template?.spec as LivePodSpec | undefined);

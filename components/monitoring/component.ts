@@ -36,8 +36,9 @@ export const REQUIRED_CRDS = { PodMonitor: "podmonitors.monitoring.coreos.com", 
 
 /**
  * Names of the preview-time reads. pulumi-kubernetes lets a custom resource of an unknown kind
- * through preview (no schema, `rejectUnknownResources` off: provider/pkg/provider/provider.go
- * Check), so only `up` would fail. A read fails the preview when the object is missing, and the
+ * through preview (provider/pkg/provider/provider.go: Check finds no schema and, with
+ * `rejectUnknownResources` off, accepts it; Create skips the preview when the GVK does not exist),
+ * so only `up` would fail. A read fails the preview when the object is missing, and the
  * engine prints "resource '<id>' does not exist" under the read's name: the name says the fix.
  */
 export const crdReadName = (name: string, crd: string) =>
