@@ -12,11 +12,18 @@ import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
-import { ConfigError, HubConfig, loadStackConfig, SourceConfig, StackConfig } from "./config";
-import { addressIp, HUB_OUTPUTS, hubOutputProblems } from "./config/hub-outputs";
+import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
+import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./config/hub-outputs";
 import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
+
+/** A role's outputs and the workloads self-monitoring watches (their components create the namespaces). */
+interface Deployed {
+    outputs: Outputs;
+    agent?: VectorAgent;
+    aggregator?: VectorAggregator;
+}
 
 /** Namespace of the Prometheus that scrapes Vector, when self-monitoring is on. */
 const scrapeFrom = (cfg: StackConfig) => (cfg.monitoring.enabled ? cfg.monitoring.namespace : undefined);
@@ -33,12 +40,13 @@ function kubernetesProvider(cfg: StackConfig): k8s.Provider {
  * The private Network the load balancer joins, looked up before anything is registered: a wrong
  * network name or a pinned address outside it fails the preview with a config error.
  */
-async function privateNetworkRange(cfg: HubConfig): Promise<string> {
+async function privateNetwork(cfg: HubConfig): Promise<{ id: number; ipRange: string }> {
     const lb = cfg.aggregator.loadBalancer;
     const key = `${cfg.project}:aggregator.loadBalancer`;
     let ipRange: string;
+    let id: number;
     try {
-        ipRange = (await hcloud.getNetwork({ name: lb.network })).ipRange;
+        ({ ipRange, id } = await hcloud.getNetwork({ name: lb.network }));
     } catch (e) {
         // Pulumi's mocks drop the provider's message; a real lookup says why it failed.
         const why = e instanceof Error && e.message ? `: ${e.message}` : "";
@@ -54,12 +62,28 @@ async function privateNetworkRange(cfg: HubConfig): Promise<string> {
                 expected: `an address inside ${ipRange}`,
             },
         ]);
-    return ipRange;
+    return { id, ipRange };
 }
 
-async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Outputs> {
+/**
+ * The load balancer's private address as Hetzner reports it, once the aggregators (their LB
+ * Service included: pulumi-kubernetes waits for its ingress) exist. Unknown during the preview of a
+ * first deployment; checked in every later preview and up. A mismatch fails the run with one line
+ * (a RunError: the language host prints its message alone, pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+ * Creates nothing: an invoke with dependsOn waits for the component's children.
+ */
+function verifiedLoadBalancerIp(cfg: HubConfig, networkId: number, aggregator: VectorAggregator): pulumi.Output<string> {
+    const lb = cfg.aggregator.loadBalancer;
+    return hcloud.getLoadBalancerOutput({ name: lb.name }, { dependsOn: [aggregator] }).apply((found) => {
+        const problem = loadBalancerIpProblem(lb, networkId, found);
+        if (problem) throw new pulumi.RunError(problem);
+        return found.networkIp;
+    });
+}
+
+async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Deployed> {
     const agg = cfg.aggregator;
-    const networkRange = await privateNetworkRange(cfg);
+    const network = await privateNetwork(cfg);
     const provider = makeProvider();
     const name = "vector-aggregator";
     const pki = new FleetPki("vector-fleet-pki", {
@@ -75,12 +99,13 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
         agentClusters: cfg.agentClusters,
         tls: pki,
         tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
-        privateNetworkRange: networkRange,
+        privateNetworkRange: network.ipRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
     const own = pki.clients[cfg.cluster.name];
+    let agent: VectorAgent | undefined;
     if (cfg.agent.enabled && own) {
-        new VectorAgent("vector-agent", {
+        agent = new VectorAgent("vector-agent", {
             provider,
             cluster: cfg.cluster,
             settings: cfg.agent,
@@ -100,7 +125,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
                 : undefined,
         });
     }
-    return {
+    const outputs: Outputs = {
         [HUB_OUTPUTS.aggregatorAddress]: aggregator.address,
         [HUB_OUTPUTS.remoteWriteUrl]: aggregator.remoteWriteUrl,
         [HUB_OUTPUTS.caCertPem]: pki.caCertPem,
@@ -111,21 +136,41 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Ou
         aggregatorInClusterAddress: aggregator.inClusterAddress,
         aggregatorStatefulSet: `${agg.namespace}/${aggregatorNames(name).statefulSet}`,
         aggregatorBufferMinutes: aggregatorBufferCapacity(agg),
+        loadBalancerPrivateIp: verifiedLoadBalancerIp(cfg, network.id, aggregator),
     };
+    return { outputs, agent, aggregator };
 }
 
-async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Promise<Outputs> {
-    const ref = new pulumi.StackReference(cfg.monitoringStack);
+/** The running stack's organization; older engines do not pass it to the language host. */
+function organization(cfg: SourceConfig): string {
+    try {
+        return pulumi.getOrganization();
+    } catch {
+        throw new ConfigError([
+            {
+                path: `${cfg.project}:monitoringStack`,
+                value: JSON.stringify(cfg.monitoringStack),
+                expected: "the fully qualified name org/project/stack: this Pulumi CLI does not tell the program its organization, so a bare name cannot be resolved",
+            },
+        ]);
+    }
+}
+
+async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Promise<Deployed> {
+    const hubStack = cfg.monitoringStack.includes("/") ? cfg.monitoringStack : qualifiedStackName(cfg.monitoringStack, organization(cfg), pulumi.getProject());
+    // The resource keeps the configured name (its URN stays put); it reads the qualified stack.
+    const ref = new pulumi.StackReference(cfg.monitoringStack, { name: hubStack });
     // Fail before any other resource is registered when the hub's outputs do not serve this cluster.
     const names = Object.values(HUB_OUTPUTS);
     const details = await Promise.all(names.map((k) => ref.getOutputDetails(k)));
     const problems = hubOutputProblems(cfg.monitoringStack, cfg.cluster.name, Object.fromEntries(names.map((k, i) => [k, details[i]])));
-    if (problems.length > 0) throw new Error(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
+    // A RunError is printed without a stack trace (pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+    if (problems.length > 0) throw new pulumi.RunError(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
     const provider = makeProvider();
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     const address = ref.requireOutput(HUB_OUTPUTS.aggregatorAddress).apply(String);
-    new VectorAgent("vector-agent", {
+    const agent = new VectorAgent("vector-agent", {
         provider,
         cluster: cfg.cluster,
         settings: cfg.agent,
@@ -144,7 +189,7 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
               }
             : undefined,
     });
-    return { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) };
+    return { outputs: { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) }, agent };
 }
 
 async function program(): Promise<Outputs> {
@@ -152,14 +197,20 @@ async function program(): Promise<Outputs> {
     // Created once, and only after the hub's Network or the source's StackReference has been checked.
     let provider: k8s.Provider | undefined;
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
-    const outputs = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
+    const deployed = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
+    const { outputs } = deployed;
     if (cfg.monitoring.enabled) {
         new VectorSelfMonitoring("vector-monitoring", {
             provider: makeProvider(),
             cluster: cfg.cluster.name,
             monitoringNamespace: cfg.monitoring.namespace,
-            agent: cfg.agent.enabled ? { instance: "vector-agent", namespace: cfg.agent.namespace } : undefined,
-            aggregator: cfg.role === "hub" ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas } : undefined,
+            selectorLabels: cfg.monitoring.selectorLabels,
+            // Each PodMonitor waits for the component that creates its namespace.
+            agent: deployed.agent ? { instance: "vector-agent", namespace: cfg.agent.namespace, dependsOn: [deployed.agent] } : undefined,
+            aggregator:
+                cfg.role === "hub" && deployed.aggregator
+                    ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
+                    : undefined,
         });
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });

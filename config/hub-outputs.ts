@@ -89,3 +89,27 @@ function urlHost(url: string): string | undefined {
         return undefined;
     }
 }
+
+/** What `hcloud.getLoadBalancer` says of the aggregators' load balancer. */
+export interface FoundLoadBalancer {
+    networkId: number;
+    networkIp: string;
+}
+
+/**
+ * Why the load balancer does not serve the pinned private address, or undefined. The hcloud cloud
+ * controller attaches a load balancer to a private Network (at the `private-ipv4` annotation's
+ * address) only when it runs with that Network configured (HCLOUD_NETWORK); without it the
+ * annotation is ignored and the LB gets no private address, or keeps one it had
+ * (hetznercloud/hcloud-cloud-controller-manager internal/hcops/load_balancer.go attachToNetwork:
+ * `if l.NetworkID == 0 ... return false`). Agents in other clusters dial the pinned address.
+ */
+export function loadBalancerIpProblem(lb: { name: string; network: string; privateIp: string }, networkId: number, found: FoundLoadBalancer): string | undefined {
+    const fix =
+        "run the hcloud cloud controller with the Network (HCLOUD_NETWORK, or the `network` value of its Helm chart); it then moves the LB to the pinned address by itself, and the next `pulumi up` passes (docs/operations.md)";
+    if (!found.networkIp || found.networkId !== networkId)
+        return `load balancer "${lb.name}" is not in the hcloud Network "${lb.network}" (it has ${found.networkIp ? `${found.networkIp} in network ${found.networkId}` : "no private address"}), so agents cannot reach it at ${lb.privateIp}: ${fix}`;
+    if (found.networkIp !== lb.privateIp)
+        return `load balancer "${lb.name}" got the private address ${found.networkIp}, not the pinned ${lb.privateIp} that agents dial (the cloud controller ignored load-balancer.hetzner.cloud/private-ipv4): ${fix}`;
+    return undefined;
+}

@@ -17,8 +17,17 @@ export interface Problem {
     readonly expected: string;
 }
 
-/** Thrown before any resource is registered when the stack config is invalid. */
+/**
+ * Thrown before any resource is registered when the stack config is invalid.
+ *
+ * The Pulumi nodejs language host prints an uncaught error with its stack trace unless it is a
+ * RunError (or a ResourceError asking to hide it): pulumi/pulumi sdk/nodejs/cmd/run/run.ts,
+ * `uncaughtHandler`. RunError.isInstance only looks for a true `__pulumiRunError` member
+ * (sdk/nodejs/errors.ts, utils.ts isInstance), so carrying it makes the CLI print just the
+ * message, without tying this module (and every pure tool that loads it) to the SDK.
+ */
 export class ConfigError extends Error {
+    readonly __pulumiRunError = true;
     constructor(readonly problems: readonly Problem[]) {
         super(
             `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +

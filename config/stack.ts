@@ -33,7 +33,9 @@ import {
     eventPath,
     HETZNER_LOCATIONS,
     ipv4,
+    labelKey,
     labelName,
+    labelValue,
     LB_TYPES,
     memoryBytes,
     memoryQuantity,
@@ -43,6 +45,24 @@ import {
 } from "./validators";
 
 export const PROJECT = "vector-fleet";
+
+/**
+ * `stack` or `org/project/stack`. Pulumi's own parsers also take `org/stack` (pulumi/pulumi
+ * pkg/backend/httpstate/backend.go parseStackName); it is refused here so a name is either bare
+ * (resolved by qualifiedStackName) or says everything.
+ */
+const STACK_REFERENCE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?$/;
+
+/**
+ * The fully qualified name a StackReference must be given. The engine resolves a bare name with
+ * the backend's *default organization* (pulumi/pulumi pkg/backend/httpstate/backend.go
+ * ParseStackReference: defaultOrg, else the current user), not the organization of the stack that
+ * runs, so a teammate whose default org differs would wire to another org's (or no) hub. Resolving
+ * it here with the running stack's own organization and project makes it mean the same for all.
+ */
+export function qualifiedStackName(name: string, organization: string, project: string): string {
+    return name.includes("/") ? name : `${organization}/${project}/${name}`;
+}
 
 /** Vector refuses a disk buffer below this size (it reserves room for its data files). */
 export const MIN_DISK_BUFFER_BYTES = 268435488;
@@ -238,9 +258,21 @@ const aggregatorSchema = obj({
     ),
 });
 
+/**
+ * What a default kube-prometheus-stack selects: with `*SelectorNilUsesHelmValues: true` (its
+ * default) the Prometheus' podMonitorSelector and ruleSelector are `matchLabels: { release:
+ * <Helm release name> }`, and the usual release name is the chart's.
+ */
+export const DEFAULT_SELECTOR_LABELS = { release: "kube-prometheus-stack" };
+
 const monitoringSchema = obj({
     enabled: opt(bool(), true, "Create PodMonitors, alert rules and the dashboard (needs the prometheus-operator CRDs)."),
     namespace: opt(namespaceName(), "monitoring", "Namespace of Prometheus and Grafana (allowed to scrape Vector)."),
+    selectorLabels: opt(
+        dict(labelKey(), labelValue()),
+        DEFAULT_SELECTOR_LABELS,
+        "Labels on the PodMonitors and the PrometheusRule, so the Prometheus' podMonitorSelector and ruleSelector pick them up. A default kube-prometheus-stack selects `release: <its Helm release name>`; set this to what `kubectl get prometheus -A -o jsonpath='{..podMonitorSelector}'` shows ({} when it selects every PodMonitor). The render warns while it is left unset.",
+    ),
 });
 
 /**
@@ -278,7 +310,7 @@ const migrationSchema = obj({
     phase: opt(
         oneOf(["none", "parallel", "cutover", "done"] as const),
         "none",
-        "none: no old agents. parallel: Vector runs beside them. cutover: the old DaemonSets are parked (node selector no node matches), not deleted. done: as cutover; delete them by hand (docs/migration.md).",
+        "none: no old agents. parallel: Vector runs beside them. cutover: the old DaemonSets are parked (a required node affinity no node matches; their own node selector stays), not deleted. done: as cutover; delete them by hand (docs/migration.md).",
     ),
     promtail: opt(legacyDaemonSet("monitoring", "promtail", "Promtail"), undefined, "The Promtail DaemonSet Vector replaces."),
     nodeExporter: opt(legacyDaemonSet("monitoring", "node-exporter", "node-exporter"), undefined, "The node-exporter DaemonSet Vector replaces."),
@@ -292,11 +324,11 @@ const topFields = {
     region: req(oneOf(HETZNER_LOCATIONS), "Hetzner location of the cluster, the `region` label."),
     monitoringStack: opt(
         str({
-            pattern: /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/,
-            patternHint: "a stack name: monitoring, org/vector-fleet/monitoring",
+            pattern: STACK_REFERENCE,
+            patternHint: "a stack name (monitoring) or a fully qualified one (org/vector-fleet/monitoring)",
         }),
         undefined,
-        "Source stacks: the monitoring stack to take the aggregator address and credentials from.",
+        "Source stacks: the monitoring stack to take the aggregator address and credentials from. A bare name is resolved in this stack's own organization and project (`<org>/vector-fleet/monitoring`); write `org/project/stack` to name another.",
     ),
     kubeContext: opt(str({ patternHint: "a kubeconfig context name" }), undefined, "Context in the ambient kubeconfig; or set kubeconfig."),
     kubeconfig: opt(secret(str({ patternHint: "a kubeconfig document" })), undefined, "Kubeconfig contents, set with `pulumi config set --secret`."),
@@ -434,7 +466,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 problems.push({ path: `${k("aggregator")}.namespace`, value: JSON.stringify(agentNs), expected: "a namespace other than the agent's (each tier has its own policies)" });
         }
     } else if (p.role === "source") {
-        if (p.monitoringStack === undefined)
+        // An invalid name has its own problem already.
+        if (!given.has("monitoringStack"))
             problems.push({ path: k("monitoringStack"), value: "nothing", expected: "the monitoring stack's name (required when role is \"source\"), e.g. \"monitoring\"" });
         if (given.has("aggregator"))
             problems.push({ path: k("aggregator"), value: "an object", expected: "nothing on a source stack: only the hub runs aggregators (role: hub)" });
@@ -448,6 +481,17 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"none\", or name the old agents under migration.promtail / migration.nodeExporter" });
         if (m.phase === "none" && listed)
             problems.push({ path: `${k("migration")}.phase`, value: "\"none\"", expected: "\"parallel\", \"cutover\" or \"done\" when old agents are listed" });
+        // Every DaemonSet in the agent's namespace is Vector's own: parking it stops the agent on every node.
+        const own = p.agent?.enabled ? p.agent.namespace : undefined;
+        for (const role of ["promtail", "nodeExporter"] as const) {
+            const t = m[role];
+            if (t && own !== undefined && t.namespace === own)
+                problems.push({
+                    path: `${k("migration")}.${role}.namespace`,
+                    value: JSON.stringify(t.namespace),
+                    expected: `the namespace of the old ${role === "promtail" ? "Promtail" : "node-exporter"} DaemonSet, not the Vector agent's own (${own}): parking a DaemonSet there would stop Vector's agent on every node`,
+                });
+        }
         if ((m.phase === "cutover" || m.phase === "done") && p.agent && !p.agent.enabled)
             problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"parallel\" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved" });
     }

@@ -142,3 +142,28 @@ export const pinnedImage = (): Schema<string> =>
             return undefined;
         },
     });
+
+/**
+ * A Kubernetes label key: an optional DNS-subdomain prefix and '/', then a name of at most 63
+ * alphanumerics, '-', '_' or '.', starting and ending alphanumeric (apimachinery validation.IsQualifiedName).
+ */
+export const labelKey = (): Schema<string> =>
+    str({
+        patternHint: "a Kubernetes label key such as \"release\" or \"example.com/team\"",
+        check: (s) => {
+            const slash = s.lastIndexOf("/");
+            const prefix = slash >= 0 ? s.slice(0, slash) : undefined;
+            const name = slash >= 0 ? s.slice(slash + 1) : s;
+            const nameOk = name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+            const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
+            return nameOk && prefixOk ? undefined : "a Kubernetes label key: [prefix/]name, name at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric";
+        },
+    });
+
+/** A Kubernetes label value (apimachinery validation.IsValidLabelValue); empty is allowed there, not here. */
+export const labelValue = (): Schema<string> =>
+    str({
+        maxLength: 63,
+        pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+        patternHint: "a Kubernetes label value (at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric)",
+    });

@@ -5,7 +5,8 @@
 import * as path from "node:path";
 import program = require("../index");
 import { isReportedFailure } from "../lib/offline/failures";
-import { formatRenderFailure, renderFleet, writeRendered } from "../lib/offline/render";
+import { configWarnings } from "../lib/offline/config-warnings";
+import { formatRenderFailure, listStacks, renderFleet, writeRendered } from "../lib/offline/render";
 import { formatSummary, summarizeStack } from "../lib/offline/summary";
 
 const USAGE = `usage: npm run render [-- --stack NAME ...] [--out DIR]
@@ -17,7 +18,11 @@ Hub stacks are always evaluated first: agent stacks read their outputs through a
 Prints per stack its Kubernetes objects by kind, the Vector components of each config (sources,
 transforms, sinks, by type) and warnings: what a reviewer should notice (self-monitoring off,
 logs shipped twice during a migration, objects patched that another tool owns, node drains a
-PodDisruptionBudget blocks, no container metrics). Warnings do not fail the render.
+PodDisruptionBudget blocks, no container metrics, self-monitoring labels left at their default).
+Warnings do not fail the render.
+
+Before running a stack, checks Pulumi.yaml and its Pulumi.<stack>.yaml the way the Pulumi CLI
+does (required declared keys, declared types, secrets): a stack the CLI would refuse fails here.
 
 On failure nothing is written, and every problem is printed on one line, prefixed with its stack.
 
@@ -47,8 +52,11 @@ async function main(argv: string[]): Promise<number> {
         const rendered = await renderFleet(program, root, stacks.length > 0 ? stacks : undefined);
         writeRendered(path.resolve(root, out), rendered);
         let warnings = 0;
+        const stackFiles = new Map(listStacks(root).map((f) => [f.stack, f]));
         for (const r of rendered) {
             const summary = summarizeStack(r.stack, r.files);
+            const file = stackFiles.get(r.stack);
+            if (file) summary.warnings.push(...configWarnings(file));
             warnings += summary.warnings.length;
             console.log(formatSummary(summary, `${path.join(out, r.stack)}/`).join("\n"));
         }

@@ -53,7 +53,7 @@ describe("stack config", () => {
                 buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 50000 },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
             },
-            monitoring: { enabled: true, namespace: "monitoring" },
+            monitoring: { enabled: true, namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack" } },
             networkPolicy: { enabled: true, apiServer: { cidrs: ["0.0.0.0/0"], ports: [443, 6443] }, clusterCidrs: ["10.244.0.0/16"] },
             migration: { phase: "none", promtail: undefined, nodeExporter: undefined },
         } satisfies StackConfig);

@@ -1,8 +1,10 @@
 import { strict as assert } from "node:assert";
-import { legacyToPark, parkPatch, PARKED_SELECTOR } from "../components/migration";
+import * as pulumi from "@pulumi/pulumi";
+import { LegacyDaemonSet, legacyToPark, parkingProblem, parkPatch, PARK_FIELD_MANAGER } from "../components/migration";
+import { ConfigError } from "../config";
 import { NODE_EXPORTER_SERIES, nodeExporterNamesVrl } from "../components/agent/node-exporter";
-import { runHub, runSource, sharedHub, sharedSource } from "./support/fleet";
-import { RunResult } from "../lib/offline/simulator";
+import { program, runHub, runSource, sharedHub, sharedSource, stackConfig } from "./support/fleet";
+import { RunResult, runStack, SimulatedCluster, StackOutputs } from "../lib/offline/simulator";
 
 const OLD = { promtail: { namespace: "logging", name: "promtail" }, nodeExporter: { namespace: "monitoring", name: "node-exporter" } };
 const PATCH = "kubernetes:apps/v1:DaemonSetPatch";
@@ -23,16 +25,118 @@ describe("migration from Promtail and node-exporter", () => {
         assert.deepEqual(legacyToPark({ phase: "cutover", promtail: OLD.promtail, nodeExporter: undefined }).map((d) => d.role), ["promtail"]);
     });
 
-    it("patches only a node selector no node matches, forcing ownership of that key alone", () => {
-        assert.deepEqual(parkPatch({ role: "promtail", namespace: "logging", name: "promtail" }), {
+    // kubernetes/api core/v1/types.go: PodSpec.nodeSelector is `+mapType=atomic` (a patch would own,
+    // and on rollback delete, the owner's whole map); Affinity and NodeAffinity carry no atomic
+    // marker, so their fields are owned one by one; NodeSelector (the required term list) is
+    // `+structType=atomic`, owned whole.
+    it("patches only the required node affinity (not the atomic nodeSelector), under its own field manager, unforced", () => {
+        const p = parkPatch({ role: "promtail", namespace: "logging", name: "promtail" });
+        assert.deepEqual(p, {
             apiVersion: "apps/v1",
             kind: "DaemonSet",
             metadata: {
                 name: "promtail",
                 namespace: "logging",
-                annotations: { "pulumi.com/patchForce": "true", "vector-fleet.dev/parked-by": "vector-fleet migration (cutover)" },
+                annotations: { "pulumi.com/patchFieldManager": PARK_FIELD_MANAGER, "vector-fleet.dev/parked-by": "vector-fleet migration (cutover)" },
             },
-            spec: { template: { spec: { nodeSelector: { ...PARKED_SELECTOR } } } },
+            spec: {
+                template: {
+                    spec: {
+                        affinity: {
+                            nodeAffinity: {
+                                requiredDuringSchedulingIgnoredDuringExecution: {
+                                    nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "DoesNotExist" }] }],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        });
+        const podSpec = (p.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+        assert.deepEqual(Object.keys(podSpec), ["affinity"], "nodeSelector (atomic) and tolerations (atomic list) are left to their owner");
+        assert.equal((p.metadata.annotations as Record<string, string>)["pulumi.com/patchForce"], undefined, "never steals a field the owner has");
+    });
+
+    it("the parking term matches no node: every kubelet sets kubernetes.io/hostname", () => {
+        // A node matches a term when every requirement holds; DoesNotExist fails on a Node carrying the key.
+        const node = { "kubernetes.io/hostname": "worker-1", "kubernetes.io/os": "linux" };
+        const term = (parkPatch({ role: "promtail", namespace: "a", name: "b" }).spec as { template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string }[] }[] } } } } } }).template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
+        assert.equal(term.matchExpressions.every((e) => e.operator === "DoesNotExist" && !(e.key in node)), false);
+    });
+
+    describe("the owner's settings", () => {
+        const d: LegacyDaemonSet = { role: "promtail", namespace: "logging", name: "promtail" };
+        it("parks a DaemonSet whose owner sets nodeSelector, tolerations and preferred affinity: none of them is touched", () => {
+            assert.equal(
+                parkingProblem(d, { affinity: { nodeAffinity: {} } }),
+                undefined,
+            );
+            assert.equal(parkingProblem(d, undefined), undefined);
+        });
+        it("accepts its own term from an earlier up", () => {
+            const ours = (parkPatch(d).spec as { template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } } } } }).template.spec.affinity;
+            assert.equal(parkingProblem(d, { affinity: ours }), undefined);
+        });
+        it("refuses a DaemonSet with its own required node affinity (one atomic value: rollback would delete it)", () => {
+            const problem = parkingProblem(d, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] }] }] } } } });
+            assert.equal(
+                problem,
+                "cannot park DaemonSet logging/promtail: it has its own required node affinity (spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution), " +
+                    "which server-side apply owns as one atomic value, so parking would replace it and rolling back would delete it; " +
+                    "stop it through its owner instead (e.g. Helm values) and remove it from vector-fleet:migration (docs/migration.md)",
+            );
+        });
+    });
+
+    describe("the migration target", () => {
+        it("refuses a target in the Vector agent's own namespace (it would park the agent on every node)", () => {
+            const f = stackConfig("dev", { migration: { phase: "cutover", promtail: { namespace: "vector-system", name: "vector-agent" } } });
+            return assert.rejects(runStack(program, { project: "vector-fleet", stack: "dev", ...f }), (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                assert.deepEqual(e.problems.map((p) => `${p.path}: got ${p.value}; expected ${p.expected}`), [
+                    'vector-fleet:migration.promtail.namespace: got "vector-system"; expected the namespace of the old Promtail DaemonSet, not the Vector agent\'s own (vector-system): parking a DaemonSet there would stop Vector\'s agent on every node',
+                ]);
+                return true;
+            });
+        });
+
+        const run = async (cluster: SimulatedCluster, hubOutputs: StackOutputs) =>
+            runStack(program, { project: "vector-fleet", stack: "dev", ...stackConfig("dev"), stackOutputs: { monitoring: hubOutputs }, cluster });
+
+        it("reads each DaemonSet to park, so a preview (not only up) fails when one is missing", async () => {
+            const hub = await sharedHub();
+            const present = { "monitoring/promtail": {}, "monitoring/prometheus-node-exporter": {} };
+            const ok = await run({ daemonSets: present }, hub.outputs);
+            assert.deepEqual((ok.reads ?? []).filter((r) => r.type === "kubernetes:apps/v1:DaemonSet").map((r) => r.id).sort(), ["monitoring/prometheus-node-exporter", "monitoring/promtail"]);
+            await assert.rejects(run({ daemonSets: { "monitoring/promtail": {} } }, hub.outputs), (e: Error) => {
+                assert.equal(
+                    e.message,
+                    "kubernetes:apps/v1:DaemonSet (legacy-agents-node-exporter-target (the node-exporter DaemonSet monitoring/prometheus-node-exporter to park; fix vector-fleet migration.nodeExporter if it is elsewhere)): " +
+                        "error: resource 'monitoring/prometheus-node-exporter' does not exist",
+                );
+                return true;
+            });
+        });
+
+        it("reads nothing in done: the old objects may already be deleted by hand", async () => {
+            const hub = await sharedHub();
+            const r = await runStack(program, { project: "vector-fleet", stack: "dev", ...stackConfig("dev", { migration: { phase: "done", ...OLD } }), stackOutputs: { monitoring: hub.outputs }, cluster: { daemonSets: {} } });
+            assert.deepEqual((r.reads ?? []).filter((x) => x.type === "kubernetes:apps/v1:DaemonSet"), []);
+            assert.equal(r.resources.filter((x) => x.type === PATCH).length, 2);
+        });
+
+        it("fails with the owner's-affinity line when the live DaemonSet has its own required node affinity", async () => {
+            const hub = await sharedHub();
+            const owned = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role", operator: "In", values: ["worker"] }] }] } } } };
+            await assert.rejects(run({ daemonSets: { "monitoring/promtail": owned, "monitoring/prometheus-node-exporter": {} } }, hub.outputs), (e: Error) => {
+                // The SDK prefixes the property it was serializing and rethrows the same error
+                // (sdk/nodejs/runtime/rpc.ts); a ResourceError with hideStack is printed without a
+                // stack trace, against the read (sdk/nodejs/cmd/run/run.ts).
+                assert.match(e.message, /^error serializing property "spec": cannot park DaemonSet monitoring\/promtail: it has its own required node affinity/);
+                assert.ok(pulumi.ResourceError.isInstance(e) && e.hideStack);
+                return true;
+            });
         });
     });
 

@@ -2,8 +2,23 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MigrationConfig } from "../../config/stack";
 
-/** A node selector no node carries: the DaemonSet keeps its spec, history and config, but runs nowhere. */
-export const PARKED_SELECTOR = { "vector-fleet.dev/legacy-agent": "parked" } as const;
+/**
+ * A required node-affinity term no node matches: every kubelet labels its Node with
+ * `kubernetes.io/hostname`, so `DoesNotExist` holds nowhere. The DaemonSet keeps its spec,
+ * history and config, but the controller runs its pods on no node.
+ *
+ * Why affinity and not nodeSelector: for server-side apply, PodSpec.nodeSelector is
+ * `+mapType=atomic` (kubernetes/api core/v1/types.go), so a patch owning one key takes (and on
+ * rollback deletes) the owner's whole map. `affinity` and `nodeAffinity` carry no atomic marker:
+ * their fields are owned one by one. `requiredDuringSchedulingIgnoredDuringExecution` (a
+ * NodeSelector, `+structType=atomic`) is owned whole, which is why parking requires that the
+ * owner sets none: then the patch owns a field nobody else has, the owner's nodeSelector,
+ * tolerations and other affinities stay theirs, and deleting the patch removes exactly that field.
+ */
+export const PARKED_TERM = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "DoesNotExist" }] } as const;
+
+/** The server-side apply field manager of the parking patches (Argo CD's ignoreDifferences can name it). */
+export const PARK_FIELD_MANAGER = "vector-fleet-migration";
 
 export interface LegacyDaemonSet {
     /** Which agent this is, for names and docs. */
@@ -21,9 +36,17 @@ export function legacyToPark(m: MigrationConfig): LegacyDaemonSet[] {
     ];
 }
 
+/** The DaemonSet spec fields the patch owns, as plain data. */
+export function parkedSpec() {
+    const term = { matchExpressions: PARKED_TERM.matchExpressions.map((e) => ({ ...e })) };
+    return { template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } } } } } };
+}
+
 /**
- * A server-side apply patch owning only one node-selector key. Deleting the patch (going back to
- * `parallel`) gives the field up, and the DaemonSet schedules on every node again.
+ * A server-side apply patch owning only the required node affinity. Not forced: the owner has
+ * none (parkingProblem checks), so a conflict means someone else took it since, and `up` should
+ * stop there rather than steal it. Deleting the patch (going back to `parallel`) gives the field
+ * up, and the DaemonSet schedules exactly as its owner left it.
  */
 export function parkPatch(d: LegacyDaemonSet): k8s.apps.v1.DaemonSetPatchArgs & { metadata: { name: string } } {
     return {
@@ -33,13 +56,34 @@ export function parkPatch(d: LegacyDaemonSet): k8s.apps.v1.DaemonSetPatchArgs & 
             name: d.name,
             namespace: d.namespace,
             annotations: {
-                // The old agent's owner (Helm, kubectl) owns the rest of the spec; take just this key.
-                "pulumi.com/patchForce": "true",
+                "pulumi.com/patchFieldManager": PARK_FIELD_MANAGER,
                 "vector-fleet.dev/parked-by": "vector-fleet migration (cutover)",
             },
         },
-        spec: { template: { spec: { nodeSelector: { ...PARKED_SELECTOR } } } },
+        spec: parkedSpec(),
     };
+}
+
+/** The live DaemonSet's pod spec, as far as parking cares. */
+export interface LivePodSpec {
+    affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: unknown[] } } };
+}
+
+/**
+ * Why the live DaemonSet cannot be parked without losing its owner's settings, or undefined.
+ * Its required node affinity is one atomic value: owning it would replace the owner's and
+ * deleting the patch would remove it. Our own term (a previous `up`) is fine.
+ */
+export function parkingProblem(d: LegacyDaemonSet, live: LivePodSpec | undefined): string | undefined {
+    const required = live?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (required === undefined || required === null) return undefined;
+    const ours = JSON.stringify(required.nodeSelectorTerms) === JSON.stringify([PARKED_TERM]);
+    if (ours) return undefined;
+    return (
+        `cannot park DaemonSet ${d.namespace}/${d.name}: it has its own required node affinity ` +
+        `(spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution), which server-side apply owns as one atomic value, ` +
+        `so parking would replace it and rolling back would delete it; stop it through its owner instead (e.g. Helm values) and remove it from vector-fleet:migration (docs/migration.md)`
+    );
 }
 
 export interface LegacyAgentCutoverArgs {
@@ -49,6 +93,10 @@ export interface LegacyAgentCutoverArgs {
     migration: MigrationConfig;
 }
 
+/** Name of the read of a DaemonSet to park; the engine prints it beside "resource ... does not exist". */
+export const targetReadName = (name: string, d: LegacyDaemonSet) =>
+    `${name}-${d.role}-target (the ${d.role} DaemonSet ${d.namespace}/${d.name} to park; fix vector-fleet migration.${d.role === "promtail" ? "promtail" : "nodeExporter"} if it is elsewhere)`;
+
 /** Stops (without deleting) Promtail and node-exporter once Vector has taken over. */
 export class LegacyAgentCutover extends pulumi.ComponentResource {
     readonly parked: string[];
@@ -57,7 +105,25 @@ export class LegacyAgentCutover extends pulumi.ComponentResource {
         super("vector-fleet:index:LegacyAgentCutover", name, {}, opts);
         const parked = legacyToPark(args.migration);
         for (const d of parked) {
-            new k8s.apps.v1.DaemonSetPatch(`${name}-${d.role}`, parkPatch(d), { parent: this, provider: args.provider });
+            const child = { parent: this, provider: args.provider };
+            // In `done` the old objects may already be deleted by hand (docs/migration.md): the
+            // patch stays, nothing is read.
+            if (args.migration.phase === "done") {
+                new k8s.apps.v1.DaemonSetPatch(`${name}-${d.role}`, parkPatch(d), child);
+                continue;
+            }
+            // pulumi-kubernetes does not preview the Create of a Patch resource (provider/pkg/provider/
+            // provider.go Create: skipPreview for kinds.IsPatchResource), so a patch of a missing
+            // object fails only at `up`. A read runs in preview too, and a missing target fails it
+            // ("resource '<ns>/<name>' does not exist", pulumi/pulumi pkg/resource/deploy/step.go).
+            const live = k8s.apps.v1.DaemonSet.get(targetReadName(name, d), `${d.namespace}/${d.name}`, child);
+            const spec = live.spec.apply((s) => {
+                const problem = parkingProblem(d, s?.template?.spec as LivePodSpec | undefined);
+                // hideStack: the language host prints the message alone (sdk/nodejs/cmd/run/run.ts).
+                if (problem) throw new pulumi.ResourceError(problem, live, true);
+                return parkedSpec();
+            });
+            new k8s.apps.v1.DaemonSetPatch(`${name}-${d.role}`, { ...parkPatch(d), spec }, { ...child, dependsOn: [live] });
         }
         this.parked = parked.map((d) => `${d.namespace}/${d.name}`);
         this.registerOutputs({ parked: this.parked });

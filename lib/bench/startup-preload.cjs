@@ -21,6 +21,10 @@ const mocks = {
         if (args.token === "hcloud:index/getNetwork:getNetwork") {
             return { id: 1, name: args.inputs.name, ipRange: "10.0.0.0/16", labels: {}, deleteProtection: false, exposeRoutesToVswitch: false };
         }
+        if (args.token === "hcloud:index/getLoadBalancer:getLoadBalancer") {
+            // The hub checks the LB's private address against the pinned one (index.ts).
+            return { id: 2, name: args.inputs.name, networkId: 1, networkIp: "10.0.64.250" };
+        }
         throw new Error(`start-up probe: no answer for invoke ${args.token}`);
     },
     newResource(args) {
@@ -29,7 +33,8 @@ const mocks = {
         return { id: `${args.name}-id`, state: { ...known, ...args.inputs } };
     },
 };
-pulumi.runtime.setMocks(mocks, "vector-fleet", stack, false).then(() => {
+// The organization a bare monitoringStack resolves in (getOrganization() throws on none).
+pulumi.runtime.setMocks(mocks, "vector-fleet", stack, false, "organization").then(() => {
     // The mock monitor has no shutdown call; cmd/run makes it when the program is done.
     const monitor = pulumi.runtime.getMonitor();
     if (monitor && !monitor.signalAndWaitForShutdown) monitor.signalAndWaitForShutdown = (_req, cb) => cb(null, {});

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml, parse as parseYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
+import { checkProjectConfig } from "../pulumi-project";
 import { markReported } from "./failures";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
 import { PATCH_NOTE } from "./summary";
@@ -178,10 +179,18 @@ export async function renderFleet(program: Program, root: string, only?: string[
     const rendered: RenderedStack[] = [];
     const failures: StackFailure[] = [];
     const skipped: string[] = [];
+    // What the Pulumi CLI refuses before the program starts (lib/pulumi-project); a directory of
+    // stack files without a Pulumi.yaml (some tests) has no project to check them against.
+    const cli = fs.existsSync(path.join(root, "Pulumi.yaml")) ? checkProjectConfig(root) : undefined;
     for (const s of stacks) {
         const wanted = !only || only.includes(s.stack);
         const needed = s.role === "hub" && !!only && stacks.some((o) => only.includes(o.stack) && o.role !== "hub");
         if (!wanted && !needed) continue;
+        const refused = cli ? [...cli.project, ...(cli.stacks[s.stack] ?? [])] : [];
+        if (refused.length > 0) {
+            failures.push({ stack: s.stack, hub: s.role === "hub", message: `the Pulumi CLI would refuse this stack:\n  - ${refused.join("\n  - ")}`, problems: refused });
+            continue;
+        }
         // Agent stacks read a hub's outputs: with a hub failed, their own errors would only mislead.
         if (s.role !== "hub" && failures.some((f) => f.hub)) {
             skipped.push(s.stack);

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { cidrContains } from "../../config/validators";
 
 /** Every mocked secret value contains this marker; finding it in a rendered file is a leak. */
 export const SECRET_MARKER = "MOCK-SECRET";
@@ -23,6 +24,8 @@ export interface RegisteredResource {
     custom: boolean;
     inputs: Record<string, unknown>;
     provider?: string;
+    /** URNs the registration depended on (dependsOn and input dependencies). */
+    dependencies?: string[];
 }
 
 export interface StackOutputs {
@@ -35,6 +38,28 @@ export interface StackOutputs {
 /** The simulated Hetzner Cloud: what `hcloud.getNetwork` answers. */
 export interface SimulatedCloud {
     networks: Record<string, { id: number; ipRange: string }>;
+    /**
+     * What `hcloud.getLoadBalancer` finds, by name. A name not listed is the LB the cloud
+     * controller made for a registered Service of that `load-balancer.hetzner.cloud/name`,
+     * at its `private-ipv4` in the Network containing it (a controller configured with the Network).
+     */
+    loadBalancers?: Record<string, { networkId: number; networkIp: string }>;
+}
+
+/**
+ * The simulated cluster: what `Resource.get` reads find. A real preview runs these reads against
+ * the cluster, and a read of a missing object fails it with "resource '<id>' does not exist"
+ * (pulumi/pulumi pkg/resource/deploy/step.go, ReadStep; pulumi-kubernetes answers a 404 or an
+ * unknown kind with an empty read, provider/pkg/provider/provider.go Read). The render cannot
+ * know the cluster: by default everything read exists; tests say what does not.
+ */
+export interface SimulatedCluster {
+    /** CustomResourceDefinitions by name; undefined: every CRD read exists. */
+    crds?: string[];
+    /** DaemonSets by "namespace/name", with their live pod spec; undefined: every DaemonSet read exists, with an empty pod spec. */
+    daemonSets?: Record<string, Record<string, unknown>>;
+    /** Namespaces by name; undefined: every Namespace read exists. */
+    namespaces?: string[];
 }
 
 export const DEFAULT_CLOUD: SimulatedCloud = {
@@ -50,10 +75,21 @@ export interface RunOptions {
     /** Outputs of other stacks, by the name a StackReference uses. */
     stackOutputs?: Record<string, StackOutputs>;
     cloud?: SimulatedCloud;
+    cluster?: SimulatedCluster;
+    /**
+     * What pulumi.getOrganization() returns. Under mocks it is whatever setMocks is given, and
+     * getOrganization() throws on the default "" (@pulumi/pulumi runtime/settings.js); the DIY
+     * backend names every stack's organization "organization", so that is the default here.
+     */
+    organization?: string;
 }
+
+export const DEFAULT_ORGANIZATION = "organization";
 
 export interface RunResult {
     resources: RegisteredResource[];
+    /** What the program read with `Resource.get` (type and id); not managed, so not in `resources`. */
+    reads?: { type: string; name: string; id: string }[];
     outputs: StackOutputs;
 }
 
@@ -84,18 +120,62 @@ class FleetMocks implements pulumi.runtime.Mocks {
             if (!net) throw new Error(`hcloud: network "${name}" not found`);
             return { id: net.id, name, ipRange: net.ipRange, labels: {}, deleteProtection: false, exposeRoutesToVswitch: false };
         }
+        if (args.token === "hcloud:index/getLoadBalancer:getLoadBalancer") {
+            const cloud = this.opts.cloud ?? DEFAULT_CLOUD;
+            const name = args.inputs.name as string;
+            const given = cloud.loadBalancers?.[name];
+            const pinned = this.lbServices.get(name);
+            const net = Object.values(cloud.networks).find((n) => pinned !== undefined && cidrContains(n.ipRange, pinned));
+            const lb = given ?? (pinned !== undefined ? { networkIp: net ? pinned : "", networkId: net?.id ?? 0 } : undefined);
+            if (!lb) throw new Error(`hcloud: load balancer "${name}" not found`);
+            return { id: 4712001, name, ...lb, ipv4: "", ipv6: "", location: "fsn1", loadBalancerType: "lb11", networkZone: "eu-central", labels: {}, deleteProtection: false, algorithms: [], services: [], targets: [] };
+        }
         throw new Error(`the offline simulator has no answer for invoke ${args.token}`);
     }
 
+    /** LoadBalancer Services registered so far: hcloud LB name -> pinned private IPv4. */
+    private readonly lbServices = new Map<string, string>();
+
+    /** A `Resource.get`: answered from the simulated cluster, failing as the engine does when absent. */
+    read(args: pulumi.runtime.MockResourceArgs & { id: string }): pulumi.runtime.MockResourceResult {
+        const c = this.opts.cluster ?? {};
+        const missing = () => new Error(`${args.type} (${args.name}): error: resource '${args.id}' does not exist`);
+        const [ns, name] = args.id.includes("/") ? args.id.split("/") : [undefined, args.id];
+        switch (args.type) {
+            case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
+                if (c.crds && !c.crds.includes(args.id)) throw missing();
+                return { id: args.id, state: { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: args.id } } };
+            case "kubernetes:core/v1:Namespace":
+                if (c.namespaces && !c.namespaces.includes(args.id)) throw missing();
+                return { id: args.id, state: { apiVersion: "v1", kind: "Namespace", metadata: { name: args.id } } };
+            case "kubernetes:apps/v1:DaemonSet": {
+                const pod = c.daemonSets ? c.daemonSets[args.id] : {};
+                if (pod === undefined) throw missing();
+                return { id: args.id, state: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns }, spec: { template: { spec: pod } } } };
+            }
+            default:
+                throw new Error(`the offline simulator has no answer for a read of ${args.type} ${args.id}`);
+        }
+    }
+
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        if (args.id && args.type !== "pulumi:pulumi:StackReference") return this.read({ ...args, id: args.id });
         const inputs = args.inputs as Record<string, unknown>;
+        if (args.type === "kubernetes:core/v1:Service") {
+            const a = ((inputs.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+            const lbName = a["load-balancer.hetzner.cloud/name"];
+            if (lbName) this.lbServices.set(lbName, a["load-balancer.hetzner.cloud/private-ipv4"] ?? "");
+        }
         // hcloud ids are numeric strings; everything else gets a readable one.
         const id = `${this.nextId++}`;
         switch (args.type) {
             case "pulumi:pulumi:StackReference": {
                 const ref = inputs.name as string;
-                // "monitoring" and "org/vector-fleet/monitoring" name the same rendered stack.
-                const found = this.opts.stackOutputs?.[ref] ?? this.opts.stackOutputs?.[ref.split("/").pop() ?? ref];
+                // Rendered stacks are this run's organization and project: "<org>/vector-fleet/dev"
+                // is the rendered "dev"; another organization's or project's stack is not.
+                const [org, project, stack] = ref.split("/");
+                const ours = stack !== undefined && org === (this.opts.organization ?? DEFAULT_ORGANIZATION) && project === this.opts.project;
+                const found = this.opts.stackOutputs?.[ref] ?? (ours ? this.opts.stackOutputs?.[stack] : undefined);
                 if (!found) throw new Error(`stack "${ref}" has not been rendered (is its name right, and was it rendered first?)`);
                 return { id: ref, state: { name: ref, outputs: found.values, secretOutputNames: found.secretNames } };
             }
@@ -141,10 +221,14 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getCustom(): boolean;
+    getDependenciesList?(): string[];
 }
 const runtime = pulumi.runtime as unknown as RuntimeInternals;
 
 type StackProgram = () => Promise<Record<string, pulumi.Output<unknown> | unknown> | void>;
+
+/** Errors runs have thrown: their leftover unhandled rejections belong to no later run. */
+const thrown = new WeakSet<object>();
 
 /** The run in progress: Pulumi's mock runtime (config, mocks, the stack) is process-global. */
 let current: Promise<unknown> = Promise.resolve();
@@ -164,10 +248,13 @@ export function runStack(program: StackProgram, opts: RunOptions): Promise<RunRe
 async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<RunResult> {
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
     const mocks = new FleetMocks(opts);
-    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);
+    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false, opts.organization ?? DEFAULT_ORGANIZATION);
 
     // The mocks API does not pass the parent; the monitor's request has it, so record it there.
     const parents = new Map<string, string>();
+    // What each registration waited for (dependsOn, expanded to a component's children, and the
+    // resources its inputs came from), as URNs.
+    const dependencies = new Map<string, string[]>();
     const monitor = runtime.getMonitor();
     if (monitor) {
         // StackReferences are read, not registered; both requests carry the parent.
@@ -175,14 +262,38 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
             const original = monitor[method].bind(monitor);
             monitor[method] = (req, cb) => {
                 parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+                dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList?.() ?? []);
                 return original(req, cb);
             };
         }
     }
     const recorded: RegisteredResource[] = [];
+    const reads: RunResult["reads"] = [];
     const originalNew = mocks.newResource.bind(mocks);
+    // What fails a real run besides the program's own promise: a read the engine could not do
+    // (the engine fails the step), and an error nobody awaited, e.g. thrown in an apply that feeds
+    // a resource's inputs (the language host's unhandledRejection handler reports it and the run
+    // fails: pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+    const failures: unknown[] = [];
+    const onUnhandled = (reason: unknown) => {
+        // The runtime leaves a second, unobserved rejection of an error a run already threw
+        // (lib/offline/failures.ts); it may surface during the next run and is not that run's.
+        if (!(reason !== null && typeof reason === "object" && thrown.has(reason))) failures.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
     mocks.newResource = (args) => {
-        const result = originalNew(args);
+        let result: pulumi.runtime.MockResourceResult;
+        try {
+            result = originalNew(args);
+        } catch (e) {
+            if (args.id) failures.push(e);
+            throw e;
+        }
+        // Reads (an id to read, and not a StackReference, which Pulumi also reads) manage nothing.
+        if (args.id && args.type !== "pulumi:pulumi:StackReference") {
+            reads.push({ type: args.type, name: args.name, id: args.id });
+            return result;
+        }
         const secretPaths: string[] = [];
         recorded.push({
             type: args.type,
@@ -203,12 +314,18 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
             return exported;
         });
         await runtime.waitForRPCs();
+        // Unhandled rejections are reported after the microtask queue drains.
+        await new Promise((r) => setImmediate(r));
+        if (failures.length > 0) throw failures[0];
     } catch (e) {
         // The failed stack still registers its outputs: let that reach these mocks, not the next run's.
         await runtime.waitForRPCs().catch(() => undefined);
         // Tests check what had been registered when the program failed (ideally nothing).
         if (e instanceof Error) Object.assign(e, { registered: recorded.map((r) => `${r.type} ${r.name}`) });
+        if (e !== null && typeof e === "object") thrown.add(e);
         throw e;
+    } finally {
+        process.off("unhandledRejection", onUnhandled);
     }
 
     const values: Record<string, unknown> = {};
@@ -220,9 +337,10 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     }
     for (const r of recorded) {
         r.parentUrn = parents.get(`${r.type}::${r.name}`) || undefined;
+        r.dependencies = dependencies.get(`${r.type}::${r.name}`) ?? [];
         r.urn = urnOf(opts, r, parents);
     }
-    return { resources: recorded, outputs: { values, secretNames } };
+    return { resources: recorded, reads, outputs: { values, secretNames } };
 }
 
 function urnOf(opts: RunOptions, r: RegisteredResource, parents: Map<string, string>): string {
