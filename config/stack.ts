@@ -84,7 +84,7 @@ export const HOST_METRICS_COLLECTORS = [
 /** Labels the pipeline sets itself; an extra label of the same name would overwrite the identity. */
 export const RESERVED_LABELS = [
     "cluster", "environment", "region", "node", "instance", "namespace", "pod", "container", "severity",
-    "labels", "message", "timestamp", "host", "shipper", "vector_role", "job",
+    "labels", "message", "timestamp", "runtime_timestamp", "host", "shipper", "vector_role", "job",
 ];
 
 const agentSchema = obj({

@@ -427,9 +427,23 @@ describe("agent pipeline: logs VRL", () => {
 
     it("parses RFC 3339 application timestamps and falls back to the runtime's timestamp", () => {
         const p = program();
-        assert.ok(p.startsWith("# Keep the runtime's timestamp in case the application's own cannot be parsed.\nruntime_timestamp = .timestamp\n"));
+        assert.ok(p.includes("\nruntime_timestamp = .timestamp\n"));
         assert.ok(p.includes('  ts, err = parse_timestamp(.timestamp, "%+")\n  .timestamp = if err == null { ts } else { runtime_timestamp }\n'));
         assert.ok(p.includes("} else if !is_timestamp(.timestamp) {\n  .timestamp = runtime_timestamp\n}"));
+    });
+
+    // vectordotdev/vector src/sources/kubernetes_logs/parser/cri.rs: the source sets the event's
+    // timestamp (log_schema's timestamp_key, LegacyKey::Overwrite) from the CRI line's own RFC 3339
+    // timestamp with nanoseconds, "the timestamp of when the runtime processed this message". That
+    // value, read before anything the line could change, is what the aggregators' dedupe compares.
+    it("keeps the runtime's timestamp, read before the merge, in runtime_timestamp for the dedupe", () => {
+        const l = lines(program()).map((x) => x.trim());
+        const read = l.indexOf("runtime_timestamp = .timestamp");
+        const merge = l.indexOf(". = merge(., fields)");
+        const kept = l.indexOf(".runtime_timestamp = runtime_timestamp");
+        assert.ok(read >= 0 && merge > read && kept > merge, "read before the merge, written after it");
+        // Nothing between the merge and the write may reassign the variable.
+        assert.ok(!l.slice(read + 1).some((x) => /^runtime_timestamp\s*=/.test(x)));
     });
 
     it("normalises severity from severity, level or lvl, defaulting to info", () => {
@@ -449,12 +463,37 @@ describe("agent pipeline: logs VRL", () => {
     });
 
     it("flattens the Kubernetes metadata into namespace/pod/container/node/labels and drops the rest", () => {
-        const p = program();
         assert.ok(
-            p.includes(
-                ".namespace = .kubernetes.pod_namespace\n.pod = .kubernetes.pod_name\n.container = .kubernetes.container_name\n.node = .kubernetes.pod_node_name\n.labels = .kubernetes.pod_labels\ndel(.kubernetes)\n",
+            program().includes(
+                ".namespace = k8s.pod_namespace\n.pod = k8s.pod_name\n.container = k8s.container_name\n.node = k8s.pod_node_name\n.labels = k8s.pod_labels\ndel(.kubernetes)\n",
             ),
         );
+    });
+
+    // VRL semantics (vectordotdev/vrl src/stdlib/merge.rs): merge(to, from) is shallow by default and
+    // a key present in both takes `from`'s value, so after `. = merge(., fields)` a JSON line's
+    // top-level `kubernetes`, `namespace` or `pod` replaces the source's. VRL runs statements in
+    // order and `k8s = .kubernetes` copies the value, so reading it before the merge and assigning
+    // the identity fields after it is what makes the source's metadata win.
+    it("takes the Kubernetes metadata before the merge and assigns the identity fields after it", () => {
+        const l = lines(program()).map((x) => x.trim());
+        const at = (stmt: string) => {
+            const i = l.indexOf(stmt);
+            assert.ok(i >= 0, `missing: ${stmt}`);
+            return i;
+        };
+        const snapshot = at("k8s = .kubernetes");
+        const merge = at(". = merge(., fields)");
+        assert.ok(snapshot < merge, "metadata read before the merge");
+        // After the merge, .kubernetes is whatever the line said: it is only ever deleted, never read.
+        for (const x of l.slice(merge + 1)) assert.ok(!/\.kubernetes\b/.test(x) || x === "del(.kubernetes)", `reads .kubernetes after the merge: ${x}`);
+        // And every field Loki labels, sampling and dedupe use is assigned after the merge, last time from k8s.
+        for (const [field, from] of [["namespace", "pod_namespace"], ["pod", "pod_name"], ["container", "container_name"], ["node", "pod_node_name"], ["labels", "pod_labels"]]) {
+            const assignments = l.map((x, i) => [x, i] as const).filter(([x]) => x.startsWith(`.${field} = `));
+            assert.equal(assignments.length, 1, field);
+            assert.equal(assignments[0][0], `.${field} = k8s.${from}`);
+            assert.ok(assignments[0][1] > merge, `${field} assigned after the merge`);
+        }
     });
 
     it("writes the identity last, after everything an application could set", () => {
