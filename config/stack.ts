@@ -68,11 +68,15 @@ const resourcesSchema = (d: { cpuReq: string; memReq: string; cpuLim: string; me
         ),
     });
 
+/**
+ * host_metrics collectors the agent may run. Not `filesystem`: it lists and measures the mounts of
+ * the agent's own mount namespace, so it reports the container's view, not the node's disks
+ * (vector issue #18231; docs/migration.md).
+ */
 export const HOST_METRICS_COLLECTORS = [
     "cgroups",
     "cpu",
     "disk",
-    "filesystem",
     "load",
     "host",
     "memory",
@@ -96,7 +100,7 @@ const agentSchema = obj({
         obj({
             collectors: opt(
                 list(oneOf(HOST_METRICS_COLLECTORS), { unique: true, min: 1 }),
-                ["cpu", "disk", "filesystem", "load", "memory", "network"],
+                ["cpu", "disk", "load", "memory", "network"],
                 "host_metrics collectors; the default set is what node-exporter dashboards need.",
             ),
             scrapeIntervalSecs: opt(int(5, 300, "seconds"), 30, "How often host metrics are read."),

@@ -4,7 +4,7 @@ import {
     AGENT_PORTS,
     AgentPipelineSettings,
     buildAgentPipeline,
-    EXCLUDED_FILESYSTEMS,
+    EXCLUDED_DISK_DEVICES,
     EXCLUDED_NETWORK_DEVICES,
     identityLabels,
     KUBELET_CADVISOR_URL,
@@ -73,13 +73,10 @@ describe("agent pipeline", () => {
                 },
                 host_metrics: {
                     type: "host_metrics",
-                    collectors: ["cpu", "disk", "filesystem", "load", "memory", "network"],
+                    collectors: ["cpu", "disk", "load", "memory", "network"],
                     scrape_interval_secs: 30,
                     namespace: "host",
-                    filesystem: {
-                        filesystems: { excludes: EXCLUDED_FILESYSTEMS },
-                        mountpoints: { excludes: ["*/proc/sys/fs/binfmt_misc", "/var/lib/kubelet/*", "/run/containerd/*", "/var/lib/containerd/*"] },
-                    },
+                    disk: { devices: { excludes: EXCLUDED_DISK_DEVICES } },
                     network: { devices: { excludes: EXCLUDED_NETWORK_DEVICES } },
                 },
                 kubelet_cadvisor: {
@@ -216,18 +213,79 @@ describe("agent pipeline: host_metrics", () => {
 
     it("defaults to the node-exporter dashboard collectors every 30 s, in the host namespace", () => {
         const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
-        assert.deepEqual(h.collectors, ["cpu", "disk", "filesystem", "load", "memory", "network"]);
+        assert.deepEqual(h.collectors, ["cpu", "disk", "load", "memory", "network"]);
         assert.equal(h.scrape_interval_secs, 30);
         assert.equal(h.namespace, "host");
     });
 
-    it("leaves out virtual filesystems, binfmt_misc, per-pod mounts and pod network interfaces", () => {
+    // vectordotdev/vector src/sources/host_metrics/filesystem.rs: the mounts come from
+    // heim::disk::partitions() (<PROCFS_ROOT>/mounts, a link to self/mounts: the agent's own mount
+    // namespace) and each is measured with statvfs at that path as the agent sees it; FilesystemConfig
+    // has only include/exclude filters, no rootfs prefix (vector issue #18231). So no setting makes
+    // the collector describe the node's disks, and it is never run.
+    it("never runs the filesystem collector, which would measure the agent container's mounts", () => {
         const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
-        for (const fs of ["overlay", "tmpfs", "proc", "sysfs", "cgroup2", "nsfs", "squashfs"]) assert.ok(h.filesystem?.filesystems?.excludes?.includes(fs), fs);
-        assert.ok(!h.filesystem?.filesystems?.excludes?.includes("ext4"));
-        assert.deepEqual(h.filesystem?.mountpoints?.excludes, ["*/proc/sys/fs/binfmt_misc", "/var/lib/kubelet/*", "/run/containerd/*", "/var/lib/containerd/*"]);
+        assert.ok(!h.collectors.includes("filesystem"));
+        assert.equal(h.filesystem, undefined);
+        assert.throws(
+            () => buildAgentPipeline(withOverrides({ hostMetrics: { collectors: ["cpu", "filesystem"], scrapeIntervalSecs: 30 } })),
+            /filesystem collector measures the agent container's mounts.*#18231/,
+        );
+    });
+
+    it("leaves out pod network interfaces", () => {
+        const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
         assert.deepEqual(h.network?.devices?.excludes, ["lo", "veth*", "cali*", "cilium*", "lxc*", "flannel*", "cni*", "vxlan*", "kube-ipvs*"]);
         assert.equal(h.network?.devices?.includes, undefined);
+    });
+
+    // node-exporter's default --collector.diskstats.device-exclude
+    // (prometheus/node_exporter collector/diskstats_common.go, diskstatsDefaultIgnoredDevices).
+    const NODE_EXPORTER_DISK_EXCLUDE = /^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$/;
+    // Device names as /proc/diskstats spells them: whole disks, partitions, virtual devices.
+    const DEVICES = [
+        "sda", "sda1", "sdb12", "sdz3", "sdaa", "sdaa1", "vda", "vda1", "vdb15", "xvda", "xvda1", "hda", "hda2",
+        "nvme0n1", "nvme0n1p1", "nvme10n2p13", "nvme0c0n1", "dm-0", "dm-12", "md0", "md127",
+        "loop0", "loop17", "ram0", "ram15", "zram0", "fd0", "sr0", "mmcblk0", "mmcblk0p1", "nbd0", "rbd0",
+    ];
+
+    /**
+     * host_metrics matches `disk.devices` with the Rust glob crate's Pattern::matches on the
+     * /proc/diskstats name (vectordotdev/vector src/sources/host_metrics/mod.rs, FilterList and
+     * PatternWrapper; disk.rs calls contains_path(device_name)): `*`, `?`, `[...]`, `[!...]`.
+     */
+    function globMatches(glob: string, name: string): boolean {
+        let re = "^";
+        for (let i = 0; i < glob.length; i++) {
+            const c = glob[i];
+            if (c === "*") re += ".*";
+            else if (c === "?") re += ".";
+            else if (c === "[") {
+                let start = i + 1;
+                const negated = glob[start] === "!";
+                if (negated) start++;
+                const end = glob.indexOf("]", start + 1);
+                assert.ok(end > 0, `unclosed bracket in ${glob}`);
+                re += `[${negated ? "^" : ""}${glob.slice(start, end).replace(/[\\\]^]/g, "\\$&")}]`;
+                i = end;
+            } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+        }
+        return new RegExp(`${re}$`).test(name);
+    }
+
+    it("excludes exactly the disk devices node-exporter excludes by default (partitions, loop, ram, fd)", () => {
+        const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
+        const excludes = h.disk?.devices?.excludes ?? [];
+        assert.equal(h.disk?.devices?.includes, undefined);
+        for (const d of DEVICES) {
+            assert.equal(
+                excludes.some((g) => globMatches(g, d)),
+                NODE_EXPORTER_DISK_EXCLUDE.test(d),
+                `${d}: host_metrics and node-exporter disagree`,
+            );
+        }
+        // The whole disks stay, so per-node sums count each byte once.
+        for (const d of ["sda", "vda", "nvme0n1", "dm-0"]) assert.ok(!excludes.some((g) => globMatches(g, d)), d);
     });
 });
 

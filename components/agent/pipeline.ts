@@ -40,13 +40,16 @@ export const KUBELET_PORT = 10250;
 export const KUBELET_CADVISOR_URL = `https://127.0.0.1:${KUBELET_PORT}/metrics/cadvisor`;
 
 /**
- * Filesystems node-exporter leaves out by default (its --collector.filesystem.fs-types-exclude):
- * virtual and container filesystems whose "free space" means nothing for capacity alerts.
+ * Block devices node-exporter's diskstats collector leaves out by default: partitions (their I/O is
+ * already counted on the whole disk), loop, RAM and floppy devices. node-exporter's default
+ * --collector.diskstats.device-exclude is `^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$`;
+ * host_metrics takes shell globs (`disk.devices.excludes`, matched against the /proc/diskstats name),
+ * so `\d+` becomes `[0-9]*`. dm-* and md* stay, as they do in node-exporter.
  */
-export const EXCLUDED_FILESYSTEMS = [
-    "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs",
-    "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore",
-    "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tmpfs", "tracefs",
+export const EXCLUDED_DISK_DEVICES = [
+    "ram[0-9]*", "zram[0-9]*", "loop[0-9]*", "fd[0-9]*",
+    "hd[a-z][0-9]*", "sd[a-z][0-9]*", "vd[a-z][0-9]*", "xvd[a-z][0-9]*",
+    "nvme[0-9]*n[0-9]*p[0-9]*",
 ];
 
 /** Virtual interfaces of pods and CNIs: per-pod traffic is cAdvisor's job, not the node's. */
@@ -174,6 +177,12 @@ export function metricsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "ext
 
 /** Builds the agent's whole Vector config. Pure: same settings, same config. */
 export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
+    // Config refuses it too; this keeps a direct caller from shipping the agent container's disks as the node's.
+    if (s.hostMetrics.collectors.includes("filesystem")) {
+        throw new Error(
+            "host_metrics' filesystem collector measures the agent container's mounts, not the node's (vector issue #18231); see docs/migration.md",
+        );
+    }
     const ports = s.ports ?? AGENT_PORTS;
     const ownAndExcluded = [...new Set([s.namespace, ...s.excludedNamespaces])].sort();
     const metricInputs = ["node_exporter_names", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics"];
@@ -197,11 +206,7 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
                 collectors: [...s.hostMetrics.collectors].sort(),
                 scrape_interval_secs: s.hostMetrics.scrapeIntervalSecs,
                 namespace: "host",
-                filesystem: {
-                    filesystems: { excludes: EXCLUDED_FILESYSTEMS },
-                    // Kubelet's per-pod mounts repeat the node's disks once per volume.
-                    mountpoints: { excludes: ["*/proc/sys/fs/binfmt_misc", "/var/lib/kubelet/*", "/run/containerd/*", "/var/lib/containerd/*"] },
-                },
+                disk: { devices: { excludes: EXCLUDED_DISK_DEVICES } },
                 network: { devices: { excludes: EXCLUDED_NETWORK_DEVICES } },
             },
             ...(s.kubelet.enabled
