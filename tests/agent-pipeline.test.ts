@@ -6,6 +6,7 @@ import {
     buildAgentPipeline,
     EXCLUDED_DISK_DEVICES,
     EXCLUDED_NETWORK_DEVICES,
+    HOST_CPU_COUNT_GAUGES,
     identityLabels,
     KUBELET_CADVISOR_URL,
     logsEnrichVrl,
@@ -565,8 +566,8 @@ describe("agent pipeline: metrics VRL", () => {
         assert.equal(
             metricsEnrichVrl({ cluster: { name: "dev", environment: "development", region: "hel1" }, extraLabels: { team: "platform" } }),
             [
-                "# host_metrics reports CPU counts as extra cpu_seconds series; they are not time and would break rate().",
-                'if .name == "cpu_seconds_total" && includes(["logical_cpus", "physical_cpus"], .tags.mode) {',
+                "# host_metrics' CPU counts are gauges of their own; node-exporter has no such series.",
+                'if .namespace == "host" && includes(["logical_cpus", "physical_cpus"], .name) {',
                 "  abort",
                 "}",
                 "# The node name comes from the downward API; host_metrics' own host tag is the hostname.",
@@ -583,12 +584,20 @@ describe("agent pipeline: metrics VRL", () => {
         );
     });
 
-    it("drops the CPU-count series (aborted events are dropped, not passed on)", () => {
+    // vectordotdev/vector src/sources/host_metrics/cpu.rs: cpu_seconds_total carries only the
+    // idle/io_wait/nice/system/user modes; the counts are gauges named LOGICAL_CPUS ("logical_cpus")
+    // and PHYSICAL_CPUS ("physical_cpus") with no tags, in the source's namespace ("host" here).
+    it("drops the CPU-count gauges by name (aborted events are dropped, not passed on)", () => {
+        assert.deepEqual([...HOST_CPU_COUNT_GAUGES], ["logical_cpus", "physical_cpus"]);
         const c = buildAgentPipeline(defaults());
+        assert.equal(source(c, "host_metrics", "host_metrics").namespace, "host");
         const m = transform(c, "metrics_enrich", "remap");
-        assert.match(m.source, /^if \.name == "cpu_seconds_total" && includes\(\["logical_cpus", "physical_cpus"\], \.tags\.mode\) \{\n {2}abort\n\}$/m);
+        assert.match(m.source, /^if \.namespace == "host" && includes\(\["logical_cpus", "physical_cpus"\], \.name\) \{\n {2}abort\n\}$/m);
+        assert.doesNotMatch(m.source, /\.tags\.mode/, "the counts never come as a mode of cpu_seconds_total");
         assert.equal(m.drop_on_abort, true);
         assert.equal(m.drop_on_error, false);
+        // node_exporter_names leaves them in the host namespace, so the check above still sees them.
+        assert.doesNotMatch(nodeExporterNamesVrl(), /logical_cpus|physical_cpus/);
     });
 
     it("never drops a log event on error or abort by default (no abort in the logs program)", () => {

@@ -159,11 +159,19 @@ export function logsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraL
     );
 }
 
+/**
+ * host_metrics' cpu collector emits the CPU counts as two untagged gauges next to
+ * cpu_seconds_total (vectordotdev/vector src/sources/host_metrics/cpu.rs, LOGICAL_CPUS and
+ * PHYSICAL_CPUS); they are dropped by name.
+ */
+export const HOST_CPU_COUNT_GAUGES = ["logical_cpus", "physical_cpus"] as const;
+const HOST_CPU_COUNT_GAUGES_VRL = `[${HOST_CPU_COUNT_GAUGES.map((n) => vrlString(n)).join(", ")}]`;
+
 /** VRL for metric events: identity goes into tags (metrics have no fields). */
 export function metricsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels">): string {
     return vrl(
-        "# host_metrics reports CPU counts as extra cpu_seconds series; they are not time and would break rate().",
-        "if .name == \"cpu_seconds_total\" && includes([\"logical_cpus\", \"physical_cpus\"], .tags.mode) {",
+        "# host_metrics' CPU counts are gauges of their own; node-exporter has no such series.",
+        `if .namespace == "host" && includes(${HOST_CPU_COUNT_GAUGES_VRL}, .name) {`,
         "  abort",
         "}",
         "# The node name comes from the downward API; host_metrics' own host tag is the hostname.",
