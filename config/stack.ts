@@ -96,6 +96,12 @@ const agentSchema = obj({
     namespace: opt(namespaceName(), "vector-system", "Namespace of the agent, excluded from log collection so Vector never reads its own output."),
     image: opt(pinnedImage(), VECTOR_IMAGE, "Vector image; pinned so every node runs the same release."),
     excludedNamespaces: opt(list(namespaceName(), { unique: true }), [], "Further namespaces whose pod logs are not collected."),
+    maxMergedLineBytes: opt(
+        int(32 * 1024, 16 * MiB, "bytes"),
+        128 * 1024,
+        "Longest log line the agent rebuilds from the runtime's 16 KiB pieces; longer lines are truncated (Vector's default merges without limit). " +
+            "Default 128 KiB: half of Loki's default max_line_size (256 KB), which also counts the JSON fields the pipeline adds.",
+    ),
     hostMetrics: section(
         obj({
             collectors: opt(

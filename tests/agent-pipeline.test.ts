@@ -41,6 +41,7 @@ function settingsFrom(agent: AgentConfig): AgentPipelineSettings {
         namespace: agent.namespace,
         excludedNamespaces: agent.excludedNamespaces,
         hostMetrics: agent.hostMetrics,
+        maxMergedLineBytes: agent.maxMergedLineBytes,
         kubelet: agent.kubelet,
         extraLabels: agent.extraLabels,
         buffers: agent.buffers,
@@ -70,6 +71,8 @@ describe("agent pipeline", () => {
                 kubernetes_logs: {
                     type: "kubernetes_logs",
                     auto_partial_merge: true,
+                    max_merged_line_bytes: 131072,
+                    max_merged_line_action: "truncate",
                     extra_namespace_label_selector: "kubernetes.io/metadata.name notin (vector-system)",
                 },
                 host_metrics: {
@@ -192,6 +195,19 @@ describe("agent pipeline: kubernetes_logs", () => {
             selector(withOverrides({ excludedNamespaces: ["vector-system", "default", "default"] })),
             "kubernetes.io/metadata.name notin (default,vector-system)",
         );
+    });
+
+    // vectordotdev/vector src/sources/kubernetes_logs/mod.rs: max_merged_line_bytes unset (None) merges
+    // partial lines without limit; max_merged_line_action (0.58+, PR 25567; absent at v0.57.0) defaults
+    // to drop, and truncate keeps the first max_merged_line_bytes. In truncate mode single lines up to
+    // max_line_bytes (default 32 KiB, above the runtimes' 16 KiB pieces) still pass to the merger.
+    it("caps merged lines at the configured size and truncates past it instead of dropping", () => {
+        const k = source(buildAgentPipeline(withOverrides({ maxMergedLineBytes: 512 * 1024 })), "kubernetes_logs", "kubernetes_logs");
+        assert.equal(k.auto_partial_merge, true);
+        assert.equal(k.max_merged_line_bytes, 512 * 1024);
+        assert.equal(k.max_merged_line_action, "truncate");
+        assert.equal(k.max_line_bytes, undefined, "Vector's 32 KiB default holds a whole 16 KiB runtime piece");
+        assert.equal(source(buildAgentPipeline(defaults()), "kubernetes_logs", "kubernetes_logs").max_merged_line_bytes, 128 * 1024);
     });
 
     it("merges partial lines and leaves self_node_name to the VECTOR_SELF_NODE_NAME env var", () => {

@@ -47,6 +47,7 @@ describe("stack config", () => {
                 namespace: "vector-system",
                 image: "timberio/vector:0.59.0-distroless-libc",
                 excludedNamespaces: [],
+                maxMergedLineBytes: 131072,
                 hostMetrics: { collectors: ["cpu", "disk", "load", "memory", "network"], scrapeIntervalSecs: 30 },
                 kubelet: { enabled: true, scrapeIntervalSecs: 30 },
                 extraLabels: {},
@@ -95,9 +96,10 @@ describe("stack config", () => {
         const c = parseStackConfig(
             raw({
                 ...SOURCE,
-                agent: { hostMetrics: { scrapeIntervalSecs: 60 }, extraLabels: { team: "platform" }, resources: { limits: { memory: "1Gi" } } },
+                agent: { hostMetrics: { scrapeIntervalSecs: 60 }, extraLabels: { team: "platform" }, resources: { limits: { memory: "1Gi" } }, maxMergedLineBytes: 1048576 },
             }),
         );
+        assert.equal(c.agent.maxMergedLineBytes, 1048576);
         assert.deepEqual(c.agent.hostMetrics, { collectors: ["cpu", "disk", "load", "memory", "network"], scrapeIntervalSecs: 60 });
         assert.deepEqual(c.agent.extraLabels, { team: "platform" });
         assert.deepEqual(c.agent.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } });
@@ -143,6 +145,8 @@ describe("stack config", () => {
         ["duplicate collector", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "cpu"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"cpu"'],
         ["empty collector list", { ...SOURCE, agent: { hostMetrics: { collectors: [] } } }, `${P}:agent.hostMetrics.collectors`, "[]"],
         ["filesystem collector (measures the agent container, vector #18231)", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "filesystem"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"filesystem"'],
+        ["merged-line cap below one 32 KiB line", { ...SOURCE, agent: { maxMergedLineBytes: 1024 } }, `${P}:agent.maxMergedLineBytes`, "1024"],
+        ["merged-line cap as a string", { ...SOURCE, agent: { maxMergedLineBytes: "128Ki" } }, `${P}:agent.maxMergedLineBytes`, '"128Ki"'],
         ["disk buffer below Vector's minimum", { ...SOURCE, agent: { buffers: { logsMaxBytes: 1048576 } } }, `${P}:agent.buffers.logsMaxBytes`, "1048576"],
         ["image tagged latest", { ...SOURCE, agent: { image: "timberio/vector:latest" } }, `${P}:agent.image`, "latest"],
         ["image without a tag", { ...SOURCE, agent: { image: "timberio/vector" } }, `${P}:agent.image`, '"timberio/vector"'],

@@ -61,6 +61,8 @@ export interface AgentPipelineSettings {
     namespace: string;
     excludedNamespaces: string[];
     hostMetrics: { collectors: string[]; scrapeIntervalSecs: number };
+    /** Cap on a log line rebuilt from the runtime's partial lines; longer ones are truncated. */
+    maxMergedLineBytes: number;
     kubelet: { enabled: boolean; scrapeIntervalSecs: number };
     extraLabels: Record<string, string>;
     buffers: { logsMaxBytes: number; metricsMaxEvents: number };
@@ -207,6 +209,10 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
             kubernetes_logs: {
                 type: "kubernetes_logs",
                 auto_partial_merge: true,
+                // Without a cap a runaway line is merged without limit and can OOM the agent; truncating
+                // (0.58+) keeps the line's start instead of dropping it (Vector's default action).
+                max_merged_line_bytes: s.maxMergedLineBytes,
+                max_merged_line_action: "truncate",
                 extra_namespace_label_selector: `kubernetes.io/metadata.name notin (${ownAndExcluded.join(",")})`,
             },
             host_metrics: {

@@ -84,7 +84,10 @@ export interface KubernetesLogsSource {
     extra_namespace_label_selector?: string;
     exclude_paths_glob_patterns?: string[];
     max_line_bytes?: number;
+    /** Cap on a line rebuilt from partial (16 KiB) runtime lines; unset merges without limit. */
     max_merged_line_bytes?: number;
+    /** What happens past `max_merged_line_bytes` (0.58+): `drop` (Vector's default) or `truncate`. */
+    max_merged_line_action?: "drop" | "truncate";
     glob_minimum_cooldown_ms?: number;
     use_apiserver_cache?: boolean;
 }
