@@ -88,11 +88,15 @@ const resourcesSchema = (d: { cpuReq: string; memReq: string; cpuLim: string; me
         ),
     });
 
+/**
+ * host_metrics collectors the agent may run. Not `filesystem`: it lists and measures the mounts of
+ * the agent's own mount namespace, so it reports the container's view, not the node's disks
+ * (vector issue #18231; docs/migration.md).
+ */
 export const HOST_METRICS_COLLECTORS = [
     "cgroups",
     "cpu",
     "disk",
-    "filesystem",
     "load",
     "host",
     "memory",
@@ -104,7 +108,7 @@ export const HOST_METRICS_COLLECTORS = [
 /** Labels the pipeline sets itself; an extra label of the same name would overwrite the identity. */
 export const RESERVED_LABELS = [
     "cluster", "environment", "region", "node", "instance", "namespace", "pod", "container", "severity",
-    "labels", "message", "timestamp", "host", "shipper", "vector_role", "job",
+    "labels", "message", "timestamp", "runtime_timestamp", "host", "shipper", "vector_role", "job",
 ];
 
 const agentSchema = obj({
@@ -112,11 +116,17 @@ const agentSchema = obj({
     namespace: opt(namespaceName(), "vector-system", "Namespace of the agent, excluded from log collection so Vector never reads its own output."),
     image: opt(pinnedImage(), VECTOR_IMAGE, "Vector image; pinned so every node runs the same release."),
     excludedNamespaces: opt(list(namespaceName(), { unique: true }), [], "Further namespaces whose pod logs are not collected."),
+    maxMergedLineBytes: opt(
+        int(32 * 1024, 16 * MiB, "bytes"),
+        128 * 1024,
+        "Longest log line the agent rebuilds from the runtime's 16 KiB pieces; longer lines are truncated (Vector's default merges without limit). " +
+            "Default 128 KiB: half of Loki's default max_line_size (256 KB), which also counts the JSON fields the pipeline adds.",
+    ),
     hostMetrics: section(
         obj({
             collectors: opt(
                 list(oneOf(HOST_METRICS_COLLECTORS), { unique: true, min: 1 }),
-                ["cpu", "disk", "filesystem", "load", "memory", "network"],
+                ["cpu", "disk", "load", "memory", "network"],
                 "host_metrics collectors; the default set is what node-exporter dashboards need.",
             ),
             scrapeIntervalSecs: opt(int(5, 300, "seconds"), 30, "How often host metrics are read."),

@@ -31,6 +31,7 @@ const PIPELINE: AgentPipelineSettings = {
     namespace: "vector-system",
     excludedNamespaces: [],
     hostMetrics: { collectors: ["cpu", "memory"], scrapeIntervalSecs: 30 },
+    maxMergedLineBytes: 131072,
     kubelet: { enabled: true, scrapeIntervalSecs: 30 },
     extraLabels: {},
     buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 50_000 },

@@ -4,8 +4,9 @@ import {
     AGENT_PORTS,
     AgentPipelineSettings,
     buildAgentPipeline,
-    EXCLUDED_FILESYSTEMS,
+    EXCLUDED_DISK_DEVICES,
     EXCLUDED_NETWORK_DEVICES,
+    HOST_CPU_COUNT_GAUGES,
     identityLabels,
     KUBELET_CADVISOR_URL,
     logsEnrichVrl,
@@ -40,6 +41,7 @@ function settingsFrom(agent: AgentConfig): AgentPipelineSettings {
         namespace: agent.namespace,
         excludedNamespaces: agent.excludedNamespaces,
         hostMetrics: agent.hostMetrics,
+        maxMergedLineBytes: agent.maxMergedLineBytes,
         kubelet: agent.kubelet,
         extraLabels: agent.extraLabels,
         buffers: agent.buffers,
@@ -69,17 +71,16 @@ describe("agent pipeline", () => {
                 kubernetes_logs: {
                     type: "kubernetes_logs",
                     auto_partial_merge: true,
+                    max_merged_line_bytes: 131072,
+                    max_merged_line_action: "truncate",
                     extra_namespace_label_selector: "kubernetes.io/metadata.name notin (vector-system)",
                 },
                 host_metrics: {
                     type: "host_metrics",
-                    collectors: ["cpu", "disk", "filesystem", "load", "memory", "network"],
+                    collectors: ["cpu", "disk", "load", "memory", "network"],
                     scrape_interval_secs: 30,
                     namespace: "host",
-                    filesystem: {
-                        filesystems: { excludes: EXCLUDED_FILESYSTEMS },
-                        mountpoints: { excludes: ["*/proc/sys/fs/binfmt_misc", "/var/lib/kubelet/*", "/run/containerd/*", "/var/lib/containerd/*"] },
-                    },
+                    disk: { devices: { excludes: EXCLUDED_DISK_DEVICES } },
                     network: { devices: { excludes: EXCLUDED_NETWORK_DEVICES } },
                 },
                 kubelet_cadvisor: {
@@ -196,6 +197,19 @@ describe("agent pipeline: kubernetes_logs", () => {
         );
     });
 
+    // vectordotdev/vector src/sources/kubernetes_logs/mod.rs: max_merged_line_bytes unset (None) merges
+    // partial lines without limit; max_merged_line_action (0.58+, PR 25567; absent at v0.57.0) defaults
+    // to drop, and truncate keeps the first max_merged_line_bytes. In truncate mode single lines up to
+    // max_line_bytes (default 32 KiB, above the runtimes' 16 KiB pieces) still pass to the merger.
+    it("caps merged lines at the configured size and truncates past it instead of dropping", () => {
+        const k = source(buildAgentPipeline(withOverrides({ maxMergedLineBytes: 512 * 1024 })), "kubernetes_logs", "kubernetes_logs");
+        assert.equal(k.auto_partial_merge, true);
+        assert.equal(k.max_merged_line_bytes, 512 * 1024);
+        assert.equal(k.max_merged_line_action, "truncate");
+        assert.equal(k.max_line_bytes, undefined, "Vector's 32 KiB default holds a whole 16 KiB runtime piece");
+        assert.equal(source(buildAgentPipeline(defaults()), "kubernetes_logs", "kubernetes_logs").max_merged_line_bytes, 128 * 1024);
+    });
+
     it("merges partial lines and leaves self_node_name to the VECTOR_SELF_NODE_NAME env var", () => {
         const k = source(buildAgentPipeline(defaults()), "kubernetes_logs", "kubernetes_logs");
         assert.equal(k.auto_partial_merge, true);
@@ -216,18 +230,79 @@ describe("agent pipeline: host_metrics", () => {
 
     it("defaults to the node-exporter dashboard collectors every 30 s, in the host namespace", () => {
         const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
-        assert.deepEqual(h.collectors, ["cpu", "disk", "filesystem", "load", "memory", "network"]);
+        assert.deepEqual(h.collectors, ["cpu", "disk", "load", "memory", "network"]);
         assert.equal(h.scrape_interval_secs, 30);
         assert.equal(h.namespace, "host");
     });
 
-    it("leaves out virtual filesystems, binfmt_misc, per-pod mounts and pod network interfaces", () => {
+    // vectordotdev/vector src/sources/host_metrics/filesystem.rs: the mounts come from
+    // heim::disk::partitions() (<PROCFS_ROOT>/mounts, a link to self/mounts: the agent's own mount
+    // namespace) and each is measured with statvfs at that path as the agent sees it; FilesystemConfig
+    // has only include/exclude filters, no rootfs prefix (vector issue #18231). So no setting makes
+    // the collector describe the node's disks, and it is never run.
+    it("never runs the filesystem collector, which would measure the agent container's mounts", () => {
         const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
-        for (const fs of ["overlay", "tmpfs", "proc", "sysfs", "cgroup2", "nsfs", "squashfs"]) assert.ok(h.filesystem?.filesystems?.excludes?.includes(fs), fs);
-        assert.ok(!h.filesystem?.filesystems?.excludes?.includes("ext4"));
-        assert.deepEqual(h.filesystem?.mountpoints?.excludes, ["*/proc/sys/fs/binfmt_misc", "/var/lib/kubelet/*", "/run/containerd/*", "/var/lib/containerd/*"]);
+        assert.ok(!h.collectors.includes("filesystem"));
+        assert.equal(h.filesystem, undefined);
+        assert.throws(
+            () => buildAgentPipeline(withOverrides({ hostMetrics: { collectors: ["cpu", "filesystem"], scrapeIntervalSecs: 30 } })),
+            /filesystem collector measures the agent container's mounts.*#18231/,
+        );
+    });
+
+    it("leaves out pod network interfaces", () => {
+        const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
         assert.deepEqual(h.network?.devices?.excludes, ["lo", "veth*", "cali*", "cilium*", "lxc*", "flannel*", "cni*", "vxlan*", "kube-ipvs*"]);
         assert.equal(h.network?.devices?.includes, undefined);
+    });
+
+    // node-exporter's default --collector.diskstats.device-exclude
+    // (prometheus/node_exporter collector/diskstats_common.go, diskstatsDefaultIgnoredDevices).
+    const NODE_EXPORTER_DISK_EXCLUDE = /^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$/;
+    // Device names as /proc/diskstats spells them: whole disks, partitions, virtual devices.
+    const DEVICES = [
+        "sda", "sda1", "sdb12", "sdz3", "sdaa", "sdaa1", "vda", "vda1", "vdb15", "xvda", "xvda1", "hda", "hda2",
+        "nvme0n1", "nvme0n1p1", "nvme10n2p13", "nvme0c0n1", "dm-0", "dm-12", "md0", "md127",
+        "loop0", "loop17", "ram0", "ram15", "zram0", "fd0", "sr0", "mmcblk0", "mmcblk0p1", "nbd0", "rbd0",
+    ];
+
+    /**
+     * host_metrics matches `disk.devices` with the Rust glob crate's Pattern::matches on the
+     * /proc/diskstats name (vectordotdev/vector src/sources/host_metrics/mod.rs, FilterList and
+     * PatternWrapper; disk.rs calls contains_path(device_name)): `*`, `?`, `[...]`, `[!...]`.
+     */
+    function globMatches(glob: string, name: string): boolean {
+        let re = "^";
+        for (let i = 0; i < glob.length; i++) {
+            const c = glob[i];
+            if (c === "*") re += ".*";
+            else if (c === "?") re += ".";
+            else if (c === "[") {
+                let start = i + 1;
+                const negated = glob[start] === "!";
+                if (negated) start++;
+                const end = glob.indexOf("]", start + 1);
+                assert.ok(end > 0, `unclosed bracket in ${glob}`);
+                re += `[${negated ? "^" : ""}${glob.slice(start, end).replace(/[\\\]^]/g, "\\$&")}]`;
+                i = end;
+            } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+        }
+        return new RegExp(`${re}$`).test(name);
+    }
+
+    it("excludes exactly the disk devices node-exporter excludes by default (partitions, loop, ram, fd)", () => {
+        const h = source(buildAgentPipeline(defaults()), "host_metrics", "host_metrics");
+        const excludes = h.disk?.devices?.excludes ?? [];
+        assert.equal(h.disk?.devices?.includes, undefined);
+        for (const d of DEVICES) {
+            assert.equal(
+                excludes.some((g) => globMatches(g, d)),
+                NODE_EXPORTER_DISK_EXCLUDE.test(d),
+                `${d}: host_metrics and node-exporter disagree`,
+            );
+        }
+        // The whole disks stay, so per-node sums count each byte once.
+        for (const d of ["sda", "vda", "nvme0n1", "dm-0"]) assert.ok(!excludes.some((g) => globMatches(g, d)), d);
     });
 });
 
@@ -427,9 +502,23 @@ describe("agent pipeline: logs VRL", () => {
 
     it("parses RFC 3339 application timestamps and falls back to the runtime's timestamp", () => {
         const p = program();
-        assert.ok(p.startsWith("# Keep the runtime's timestamp in case the application's own cannot be parsed.\nruntime_timestamp = .timestamp\n"));
+        assert.ok(p.includes("\nruntime_timestamp = .timestamp\n"));
         assert.ok(p.includes('  ts, err = parse_timestamp(.timestamp, "%+")\n  .timestamp = if err == null { ts } else { runtime_timestamp }\n'));
         assert.ok(p.includes("} else if !is_timestamp(.timestamp) {\n  .timestamp = runtime_timestamp\n}"));
+    });
+
+    // vectordotdev/vector src/sources/kubernetes_logs/parser/cri.rs: the source sets the event's
+    // timestamp (log_schema's timestamp_key, LegacyKey::Overwrite) from the CRI line's own RFC 3339
+    // timestamp with nanoseconds, "the timestamp of when the runtime processed this message". That
+    // value, read before anything the line could change, is what the aggregators' dedupe compares.
+    it("keeps the runtime's timestamp, read before the merge, in runtime_timestamp for the dedupe", () => {
+        const l = lines(program()).map((x) => x.trim());
+        const read = l.indexOf("runtime_timestamp = .timestamp");
+        const merge = l.indexOf(". = merge(., fields)");
+        const kept = l.indexOf(".runtime_timestamp = runtime_timestamp");
+        assert.ok(read >= 0 && merge > read && kept > merge, "read before the merge, written after it");
+        // Nothing between the merge and the write may reassign the variable.
+        assert.ok(!l.slice(read + 1).some((x) => /^runtime_timestamp\s*=/.test(x)));
     });
 
     it("normalises severity from severity, level or lvl, defaulting to info", () => {
@@ -449,12 +538,37 @@ describe("agent pipeline: logs VRL", () => {
     });
 
     it("flattens the Kubernetes metadata into namespace/pod/container/node/labels and drops the rest", () => {
-        const p = program();
         assert.ok(
-            p.includes(
-                ".namespace = .kubernetes.pod_namespace\n.pod = .kubernetes.pod_name\n.container = .kubernetes.container_name\n.node = .kubernetes.pod_node_name\n.labels = .kubernetes.pod_labels\ndel(.kubernetes)\n",
+            program().includes(
+                ".namespace = k8s.pod_namespace\n.pod = k8s.pod_name\n.container = k8s.container_name\n.node = k8s.pod_node_name\n.labels = k8s.pod_labels\ndel(.kubernetes)\n",
             ),
         );
+    });
+
+    // VRL semantics (vectordotdev/vrl src/stdlib/merge.rs): merge(to, from) is shallow by default and
+    // a key present in both takes `from`'s value, so after `. = merge(., fields)` a JSON line's
+    // top-level `kubernetes`, `namespace` or `pod` replaces the source's. VRL runs statements in
+    // order and `k8s = .kubernetes` copies the value, so reading it before the merge and assigning
+    // the identity fields after it is what makes the source's metadata win.
+    it("takes the Kubernetes metadata before the merge and assigns the identity fields after it", () => {
+        const l = lines(program()).map((x) => x.trim());
+        const at = (stmt: string) => {
+            const i = l.indexOf(stmt);
+            assert.ok(i >= 0, `missing: ${stmt}`);
+            return i;
+        };
+        const snapshot = at("k8s = .kubernetes");
+        const merge = at(". = merge(., fields)");
+        assert.ok(snapshot < merge, "metadata read before the merge");
+        // After the merge, .kubernetes is whatever the line said: it is only ever deleted, never read.
+        for (const x of l.slice(merge + 1)) assert.ok(!/\.kubernetes\b/.test(x) || x === "del(.kubernetes)", `reads .kubernetes after the merge: ${x}`);
+        // And every field Loki labels, sampling and dedupe use is assigned after the merge, last time from k8s.
+        for (const [field, from] of [["namespace", "pod_namespace"], ["pod", "pod_name"], ["container", "container_name"], ["node", "pod_node_name"], ["labels", "pod_labels"]]) {
+            const assignments = l.map((x, i) => [x, i] as const).filter(([x]) => x.startsWith(`.${field} = `));
+            assert.equal(assignments.length, 1, field);
+            assert.equal(assignments[0][0], `.${field} = k8s.${from}`);
+            assert.ok(assignments[0][1] > merge, `${field} assigned after the merge`);
+        }
     });
 
     it("writes the identity last, after everything an application could set", () => {
@@ -468,8 +582,8 @@ describe("agent pipeline: metrics VRL", () => {
         assert.equal(
             metricsEnrichVrl({ cluster: { name: "dev", environment: "development", region: "hel1" }, extraLabels: { team: "platform" } }),
             [
-                "# host_metrics reports CPU counts as extra cpu_seconds series; they are not time and would break rate().",
-                'if .name == "cpu_seconds_total" && includes(["logical_cpus", "physical_cpus"], .tags.mode) {',
+                "# host_metrics' CPU counts are gauges of their own; node-exporter has no such series.",
+                'if .namespace == "host" && includes(["logical_cpus", "physical_cpus"], .name) {',
                 "  abort",
                 "}",
                 "# The node name comes from the downward API; host_metrics' own host tag is the hostname.",
@@ -486,12 +600,20 @@ describe("agent pipeline: metrics VRL", () => {
         );
     });
 
-    it("drops the CPU-count series (aborted events are dropped, not passed on)", () => {
+    // vectordotdev/vector src/sources/host_metrics/cpu.rs: cpu_seconds_total carries only the
+    // idle/io_wait/nice/system/user modes; the counts are gauges named LOGICAL_CPUS ("logical_cpus")
+    // and PHYSICAL_CPUS ("physical_cpus") with no tags, in the source's namespace ("host" here).
+    it("drops the CPU-count gauges by name (aborted events are dropped, not passed on)", () => {
+        assert.deepEqual([...HOST_CPU_COUNT_GAUGES], ["logical_cpus", "physical_cpus"]);
         const c = buildAgentPipeline(defaults());
+        assert.equal(source(c, "host_metrics", "host_metrics").namespace, "host");
         const m = transform(c, "metrics_enrich", "remap");
-        assert.match(m.source, /^if \.name == "cpu_seconds_total" && includes\(\["logical_cpus", "physical_cpus"\], \.tags\.mode\) \{\n {2}abort\n\}$/m);
+        assert.match(m.source, /^if \.namespace == "host" && includes\(\["logical_cpus", "physical_cpus"\], \.name\) \{\n {2}abort\n\}$/m);
+        assert.doesNotMatch(m.source, /\.tags\.mode/, "the counts never come as a mode of cpu_seconds_total");
         assert.equal(m.drop_on_abort, true);
         assert.equal(m.drop_on_error, false);
+        // node_exporter_names leaves them in the host namespace, so the check above still sees them.
+        assert.doesNotMatch(nodeExporterNamesVrl(), /logical_cpus|physical_cpus/);
     });
 
     it("never drops a log event on error or abort by default (no abort in the logs program)", () => {

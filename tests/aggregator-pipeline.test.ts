@@ -8,7 +8,9 @@ import {
     remoteWriteAuthVrl,
     sampleRateVrl,
 } from "../components/aggregator/pipeline";
-import { ServerTls, VectorConfig } from "../components/vector/model";
+import { logsEnrichVrl } from "../components/agent/pipeline";
+import { GrpcKeepalive, HttpKeepalive, ServerTls, VectorConfig } from "../components/vector/model";
+import { MIN_VECTOR_VERSION, VECTOR_VERSION } from "../components/vector/version";
 import { toToml } from "../components/vector/toml";
 import { topologyProblems } from "../components/vector/topology";
 import { sink, source, transform, VRL, withoutVrl } from "./support/vector";
@@ -72,7 +74,7 @@ describe("aggregator pipeline", () => {
                 agents: {
                     type: "vector",
                     address: "0.0.0.0:6000",
-                    keepalive: { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 },
+                    keepalive: { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 },
                     tls: SERVER_TLS,
                 },
                 remote_write: {
@@ -90,11 +92,11 @@ describe("aggregator pipeline", () => {
                 dedupe_logs: {
                     type: "dedupe",
                     inputs: ["route_logs.kubernetes"],
-                    fields: { match: ["cluster", "namespace", "pod", "container", "message", "timestamp"] },
+                    fields: { match: ["cluster", "namespace", "pod", "container", "message", "timestamp", "runtime_timestamp"] },
                     cache: { num_events: 10000 },
                 },
                 sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: VRL, drop_on_error: false },
-                sample_logs: { type: "sample", inputs: ["sample_rate"], rate: 1, rate_field: "sample_n", group_by: "{{ namespace }}" },
+                sample_logs: { type: "sample", inputs: ["sample_rate"], rate: 1, rate_field: "sample_n", group_by: "{{ namespace }}", sample_rate_key: "" },
                 logs_finalize: { type: "remap", inputs: ["sample_logs"], source: VRL, drop_on_error: false },
                 aggregator_metrics_enrich: { type: "remap", inputs: ["internal_metrics"], source: VRL, drop_on_error: false },
             },
@@ -140,7 +142,7 @@ describe("aggregator pipeline", () => {
         const s = defaults();
         const c = buildAggregatorPipeline(s);
         assert.equal(transform(c, "sample_rate", "remap").source, sampleRateVrl(s.sampling));
-        assert.equal(transform(c, "logs_finalize", "remap").source, "del(.sample_n)\n");
+        assert.equal(transform(c, "logs_finalize", "remap").source, "del(.sample_n)\ndel(.runtime_timestamp)\n");
         assert.equal(transform(c, "aggregator_metrics_enrich", "remap").source, aggregatorMetricsVrl(s.cluster));
         assert.deepEqual(source(c, "remote_write", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(s.agentClusters) });
     });
@@ -179,11 +181,36 @@ describe("aggregator pipeline: sources", () => {
         assert.equal(a.tls.verify_certificate, true);
     });
 
-    it("recycles agent connections every 5 minutes ±10% so the load balancer spreads them again", () => {
+    it("recycles agent connections every 5 minutes so the load balancer spreads them again", () => {
         const c = buildAggregatorPipeline(defaults());
-        const keepalive = { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 };
-        assert.deepEqual(source(c, "agents", "vector").keepalive, keepalive);
-        assert.deepEqual(source(c, "remote_write", "prometheus_remote_write").keepalive, keepalive);
+        assert.deepEqual(source(c, "agents", "vector").keepalive, { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 });
+        assert.deepEqual(source(c, "remote_write", "prometheus_remote_write").keepalive, { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 });
+    });
+
+    // Both structs are `#[serde(deny_unknown_fields)]`: one unknown key and Vector refuses the config.
+    // Their fields in every release from v0.57.0 to the pinned one (main of 2026-08-21, and the 0.58.0 and
+    // 0.59.0 release notes, which add only `tcp_keepalive` to the HTTP struct in 0.59): the gRPC
+    // jitter exists only on an unmerged pull request branch.
+    const GRPC_KEEPALIVE_FIELDS = ["max_connection_age_secs", "max_connection_age_grace_secs"]; // vectordotdev/vector src/sources/util/grpc/mod.rs, GrpcKeepaliveConfig
+    const HTTP_KEEPALIVE_FIELDS = ["max_connection_age_secs", "max_connection_age_jitter_factor"]; // vectordotdev/vector src/http.rs, KeepaliveConfig
+    it("cannot type one source's keepalive field into the other's (checked by tsc)", () => {
+        // @ts-expect-error GrpcKeepaliveConfig has no jitter factor
+        const grpc: GrpcKeepalive = { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 };
+        // @ts-expect-error the HTTP KeepaliveConfig has no grace period
+        const http: HttpKeepalive = { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 };
+        assert.ok(grpc && http);
+    });
+
+    it("gives each source only the keepalive fields its own struct has (gRPC for vector, HTTP for remote write)", () => {
+        const c = buildAggregatorPipeline(defaults());
+        const grpc = source(c, "agents", "vector").keepalive ?? {};
+        const http = source(c, "remote_write", "prometheus_remote_write").keepalive ?? {};
+        for (const k of Object.keys(grpc)) assert.ok(GRPC_KEEPALIVE_FIELDS.includes(k), `vector source keepalive.${k} is not a GrpcKeepaliveConfig field`);
+        for (const k of Object.keys(http)) assert.ok(HTTP_KEEPALIVE_FIELDS.includes(k), `prometheus_remote_write keepalive.${k} is not a KeepaliveConfig field`);
+        // KeepaliveConfig: #[configurable(validation(range(min = 0.0, max = 1.0)))] on the jitter factor.
+        const f = http.max_connection_age_jitter_factor ?? 0;
+        assert.ok(f >= 0 && f <= 1);
+        assert.match(toToml(c), /\[sources\.agents\.keepalive\]\nmax_connection_age_grace_secs = 30\nmax_connection_age_secs = 300\n\n/);
     });
 
     it("accepts remote write on /api/v1/write with client certificates and a per-cluster token", () => {
@@ -246,9 +273,9 @@ describe("aggregator pipeline: log path", () => {
         assert.deepEqual(sink(c, "loki", "loki").inputs, ["logs_finalize", "route_logs._unmatched"]);
     });
 
-    it("deduplicates on cluster, namespace, pod, container and message with the configured cache", () => {
+    it("deduplicates on cluster, namespace, pod, container, message and both timestamps with the configured cache", () => {
         const d = transform(buildAggregatorPipeline(withOverrides({ dedupeCacheEvents: 123_456 })), "dedupe_logs", "dedupe");
-        assert.deepEqual(d.fields, { match: ["cluster", "namespace", "pod", "container", "message", "timestamp"] });
+        assert.deepEqual(d.fields, { match: ["cluster", "namespace", "pod", "container", "message", "timestamp", "runtime_timestamp"] });
         assert.deepEqual(d.cache, { num_events: 123_456 });
     });
 
@@ -263,6 +290,19 @@ describe("aggregator pipeline: log path", () => {
         if ("match" in d.fields) assert.ok(d.fields.match.includes("timestamp"), d.fields.match.join(", "));
     });
 
+    // Was a bug (issue 14, item 6): the agent replaces .timestamp with the application's, often whole
+    // seconds, so two equal lines in one second matched. vectordotdev/vector src/transforms/dedupe:
+    // events are duplicates when every `match` field is equal; the agent's runtime_timestamp is the
+    // CRI line's nanosecond timestamp (src/sources/kubernetes_logs/parser/cri.rs), unique per line of a
+    // container and unchanged when the agent re-sends the line after a restart.
+    it("tells two equal lines of one second apart by the runtime's nanosecond timestamp the agent keeps", () => {
+        const d = transform(buildAggregatorPipeline(defaults()), "dedupe_logs", "dedupe");
+        assert.ok("match" in d.fields && d.fields.match.includes("runtime_timestamp"));
+        assert.match(logsEnrichVrl({ cluster: defaults().cluster, extraLabels: {} }), /^\.runtime_timestamp = runtime_timestamp$/m);
+        // Loki gets the line without it.
+        assert.match(transform(buildAggregatorPipeline(defaults()), "logs_finalize", "remap").source, /^del\(\.runtime_timestamp\)$/m);
+    });
+
     it("samples each namespace at its own rate from sample_n, keeping everything by default", () => {
         const c = buildAggregatorPipeline(defaults());
         assert.deepEqual(transform(c, "sample_logs", "sample"), {
@@ -271,9 +311,32 @@ describe("aggregator pipeline: log path", () => {
             rate: 1,
             rate_field: "sample_n",
             group_by: "{{ namespace }}",
+            sample_rate_key: "",
         });
         assert.ok(!("key_field" in transform(c, "sample_logs", "sample")), "key_field cannot be combined with rate_field");
-        assert.deepEqual(transform(c, "logs_finalize", "remap"), { type: "remap", inputs: ["sample_logs"], source: "del(.sample_n)\n", drop_on_error: false });
+        assert.deepEqual(transform(c, "logs_finalize", "remap"), {
+            type: "remap",
+            inputs: ["sample_logs"],
+            source: "del(.sample_n)\ndel(.runtime_timestamp)\n",
+            drop_on_error: false,
+        });
+    });
+
+    // vectordotdev/vector src/transforms/sample/config.rs: sample_rate_key is an OptionalValuePath
+    // defaulting to "sample_rate" (default_sample_rate_key), and transform.rs writes the rate there
+    // with LegacyKey::Overwrite, replacing an application's own `sample_rate`. lib/vector-lookup
+    // src/lookup_v2/optional_path.rs: the empty string deserialises to None, and None writes nothing.
+    // Same field and default at v0.57.0.
+    it("writes no sample_rate into kept events (the empty key path turns it off)", () => {
+        const t = transform(buildAggregatorPipeline(defaults()), "sample_logs", "sample");
+        assert.equal(t.sample_rate_key, "");
+        assert.match(toToml(buildAggregatorPipeline(defaults())), /^sample_rate_key = ""$/m);
+    });
+
+    // vectordotdev/vector src/transforms/sample/config.rs: group_by is an UnconfinedTemplate; only sinks
+    // confine templates (0.57 upgrade guide, "Template confinement for sink routing templates").
+    it("groups by a bare namespace template, which transforms do not confine", () => {
+        assert.equal(transform(buildAggregatorPipeline(defaults()), "sample_logs", "sample").group_by, "{{ namespace }}");
     });
 });
 
@@ -327,8 +390,61 @@ describe("aggregator pipeline: Loki sink", () => {
         assert.equal(l.endpoint, "http://loki:3100");
     });
 
-    it("keeps label keys static (template keys stay confined in 0.58+)", () => {
-        for (const key of Object.keys(sink(buildAggregatorPipeline(defaults()), "loki", "loki").labels)) assert.doesNotMatch(key, /[{}*]/);
+    /**
+     * Vector's build-time confinement of one sink template (vectordotdev/vector
+     * src/template/confinement.rs, ConfinementChecker::for_template, and src/template/unconfined.rs):
+     * a template with no `{{ field }}` reference is never checked; one with references needs a literal
+     * prefix (the text before the first `{{` or `%`) that is neither empty (NoDerivableBase) nor "/"
+     * (DerivedBaseIsRoot), or the sink fails to build and Vector exits.
+     */
+    function confinementBuildError(template: string): string | undefined {
+        if (!/\{\{.*?\}\}/.test(template)) return undefined;
+        const prefix = template.slice(0, template.search(/\{\{|%/));
+        if (prefix === "") return "NoDerivableBase";
+        if (prefix === "/") return "DerivedBaseIsRoot";
+        return undefined;
+    }
+
+    it("encodes Vector's confinement rule faithfully", () => {
+        assert.equal(confinementBuildError("{{ namespace }}"), "NoDerivableBase");
+        assert.equal(confinementBuildError("/{{ host }}"), "DerivedBaseIsRoot");
+        assert.equal(confinementBuildError("%Y-{{ host }}"), "NoDerivableBase");
+        assert.equal(confinementBuildError("logs-{{ topic }}"), undefined);
+        assert.equal(confinementBuildError("fleet"), undefined);
+    });
+
+    // Which loki templates are confined: vectordotdev/vector src/sinks/loki/sink.rs (confine_template_map
+    // over label keys and values, and tenant_id) at main of 2026-08-21; since 0.58.0 (PR 26176, release
+    // notes website/cue/reference/releases/0.58.0.cue) label and structured-metadata VALUES are no longer
+    // confined, keys and tenant_id still are. Our pinned release is 0.59, so bare `{{ field }}` values
+    // build, and MIN_VECTOR_VERSION keeps that from being forgotten.
+    it("builds under Vector's confinement: label keys and tenant_id confinable, bare values only from 0.58", () => {
+        const variants = [
+            defaults(),
+            withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { team: "labels.team", app: "labels.app" } } }),
+        ];
+        for (const s of variants) {
+            const l = sink(buildAggregatorPipeline(s), "loki", "loki");
+            for (const key of Object.keys(l.labels)) assert.equal(confinementBuildError(key), undefined, `label key ${key}`);
+            if (l.tenant_id !== undefined) assert.equal(confinementBuildError(l.tenant_id), undefined, `tenant_id ${l.tenant_id}`);
+            // The values would not build on 0.57: that is why the floor is 0.58.
+            assert.ok(Object.values(l.labels).every((v) => confinementBuildError(v) === "NoDerivableBase"));
+        }
+        const [major, minor] = MIN_VECTOR_VERSION.split(".").map(Number);
+        assert.ok(major > 0 || minor >= 58, MIN_VECTOR_VERSION);
+        const [pMajor, pMinor] = VECTOR_VERSION.split(".").map(Number);
+        assert.ok(pMajor > major || (pMajor === major && pMinor >= minor), `pinned ${VECTOR_VERSION} is below ${MIN_VECTOR_VERSION}`);
+        assert.doesNotMatch(toToml(buildAggregatorPipeline(defaults())), /dangerously_allow_unconfined_template_resolution/);
+    });
+
+    // The other sinks we render carry no template at all (prometheus_remote_write's only confined
+    // field is tenant_id, src/sinks/prometheus/remote_write/config.rs; the vector sink has none).
+    it("renders no template in any other sink", () => {
+        const c = buildAggregatorPipeline(defaults());
+        for (const [id, k] of Object.entries(c.sinks)) {
+            if (k.type === "loki") continue;
+            assert.doesNotMatch(JSON.stringify(k), /\{\{/, id);
+        }
     });
 
     it("sends no tenant by default and the configured static tenant when set", () => {

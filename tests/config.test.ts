@@ -47,7 +47,8 @@ describe("stack config", () => {
                 namespace: "vector-system",
                 image: "timberio/vector:0.59.0-distroless-libc",
                 excludedNamespaces: [],
-                hostMetrics: { collectors: ["cpu", "disk", "filesystem", "load", "memory", "network"], scrapeIntervalSecs: 30 },
+                maxMergedLineBytes: 131072,
+                hostMetrics: { collectors: ["cpu", "disk", "load", "memory", "network"], scrapeIntervalSecs: 30 },
                 kubelet: { enabled: true, scrapeIntervalSecs: 30 },
                 extraLabels: {},
                 buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 50000 },
@@ -95,10 +96,11 @@ describe("stack config", () => {
         const c = parseStackConfig(
             raw({
                 ...SOURCE,
-                agent: { hostMetrics: { scrapeIntervalSecs: 60 }, extraLabels: { team: "platform" }, resources: { limits: { memory: "1Gi" } } },
+                agent: { hostMetrics: { scrapeIntervalSecs: 60 }, extraLabels: { team: "platform" }, resources: { limits: { memory: "1Gi" } }, maxMergedLineBytes: 1048576 },
             }),
         );
-        assert.deepEqual(c.agent.hostMetrics, { collectors: ["cpu", "disk", "filesystem", "load", "memory", "network"], scrapeIntervalSecs: 60 });
+        assert.equal(c.agent.maxMergedLineBytes, 1048576);
+        assert.deepEqual(c.agent.hostMetrics, { collectors: ["cpu", "disk", "load", "memory", "network"], scrapeIntervalSecs: 60 });
         assert.deepEqual(c.agent.extraLabels, { team: "platform" });
         assert.deepEqual(c.agent.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } });
     });
@@ -142,6 +144,9 @@ describe("stack config", () => {
         ["unknown collector", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "gpu"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"gpu"'],
         ["duplicate collector", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "cpu"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"cpu"'],
         ["empty collector list", { ...SOURCE, agent: { hostMetrics: { collectors: [] } } }, `${P}:agent.hostMetrics.collectors`, "[]"],
+        ["filesystem collector (measures the agent container, vector #18231)", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "filesystem"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"filesystem"'],
+        ["merged-line cap below one 32 KiB line", { ...SOURCE, agent: { maxMergedLineBytes: 1024 } }, `${P}:agent.maxMergedLineBytes`, "1024"],
+        ["merged-line cap as a string", { ...SOURCE, agent: { maxMergedLineBytes: "128Ki" } }, `${P}:agent.maxMergedLineBytes`, '"128Ki"'],
         ["disk buffer below Vector's minimum", { ...SOURCE, agent: { buffers: { logsMaxBytes: 1048576 } } }, `${P}:agent.buffers.logsMaxBytes`, "1048576"],
         ["image tagged latest", { ...SOURCE, agent: { image: "timberio/vector:latest" } }, `${P}:agent.image`, "latest"],
         ["image without a tag", { ...SOURCE, agent: { image: "timberio/vector" } }, `${P}:agent.image`, '"timberio/vector"'],

@@ -35,6 +35,7 @@ const AGENT: AgentPipelineSettings = {
     namespace: "vector-system",
     excludedNamespaces: ["kube-system"],
     hostMetrics: { collectors: ["cpu", "memory"], scrapeIntervalSecs: 30 },
+    maxMergedLineBytes: 131072,
     kubelet: { enabled: true, scrapeIntervalSecs: 30 },
     extraLabels: { team: "platform", Cost_Center: "42" },
     buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 50_000 },

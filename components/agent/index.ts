@@ -85,6 +85,7 @@ export class VectorAgent extends pulumi.ComponentResource {
                 namespace: s.namespace,
                 excludedNamespaces: s.excludedNamespaces,
                 hostMetrics: s.hostMetrics,
+                maxMergedLineBytes: s.maxMergedLineBytes,
                 kubelet: s.kubelet,
                 extraLabels: s.extraLabels,
                 buffers: s.buffers,

@@ -26,8 +26,6 @@ export const NODE_EXPORTER_SERIES: readonly SeriesMapping[] = [
     { vector: "memory_shared_bytes", nodeExporter: "memory_Shmem_bytes" },
     { vector: "memory_swap_total_bytes", nodeExporter: "memory_SwapTotal_bytes" },
     { vector: "memory_swap_free_bytes", nodeExporter: "memory_SwapFree_bytes" },
-    { vector: "filesystem_free_bytes", nodeExporter: "filesystem_free_bytes" },
-    { vector: "filesystem_total_bytes", nodeExporter: "filesystem_size_bytes" },
     { vector: "network_receive_bytes_total", nodeExporter: "network_receive_bytes_total" },
     { vector: "network_transmit_bytes_total", nodeExporter: "network_transmit_bytes_total" },
     { vector: "network_receive_packets_total", nodeExporter: "network_receive_packets_total" },
@@ -43,7 +41,12 @@ export const NODE_EXPORTER_SERIES: readonly SeriesMapping[] = [
 
 /** node-exporter series with no faithful Vector equivalent: documented, never faked. */
 export const NODE_EXPORTER_MISSING: readonly { series: string; why: string }[] = [
-    { series: "node_filesystem_avail_bytes", why: "host_metrics reports free bytes including root-reserved blocks; use node_filesystem_free_bytes (slightly optimistic)" },
+    {
+        series: "node_filesystem_avail_bytes, node_filesystem_free_bytes, node_filesystem_size_bytes",
+        why:
+            "not collected: host_metrics lists the mounts of the agent's own mount namespace and measures them there, " +
+            'so it would describe the agent container, not the node (vector issue #18231); see "Filesystem metrics" below',
+    },
     { series: "node_network_receive_drop_total", why: "host_metrics has no receive-drop counter" },
     { series: "node_cpu_seconds_total{mode=\"irq|softirq|steal\"}", why: "host_metrics reports idle, iowait, nice, system and user only" },
     { series: "node_disk_io_time_seconds_total", why: "not collected by host_metrics" },
@@ -51,8 +54,8 @@ export const NODE_EXPORTER_MISSING: readonly { series: string; why: string }[] =
 ];
 
 /**
- * VRL renaming host_metrics series to node-exporter's: namespace `node`, node-exporter's tag
- * names (`fstype`, `iowait`) and `instance` set to the node name. Unmapped series keep their
+ * VRL renaming host_metrics series to node-exporter's: namespace `node`, node-exporter's mode
+ * value `iowait` and `instance` set to the node name. Unmapped series keep their
  * `host_` names rather than pretend to be node-exporter's.
  */
 export function nodeExporterNamesVrl(): string {
@@ -63,10 +66,6 @@ export function nodeExporterNamesVrl(): string {
         `${branches.join("\n")}\n}`,
         'if .namespace == "node" {',
         "  del(.tags.collector)",
-        "  if .tags.filesystem != null {",
-        '    .tags.fstype = string(.tags.filesystem) ?? ""',
-        "    del(.tags.filesystem)",
-        "  }",
         '  if .tags.mode == "io_wait" { .tags.mode = "iowait" }',
         '  .tags.instance = get_env_var("VECTOR_SELF_NODE_NAME") ?? .tags.host',
         "}",

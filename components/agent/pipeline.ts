@@ -40,13 +40,16 @@ export const KUBELET_PORT = 10250;
 export const KUBELET_CADVISOR_URL = `https://127.0.0.1:${KUBELET_PORT}/metrics/cadvisor`;
 
 /**
- * Filesystems node-exporter leaves out by default (its --collector.filesystem.fs-types-exclude):
- * virtual and container filesystems whose "free space" means nothing for capacity alerts.
+ * Block devices node-exporter's diskstats collector leaves out by default: partitions (their I/O is
+ * already counted on the whole disk), loop, RAM and floppy devices. node-exporter's default
+ * --collector.diskstats.device-exclude is `^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$`;
+ * host_metrics takes shell globs (`disk.devices.excludes`, matched against the /proc/diskstats name),
+ * so `\d+` becomes `[0-9]*`. dm-* and md* stay, as they do in node-exporter.
  */
-export const EXCLUDED_FILESYSTEMS = [
-    "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs",
-    "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore",
-    "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tmpfs", "tracefs",
+export const EXCLUDED_DISK_DEVICES = [
+    "ram[0-9]*", "zram[0-9]*", "loop[0-9]*", "fd[0-9]*",
+    "hd[a-z][0-9]*", "sd[a-z][0-9]*", "vd[a-z][0-9]*", "xvd[a-z][0-9]*",
+    "nvme[0-9]*n[0-9]*p[0-9]*",
 ];
 
 /** Virtual interfaces of pods and CNIs: per-pod traffic is cAdvisor's job, not the node's. */
@@ -58,6 +61,8 @@ export interface AgentPipelineSettings {
     namespace: string;
     excludedNamespaces: string[];
     hostMetrics: { collectors: string[]; scrapeIntervalSecs: number };
+    /** Cap on a log line rebuilt from the runtime's partial lines; longer ones are truncated. */
+    maxMergedLineBytes: number;
     kubelet: { enabled: boolean; scrapeIntervalSecs: number };
     extraLabels: Record<string, string>;
     buffers: { logsMaxBytes: number; metricsMaxEvents: number };
@@ -94,8 +99,10 @@ export function identityLabels(s: Pick<AgentPipelineSettings, "cluster" | "extra
  */
 export function logsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels">): string {
     return vrl(
-        "# Keep the runtime's timestamp in case the application's own cannot be parsed.",
+        "# Read before the merge below: merge() is shallow and the parsed line wins, so a JSON line",
+        "# with its own timestamp or kubernetes key would otherwise replace the runtime's values.",
         "runtime_timestamp = .timestamp",
+        "k8s = .kubernetes",
         "",
         "# JSON lines are merged into the event; anything else stays as it is.",
         "if is_string(.message) {",
@@ -136,14 +143,17 @@ export function logsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraL
         "  \"info\"",
         "}",
         "",
-        "# Flatten the Kubernetes metadata into the fields Loki labels and queries use.",
-        ".namespace = .kubernetes.pod_namespace",
-        ".pod = .kubernetes.pod_name",
-        ".container = .kubernetes.container_name",
-        ".node = .kubernetes.pod_node_name",
-        ".labels = .kubernetes.pod_labels",
+        "# The source's Kubernetes metadata, as read before the merge, into the fields Loki labels use.",
+        ".namespace = k8s.pod_namespace",
+        ".pod = k8s.pod_name",
+        ".container = k8s.container_name",
+        ".node = k8s.pod_node_name",
+        ".labels = k8s.pod_labels",
         "del(.kubernetes)",
         "",
+        "# The runtime's nanosecond timestamp of this line: the aggregators' dedupe tells two equal lines",
+        "# of one second apart by it, where the application's timestamp is often whole seconds.",
+        ".runtime_timestamp = runtime_timestamp",
         "# shipper tells Vector's streams from Promtail's during a migration.",
         ".shipper = \"vector\"",
         "# Identity last, so nothing above can overwrite it.",
@@ -151,11 +161,19 @@ export function logsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraL
     );
 }
 
+/**
+ * host_metrics' cpu collector emits the CPU counts as two untagged gauges next to
+ * cpu_seconds_total (vectordotdev/vector src/sources/host_metrics/cpu.rs, LOGICAL_CPUS and
+ * PHYSICAL_CPUS); they are dropped by name.
+ */
+export const HOST_CPU_COUNT_GAUGES = ["logical_cpus", "physical_cpus"] as const;
+const HOST_CPU_COUNT_GAUGES_VRL = `[${HOST_CPU_COUNT_GAUGES.map((n) => vrlString(n)).join(", ")}]`;
+
 /** VRL for metric events: identity goes into tags (metrics have no fields). */
 export function metricsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels">): string {
     return vrl(
-        "# host_metrics reports CPU counts as extra cpu_seconds series; they are not time and would break rate().",
-        "if .name == \"cpu_seconds_total\" && includes([\"logical_cpus\", \"physical_cpus\"], .tags.mode) {",
+        "# host_metrics' CPU counts are gauges of their own; node-exporter has no such series.",
+        `if .namespace == "host" && includes(${HOST_CPU_COUNT_GAUGES_VRL}, .name) {`,
         "  abort",
         "}",
         "# The node name comes from the downward API; host_metrics' own host tag is the hostname.",
@@ -169,6 +187,12 @@ export function metricsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "ext
 
 /** Builds the agent's whole Vector config. Pure: same settings, same config. */
 export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
+    // Config refuses it too; this keeps a direct caller from shipping the agent container's disks as the node's.
+    if (s.hostMetrics.collectors.includes("filesystem")) {
+        throw new Error(
+            "host_metrics' filesystem collector measures the agent container's mounts, not the node's (vector issue #18231); see docs/migration.md",
+        );
+    }
     const ports = s.ports ?? AGENT_PORTS;
     const ownAndExcluded = [...new Set([s.namespace, ...s.excludedNamespaces])].sort();
     const metricInputs = ["node_exporter_names", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics"];
@@ -185,6 +209,10 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
             kubernetes_logs: {
                 type: "kubernetes_logs",
                 auto_partial_merge: true,
+                // Without a cap a runaway line is merged without limit and can OOM the agent; truncating
+                // (0.58+) keeps the line's start instead of dropping it (Vector's default action).
+                max_merged_line_bytes: s.maxMergedLineBytes,
+                max_merged_line_action: "truncate",
                 extra_namespace_label_selector: `kubernetes.io/metadata.name notin (${ownAndExcluded.join(",")})`,
             },
             host_metrics: {
@@ -192,11 +220,7 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
                 collectors: [...s.hostMetrics.collectors].sort(),
                 scrape_interval_secs: s.hostMetrics.scrapeIntervalSecs,
                 namespace: "host",
-                filesystem: {
-                    filesystems: { excludes: EXCLUDED_FILESYSTEMS },
-                    // Kubelet's per-pod mounts repeat the node's disks once per volume.
-                    mountpoints: { excludes: ["*/proc/sys/fs/binfmt_misc", "/var/lib/kubelet/*", "/run/containerd/*", "/var/lib/containerd/*"] },
-                },
+                disk: { devices: { excludes: EXCLUDED_DISK_DEVICES } },
                 network: { devices: { excludes: EXCLUDED_NETWORK_DEVICES } },
             },
             ...(s.kubelet.enabled

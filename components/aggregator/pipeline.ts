@@ -8,7 +8,7 @@
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
  */
 import { ClusterIdentity } from "../../config/stack";
-import { VectorConfig } from "../vector/model";
+import { GrpcKeepalive, HttpKeepalive, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
 
 export const AGGREGATOR_PORTS = {
@@ -85,10 +85,30 @@ const serverTls = (verifyClients: boolean) => ({
     verify_certificate: verifyClients,
 });
 
-/** Recycle connections every 5 minutes (±10%) so agents spread again behind an L4 load balancer. */
-const keepalive = { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 };
+/**
+ * Connections are recycled every 5 minutes so agents spread again behind an L4 load balancer.
+ * The two sources take different keepalive structs: gRPC (`vector`) has an age and a grace period
+ * and no jitter; HTTP (`prometheus_remote_write`) has an age and a jitter factor.
+ */
+const RECYCLE_AFTER_SECS = 300;
+export const GRPC_KEEPALIVE: GrpcKeepalive = {
+    max_connection_age_secs: RECYCLE_AFTER_SECS,
+    // A stream in flight at the deadline gets this long to finish before the socket closes.
+    max_connection_age_grace_secs: 30,
+};
+export const HTTP_KEEPALIVE: HttpKeepalive = { max_connection_age_secs: RECYCLE_AFTER_SECS, max_connection_age_jitter_factor: 0.1 };
+
+/**
+ * Fields the dedupe compares. runtime_timestamp is the container runtime's nanosecond timestamp the
+ * agent keeps for each line: two equal lines logged in one second differ there, a line the agent
+ * re-sends after a restart does not. timestamp stays for events from agents that do not set it yet.
+ */
+export const DEDUPE_FIELDS = ["cluster", "namespace", "pod", "container", "message", "timestamp", "runtime_timestamp"];
 
 export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorConfig {
+    // Label values are bare `{{ field }}` templates: since 0.58 (vectordotdev/vector PR 26176) the loki
+    // sink confines only label keys and tenant_id, and ours are literals. Vector 0.57 would refuse to
+    // start with these values (NoDerivableBase); see MIN_VECTOR_VERSION.
     const labels = Object.fromEntries(
         Object.entries(s.loki.labels)
             .sort(([a], [b]) => a.localeCompare(b))
@@ -102,7 +122,7 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             agents: {
                 type: "vector",
                 address: `0.0.0.0:${AGGREGATOR_PORTS.vector}`,
-                keepalive,
+                keepalive: GRPC_KEEPALIVE,
                 // Client certificates required: only agents holding a certificate from our CA get in.
                 tls: serverTls(true),
             },
@@ -112,7 +132,7 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
                 path: AGGREGATOR_PATHS.remoteWritePath,
                 auth: { strategy: "custom", source: remoteWriteAuthVrl(s.agentClusters) },
                 tls: serverTls(true),
-                keepalive,
+                keepalive: HTTP_KEEPALIVE,
             },
             internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
         },
@@ -127,8 +147,8 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             dedupe_logs: {
                 type: "dedupe",
                 inputs: ["route_logs.kubernetes"],
-                // timestamp too: a line a pod repeats later is new, a redelivered one is not.
-                fields: { match: ["cluster", "namespace", "pod", "container", "message", "timestamp"] },
+                // With the runtime's timestamp: a line a pod repeats later is new, a redelivered one is not.
+                fields: { match: DEDUPE_FIELDS },
                 cache: { num_events: s.dedupeCacheEvents },
             },
             sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: sampleRateVrl(s.sampling), drop_on_error: false },
@@ -138,10 +158,15 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
                 // Fallback only; every event carries its namespace's rate in sample_n.
                 rate: 1,
                 rate_field: "sample_n",
-                // Separate counters per namespace, so each keeps exactly its own 1 in N.
+                // Separate counters per namespace, so each keeps exactly its own 1 in N. Transforms'
+                // templates are not confined (only sinks' are), so no literal prefix is needed.
                 group_by: "{{ namespace }}",
+                // Vector writes the rate into `sample_rate` by default, overwriting an application
+                // field of that name; the empty path writes nothing.
+                sample_rate_key: "",
             },
-            logs_finalize: { type: "remap", inputs: ["sample_logs"], source: vrl("del(.sample_n)"), drop_on_error: false },
+            // The agents' bookkeeping fields have done their job; Loki gets the line without them.
+            logs_finalize: { type: "remap", inputs: ["sample_logs"], source: vrl("del(.sample_n)", "del(.runtime_timestamp)"), drop_on_error: false },
             aggregator_metrics_enrich: {
                 type: "remap",
                 inputs: ["internal_metrics"],

@@ -84,7 +84,10 @@ export interface KubernetesLogsSource {
     extra_namespace_label_selector?: string;
     exclude_paths_glob_patterns?: string[];
     max_line_bytes?: number;
+    /** Cap on a line rebuilt from partial (16 KiB) runtime lines; unset merges without limit. */
     max_merged_line_bytes?: number;
+    /** What happens past `max_merged_line_bytes` (0.58+): `drop` (Vector's default) or `truncate`. */
+    max_merged_line_action?: "drop" | "truncate";
     glob_minimum_cooldown_ms?: number;
     use_apiserver_cache?: boolean;
 }
@@ -123,11 +126,36 @@ export interface InternalMetricsSource {
     tags?: { host_key?: string; pid_key?: string };
 }
 
+/**
+ * The `vector` (gRPC) source's keepalive, Vector's `GrpcKeepaliveConfig` (`deny_unknown_fields`):
+ * these two fields only, from 0.57.0 to the pinned release. No jitter: that is the HTTP keepalive's.
+ * (vectordotdev/vector src/sources/util/grpc/mod.rs)
+ */
+export interface GrpcKeepalive {
+    max_connection_age_secs?: number;
+    /** Added to the age before the connection is closed; lets in-flight requests finish. */
+    max_connection_age_grace_secs?: number;
+    /** Never set: makes the HTTP keepalive's field a type error here. */
+    max_connection_age_jitter_factor?: never;
+}
+
+/**
+ * The keepalive of HTTP server sources (`prometheus_remote_write`), Vector's `KeepaliveConfig`
+ * (`deny_unknown_fields`) in src/http.rs. `tcp_keepalive` exists only from 0.59 and is not modelled.
+ */
+export interface HttpKeepalive {
+    max_connection_age_secs?: number;
+    /** 0..1: the age is drawn between (1 - f) and (1 + f) times `max_connection_age_secs`. */
+    max_connection_age_jitter_factor?: number;
+    /** Never set: makes the gRPC keepalive's field a type error here. */
+    max_connection_age_grace_secs?: never;
+}
+
 export interface VectorSource {
     type: "vector";
     address: string;
     /** Recycles HTTP/2 connections so an L4 load balancer can spread agents again. */
-    keepalive?: { max_connection_age_secs: number; max_connection_age_jitter_factor?: number };
+    keepalive?: GrpcKeepalive;
     tls: ServerTls;
 }
 
@@ -138,7 +166,7 @@ export interface PrometheusRemoteWriteSource {
     /** `custom`: a VRL boolean over `.headers` (lower-case names), `.address`, `.path`. */
     auth?: { strategy: "custom"; source: string } | { strategy: "basic"; username: string; password: string };
     tls?: ServerTls;
-    keepalive?: { max_connection_age_secs: number; max_connection_age_jitter_factor?: number };
+    keepalive?: HttpKeepalive;
 }
 
 export type Source =
@@ -189,6 +217,10 @@ export interface SampleTransform {
     group_by?: string;
     key_field?: string;
     exclude?: Condition;
+    /**
+     * Field the kept event's rate is written to; Vector's default is `sample_rate`, which would
+     * overwrite an application field of that name. `""` writes nothing (an `OptionalValuePath`).
+     */
     sample_rate_key?: string;
 }
 
