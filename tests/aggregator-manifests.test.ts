@@ -397,15 +397,43 @@ describe("aggregator StatefulSet", () => {
 // ---- PDB and Services -------------------------------------------------------------------------
 
 describe("aggregator PodDisruptionBudget", () => {
-    it("keeps a quorum available for 1, 2, 3 and 5 replicas", () => {
-        for (const [replicas, minAvailable] of [[1, 1], [2, 2], [3, 2], [5, 3]]) {
-            assert.deepEqual(json(aggregatorPodDisruptionBudget({ ...SETTINGS, replicas })), {
-                apiVersion: "policy/v1",
-                kind: "PodDisruptionBudget",
-                metadata: { name: "vector-aggregator", namespace: "vector-aggregator", labels: LABELS },
-                spec: { minAvailable, selector: { matchLabels: SELECTOR } },
-            });
-        }
+    /**
+     * The disruption controller's arithmetic (kubernetes/kubernetes pkg/controller/disruption/disruption.go,
+     * getExpectedPodCount and updatePdbStatus; field semantics in kubernetes/api policy/v1/types.go):
+     * an integer minAvailable is the desired healthy count itself; an integer maxUnavailable gives
+     * desired = expected (the StatefulSet's replicas) - maxUnavailable. The eviction API allows an
+     * eviction while disruptionsAllowed = max(0, currentHealthy - desired) is above zero.
+     */
+    function disruptionsAllowed(spec: Json, replicas: number, healthy: number): number {
+        const min = spec.minAvailable;
+        const max = spec.maxUnavailable;
+        assert.ok((min === undefined) !== (max === undefined), "policy/v1: minAvailable and maxUnavailable are mutually exclusive");
+        assert.ok(typeof (min ?? max) === "number", "this model covers integer budgets only");
+        const desired = typeof min === "number" ? min : replicas - (max as number);
+        return Math.max(0, healthy - desired);
+    }
+
+    for (const replicas of [1, 2, 3, 4, 5]) {
+        it(`lets a node drain evict one of ${replicas} healthy replica(s), and never two at once from 3 replicas on`, () => {
+            const spec = obj(at(json(aggregatorPodDisruptionBudget({ ...SETTINGS, replicas })), "spec"));
+            assert.ok(disruptionsAllowed(spec, replicas, replicas) >= 1, "a drain must always be possible");
+            // Once one replica is out, a further voluntary eviction would have to leave a quorum.
+            if (disruptionsAllowed(spec, replicas, replicas - 1) > 0) assert.ok(replicas - 2 >= quorum(replicas));
+            if (replicas >= 3) assert.ok(replicas - disruptionsAllowed(spec, replicas, replicas) >= quorum(replicas));
+        });
+    }
+
+    it("is the full expected object: one replica at a time, and a replica that is not Ready may always go", () => {
+        assert.deepEqual(json(aggregatorPodDisruptionBudget(SETTINGS)), {
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata: { name: "vector-aggregator", namespace: "vector-aggregator", labels: LABELS },
+            spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: SELECTOR } },
+        });
+    });
+
+    it("the old budget (minAvailable = quorum) is what the rule refuses at 1 and 2 replicas", () => {
+        for (const replicas of [1, 2]) assert.equal(disruptionsAllowed({ minAvailable: quorum(replicas) }, replicas, replicas), 0);
     });
 });
 

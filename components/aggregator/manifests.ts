@@ -197,7 +197,16 @@ export function aggregatorPodDisruptionBudget(s: AggregatorObjectSettings): Obj<
         apiVersion: "policy/v1",
         kind: "PodDisruptionBudget",
         metadata: { name: aggregatorNames(s.name).pdb, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
-        spec: { minAvailable: quorum(s.replicas), selector: { matchLabels: selectorLabels("aggregator", s.name) } },
+        spec: {
+            // One replica at a time, never a number tied to the replica count: minAvailable = quorum
+            // equals the replica count at 1 and 2 replicas, which leaves no disruption allowed and
+            // blocks every node drain. From 3 replicas on, one at a time also keeps the quorum.
+            maxUnavailable: 1,
+            // A replica that is not Ready serves nothing; letting a drain evict it keeps a
+            // crash-looping pod from holding a node hostage (policy/v1, GA in Kubernetes 1.31).
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
+            selector: { matchLabels: selectorLabels("aggregator", s.name) },
+        },
     };
 }
 
