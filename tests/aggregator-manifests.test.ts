@@ -527,7 +527,7 @@ describe("aggregator Services", () => {
                     "load-balancer.hetzner.cloud/algorithm-type": "least_connections",
                 },
             },
-            spec: { type: "LoadBalancer", selector: SELECTOR, ports: SERVICE_PORTS },
+            spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", selector: SELECTOR, ports: SERVICE_PORTS },
         });
     });
 

@@ -246,6 +246,14 @@ export interface LoadBalancerSettings {
  * The private Hetzner load balancer: targets over the private network, no public interface,
  * a pinned private address that other clusters' agents dial. least_connections because agents
  * hold long-lived HTTP/2 connections: round robin of new connections would pile up on one target.
+ *
+ * externalTrafficPolicy Local: a node forwards NodePort traffic only to a replica on itself and
+ * keeps the client's address (kubernetes/api core/v1 types.go, ServiceExternalTrafficPolicyLocal).
+ * With Cluster, kube-proxy masquerades the hop to another node, and Cilium gives such traffic the
+ * `remote-node` identity, which no NetworkPolicy ipBlock matches: the aggregators' ingress policy
+ * dropped the load balancer's connections. The cloud controller's default health check is TCP on
+ * each target's NodePort (hcloud-cloud-controller-manager internal/hcops/load_balancer.go), which
+ * fails on nodes without a replica under Local, so the load balancer only uses nodes that have one.
  */
 export function aggregatorLoadBalancerService(s: AggregatorObjectSettings, lb: LoadBalancerSettings): Obj<T.core.v1.Service> {
     const a = "load-balancer.hetzner.cloud";
@@ -266,6 +274,6 @@ export function aggregatorLoadBalancerService(s: AggregatorObjectSettings, lb: L
                 [`${a}/algorithm-type`]: "least_connections",
             },
         },
-        spec: { type: "LoadBalancer", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+        spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
     };
 }
