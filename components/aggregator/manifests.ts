@@ -17,6 +17,8 @@ export interface AggregatorObjectSettings {
     storage: { size: string; storageClassName: string };
 }
 
+const VOLUME_CLAIM_TEMPLATE = "data";
+
 export const aggregatorNames = (name: string) => ({
     serviceAccount: name,
     config: `${name}-config`,
@@ -180,7 +182,10 @@ export function aggregatorStatefulSet(
             },
             volumeClaimTemplates: [
                 {
-                    metadata: { name: "data", labels: selector },
+                    // Used only for claims created from here on at the size of the day they
+                    // were created; later sizes are patched onto the claims (see
+                    // AGGREGATOR_STATEFULSET_IGNORE_CHANGES).
+                    metadata: { name: VOLUME_CLAIM_TEMPLATE, labels: selector },
                     spec: {
                         accessModes: ["ReadWriteOnce"],
                         storageClassName: s.storage.storageClassName,
@@ -190,6 +195,42 @@ export function aggregatorStatefulSet(
             ],
         },
     };
+}
+
+/**
+ * Fields of the StatefulSet the program never changes after creation. pulumi-kubernetes replaces a
+ * StatefulSet whose `.spec.volumeClaimTemplates` changes (provider/pkg/provider/diff.go, the
+ * statefulSet forceNew list), delete-first because it is named, taking every replica down at once;
+ * and the StatefulSet controller never applies a template change to existing claims anyway. Pulumi
+ * keeps an ignored property at its old value (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+ * processIgnoreChanges), so the templates stay as created and the claims are resized instead
+ * (aggregatorVolumeClaimPatches).
+ */
+export const AGGREGATOR_STATEFULSET_IGNORE_CHANGES = ["spec.volumeClaimTemplates"];
+
+/** The claim the StatefulSet controller makes for `ordinal`: `<template>-<statefulset>-<ordinal>` (kubernetes/kubernetes pkg/controller/statefulset/stateful_set_utils.go, getPersistentVolumeClaimName). */
+export function aggregatorClaimName(name: string, ordinal: number): string {
+    return `${VOLUME_CLAIM_TEMPLATE}-${aggregatorNames(name).statefulSet}-${ordinal}`;
+}
+
+/**
+ * One server-side apply patch per replica's claim, setting only its size: an in-place resize that
+ * the CSI driver performs online when the StorageClass has allowVolumeExpansion (hcloud-volumes
+ * does). Kubernetes refuses a smaller size than the claim has (ValidatePersistentVolumeClaimUpdate),
+ * so storage only grows. The patch forces past the controller's ownership of the field
+ * (`pulumi.com/patchForce`); deleting a patch (scaling in) leaves the claim as it is.
+ */
+export function aggregatorVolumeClaimPatches(s: AggregatorObjectSettings): Obj<T.core.v1.PersistentVolumeClaimPatch>[] {
+    return Array.from({ length: s.replicas }, (_, ordinal) => ({
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: {
+            name: aggregatorClaimName(s.name, ordinal),
+            namespace: s.namespace,
+            annotations: { "pulumi.com/patchForce": "true" },
+        },
+        spec: { resources: { requests: { storage: s.storage.size } } },
+    }));
 }
 
 export function aggregatorPodDisruptionBudget(s: AggregatorObjectSettings): Obj<T.policy.v1.PodDisruptionBudget> {

@@ -23,6 +23,8 @@ export interface RegisteredResource {
     custom: boolean;
     inputs: Record<string, unknown>;
     provider?: string;
+    /** The resource option `ignoreChanges`: input paths the engine keeps at their old values on update. */
+    ignoreChanges?: string[];
 }
 
 export interface StackOutputs {
@@ -137,6 +139,8 @@ interface RuntimeInternals {
     getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; readResource(req: RegisterRequest, cb: unknown): Promise<void> } | undefined;
 }
 interface RegisterRequest {
+    /** Only on registerResource requests. */
+    getIgnorechangesList?(): string[];
     getType(): string;
     getName(): string;
     getParent(): string;
@@ -168,6 +172,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
 
     // The mocks API does not pass the parent; the monitor's request has it, so record it there.
     const parents = new Map<string, string>();
+    const ignoreChanges = new Map<string, string[]>();
     const monitor = runtime.getMonitor();
     if (monitor) {
         // StackReferences are read, not registered; both requests carry the parent.
@@ -175,6 +180,8 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
             const original = monitor[method].bind(monitor);
             monitor[method] = (req, cb) => {
                 parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+                const ignored = req.getIgnorechangesList?.() ?? [];
+                if (ignored.length > 0) ignoreChanges.set(`${req.getType()}::${req.getName()}`, ignored);
                 return original(req, cb);
             };
         }
@@ -220,6 +227,8 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     }
     for (const r of recorded) {
         r.parentUrn = parents.get(`${r.type}::${r.name}`) || undefined;
+        const ignored = ignoreChanges.get(`${r.type}::${r.name}`);
+        if (ignored) r.ignoreChanges = ignored;
         r.urn = urnOf(opts, r, parents);
     }
     return { resources: recorded, outputs: { values, secretNames } };
