@@ -82,7 +82,7 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
                     Array.from({ length: replicas }, (_, i) => `data-vector-aggregator-${i}`),
                 );
             }
-            const template = aggregatorStatefulSet(SETTINGS, CHECKSUMS).spec!.volumeClaimTemplates as Array<{ metadata: { name: string } }>;
+            const template = (aggregatorStatefulSet(SETTINGS, CHECKSUMS).spec as { volumeClaimTemplates: Array<{ metadata: { name: string } }> }).volumeClaimTemplates;
             // <template>-<statefulset>-<ordinal>: kubernetes/kubernetes pkg/controller/statefulset/stateful_set_utils.go
             assert.equal(aggregatorClaimName(SETTINGS.name, 2), `${template[0].metadata.name}-${SETTINGS.name}-2`);
             assert.deepEqual(aggregatorVolumeClaimPatches(SETTINGS)[0], {

@@ -54,15 +54,20 @@ export async function schemaProblems(o: SchemaObject): Promise<string[]> {
  * object of its kind, so its own fields are still checked for names and types.
  */
 export function overMinimalBase(patch: SchemaObject): SchemaObject {
-    if (patch.kind !== "DaemonSet") throw new Error(`no minimal base for a ${patch.kind} patch`);
-    const base = {
+    const base = MINIMAL_BASES[patch.kind];
+    if (!base) throw new Error(`no minimal base for a ${patch.kind} patch`);
+    return merge(base, patch) as SchemaObject;
+}
+
+const MINIMAL_BASES: Record<string, object> = {
+    DaemonSet: {
         spec: {
             selector: { matchLabels: { app: "x" } },
             template: { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "x", image: "x:1" }] } },
         },
-    };
-    return merge(base, patch) as SchemaObject;
-}
+    },
+    PersistentVolumeClaim: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+};
 
 function merge(a: unknown, b: unknown): unknown {
     if (typeof a !== "object" || a === null || Array.isArray(a) || typeof b !== "object" || b === null || Array.isArray(b)) return b;
