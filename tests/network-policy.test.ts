@@ -199,13 +199,16 @@ describe("NetworkPolicies in the program", () => {
             if (policy === "Local") return replicaOnNode ? { ip: client, identity: "world" } : undefined;
             return { ip: node, identity: "remote-node" };
         }
-        /** Cilium without policy-cidr-match-mode=nodes: ipBlock selects CIDR identities only (cilium/cilium#28421). */
-        function admitted(policy: unknown, a: Arrival, port: number): boolean {
+        /**
+         * Cilium: an ipBlock selects CIDR identities only, unless policy-cidr-match-mode includes
+         * `nodes` (Cilium 1.15+, cilium/cilium#28421), when it selects cluster nodes by address too.
+         */
+        function admitted(policy: unknown, a: Arrival, port: number, cidrMatchNodes = false): boolean {
             const ingress = (dig(policy, "spec.ingress") as Array<{ from?: Array<{ ipBlock?: { cidr: string } }>; ports?: Array<{ port: number }> }>) ?? [];
             return ingress.some(
                 (r) =>
                     (r.ports ?? []).some((p) => p.port === port) &&
-                    (r.from ?? []).some((f) => f.ipBlock !== undefined && a.identity === "world" && cidrContains(f.ipBlock.cidr, a.ip)),
+                    (r.from ?? []).some((f) => f.ipBlock !== undefined && (a.identity === "world" || cidrMatchNodes) && cidrContains(f.ipBlock.cidr, a.ip)),
             );
         }
         const LB_IP = "10.0.64.250";
@@ -228,6 +231,14 @@ describe("NetworkPolicies in the program", () => {
         it("the rule bites: with Cluster the masqueraded connection is a node's and the policy drops it", () => {
             const a = arrival("Cluster", LB_IP, NODE_IP, true)!;
             assert.equal(admitted(policy(), a, 6000), false);
+        });
+
+        it("the hub's host-network agent on another node is admitted once Cilium matches nodes by CIDR, by node or tunnel address", () => {
+            for (const ip of [NODE_IP, "10.244.3.1"]) {
+                const fromNode: Arrival = { ip, identity: "remote-node" };
+                assert.equal(admitted(policy(), fromNode, 6000), false, `${ip}: default Cilium`);
+                assert.equal(admitted(policy(), fromNode, 6000, true), true, `${ip}: policy-cidr-match-mode nodes`);
+            }
         });
 
         it("a client on a node's public address reaching the NodePort keeps its own address, and the policy drops it", () => {
