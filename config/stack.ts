@@ -251,8 +251,8 @@ const aggregatorSchema = obj({
     ),
     resources: section(
         resourcesSchema(
-            { cpuReq: "1", memReq: "2Gi", cpuLim: "4", memLim: "8Gi" },
-            "Vector's sizing guide: 2 GiB of memory per vCPU, at least 4 vCPU per production aggregator (the limit).",
+            { cpuReq: "1", memReq: "8Gi", cpuLim: "4", memLim: "8Gi" },
+            "Vector's sizing guide: 2 GiB of memory per vCPU, at least 4 vCPU per production aggregator (the limit). The memory request must equal the limit (docs/aggregator.md#memory-request-what-it-may-use).",
         ),
         "Aggregator container resources.",
     ),
@@ -507,6 +507,15 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     }
     checkResources(p.agent?.resources, `${k("agent")}.resources`, problems);
     checkResources(p.aggregator?.resources, `${k("aggregator")}.resources`, problems);
+    // A stateful tier that may use more memory than it requested is the kubelet's first eviction
+    // candidate under node memory pressure (docs/aggregator.md#memory-request-what-it-may-use).
+    const aggMem = p.aggregator?.resources;
+    if (aggMem && memoryBytes(aggMem.requests.memory) !== memoryBytes(aggMem.limits.memory))
+        problems.push({
+            path: `${k("aggregator")}.resources.requests.memory`,
+            value: JSON.stringify(aggMem.requests.memory),
+            expected: `the memory limit ${JSON.stringify(aggMem.limits.memory)}: the aggregators request the memory they may use`,
+        });
     if (p.aggregator) {
         const need = p.aggregator.buffers.lokiMaxBytes + p.aggregator.buffers.prometheusMaxBytes;
         const have = memoryBytes(p.aggregator.storage.size) ?? 0;

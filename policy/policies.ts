@@ -247,7 +247,8 @@ function pdbLetsAllGo(spec: Json, replicas: number): string | undefined {
     const min = spec.minAvailable;
     const max = spec.maxUnavailable;
     if (min === 0 || min === "0%") return "minAvailable is 0";
-    if (typeof max === "number" && max >= replicas) return `maxUnavailable ${max} is not below the ${replicas} replicas`;
+    // maxUnavailable 1 is how a single replica stays drainable: a budget that held it would block every drain.
+    if (typeof max === "number" && max >= replicas && !(max === 1 && replicas === 1)) return `maxUnavailable ${max} is not below the ${replicas} replicas`;
     if (max === "100%") return "maxUnavailable is 100%";
     if (min === undefined && max === undefined) return "it sets neither minAvailable nor maxUnavailable";
     return undefined;

@@ -261,6 +261,25 @@ describe("agent DaemonSet", () => {
                         tolerations: [{ operator: "Exists" }],
                         terminationGracePeriodSeconds: 75,
                         securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                        initContainers: [
+                            {
+                                name: "node-address",
+                                image: "busybox:1.37.0",
+                                command: ["/bin/sh", "-c", `test -n "$NODE_IP" && printf '%s' "$NODE_IP" > /run/vector-node/ip`],
+                                env: [{ name: "NODE_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }],
+                                resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "16Mi" } },
+                                securityContext: {
+                                    runAsUser: 65534,
+                                    runAsGroup: 65534,
+                                    runAsNonRoot: true,
+                                    readOnlyRootFilesystem: true,
+                                    allowPrivilegeEscalation: false,
+                                    privileged: false,
+                                    capabilities: { drop: ["ALL"] },
+                                },
+                                volumeMounts: [{ name: "node-address", mountPath: "/run/vector-node" }],
+                            },
+                        ],
                         containers: [
                             {
                                 name: "vector",
@@ -292,8 +311,8 @@ describe("agent DaemonSet", () => {
                                     { name: "config", mountPath: "/etc/vector/config", readOnly: true },
                                     { name: "credentials", mountPath: "/etc/vector/secrets", readOnly: true },
                                     { name: "data", mountPath: "/vector-data-dir" },
-                                    { name: "var-log", mountPath: "/var/log", readOnly: true },
-                                    { name: "var-lib", mountPath: "/var/lib", readOnly: true },
+                                    { name: "node-address", mountPath: "/run/vector-node", readOnly: true },
+                                    { name: "var-log-pods", mountPath: "/var/log/pods", readOnly: true },
                                     { name: "procfs", mountPath: "/host/proc", readOnly: true },
                                     { name: "sysfs", mountPath: "/host/sys", readOnly: true },
                                 ],
@@ -303,14 +322,48 @@ describe("agent DaemonSet", () => {
                             { name: "config", configMap: { name: "vector-agent-config" } },
                             { name: "credentials", secret: { secretName: "vector-agent-credentials", defaultMode: 256 } },
                             { name: "data", hostPath: { path: "/var/lib/vector-fleet/vector-agent", type: "DirectoryOrCreate" } },
-                            { name: "var-log", hostPath: { path: "/var/log", type: "Directory" } },
-                            { name: "var-lib", hostPath: { path: "/var/lib", type: "Directory" } },
+                            { name: "node-address", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                            { name: "var-log-pods", hostPath: { path: "/var/log/pods", type: "Directory" } },
                             { name: "procfs", hostPath: { path: "/proc", type: "Directory" } },
                             { name: "sysfs", hostPath: { path: "/sys", type: "Directory" } },
                         ],
                     },
                 },
             },
+        });
+    });
+
+    describe("the metrics port listens on the node's address only", () => {
+        const pipeline = () => buildAgentPipeline(PIPELINE);
+        const init = () => obj(arr(at(json(agentDaemonSet(SETTINGS, CHECKSUMS)), "spec", "template", "spec", "initContainers"))[0]);
+
+        it("the exporter address is SECRET[node.ip], from a declared directory backend at the path the init container writes", () => {
+            const c = pipeline();
+            const exporter = c.sinks!.internal_metrics_exporter as { address: string };
+            assert.equal(exporter.address, `SECRET[node.ip]:${AGENT_PORTS.metrics}`);
+            // Vector collects SECRET[backend.key] with this pattern from the raw config text and
+            // replaces it before the TOML is parsed (vectordotdev/vector src/config/loading/secret.rs,
+            // COLLECTOR and ConfigBuilderLoader::prepare), so a socket address can carry one.
+            const collector = /SECRET\[([A-Za-z0-9_-]+)\.([A-Za-z0-9_./-]+)\]/;
+            const [, backend, key] = collector.exec(exporter.address)!;
+            assert.deepEqual(c.secret![backend], { type: "directory", path: AGENT_PATHS.nodeAddressDir, remove_trailing_whitespace: true });
+            assert.match(str(arr(init().command)[2]), new RegExp(`> ${AGENT_PATHS.nodeAddressDir}/${key}$`));
+        });
+
+        it("the file holds status.hostIP (the node's InternalIP), which the downward API gives as an env var only", () => {
+            const env = arr(init().env).map((e) => obj(e));
+            assert.deepEqual(env, [{ name: "NODE_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }]);
+            assert.deepEqual(
+                mounts().find((m) => m.mountPath === AGENT_PATHS.nodeAddressDir),
+                { name: "node-address", mountPath: AGENT_PATHS.nodeAddressDir, readOnly: true },
+            );
+            assert.deepEqual(volume("node-address").emptyDir, { medium: "Memory", sizeLimit: "1Mi" });
+        });
+
+        it("no listener of the agent binds every address", () => {
+            const c = pipeline();
+            assert.ok(!JSON.stringify(c).includes("0.0.0.0"), "an agent listener on 0.0.0.0");
+            assert.equal(c.api!.address, `127.0.0.1:${AGENT_PORTS.api}`);
         });
     });
 
@@ -333,14 +386,13 @@ describe("agent DaemonSet", () => {
         }
     });
 
-    it("mounts the host's /var/log, /var/lib, /proc and /sys read-only, at the paths Vector expects", () => {
+    it("mounts the host's /var/log/pods, /proc and /sys read-only, at the paths Vector expects, and nothing of /var/lib but its data dir", () => {
         const hostMounts = mounts()
             .map((m) => ({ ...m, host: volume(m.name).hostPath }))
             .filter((m) => isObj(m.host) && m.name !== "data")
             .map((m) => [str(obj(m.host).path), m.mountPath, m.readOnly]);
         assert.deepEqual(hostMounts, [
-            ["/var/log", "/var/log", true],
-            ["/var/lib", "/var/lib", true],
+            ["/var/log/pods", "/var/log/pods", true],
             ["/proc", "/host/proc", true],
             ["/sys", "/host/sys", true],
         ]);

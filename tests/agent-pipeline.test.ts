@@ -65,6 +65,7 @@ describe("agent pipeline", () => {
             api: { enabled: true, address: "127.0.0.1:8686" },
             secret: {
                 agent: { type: "directory", path: "/etc/vector/secrets", remove_trailing_whitespace: true },
+                node: { type: "directory", path: "/run/vector-node", remove_trailing_whitespace: true },
                 serviceaccount: { type: "directory", path: "/var/run/secrets/kubernetes.io/serviceaccount", remove_trailing_whitespace: true },
             },
             sources: {
@@ -147,7 +148,7 @@ describe("agent pipeline", () => {
                     batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
                     healthcheck: { enabled: false },
                 },
-                internal_metrics_exporter: { type: "prometheus_exporter", inputs: ["internal_metrics"], address: "0.0.0.0:9598" },
+                internal_metrics_exporter: { type: "prometheus_exporter", inputs: ["internal_metrics"], address: "SECRET[node.ip]:9598" },
             },
         } satisfies VectorConfig);
     });
@@ -333,7 +334,10 @@ describe("agent pipeline: kubelet cAdvisor scrape", () => {
     it("disabled: no kubelet source, no serviceaccount secret backend, and metrics_enrich does not read it", () => {
         const c = buildAgentPipeline(withOverrides({ kubelet: { enabled: false, scrapeIntervalSecs: 30 } }));
         assert.deepEqual(Object.keys(c.sources).sort(), ["host_metrics", "internal_metrics", "kubernetes_logs"]);
-        assert.deepEqual(c.secret, { agent: { type: "directory", path: "/etc/vector/secrets", remove_trailing_whitespace: true } });
+        assert.deepEqual(c.secret, {
+            agent: { type: "directory", path: "/etc/vector/secrets", remove_trailing_whitespace: true },
+            node: { type: "directory", path: "/run/vector-node", remove_trailing_whitespace: true },
+        });
         assert.deepEqual(transform(c, "metrics_enrich", "remap").inputs, ["node_exporter_names", "internal_metrics"]);
         assert.doesNotMatch(toToml(c), /serviceaccount|10250/);
     });
@@ -347,7 +351,7 @@ describe("agent pipeline: internal metrics and API", () => {
         assert.deepEqual(sink(c, "internal_metrics_exporter", "prometheus_exporter"), {
             type: "prometheus_exporter",
             inputs: ["internal_metrics"],
-            address: `0.0.0.0:${AGENT_PORTS.metrics}`,
+            address: `SECRET[node.ip]:${AGENT_PORTS.metrics}`,
         });
     });
 

@@ -19,6 +19,7 @@ import {
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, AggregatorPipelineSettings, buildAggregatorPipeline } from "../components/aggregator/pipeline";
 import { selectorLabels, sha256 } from "../components/k8s/common";
 import { toToml } from "../components/vector/toml";
+import { parseQuantity } from "../lib/cost";
 import { arr, at, json, Json, obj, str } from "./support/json";
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -28,7 +29,7 @@ const SETTINGS: AggregatorObjectSettings = {
     namespace: "vector-aggregator",
     image: "timberio/vector:0.59.0-distroless-libc",
     replicas: 3,
-    resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+    resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
     storage: { size: "10Gi", storageClassName: "hcloud-volumes" },
 };
 const LB: LoadBalancerSettings = { name: "vector-aggregator", type: "lb11", location: "fsn1", privateIp: "10.0.64.250" };
@@ -252,7 +253,7 @@ describe("aggregator StatefulSet", () => {
                                     { name: "api", containerPort: 8686, protocol: "TCP" },
                                     { name: "metrics", containerPort: 9598, protocol: "TCP" },
                                 ],
-                                resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+                                resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
                                 securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } },
                                 startupProbe: { httpGet: health, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 },
                                 livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
@@ -394,18 +395,90 @@ describe("aggregator StatefulSet", () => {
     });
 });
 
+// ---- QoS --------------------------------------------------------------------------------------
+
+describe("aggregator memory: requested as much as it may use", () => {
+    type Q = Record<string, string | undefined>;
+    type C = { resources?: { requests?: Q; limits?: Q } };
+    const bytes = (q: string | undefined) => (q === undefined ? undefined : parseQuantity(q));
+    /**
+     * The kubelet's QoS classes (kubernetes/kubernetes pkg/apis/core/helper/qos/qos.go ComputePodQOS;
+     * kubernetes.io/docs/concepts/workloads/pods/pod-qos): Guaranteed when every container sets
+     * limits for cpu and memory and its requests (defaulting to the limits) equal them;
+     * BestEffort when no container sets any; Burstable otherwise.
+     */
+    function qosClass(containers: C[]): "Guaranteed" | "Burstable" | "BestEffort" {
+        let any = false;
+        let guaranteed = true;
+        for (const c of containers) {
+            const req = c.resources?.requests ?? {};
+            const lim = c.resources?.limits ?? {};
+            for (const r of ["cpu", "memory"]) {
+                if (req[r] !== undefined || lim[r] !== undefined) any = true;
+                if (lim[r] === undefined || bytes(req[r] ?? lim[r]) !== bytes(lim[r])) guaranteed = false;
+            }
+        }
+        return !any ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
+    }
+    const containers = () => arr(at(sts(), "spec", "template", "spec", "containers")).map((c) => c as unknown as C);
+
+    it("requests exactly its memory limit in every container, so it never uses memory it did not request", () => {
+        for (const c of containers()) assert.equal(bytes(c.resources?.requests?.memory), bytes(c.resources?.limits?.memory));
+    });
+
+    it("is Burstable only through CPU: the same pod with the CPU request at its limit is Guaranteed", () => {
+        assert.equal(qosClass(containers()), "Burstable");
+        const pinned = containers().map((c) => ({ resources: { requests: { ...c.resources?.requests, cpu: c.resources?.limits?.cpu }, limits: c.resources?.limits } }));
+        assert.equal(qosClass(pinned), "Guaranteed");
+    });
+
+    it("the rule bites: the old 2Gi request under an 8Gi limit is Burstable for memory", () => {
+        const old = [{ resources: { requests: { cpu: "4", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } } }];
+        assert.equal(qosClass(old), "Burstable");
+        assert.equal(qosClass([{}]), "BestEffort");
+    });
+});
+
 // ---- PDB and Services -------------------------------------------------------------------------
 
 describe("aggregator PodDisruptionBudget", () => {
-    it("keeps a quorum available for 1, 2, 3 and 5 replicas", () => {
-        for (const [replicas, minAvailable] of [[1, 1], [2, 2], [3, 2], [5, 3]]) {
-            assert.deepEqual(json(aggregatorPodDisruptionBudget({ ...SETTINGS, replicas })), {
-                apiVersion: "policy/v1",
-                kind: "PodDisruptionBudget",
-                metadata: { name: "vector-aggregator", namespace: "vector-aggregator", labels: LABELS },
-                spec: { minAvailable, selector: { matchLabels: SELECTOR } },
-            });
-        }
+    /**
+     * The disruption controller's arithmetic (kubernetes/kubernetes pkg/controller/disruption/disruption.go,
+     * getExpectedPodCount and updatePdbStatus; field semantics in kubernetes/api policy/v1/types.go):
+     * an integer minAvailable is the desired healthy count itself; an integer maxUnavailable gives
+     * desired = expected (the StatefulSet's replicas) - maxUnavailable. The eviction API allows an
+     * eviction while disruptionsAllowed = max(0, currentHealthy - desired) is above zero.
+     */
+    function disruptionsAllowed(spec: { minAvailable?: Json; maxUnavailable?: Json }, replicas: number, healthy: number): number {
+        const min = spec.minAvailable;
+        const max = spec.maxUnavailable;
+        assert.ok((min === undefined) !== (max === undefined), "policy/v1: minAvailable and maxUnavailable are mutually exclusive");
+        assert.ok(typeof (min ?? max) === "number", "this model covers integer budgets only");
+        const desired = typeof min === "number" ? min : replicas - (max as number);
+        return Math.max(0, healthy - desired);
+    }
+
+    for (const replicas of [1, 2, 3, 4, 5]) {
+        it(`lets a node drain evict one of ${replicas} healthy replica(s), and never two at once from 3 replicas on`, () => {
+            const spec = obj(at(json(aggregatorPodDisruptionBudget({ ...SETTINGS, replicas })), "spec"));
+            assert.ok(disruptionsAllowed(spec, replicas, replicas) >= 1, "a drain must always be possible");
+            // Once one replica is out, a further voluntary eviction would have to leave a quorum.
+            if (disruptionsAllowed(spec, replicas, replicas - 1) > 0) assert.ok(replicas - 2 >= quorum(replicas));
+            if (replicas >= 3) assert.ok(replicas - disruptionsAllowed(spec, replicas, replicas) >= quorum(replicas));
+        });
+    }
+
+    it("is the full expected object: one replica at a time, and a replica that is not Ready may always go", () => {
+        assert.deepEqual(json(aggregatorPodDisruptionBudget(SETTINGS)), {
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata: { name: "vector-aggregator", namespace: "vector-aggregator", labels: LABELS },
+            spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: SELECTOR } },
+        });
+    });
+
+    it("the old budget (minAvailable = quorum) is what the rule refuses at 1 and 2 replicas", () => {
+        for (const replicas of [1, 2]) assert.equal(disruptionsAllowed({ minAvailable: quorum(replicas) }, replicas, replicas), 0);
     });
 });
 
@@ -454,7 +527,7 @@ describe("aggregator Services", () => {
                     "load-balancer.hetzner.cloud/algorithm-type": "least_connections",
                 },
             },
-            spec: { type: "LoadBalancer", selector: SELECTOR, ports: SERVICE_PORTS },
+            spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", selector: SELECTOR, ports: SERVICE_PORTS },
         });
     });
 

@@ -66,6 +66,7 @@ const CONFIG_CASES: ConfigCase[] = [
     { what: "the moving `latest` image tag", stack: "dev", patch: { agent: { image: "timberio/vector:latest" } }, key: "agent.image", value: '"timberio/vector:latest"', fix: /a pinned release tag/ },
     { what: "an image without a tag", stack: "staging", patch: { agent: { image: "timberio/vector" } }, key: "agent.image", value: '"timberio/vector"', fix: /an explicit tag or digest/ },
     { what: "a CPU request above its limit", stack: "dev", patch: { agent: { resources: { requests: { cpu: "2" } } } }, key: "agent.resources.requests.cpu", value: '"2"', fix: /at most the CPU limit "500m"/ },
+    { what: "an aggregator memory request below its limit (Burstable memory)", stack: "monitoring", patch: { aggregator: { resources: { requests: { memory: "2Gi" } } } }, key: "aggregator.resources.requests.memory", value: '"2Gi"', fix: /the memory limit "8Gi"/ },
     { what: "a memory limit that is not a quantity", stack: "dev", patch: { agent: { resources: { limits: { memory: "lots" } } } }, key: "agent.resources.limits.memory", value: '"lots"', fix: /memory quantity/ },
     { what: "a host-metrics interval below 5 s", stack: "dev", patch: { agent: { hostMetrics: { scrapeIntervalSecs: 1 } } }, key: "agent.hostMetrics.scrapeIntervalSecs", value: "1", fix: /an integer from 5 to 300 seconds/ },
     { what: "a host-metrics collector Vector does not have", stack: "dev", patch: { agent: { hostMetrics: { collectors: ["cpu", "gpu"] } } }, key: "agent.hostMetrics.collectors[1]", value: '"gpu"', fix: /one of "cgroups", "cpu"/ },

@@ -81,7 +81,7 @@ describe("stack config", () => {
             expectedLoad: { logEventsPerSec: 2000, metricSamplesPerSec: 10000 },
             buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2147483648 },
             storage: { size: "10Gi", storageClassName: "hcloud-volumes" },
-            resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+            resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
             loadBalancer: { name: "vector-aggregator", type: "lb11", location: "fsn1", network: "fleet-private", privateIp: "10.0.64.250" },
         });
     });

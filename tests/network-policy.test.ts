@@ -10,6 +10,7 @@ import {
     urlEgress,
 } from "../components/k8s/network-policies";
 import { ConfigError } from "../config";
+import { cidrContains } from "../config/validators";
 import { RunResult, runStack } from "../lib/offline/simulator";
 import { dig, find, parentName, program, runHub, runSource, sharedHub, sharedSource, stackConfig } from "./support/fleet";
 import { arr, at, json } from "./support/json";
@@ -181,6 +182,69 @@ describe("NetworkPolicies in the program", () => {
     it("hub: lets agents in from the private Network's range (looked up in Hetzner) and the cluster's pod network", () => {
         const p = find(hub, NP, "vector-aggregator-networkpolicy");
         assert.deepEqual(dig(p.inputs, "spec.ingress.0.from"), [{ ipBlock: { cidr: "10.0.0.0/16" } }, { ipBlock: { cidr: "10.244.0.0/16" } }]);
+    });
+
+    describe("the load balancer's connections through a NodePort, as Kubernetes and Cilium see them", () => {
+        type Arrival = { ip: string; identity: "world" | "remote-node" };
+        /**
+         * What the aggregator pod sees of a connection that reached a node's NodePort from `client`.
+         * kubernetes/api core/v1 types.go, ServiceExternalTrafficPolicy: Local "preserves the source IP
+         * of the traffic by routing only to endpoints on the same node as the traffic was received on
+         * (dropping the traffic if there are no local endpoints)"; Cluster routes to all endpoints, and
+         * kube-proxy masquerades external traffic to the node's address (pkg/proxy/iptables/proxier.go,
+         * KUBE-MARK-MASQ on the external chain). Cilium gives an address of a cluster node the
+         * `remote-node` identity (or `host` on the same node), never a CIDR identity.
+         */
+        function arrival(policy: unknown, client: string, node: string, replicaOnNode: boolean): Arrival | undefined {
+            if (policy === "Local") return replicaOnNode ? { ip: client, identity: "world" } : undefined;
+            return { ip: node, identity: "remote-node" };
+        }
+        /**
+         * Cilium: an ipBlock selects CIDR identities only, unless policy-cidr-match-mode includes
+         * `nodes` (Cilium 1.15+, cilium/cilium#28421), when it selects cluster nodes by address too.
+         */
+        function admitted(policy: unknown, a: Arrival, port: number, cidrMatchNodes = false): boolean {
+            const ingress = (dig(policy, "spec.ingress") as Array<{ from?: Array<{ ipBlock?: { cidr: string } }>; ports?: Array<{ port: number }> }>) ?? [];
+            return ingress.some(
+                (r) =>
+                    (r.ports ?? []).some((p) => p.port === port) &&
+                    (r.from ?? []).some((f) => f.ipBlock !== undefined && (a.identity === "world" || cidrMatchNodes) && cidrContains(f.ipBlock.cidr, a.ip)),
+            );
+        }
+        const LB_IP = "10.0.64.250";
+        const NODE_IP = "10.0.1.7";
+        const lbService = () => find(hub, "kubernetes:core/v1:Service", "vector-aggregator-loadbalancer").inputs;
+        const policy = () => find(hub, NP, "vector-aggregator-networkpolicy").inputs;
+
+        it("reach the aggregators on both ports: Local keeps the load balancer's address, which the policy admits", () => {
+            const trafficPolicy = dig(lbService(), "spec.externalTrafficPolicy");
+            for (const port of [6000, 9201]) {
+                const a = arrival(trafficPolicy, LB_IP, NODE_IP, true);
+                assert.ok(a && admitted(policy(), a, port), `port ${port}: ${JSON.stringify(a)}`);
+            }
+        });
+
+        it("never arrive through a node without a replica (its NodePort drops them, so the TCP health check takes it out)", () => {
+            assert.equal(arrival(dig(lbService(), "spec.externalTrafficPolicy"), LB_IP, NODE_IP, false), undefined);
+        });
+
+        it("the rule bites: with Cluster the masqueraded connection is a node's and the policy drops it", () => {
+            const a = arrival("Cluster", LB_IP, NODE_IP, true)!;
+            assert.equal(admitted(policy(), a, 6000), false);
+        });
+
+        it("the hub's host-network agent on another node is admitted once Cilium matches nodes by CIDR, by node or tunnel address", () => {
+            for (const ip of [NODE_IP, "10.244.3.1"]) {
+                const fromNode: Arrival = { ip, identity: "remote-node" };
+                assert.equal(admitted(policy(), fromNode, 6000), false, `${ip}: default Cilium`);
+                assert.equal(admitted(policy(), fromNode, 6000, true), true, `${ip}: policy-cidr-match-mode nodes`);
+            }
+        });
+
+        it("a client on a node's public address reaching the NodePort keeps its own address, and the policy drops it", () => {
+            const a = arrival(dig(lbService(), "spec.externalTrafficPolicy"), "203.0.113.9", "198.51.100.4", true)!;
+            assert.equal(admitted(policy(), a, 6000), false);
+        });
     });
 
     it("hub: its own agent may reach the aggregator pods, not the load balancer", () => {

@@ -217,7 +217,9 @@ describe("security: a walk over everything the fleet renders", () => {
             "agents: the documented exceptions only: root without capabilities, host network, host paths read-only but the data dir, a token for the API",
             each((r) => {
                 const agent = workloads(r).find((w) => w.id.startsWith("DaemonSet"))!;
-                const c = agent.containers[0];
+                const c = agent.containers.find((x) => x.name === "vector")!;
+                // The init container that writes the node's address runs as nobody, with no host path.
+                for (const other of agent.containers.filter((x) => x !== c)) assert.equal(get(other, "securityContext", "runAsNonRoot"), true, String(other.name));
                 assert.equal(get(c, "securityContext", "runAsUser"), 0);
                 assert.equal(agent.pod.hostNetwork, true);
                 assert.equal(agent.pod.hostPID, undefined);

@@ -103,6 +103,35 @@ export function agentSecret(s: AgentObjectSettings, d: AgentSecretData): Obj<T.c
 const ro = (name: string, mountPath: string): T.core.v1.VolumeMount => ({ name, mountPath, readOnly: true });
 
 /**
+ * Writes the node's address into a file at pod start, for Vector's SECRET[node.ip]: the downward
+ * API offers status.hostIP as an environment variable only (not in a downwardAPI volume), Vector
+ * 0.57+ does not interpolate ${VAR}, and the Vector image is distroless (no shell). Pinned like
+ * every image; a registry mirror must carry it too.
+ */
+export const NODE_ADDRESS_IMAGE = "busybox:1.37.0";
+
+function nodeAddressInitContainer(): T.core.v1.Container {
+    return {
+        name: "node-address",
+        image: NODE_ADDRESS_IMAGE,
+        // Refuses to start Vector without an address rather than let it bind to ":9598".
+        command: ["/bin/sh", "-c", `test -n "$NODE_IP" && printf '%s' "$NODE_IP" > ${AGENT_PATHS.nodeAddressDir}/ip`],
+        env: [{ name: "NODE_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }],
+        resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "16Mi" } },
+        securityContext: {
+            runAsUser: 65534,
+            runAsGroup: 65534,
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            capabilities: { drop: ["ALL"] },
+        },
+        volumeMounts: [{ name: "node-address", mountPath: AGENT_PATHS.nodeAddressDir }],
+    };
+}
+
+/**
  * The DaemonSet. `checksums` are annotations on the pod template: when the config or the
  * credentials change, the pods roll (Vector does not reload certificates on its own, vector#10877).
  */
@@ -140,6 +169,7 @@ export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Inpu
                     // Vector's graceful shutdown limit is 60 s; give it that and a margin to flush.
                     terminationGracePeriodSeconds: 75,
                     securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                    initContainers: [nodeAddressInitContainer()],
                     containers: [
                         {
                             name: "vector",
@@ -169,8 +199,12 @@ export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Inpu
                                 ro("config", AGENT_PATHS.configDir),
                                 ro("credentials", AGENT_PATHS.secretsDir),
                                 { name: "data", mountPath: AGENT_PATHS.dataDir },
-                                ro("var-log", "/var/log"),
-                                ro("var-lib", "/var/lib"),
+                                ro("node-address", AGENT_PATHS.nodeAddressDir),
+                                // kubernetes_logs reads /var/log/pods only (vectordotdev/vector
+                                // src/sources/kubernetes_logs/path_helpers.rs, K8S_LOGS_DIR); under
+                                // containerd the files there are the logs themselves, not links
+                                // into /var/lib, which holds kubelet keys and every pod's Secrets.
+                                ro("var-log-pods", "/var/log/pods"),
                                 ro("procfs", "/host/proc"),
                                 ro("sysfs", "/host/sys"),
                             ],
@@ -180,8 +214,9 @@ export function agentDaemonSet(s: AgentObjectSettings, checksums: { config: Inpu
                         { name: "config", configMap: { name: n.config } },
                         { name: "credentials", secret: { secretName: n.secret, defaultMode: 0o400 } },
                         { name: "data", hostPath: { path: n.hostDataDir, type: "DirectoryOrCreate" } },
-                        { name: "var-log", hostPath: { path: "/var/log", type: "Directory" } },
-                        { name: "var-lib", hostPath: { path: "/var/lib", type: "Directory" } },
+                        // A file of a few bytes: memory-backed, so nothing of it touches the node's disk.
+                        { name: "node-address", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                        { name: "var-log-pods", hostPath: { path: "/var/log/pods", type: "Directory" } },
                         { name: "procfs", hostPath: { path: "/proc", type: "Directory" } },
                         { name: "sysfs", hostPath: { path: "/sys", type: "Directory" } },
                     ],

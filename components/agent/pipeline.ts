@@ -24,7 +24,9 @@ export const AGENT_PATHS = {
     /** Key names inside the agent Secret, also the SECRET[agent.<key>] names. */
     tokenKey: "remote_write_token",
     serviceAccountDir: "/var/run/secrets/kubernetes.io/serviceaccount",
-    /** Not under the read-only /var/lib mount: checkpoints and disk buffers are written here. */
+    /** Written at pod start with the node's address (file `ip`): the SECRET[node.ip] backend. */
+    nodeAddressDir: "/run/vector-node",
+    /** A host directory of its own: checkpoints and disk buffers are written here. */
     dataDir: "/vector-data-dir",
 } as const;
 
@@ -201,6 +203,7 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
         api: { enabled: true, address: `127.0.0.1:${ports.api}` },
         secret: {
             agent: { type: "directory", path: AGENT_PATHS.secretsDir, remove_trailing_whitespace: true },
+            node: { type: "directory", path: AGENT_PATHS.nodeAddressDir, remove_trailing_whitespace: true },
             ...(s.kubelet.enabled
                 ? { serviceaccount: { type: "directory" as const, path: AGENT_PATHS.serviceAccountDir, remove_trailing_whitespace: true } }
                 : {}),
@@ -303,7 +306,10 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
             internal_metrics_exporter: {
                 type: "prometheus_exporter",
                 inputs: ["internal_metrics"],
-                address: `0.0.0.0:${ports.metrics}`,
+                // The node's own (private) address, not 0.0.0.0: the agent shares the node's network,
+                // public interface included. SECRET[] is replaced in the config text before parsing
+                // (vectordotdev/vector src/config/loading/secret.rs), so it works in any string.
+                address: `SECRET[node.ip]:${ports.metrics}`,
             },
         },
     };

@@ -18,7 +18,9 @@ import {
     aggregatorStatefulSet,
     aggregatorTlsSecret,
     aggregatorTokensSecret,
+    aggregatorVolumeClaimPatches,
     AggregatorObjectSettings,
+    AGGREGATOR_STATEFULSET_IGNORE_CHANGES,
 } from "./manifests";
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, buildAggregatorPipeline } from "./pipeline";
 
@@ -119,10 +121,14 @@ export class VectorAggregator extends pulumi.ComponentResource {
         new k8s.core.v1.Service(`${name}-headless`, aggregatorHeadlessService(objects), inNs);
         new k8s.core.v1.Service(`${name}-service`, aggregatorService(objects), inNs);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, aggregatorPodDisruptionBudget(objects), inNs);
-        new k8s.apps.v1.StatefulSet(
+        const sts = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             aggregatorStatefulSet(objects, { config: sha256(toml), credentials }),
-            { ...inNs, dependsOn: [ns, cm, tlsSecret, tokenSecret] },
+            { ...inNs, dependsOn: [ns, cm, tlsSecret, tokenSecret], ignoreChanges: AGGREGATOR_STATEFULSET_IGNORE_CHANGES },
+        );
+        // After the StatefulSet, whose readiness means every replica's claim exists.
+        aggregatorVolumeClaimPatches(objects).forEach(
+            (claim, ordinal) => new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-data-${ordinal}`, claim, { ...child, dependsOn: [sts] }),
         );
         new k8s.core.v1.Service(
             `${name}-loadbalancer`,

@@ -17,6 +17,8 @@ export interface AggregatorObjectSettings {
     storage: { size: string; storageClassName: string };
 }
 
+const VOLUME_CLAIM_TEMPLATE = "data";
+
 export const aggregatorNames = (name: string) => ({
     serviceAccount: name,
     config: `${name}-config`,
@@ -180,7 +182,10 @@ export function aggregatorStatefulSet(
             },
             volumeClaimTemplates: [
                 {
-                    metadata: { name: "data", labels: selector },
+                    // Used only for claims created from here on at the size of the day they
+                    // were created; later sizes are patched onto the claims (see
+                    // AGGREGATOR_STATEFULSET_IGNORE_CHANGES).
+                    metadata: { name: VOLUME_CLAIM_TEMPLATE, labels: selector },
                     spec: {
                         accessModes: ["ReadWriteOnce"],
                         storageClassName: s.storage.storageClassName,
@@ -192,12 +197,57 @@ export function aggregatorStatefulSet(
     };
 }
 
+/**
+ * Fields of the StatefulSet the program never changes after creation. pulumi-kubernetes replaces a
+ * StatefulSet whose `.spec.volumeClaimTemplates` changes (provider/pkg/provider/diff.go, the
+ * statefulSet forceNew list), delete-first because it is named, taking every replica down at once;
+ * and the StatefulSet controller never applies a template change to existing claims anyway. Pulumi
+ * keeps an ignored property at its old value (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+ * processIgnoreChanges), so the templates stay as created and the claims are resized instead
+ * (aggregatorVolumeClaimPatches).
+ */
+export const AGGREGATOR_STATEFULSET_IGNORE_CHANGES = ["spec.volumeClaimTemplates"];
+
+/** The claim the StatefulSet controller makes for `ordinal`: `<template>-<statefulset>-<ordinal>` (kubernetes/kubernetes pkg/controller/statefulset/stateful_set_utils.go, getPersistentVolumeClaimName). */
+export function aggregatorClaimName(name: string, ordinal: number): string {
+    return `${VOLUME_CLAIM_TEMPLATE}-${aggregatorNames(name).statefulSet}-${ordinal}`;
+}
+
+/**
+ * One server-side apply patch per replica's claim, setting only its size: an in-place resize that
+ * the CSI driver performs online when the StorageClass has allowVolumeExpansion (hcloud-volumes
+ * does). Kubernetes refuses a smaller size than the claim has (ValidatePersistentVolumeClaimUpdate),
+ * so storage only grows. The patch forces past the controller's ownership of the field
+ * (`pulumi.com/patchForce`); deleting a patch (scaling in) leaves the claim as it is.
+ */
+export function aggregatorVolumeClaimPatches(s: AggregatorObjectSettings): Obj<T.core.v1.PersistentVolumeClaimPatch>[] {
+    return Array.from({ length: s.replicas }, (_, ordinal) => ({
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: {
+            name: aggregatorClaimName(s.name, ordinal),
+            namespace: s.namespace,
+            annotations: { "pulumi.com/patchForce": "true" },
+        },
+        spec: { resources: { requests: { storage: s.storage.size } } },
+    }));
+}
+
 export function aggregatorPodDisruptionBudget(s: AggregatorObjectSettings): Obj<T.policy.v1.PodDisruptionBudget> {
     return {
         apiVersion: "policy/v1",
         kind: "PodDisruptionBudget",
         metadata: { name: aggregatorNames(s.name).pdb, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
-        spec: { minAvailable: quorum(s.replicas), selector: { matchLabels: selectorLabels("aggregator", s.name) } },
+        spec: {
+            // One replica at a time, never a number tied to the replica count: minAvailable = quorum
+            // equals the replica count at 1 and 2 replicas, which leaves no disruption allowed and
+            // blocks every node drain. From 3 replicas on, one at a time also keeps the quorum.
+            maxUnavailable: 1,
+            // A replica that is not Ready serves nothing; letting a drain evict it keeps a
+            // crash-looping pod from holding a node hostage (policy/v1, GA in Kubernetes 1.31).
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
+            selector: { matchLabels: selectorLabels("aggregator", s.name) },
+        },
     };
 }
 
@@ -237,6 +287,14 @@ export interface LoadBalancerSettings {
  * The private Hetzner load balancer: targets over the private network, no public interface,
  * a pinned private address that other clusters' agents dial. least_connections because agents
  * hold long-lived HTTP/2 connections: round robin of new connections would pile up on one target.
+ *
+ * externalTrafficPolicy Local: a node forwards NodePort traffic only to a replica on itself and
+ * keeps the client's address (kubernetes/api core/v1 types.go, ServiceExternalTrafficPolicyLocal).
+ * With Cluster, kube-proxy masquerades the hop to another node, and Cilium gives such traffic the
+ * `remote-node` identity, which no NetworkPolicy ipBlock matches: the aggregators' ingress policy
+ * dropped the load balancer's connections. The cloud controller's default health check is TCP on
+ * each target's NodePort (hcloud-cloud-controller-manager internal/hcops/load_balancer.go), which
+ * fails on nodes without a replica under Local, so the load balancer only uses nodes that have one.
  */
 export function aggregatorLoadBalancerService(s: AggregatorObjectSettings, lb: LoadBalancerSettings): Obj<T.core.v1.Service> {
     const a = "load-balancer.hetzner.cloud";
@@ -257,6 +315,6 @@ export function aggregatorLoadBalancerService(s: AggregatorObjectSettings, lb: L
                 [`${a}/algorithm-type`]: "least_connections",
             },
         },
-        spec: { type: "LoadBalancer", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+        spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
     };
 }

@@ -114,8 +114,13 @@ export interface AggregatorNetworkSettings {
     name: string;
     namespace: string;
     /**
-     * Sources allowed on the log and remote-write ports: the private Network's range (the load
-     * balancer and other clusters' nodes) and this cluster's pod network.
+     * Sources allowed on the log and remote-write ports: the private Network's range and this
+     * cluster's pod network. The load balancer's connections arrive from its own private address
+     * because its Service keeps the client's address (externalTrafficPolicy Local). The hub's own
+     * agent runs on the host network: Cilium gives its traffic the `host` or `remote-node`
+     * identity, which an ipBlock matches only with Cilium's `policy-cidr-match-mode: nodes`
+     * (docs/network-policies.md#cilium-and-the-hubs-own-agent); the node addresses it then
+     * matches are in the private Network's range, its tunnel address in the pod network.
      */
     agentCidrs: Input<string>[];
     /** Loki and Prometheus URLs the aggregators write to. */

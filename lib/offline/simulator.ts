@@ -26,6 +26,8 @@ export interface RegisteredResource {
     provider?: string;
     /** URNs the registration depended on (dependsOn and input dependencies). */
     dependencies?: string[];
+    /** The resource option `ignoreChanges`: input paths the engine keeps at their old values on update. */
+    ignoreChanges?: string[];
 }
 
 export interface StackOutputs {
@@ -217,6 +219,8 @@ interface RuntimeInternals {
     getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; readResource(req: RegisterRequest, cb: unknown): Promise<void> } | undefined;
 }
 interface RegisterRequest {
+    /** Only on registerResource requests. */
+    getIgnorechangesList?(): string[];
     getType(): string;
     getName(): string;
     getParent(): string;
@@ -255,6 +259,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     // What each registration waited for (dependsOn, expanded to a component's children, and the
     // resources its inputs came from), as URNs.
     const dependencies = new Map<string, string[]>();
+    const ignoreChanges = new Map<string, string[]>();
     const monitor = runtime.getMonitor();
     if (monitor) {
         // StackReferences are read, not registered; both requests carry the parent.
@@ -263,6 +268,8 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
             monitor[method] = (req, cb) => {
                 parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
                 dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList?.() ?? []);
+                const ignored = req.getIgnorechangesList?.() ?? [];
+                if (ignored.length > 0) ignoreChanges.set(`${req.getType()}::${req.getName()}`, ignored);
                 return original(req, cb);
             };
         }
@@ -338,6 +345,8 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     for (const r of recorded) {
         r.parentUrn = parents.get(`${r.type}::${r.name}`) || undefined;
         r.dependencies = dependencies.get(`${r.type}::${r.name}`) ?? [];
+        const ignored = ignoreChanges.get(`${r.type}::${r.name}`);
+        if (ignored) r.ignoreChanges = ignored;
         r.urn = urnOf(opts, r, parents);
     }
     return { resources: recorded, reads, outputs: { values, secretNames } };

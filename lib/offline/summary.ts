@@ -137,7 +137,16 @@ export function renderWarnings(files: Record<string, string>, objects: ManifestO
             message: 'migration phase "parallel": Promtail and node-exporter still run beside Vector, so Loki stores every log line twice and node metrics arrive twice (Vector\'s with shipper="vector")',
         });
 
-    const patches = objects.filter((o) => o.patch);
+    // A claim of one of the stack's own StatefulSets (`<template>-<statefulset>-<ordinal>`) is the
+    // stack's, even though the StatefulSet controller creates it: resizing it is not foreign.
+    const ownClaim = (o: ManifestObject) =>
+        o.kind === "PersistentVolumeClaim" &&
+        objects.some((s) => {
+            if (s.kind !== "StatefulSet" || s.patch || s.namespace !== o.namespace) return false;
+            const templates = ((s.body.spec ?? {}) as { volumeClaimTemplates?: Array<{ metadata?: { name?: string } }> }).volumeClaimTemplates ?? [];
+            return templates.some((t) => new RegExp(`^${t.metadata?.name}-${s.name}-\\d+$`).test(o.name));
+        });
+    const patches = objects.filter((o) => o.patch && !ownClaim(o));
     if (patches.length > 0)
         warnings.push({
             code: "patches-foreign-objects",

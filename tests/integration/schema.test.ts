@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { RenderedStack } from "../../lib/offline/render";
-import { overMinimalBase, SchemaObject, schemaProblems } from "../support/k8s-schema";
+import { KUBERNETES_API_VERSION, overMinimalBase, SchemaObject, schemaProblems } from "../support/k8s-schema";
+import api from "../support/k8s-api-schema.json";
 import { sharedRender } from "../support/fleet";
 
 /** Every Kubernetes object a stack registers, patches marked; inputs arrive resolved under mocks. */
@@ -11,6 +12,11 @@ function objects(r: RenderedStack): Array<{ type: string; object: SchemaObject }
 }
 
 describe("every rendered object is valid against the Kubernetes and prometheus-operator schemas", () => {
+    it("checks field names and types against Kubernetes 1.32, the oldest release Vector 0.59 supports", () => {
+        assert.equal(KUBERNETES_API_VERSION, "1.32");
+        assert.deepEqual(api.source, { package: "@kubernetes/client-node@1.1.2", openapi: "v1.32.0" });
+    });
+
     let fleet: RenderedStack[];
     before(async () => {
         fleet = await sharedRender();
@@ -66,7 +72,22 @@ describe("every rendered object is valid against the Kubernetes and prometheus-o
             [
                 "a Service port given as a string",
                 { apiVersion: "v1", kind: "Service", metadata: { name: "x" }, spec: { ports: [{ port: "6000" }] } },
-                /\/spec\/ports\/0\/port must be integer/,
+                /\/spec\/ports\/0\/port must be a number \(Kubernetes 1\.32\)/,
+            ],
+            [
+                "a misspelled field",
+                { apiVersion: "v1", kind: "Service", metadata: { name: "x" }, spec: { externalTrafficPolcy: "Local" } },
+                /^\/spec\/externalTrafficPolcy is not a field of V1ServiceSpec in Kubernetes 1\.32$/,
+            ],
+            [
+                "a field Kubernetes added after 1.32 (the pod's hostnameOverride, 1.34)",
+                { apiVersion: "v1", kind: "Pod", metadata: { name: "x" }, spec: { hostnameOverride: "h", containers: [{ name: "c", image: "i:1" }] } },
+                /^\/spec\/hostnameOverride is not a field of V1PodSpec in Kubernetes 1\.32$/,
+            ],
+            [
+                "a PodDisruptionBudget field of the wrong type",
+                { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "x" }, spec: { maxUnavailable: true } },
+                /^\/spec\/maxUnavailable must be an integer or a string \(Kubernetes 1\.32\)$/,
             ],
             ["a kind that does not exist", { apiVersion: "v1", kind: "Deployment", metadata: { name: "x" } }, /kind Deployment is not in v1/],
             ["an API version that does not exist", { apiVersion: "apps/v1beta9", kind: "DaemonSet", metadata: { name: "x" } }, /apiVersion apps\/v1beta9 is not a known/],
@@ -80,7 +101,7 @@ describe("every rendered object is valid against the Kubernetes and prometheus-o
 
         it("checks a patch's own fields over a minimal DaemonSet, and the patch still wins", async () => {
             const patch: SchemaObject = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "p" }, spec: { template: { spec: { nodeSelector: { a: 1 } } } } };
-            assert.deepEqual(await schemaProblems(overMinimalBase(patch)), ["/spec/template/spec/nodeSelector/a must be string"]);
+            assert.deepEqual(await schemaProblems(overMinimalBase(patch)), ["/spec/template/spec/nodeSelector/a must be string (Kubernetes 1.32)"]);
         });
     });
 });

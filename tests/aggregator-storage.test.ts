@@ -1,0 +1,133 @@
+import { strict as assert } from "node:assert";
+import { aggregatorClaimName, aggregatorStatefulSet, aggregatorVolumeClaimPatches, AggregatorObjectSettings, AGGREGATOR_STATEFULSET_IGNORE_CHANGES } from "../components/aggregator/manifests";
+import { RunResult } from "../lib/offline/simulator";
+import { find, repoStackFile, runHub, sharedHub } from "./support/fleet";
+
+/**
+ * What pulumi-kubernetes replaces rather than updates: provider/pkg/provider/diff.go, the
+ * `statefulSet` list (with labelSelectorForceNewProperties(".spec.selector")) for apps/v1
+ * StatefulSet, and the `PersistentVolumeClaim` entry of `core` for v1 PersistentVolumeClaim. A
+ * change at or below one of these paths is a replacement; for a named object, delete-first.
+ */
+const FORCE_NEW: Record<string, string[]> = {
+    StatefulSet: [
+        ".spec.podManagementPolicy",
+        ".spec.revisionHistoryLimit",
+        ".spec.selector",
+        ".spec.serviceName",
+        ".spec.volumeClaimTemplates",
+        ".spec.selector.matchExpressions",
+        ".spec.selector.matchLabels",
+    ],
+    PersistentVolumeClaim: [".spec.accessModes", ".spec.selector", ".spec.storageClassName", ".spec.volumeName"],
+};
+
+/** Leaf paths (".a.b.0.c") whose values differ between two JSON-like values. */
+function changedPaths(a: unknown, b: unknown, at = ""): string[] {
+    if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => changedPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`));
+}
+
+/**
+ * Pulumi's ignoreChanges: an ignored input path keeps its old value, so it never reaches the
+ * provider's diff (pulumi/pulumi pkg/resource/deploy/step_generator.go, processIgnoreChanges).
+ */
+function afterIgnoreChanges(paths: string[], ignore: string[]): string[] {
+    return paths.filter((p) => !ignore.some((i) => p === `.${i}` || p.startsWith(`.${i}.`)));
+}
+
+const forcesReplacement = (kind: string, paths: string[]) => paths.filter((p) => FORCE_NEW[kind].some((f) => p === f || p.startsWith(`${f}.`)));
+
+const SETTINGS: AggregatorObjectSettings = {
+    name: "vector-aggregator",
+    namespace: "vector-aggregator",
+    image: "timberio/vector:0.59.0-distroless-libc",
+    replicas: 3,
+    resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+    storage: { size: "20Gi", storageClassName: "hcloud-volumes" },
+};
+const CHECKSUMS = { config: "c", credentials: "d" };
+
+describe("aggregator storage: a size change is an in-place resize, never a replacement", () => {
+    describe("the builders", () => {
+        it("the rule bites: a size change alone lands in volumeClaimTemplates, a forceNew field", () => {
+            const before = aggregatorStatefulSet(SETTINGS, CHECKSUMS);
+            const after = aggregatorStatefulSet({ ...SETTINGS, storage: { ...SETTINGS.storage, size: "40Gi" } }, CHECKSUMS);
+            assert.deepEqual(forcesReplacement("StatefulSet", changedPaths(before, after)), [".spec.volumeClaimTemplates.0.spec.resources.requests.storage"]);
+        });
+
+        it("the StatefulSet ignores its claim templates after creation, so no storage change reaches a forceNew field", () => {
+            const variants: AggregatorObjectSettings[] = [
+                { ...SETTINGS, storage: { ...SETTINGS.storage, size: "40Gi" } },
+                { ...SETTINGS, storage: { ...SETTINGS.storage, size: "11Gi" } },
+                { ...SETTINGS, storage: { size: "30Gi", storageClassName: "hcloud-volumes-xfs" } },
+            ];
+            const before = aggregatorStatefulSet(SETTINGS, CHECKSUMS);
+            for (const v of variants) {
+                const changed = afterIgnoreChanges(changedPaths(before, aggregatorStatefulSet(v, CHECKSUMS)), AGGREGATOR_STATEFULSET_IGNORE_CHANGES);
+                assert.deepEqual(forcesReplacement("StatefulSet", changed), [], JSON.stringify(v.storage));
+            }
+        });
+
+        it("ignores only the claim templates: the pod template still rolls the pods on a config change", () => {
+            assert.deepEqual(AGGREGATOR_STATEFULSET_IGNORE_CHANGES, ["spec.volumeClaimTemplates"]);
+        });
+
+        it("patches one claim per replica, by the name the StatefulSet controller gives it, with the size only", () => {
+            for (const replicas of [1, 3, 5]) {
+                const patches = aggregatorVolumeClaimPatches({ ...SETTINGS, replicas });
+                assert.deepEqual(
+                    patches.map((p) => p.metadata.name),
+                    Array.from({ length: replicas }, (_, i) => `data-vector-aggregator-${i}`),
+                );
+            }
+            const template = (aggregatorStatefulSet(SETTINGS, CHECKSUMS).spec as { volumeClaimTemplates: Array<{ metadata: { name: string } }> }).volumeClaimTemplates;
+            // <template>-<statefulset>-<ordinal>: kubernetes/kubernetes pkg/controller/statefulset/stateful_set_utils.go
+            assert.equal(aggregatorClaimName(SETTINGS.name, 2), `${template[0].metadata.name}-${SETTINGS.name}-2`);
+            assert.deepEqual(aggregatorVolumeClaimPatches(SETTINGS)[0], {
+                apiVersion: "v1",
+                kind: "PersistentVolumeClaim",
+                metadata: { name: "data-vector-aggregator-0", namespace: "vector-aggregator", annotations: { "pulumi.com/patchForce": "true" } },
+                spec: { resources: { requests: { storage: "20Gi" } } },
+            });
+        });
+
+        it("a size change touches no forceNew field of a claim: it updates the claim in place", () => {
+            const before = aggregatorVolumeClaimPatches(SETTINGS)[0];
+            const after = aggregatorVolumeClaimPatches({ ...SETTINGS, storage: { ...SETTINGS.storage, size: "40Gi" } })[0];
+            assert.deepEqual(changedPaths(before, after), [".spec.resources.requests.storage"]);
+            assert.deepEqual(forcesReplacement("PersistentVolumeClaim", changedPaths(before, after)), []);
+        });
+    });
+
+    describe("the program", () => {
+        let hub: RunResult;
+        let bigger: RunResult;
+        before(async () => {
+            hub = await sharedHub();
+            const aggregator = repoStackFile("monitoring").config["vector-fleet:aggregator"];
+            const parsed = (typeof aggregator === "string" ? JSON.parse(aggregator) : aggregator) as { storage: { size: string } };
+            bigger = await runHub({ aggregator: { ...parsed, storage: { ...parsed.storage, size: "40Gi" } } });
+        });
+        const sts = (r: RunResult) => find(r, "kubernetes:apps/v1:StatefulSet", "vector-aggregator-statefulset");
+
+        it("registers the StatefulSet with ignoreChanges on its claim templates", () => {
+            assert.deepEqual(sts(hub).ignoreChanges, AGGREGATOR_STATEFULSET_IGNORE_CHANGES);
+        });
+
+        it("a storage size change in the stack config changes no forceNew field of the StatefulSet", () => {
+            const changed = afterIgnoreChanges(changedPaths(sts(hub).inputs, sts(bigger).inputs), sts(bigger).ignoreChanges ?? []);
+            assert.deepEqual(forcesReplacement("StatefulSet", changed), []);
+        });
+
+        it("resizes every replica's claim to the new size, and changes nothing else", () => {
+            const claims = (r: RunResult) => r.resources.filter((x) => x.type === "kubernetes:core/v1:PersistentVolumeClaimPatch");
+            assert.equal(claims(hub).length, 3);
+            for (const [i, c] of claims(bigger).entries()) {
+                assert.deepEqual(changedPaths(claims(hub)[i].inputs, c.inputs), [".spec.resources.requests.storage"]);
+                assert.equal((c.inputs.spec as { resources: { requests: { storage: string } } }).resources.requests.storage, "40Gi");
+            }
+        });
+    });
+});
