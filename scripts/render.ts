@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import program = require("../index");
 import { isReportedFailure } from "../lib/offline/failures";
+import { readRendered } from "../lib/offline/diff";
 import { formatRenderFailure, renderFleet, writeRendered } from "../lib/offline/render";
 import { formatSummary, summarizeStack } from "../lib/offline/summary";
 
@@ -17,7 +18,8 @@ Hub stacks are always evaluated first: agent stacks read their outputs through a
 Prints per stack its Kubernetes objects by kind, the Vector components of each config (sources,
 transforms, sinks, by type) and warnings: what a reviewer should notice (self-monitoring off,
 logs shipped twice during a migration, objects patched that another tool owns, node drains a
-PodDisruptionBudget blocks, no container metrics). Warnings do not fail the render.
+PodDisruptionBudget blocks, no container metrics, and a stateful object that the change since
+the last render in the same folder would replace or delete). Warnings do not fail the render.
 
 On failure nothing is written, and every problem is printed on one line, prefixed with its stack.
 
@@ -45,10 +47,12 @@ async function main(argv: string[]): Promise<number> {
     });
     try {
         const rendered = await renderFleet(program, root, stacks.length > 0 ? stacks : undefined);
+        // What out/ held before: the summary warns about stateful objects the change since would replace.
+        const previous = readRendered(path.resolve(root, out));
         writeRendered(path.resolve(root, out), rendered);
         let warnings = 0;
         for (const r of rendered) {
-            const summary = summarizeStack(r.stack, r.files);
+            const summary = summarizeStack(r.stack, r.files, previous[r.stack]);
             warnings += summary.warnings.length;
             console.log(formatSummary(summary, `${path.join(out, r.stack)}/`).join("\n"));
         }

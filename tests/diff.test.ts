@@ -20,7 +20,7 @@ import {
     unifiedHunks,
 } from "../lib/offline/diff";
 import { changedProperties, forceNewPaths, parseResourceTree, replacement, touches } from "../lib/offline/replacement";
-import { parseManifests } from "../lib/offline/summary";
+import { parseManifests, summarizeStack } from "../lib/offline/summary";
 import { AGENT_TOML, agentStack, FixtureObject, patch, renderedStack } from "./support/rendered";
 
 const hubStack = () =>
@@ -404,6 +404,18 @@ describe("what pulumi up does", () => {
             { path: ["a", 2], value: 4 },
             { path: ["b", "c"], value: null },
         ]);
+    });
+
+    it("makes the render warn about a stateful object replaced since the last render in its folder, and only then", () => {
+        const codes = (previous?: Record<string, string>) => summarizeStack("monitoring", hub([statefulSet({ storage: "40Gi" })]), previous).warnings.filter((w) => w.code === "replaces-stateful");
+        const [w] = codes(hub([statefulSet()]));
+        assert.equal(
+            w.message,
+            "since the last render in this folder, StatefulSet vector-aggregator/vector-aggregator is REPLACED, delete-first (spec.volumeClaimTemplates changed): every replica goes down at once, and the PVCs it keeps (whenDeleted: Retain) keep their old size and spec; run `npm run diff` before deploying",
+        );
+        assert.deepEqual(codes(), [], "no last render: nothing to compare with");
+        assert.deepEqual(codes(hub([statefulSet({ storage: "40Gi" })])), []);
+        assert.deepEqual(codes(hub([statefulSet({ replicas: 1, storage: "40Gi" })])), [], "in place");
     });
 
     describe("URN changes", () => {

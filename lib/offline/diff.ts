@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
-import { parseResourceTree, replacement, Replacement, statefulReason, UrnChange, urnChanges } from "./replacement";
+import { lossMessage, parseResourceTree, replacement, Replacement, UrnChange, urnChanges } from "./replacement";
 import { ManifestObject, objectName, parseManifests, renderWarnings } from "./summary";
 
 /** A rendered fleet: stack -> file name -> content, as `npm run render` writes it. */
@@ -271,9 +271,8 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
             ...(embedded ? { embedded } : {}),
         };
         found.push({ change, apiVersion: object.apiVersion });
-        const stateful = statefulReason(x?.object ?? object) ?? (y ? statefulReason(y.object) : undefined);
-        if (stateful && (action === "delete" || action === "replace"))
-            alerts.push(`${stack}: ${change.label} is ${action === "delete" ? "DELETED" : `REPLACED${replace!.deleteFirst ? ", delete-first" : ""} (${replace!.fields.join(", ")} changed)`}: ${stateful}`);
+        const loss = x ? lossMessage(change.label, x.object, replace, !y) : undefined;
+        if (loss) alerts.push(`${stack}: ${loss}`);
     }
     // An apiVersion change is a removal and an addition of two objects with one label: tell them apart.
     const shared = (label: string) => found.filter((f) => f.change.label === label).length > 1;

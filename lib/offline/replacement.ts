@@ -174,6 +174,28 @@ export function statefulReason(o: ManifestObject): string | undefined {
     return undefined;
 }
 
+/** `StatefulSet ns/name is REPLACED, delete-first (spec.volumeClaimTemplates changed): why that hurts`, for a stateful object; else undefined. */
+export function lossMessage(label: string, o: ManifestObject, replace: Replacement | undefined, deleted: boolean): string | undefined {
+    const reason = statefulReason(o);
+    if (!reason || (!deleted && !replace)) return undefined;
+    const what = deleted ? "DELETED" : `REPLACED${replace!.deleteFirst ? ", delete-first" : ""} (${replace!.fields.join(", ")} changed)`;
+    return `${label} is ${what}: ${reason}`;
+}
+
+/**
+ * The stateful objects `pulumi up` would replace or delete going from one render of a stack to
+ * the next (objects matched by apiVersion, kind, namespace and name).
+ */
+export function statefulLosses(before: ManifestObject[], after: ManifestObject[]): string[] {
+    const key = (o: ManifestObject) => `${o.apiVersion}|${o.kind}|${o.namespace ?? ""}|${o.name}|${o.patch ?? ""}`;
+    const next = new Map(after.map((o) => [key(o), o]));
+    const label = (o: ManifestObject) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name || "(unnamed)"}`;
+    return before.flatMap((o) => {
+        const n = next.get(key(o));
+        return lossMessage(label(o), o, n ? replacement(o, n) : undefined, !n) ?? [];
+    });
+}
+
 /** The Pulumi type that registers a manifest object (`kubernetes:apps/v1:StatefulSet`, a patch's own type). */
 export function pulumiType(o: Pick<ManifestObject, "apiVersion" | "kind" | "patch">): string {
     if (o.patch) return o.patch;

@@ -5,6 +5,7 @@
  */
 import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { parse as parseToml } from "smol-toml";
+import { statefulLosses } from "./replacement";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 
 /** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
@@ -193,7 +194,13 @@ export interface StackSummary {
     warnings: RenderWarning[];
 }
 
-export function summarizeStack(stack: string, files: Record<string, string>): StackSummary {
+/**
+ * `previous`: the stack's files from the last render (what out/<stack>/ held before this one), if
+ * any. The render has no base to compare with; against its last output it can at least say
+ * which stateful objects the change since then would replace or delete (`replaces-stateful`).
+ * `npm run diff` says it against main, for every object.
+ */
+export function summarizeStack(stack: string, files: Record<string, string>, previous?: Record<string, string>): StackSummary {
     const kinds: Record<string, number> = {};
     const objects = parseManifests(files["manifests.yaml"] ?? "");
     for (const o of objects) {
@@ -203,7 +210,11 @@ export function summarizeStack(stack: string, files: Record<string, string>): St
     const vector: Record<string, VectorComponents> = {};
     for (const [name, toml] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) if (name.endsWith(".vector.toml")) vector[name] = vectorComponents(toml);
     const resources = Math.max(0, (files["resources.txt"] ?? "").split("\n").filter((l) => l.trim() !== "").length - 1);
-    return { stack, resources, kinds, vector, warnings: renderWarnings(files, objects) };
+    const warnings = renderWarnings(files, objects);
+    if (previous?.["manifests.yaml"] !== undefined)
+        for (const loss of statefulLosses(parseManifests(previous["manifests.yaml"]), objects))
+            warnings.push({ code: "replaces-stateful", message: `since the last render in this folder, ${loss}; run \`npm run diff\` before deploying` });
+    return { stack, resources, kinds, vector, warnings };
 }
 
 const sortedEntries = (counts: Record<string, number>) => Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
