@@ -418,6 +418,19 @@ describe("what pulumi up does", () => {
         assert.deepEqual(codes(hub([statefulSet({ replicas: 1, storage: "40Gi" })])), [], "in place");
     });
 
+    it("names the stacks that hold certificates in the PR comment, since only the state knows when they renew", () => {
+        const withCert = (files: Record<string, string>) => ({
+            ...files,
+            "resources.txt": `${files["resources.txt"]}└─ tls:index/locallySignedCert:LocallySignedCert    pki-server\n`,
+        });
+        const d = one([statefulSet()], [statefulSet({ replicas: 4 })]);
+        assert.deepEqual(d.certificates, []);
+        assert.ok(!formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }).includes("Certificates"));
+        const [c] = diffFleet(fleet({ monitoring: withCert(hub([statefulSet()])) }), fleet({ monitoring: withCert(hub([statefulSet({ replicas: 4 })])) }));
+        assert.deepEqual(c.certificates, ["pki-server"]);
+        assert.match(formatMarkdown([c], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^> Certificates \(`monitoring` 1\): each is re-issued by the first `pulumi up` inside its early-renewal window/m);
+    });
+
     describe("URN changes", () => {
         const sts = (pulumiName: string, parentType = "vector-fleet:index:VectorAggregator"): FixtureObject => ({ ...statefulSet(), pulumiName, parentType });
 

@@ -177,7 +177,12 @@ export interface StackDiff {
     urnChanges: UrnChange[];
     /** What must not go unnoticed: a stateful object replaced or deleted, a URN change. Shown first. */
     alerts: string[];
+    /** The stack's certificates after the change (tls SelfSignedCert and LocallySignedCert names, from resources.txt). */
+    certificates: string[];
 }
+
+/** The tls provider's certificate types: each carries earlyRenewalHours (components/pki). */
+const CERTIFICATE_TYPES = ["tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"];
 
 /** Identity of an object: the same apiVersion, kind, namespace and name (and whether it is a patch) is the same object. */
 export function objectKey(o: Pick<ManifestObject, "apiVersion" | "kind" | "namespace" | "name" | "patch">): string {
@@ -285,7 +290,8 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
     }
     const warn = (f: Record<string, string> | undefined, parsed: ManifestObject[]) => (f ? renderWarnings(f, parsed).map((w) => w.message) : []);
     const [wa, wb] = [warn(before, parsedBefore), warn(after, parsedAfter)];
-    const moved = before && after ? urnChanges(parseResourceTree(before["resources.txt"] ?? ""), parseResourceTree(after["resources.txt"] ?? ""), parsedBefore, parsedAfter) : [];
+    const [treeBefore, treeAfter] = [parseResourceTree(before?.["resources.txt"] ?? ""), parseResourceTree(after?.["resources.txt"] ?? "")];
+    const moved = before && after ? urnChanges(treeBefore, treeAfter, parsedBefore, parsedAfter) : [];
     for (const m of moved) alerts.push(`${stack}: ${urnAlert(m)}`);
     return {
         stack,
@@ -295,6 +301,7 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
         warnings: { added: wb.filter((w) => !wa.includes(w)), removed: wa.filter((w) => !wb.includes(w)) },
         urnChanges: moved,
         alerts,
+        certificates: treeAfter.filter((r) => CERTIFICATE_TYPES.includes(r.type)).map((r) => r.name),
     };
 }
 
@@ -459,6 +466,17 @@ export const OFFLINE_NOTE = [
     "",
 ].join("\n");
 
+/**
+ * The certificates a reviewer should remember: the render knows which exist and that each has an
+ * early-renewal window; only the state knows when it was issued, so not whether `up` renews it now.
+ */
+function certificateNote(diffs: StackDiff[]): string {
+    const held = diffs.filter((d) => d.certificates.length > 0);
+    if (held.length === 0) return "";
+    const list = held.map((d) => `\`${d.stack}\` ${d.certificates.length}`).join(", ");
+    return `>\n> Certificates (${list}): each is re-issued by the first \`pulumi up\` inside its early-renewal window (\`earlyRenewalHours\`, set in components/pki), which replaces the Secrets that hold it; the Pulumi preview shows whether one is due.\n`;
+}
+
 /** Marks the comment so a workflow can find and update its own sticky comment. */
 export const MARKDOWN_MARKER = "<!-- vector-fleet render diff -->";
 
@@ -483,7 +501,7 @@ export function formatMarkdown(diffs: StackDiff[], opts: MarkdownOptions): strin
     const unchanged = diffs.filter((d) => d.status === "unchanged").map((d) => `\`${d.stack}\``);
     const alerts = diffs.flatMap((d) => d.alerts);
     const caution = alerts.length > 0 ? `> [!CAUTION]\n${alerts.map((a) => `> - ${escapeHtml(a)}`).join("\n")}\n\n` : "";
-    const head = `${MARKDOWN_MARKER}\n### Rendered fleet against ${opts.base}\n\n${caution}${OFFLINE_NOTE}\n`;
+    const head = `${MARKDOWN_MARKER}\n### Rendered fleet against ${opts.base}\n\n${caution}${OFFLINE_NOTE}${certificateNote(diffs)}\n`;
     if (changed.length === 0) return `${head}No changes: every stack renders the same manifests and Vector configs.\n`;
     const tail = unchanged.length > 0 ? `\nUnchanged: ${unchanged.join(", ")}.\n` : "";
     const TRUNCATED = "\n> Diffs truncated to fit a PR comment: run `npm run diff` locally for all of them.\n";

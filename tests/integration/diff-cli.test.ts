@@ -114,6 +114,7 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         assert.ok(r.stdout.indexOf("[!CAUTION]") < r.stdout.indexOf("<details>"));
         assert.match(r.stdout, /An \*\*offline render, not a `pulumi preview`\*\*/);
         assert.match(r.stdout, /Simulated: the hcloud Network lookup/);
+        assert.match(r.stdout, /^> Certificates \(`monitoring` \d+\): each is re-issued by the first `pulumi up` inside its early-renewal window/m);
         assert.match(r.stdout, /\| \*\*replaced, delete-first \([^)]*\)\*\* \| `\w+ vector-aggregator\//);
     });
 
