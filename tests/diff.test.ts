@@ -347,6 +347,9 @@ describe("what pulumi up does", () => {
         const deleted = one([lb], []);
         assert.deepEqual(actions(deleted), [["Service vector-aggregator/vector-aggregator-lb", "delete"]]);
         assert.match(deleted.alerts[0], /^monitoring: Service vector-aggregator\/vector-aggregator-lb is DELETED: the cloud load balancer/);
+        const demoted = one([lb], [service({ type: "ClusterIP", ports: [{ port: 6000 }] })]);
+        assert.deepEqual(actions(demoted), [["Service vector-aggregator/vector-aggregator-lb", "update"]]);
+        assert.match(demoted.alerts[0], /^monitoring: Service vector-aggregator\/vector-aggregator-lb is no longer of type LoadBalancer: the cloud controller deletes its load balancer/);
         // A ClusterIP Service holds nothing: deleting it is no alert.
         assert.deepEqual(one([service({ type: "ClusterIP" })], []).alerts, []);
     });

@@ -276,7 +276,7 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
             ...(embedded ? { embedded } : {}),
         };
         found.push({ change, apiVersion: object.apiVersion });
-        const loss = x ? lossMessage(change.label, x.object, replace, !y) : undefined;
+        const loss = x ? lossMessage(change.label, x.object, replace, !y, y?.object) : undefined;
         if (loss) alerts.push(`${stack}: ${loss}`);
     }
     // An apiVersion change is a removal and an addition of two objects with one label: tell them apart.

@@ -175,8 +175,10 @@ export function statefulReason(o: ManifestObject): string | undefined {
 }
 
 /** `StatefulSet ns/name is REPLACED, delete-first (spec.volumeClaimTemplates changed): why that hurts`, for a stateful object; else undefined. */
-export function lossMessage(label: string, o: ManifestObject, replace: Replacement | undefined, deleted: boolean): string | undefined {
+export function lossMessage(label: string, o: ManifestObject, replace: Replacement | undefined, deleted: boolean, after?: ManifestObject): string | undefined {
     const reason = statefulReason(o);
+    // Updated in place, yet the cloud controller deletes the load balancer of a Service that stops being one.
+    if (reason && o.kind === "Service" && !deleted && !replace && after && !statefulReason(after)) return `${label} is no longer of type LoadBalancer: the cloud controller deletes its load balancer, and the agents lose the address they dial`;
     if (!reason || (!deleted && !replace)) return undefined;
     const what = deleted ? "DELETED" : `REPLACED${replace!.deleteFirst ? ", delete-first" : ""} (${replace!.fields.join(", ")} changed)`;
     return `${label} is ${what}: ${reason}`;
@@ -192,7 +194,7 @@ export function statefulLosses(before: ManifestObject[], after: ManifestObject[]
     const label = (o: ManifestObject) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name || "(unnamed)"}`;
     return before.flatMap((o) => {
         const n = next.get(key(o));
-        return lossMessage(label(o), o, n ? replacement(o, n) : undefined, !n) ?? [];
+        return lossMessage(label(o), o, n ? replacement(o, n) : undefined, !n, n) ?? [];
     });
 }
 
