@@ -454,9 +454,17 @@ describe("what pulumi up does", () => {
                 assert.deepEqual(actions(d), [], "the object itself is the same");
                 assert.equal(d.urnChanges.length, 1);
                 assert.equal(d.alerts.length, 1);
-                assert.match(d.alerts[0], /^monitoring: a kubernetes:apps\/v1:StatefulSet changes its URN \(.*::agg-sts -> .*\) without an alias: `pulumi up` creates the new resource first and fails, the object already exists in the cluster/);
-                assert.match(formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^> \[!CAUTION\]\n> - monitoring: a kubernetes:apps\/v1:StatefulSet changes its URN/m);
+                assert.match(d.alerts[0], /^monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet \(.*::agg-sts -> .*\) without an alias: `pulumi up` creates the new resource first and fails, the object already exists in the cluster/);
+                assert.match(formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^> \[!CAUTION\]\n> - monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet/m);
             }
+        });
+
+        it("says a renamed key or certificate is created anew", () => {
+            const tree = (name: string) => ({ ...hub([]), "resources.txt": `${hub([])["resources.txt"]}└─ tls:index/privateKey:PrivateKey    ${name}\n` });
+            const [d] = diffFleet(fleet({ monitoring: tree("pki-ca-key") }), fleet({ monitoring: tree("fleet-ca-key") }));
+            assert.deepEqual(d.alerts, [
+                "monitoring: URN changed: a tls:index/privateKey:PrivateKey (tls:index/privateKey:PrivateKey::pki-ca-key -> tls:index/privateKey:PrivateKey::fleet-ca-key) without an alias: `pulumi up` creates a new one and deletes the old (a new key, certificate, token or load balancer); keep the old name, or add an alias to the old name and parent",
+            ]);
         });
 
         it("does not mistake an object replaced by another for a URN change", () => {

@@ -307,7 +307,7 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
 
 /** What a URN change does under `pulumi up`, in one line. */
 export function urnAlert(m: UrnChange): string {
-    const what = `${m.count === 1 ? "a" : m.count} ${m.type} ${m.count === 1 ? "changes its URN" : "change their URNs"} (${m.removed.join(", ")} -> ${m.added.join(", ")})`;
+    const what = `URN changed: ${m.count === 1 ? "a" : m.count} ${m.type} (${m.removed.join(", ")} -> ${m.added.join(", ")})`;
     const effect = m.type.startsWith("kubernetes:")
         ? "`pulumi up` creates the new resource first and fails, the object already exists in the cluster"
         : "`pulumi up` creates a new one and deletes the old (a new key, certificate, token or load balancer)";
