@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -19,7 +20,9 @@ import {
     summaryLine,
     unifiedHunks,
 } from "../lib/offline/diff";
-import { changedProperties, forceNewPaths, parseResourceTree, replacement, touches } from "../lib/offline/replacement";
+import { changedProperties, forceNewPaths, ignored, parseResourceTree, replacement, touches } from "../lib/offline/replacement";
+import { renderFiles } from "../lib/offline/render";
+import { runStack } from "../lib/offline/simulator";
 import { parseManifests, summarizeStack } from "../lib/offline/summary";
 import { AGENT_TOML, agentStack, FixtureObject, patch, renderedStack } from "./support/rendered";
 
@@ -388,6 +391,35 @@ describe("what pulumi up does", () => {
         const ds = (selector: string): FixtureObject => ({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: { selector: { matchLabels: { a: selector } } } });
         assert.deepEqual(actions(one([patch(ds("x"))], [patch(ds("y"))])), [["DaemonSet monitoring/promtail (patch)", "update"]]);
         assert.deepEqual(forceNewPaths({ apiVersion: "apps/v1", kind: "DaemonSet", patch: "kubernetes:apps/v1:DaemonSetPatch" }), [".metadata.name", ".metadata.namespace"]);
+    });
+
+    it("honours the resource's ignoreChanges as the engine does: an ignored volumeClaimTemplates change replaces nothing", () => {
+        const ignoring = (o: FixtureObject): FixtureObject => ({ ...o, ignoreChanges: ["spec.volumeClaimTemplates"] });
+        const files = hub([ignoring(statefulSet({ storage: "40Gi" }))]);
+        assert.match(files["manifests.yaml"], /^# ignoreChanges: spec.volumeClaimTemplates\napiVersion: apps\/v1\nkind: StatefulSet$/m);
+        assert.deepEqual(parseManifests(files["manifests.yaml"])[0].ignoreChanges, ["spec.volumeClaimTemplates"]);
+        const d = one([ignoring(statefulSet())], [ignoring(statefulSet({ storage: "40Gi" }))]);
+        assert.deepEqual(actions(d), [["StatefulSet vector-aggregator/vector-aggregator", "update"]]);
+        assert.deepEqual(d.alerts, []);
+        // What is not ignored still counts.
+        assert.deepEqual(actions(one([ignoring(statefulSet())], [ignoring(statefulSet({ selector: "x" }))]))[0].slice(1), ["replace", "spec.selector", true]);
+        assert.ok(ignored(["metadata", "annotations", "a.b/c"], ['metadata.annotations["a.b/c"]']));
+        assert.ok(ignored(["spec", "containers", 2, "image"], ["spec.containers[*].image"]));
+        assert.ok(!ignored(["spec", "containers", 2, "env"], ["spec.containers[*].image"]));
+    });
+
+    it("gets ignoreChanges from the program: the simulator records the option, the render writes it", async function () {
+        this.timeout(20000);
+        const result = await runStack(
+            async () => {
+                new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: "ns" }, data: { a: "b" } }, { ignoreChanges: ["data", 'metadata.annotations["x"]'] });
+                return {};
+            },
+            { project: "vector-fleet", stack: "ignore-test", config: {} },
+        );
+        assert.deepEqual(result.resources.find((r) => r.name === "cm")?.ignoreChanges, ["data", 'metadata.annotations["x"]']);
+        const [cm] = parseManifests(renderFiles(result)["manifests.yaml"]);
+        assert.deepEqual(cm.ignoreChanges, ["data", 'metadata.annotations["x"]']);
     });
 
     it("replaces create-first an object Pulumi names itself", () => {

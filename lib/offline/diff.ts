@@ -461,8 +461,8 @@ export const OFFLINE_NOTE = [
     "> An **offline render, not a `pulumi preview`**: the program ran under Pulumi's mocks at both commits, with no state, cluster or cloud.",
     "> Simulated: the hcloud Network lookup (`hcloud.getNetwork`), the outputs of the tls and random providers (keys, certificates and tokens are `<known after deploy>`),",
     "> and each agent stack's StackReference (answered by the hub's render). Secret values are redacted on both sides.",
-    "> *Replaced* and *delete-first* follow pulumi-kubernetes' own rules (`provider/pkg/provider/diff.go`) applied to the rendered inputs;",
-    "> drift, `ignoreChanges`, aliases and whether a certificate is inside its early-renewal window (a renewal replaces it, and the Secrets that hold it) only the Pulumi preview can see.",
+    "> *Replaced* and *delete-first* follow pulumi-kubernetes' own rules (`provider/pkg/provider/diff.go`) applied to the rendered inputs, with each resource's `ignoreChanges`;",
+    "> drift, aliases and whether a certificate is inside its early-renewal window (a renewal replaces it, and the Secrets that hold it) only the Pulumi preview can see.",
     "",
 ].join("\n");
 

@@ -149,11 +149,31 @@ export interface Replacement {
     deleteFirst: boolean;
 }
 
+/** A Pulumi property path (`spec.containers[0].image`, `metadata.annotations["a.b/c"]`, `[*]`) as segments. */
+export function propertyPath(p: string): Segment[] {
+    return [...p.matchAll(/\["((?:[^"\\]|\\.)*)"\]|\[(\d+|\*)\]|([^.[\]]+)/g)].map(([, quoted, index, key]) =>
+        quoted !== undefined ? quoted.replace(/\\(.)/g, "$1") : index !== undefined ? (index === "*" ? "*" : Number(index)) : key,
+    );
+}
+
+/**
+ * Whether the resource's ignoreChanges covers a changed property: the engine keeps the old
+ * value there before the provider diffs (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+ * processIgnoreChanges; a path covers everything below it, `[*]` any element).
+ */
+export function ignored(path: Segment[], ignoreChanges: string[] = []): boolean {
+    return ignoreChanges.some((p) => {
+        const segs = propertyPath(p);
+        return segs.length <= path.length && segs.every((s, i) => s === "*" || s === path[i]);
+    });
+}
+
 /** How pulumi-kubernetes would apply the change of one object from `before` to `after` (same identity): undefined = in place. */
 export function replacement(before: ManifestObject, after: ManifestObject): Replacement | undefined {
     const forceNew = forceNewPaths(after);
     const fields = new Set<string>();
-    for (const c of changedProperties(before.body, after.body)) for (const f of forceNew) if (touches(c.path, c.value, f)) fields.add(f.slice(1));
+    const changes = changedProperties(before.body, after.body).filter((c) => !ignored(c.path, after.ignoreChanges));
+    for (const c of changes) for (const f of forceNew) if (touches(c.path, c.value, f)) fields.add(f.slice(1));
     if (fields.size === 0) return undefined;
     // Only the broadest field of each prefix family: `spec.selector`, not also `spec.selector.matchLabels`.
     const broadest = [...fields].filter((f) => ![...fields].some((g) => g !== f && f.startsWith(`${g}.`)));

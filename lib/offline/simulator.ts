@@ -23,6 +23,8 @@ export interface RegisteredResource {
     custom: boolean;
     inputs: Record<string, unknown>;
     provider?: string;
+    /** The resource's `ignoreChanges` option: the engine keeps the old value at these property paths. */
+    ignoreChanges?: string[];
 }
 
 export interface StackOutputs {
@@ -141,6 +143,8 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getCustom(): boolean;
+    /** Only on registrations (reads have none). */
+    getIgnorechangesList?(): string[];
 }
 const runtime = pulumi.runtime as unknown as RuntimeInternals;
 
@@ -168,6 +172,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
 
     // The mocks API does not pass the parent; the monitor's request has it, so record it there.
     const parents = new Map<string, string>();
+    const ignored = new Map<string, string[]>();
     const monitor = runtime.getMonitor();
     if (monitor) {
         // StackReferences are read, not registered; both requests carry the parent.
@@ -175,6 +180,8 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
             const original = monitor[method].bind(monitor);
             monitor[method] = (req, cb) => {
                 parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+                const ignore = req.getIgnorechangesList?.() ?? [];
+                if (ignore.length > 0) ignored.set(`${req.getType()}::${req.getName()}`, ignore);
                 return original(req, cb);
             };
         }
@@ -221,6 +228,8 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     for (const r of recorded) {
         r.parentUrn = parents.get(`${r.type}::${r.name}`) || undefined;
         r.urn = urnOf(opts, r, parents);
+        const ignore = ignored.get(`${r.type}::${r.name}`);
+        if (ignore) r.ignoreChanges = ignore;
     }
     return { resources: recorded, outputs: { values, secretNames } };
 }

@@ -11,6 +11,9 @@ import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 /** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
 export const PATCH_NOTE = "a server-side apply patch of an object this program does not own";
 
+/** Written above an object whose resource has the ignoreChanges option, before the paths (comma-separated). */
+export const IGNORE_NOTE = "ignoreChanges:";
+
 /** A Kubernetes object as manifests.yaml holds it. */
 export interface ManifestObject {
     apiVersion: string;
@@ -19,6 +22,8 @@ export interface ManifestObject {
     name: string;
     /** For server-side apply patches: the Pulumi type that applies them. */
     patch?: string;
+    /** The resource's ignoreChanges option (Pulumi property paths), when it has one. */
+    ignoreChanges?: string[];
     body: Record<string, unknown>;
 }
 
@@ -27,6 +32,7 @@ const DOCUMENT_SEPARATOR = /^---[ \t]*(?:\r?\n|$)/m;
 /** The comment lines before a document's first key, where renderFiles writes the patch note. */
 const LEADING_COMMENTS = /^(?:[ \t]*(?:#.*)?\r?\n)*/;
 const PATCH_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*(\\S+): ${PATCH_NOTE}[ \\t]*$`, "m");
+const IGNORE_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*${IGNORE_NOTE}[ \\t]*(.+?)[ \\t]*$`, "m");
 
 /**
  * Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch.
@@ -46,13 +52,16 @@ export function parseManifests(text: string): ManifestObject[] {
         if (body === null || typeof body !== "object" || Array.isArray(body)) return;
         const object = body as Record<string, unknown>;
         const metadata = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
-        const patch = PATCH_COMMENT.exec(LEADING_COMMENTS.exec(doc)![0])?.[1];
+        const comments = LEADING_COMMENTS.exec(doc)![0];
+        const patch = PATCH_COMMENT.exec(comments)?.[1];
+        const ignoreChanges = IGNORE_COMMENT.exec(comments)?.[1].split(/\s*,\s*/);
         objects.push({
             apiVersion: String(object.apiVersion ?? ""),
             kind: String(object.kind ?? ""),
             ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
             name: typeof metadata.name === "string" ? metadata.name : "",
             ...(patch ? { patch } : {}),
+            ...(ignoreChanges ? { ignoreChanges } : {}),
             body: object,
         });
     });

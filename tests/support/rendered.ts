@@ -10,6 +10,8 @@ export interface FixtureObject {
     pulumiName?: string;
     /** The type of the component it is registered under (default: the stack itself, or VectorAgent for a ConfigMap). */
     parentType?: string;
+    /** The resource's ignoreChanges option. */
+    ignoreChanges?: string[];
     [k: string]: unknown;
 }
 
@@ -32,7 +34,7 @@ export function renderedStack(stack: string, objects: (FixtureObject & { patch?:
     const resources: RegisteredResource[] = [
         { type: "pulumi:pulumi:Stack", name: `vector-fleet-${stack}`, urn: stackUrn, custom: false, inputs: {}, secretPaths: [] },
     ];
-    for (const { patch: isPatch, pulumiName, parentType, ...o } of objects) {
+    for (const { patch: isPatch, pulumiName, parentType, ignoreChanges, ...o } of objects) {
         const component = o.kind === "ConfigMap" ? o.metadata.name.replace(/-config$/, "") : undefined;
         const parent = parentType ?? (component ? "vector-fleet:index:VectorAgent" : undefined);
         const parentUrn = parent ? `urn:pulumi:${stack}::vector-fleet::${parent}::${component ?? "component"}` : stackUrn;
@@ -41,7 +43,7 @@ export function renderedStack(stack: string, objects: (FixtureObject & { patch?:
             resources.push({ type: parentType, name: "component", urn: parentUrn, parentUrn: stackUrn, custom: false, inputs: {}, secretPaths: [] });
         const type = resourceType(o, isPatch === true);
         const name = pulumiName ?? `${o.kind}-${o.metadata.name}`;
-        resources.push({ type, name, urn: `urn:pulumi:${stack}::vector-fleet::${type}::${name}`, parentUrn, custom: true, inputs: o, secretPaths: [] });
+        resources.push({ type, name, urn: `urn:pulumi:${stack}::vector-fleet::${type}::${name}`, parentUrn, custom: true, inputs: o, secretPaths: [], ...(ignoreChanges ? { ignoreChanges } : {}) });
     }
     return renderFiles({ resources, outputs: { values: outputs, secretNames: [] } });
 }
