@@ -6,6 +6,7 @@ import * as path from "node:path";
 import program = require("../index");
 import { isReportedFailure } from "../lib/offline/failures";
 import { configWarnings } from "../lib/offline/config-warnings";
+import { readRendered } from "../lib/offline/diff";
 import { formatRenderFailure, listStacks, renderFleet, writeRendered } from "../lib/offline/render";
 import { formatSummary, summarizeStack } from "../lib/offline/summary";
 
@@ -18,8 +19,9 @@ Hub stacks are always evaluated first: agent stacks read their outputs through a
 Prints per stack its Kubernetes objects by kind, the Vector components of each config (sources,
 transforms, sinks, by type) and warnings: what a reviewer should notice (self-monitoring off,
 logs shipped twice during a migration, objects patched that another tool owns, node drains a
-PodDisruptionBudget blocks, no container metrics, self-monitoring labels left at their default).
-Warnings do not fail the render.
+PodDisruptionBudget blocks, no container metrics, self-monitoring labels left at their default,
+and a stateful object that the change since the last render in the same folder would replace or
+delete). Warnings do not fail the render.
 
 Before running a stack, checks Pulumi.yaml and its Pulumi.<stack>.yaml the way the Pulumi CLI
 does (required declared keys, declared types, secrets): a stack the CLI would refuse fails here.
@@ -50,11 +52,13 @@ async function main(argv: string[]): Promise<number> {
     });
     try {
         const rendered = await renderFleet(program, root, stacks.length > 0 ? stacks : undefined);
+        // What out/ held before: the summary warns about stateful objects the change since would replace.
+        const previous = readRendered(path.resolve(root, out));
         writeRendered(path.resolve(root, out), rendered);
         let warnings = 0;
         const stackFiles = new Map(listStacks(root).map((f) => [f.stack, f]));
         for (const r of rendered) {
-            const summary = summarizeStack(r.stack, r.files);
+            const summary = summarizeStack(r.stack, r.files, previous[r.stack]);
             const file = stackFiles.get(r.stack);
             if (file) summary.warnings.push(...configWarnings(file));
             warnings += summary.warnings.length;

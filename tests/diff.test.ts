@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -19,7 +20,11 @@ import {
     summaryLine,
     unifiedHunks,
 } from "../lib/offline/diff";
-import { AGENT_TOML, agentStack, patch, renderedStack } from "./support/rendered";
+import { changedProperties, forceNewPaths, ignored, parseResourceTree, replacement, touches } from "../lib/offline/replacement";
+import { renderFiles } from "../lib/offline/render";
+import { runStack } from "../lib/offline/simulator";
+import { parseManifests, summarizeStack } from "../lib/offline/summary";
+import { AGENT_TOML, agentStack, FixtureObject, patch, renderedStack } from "./support/rendered";
 
 const hubStack = () =>
     renderedStack(
@@ -113,11 +118,11 @@ describe("fleet diff", () => {
         assert.equal(dev.status, "changed");
         assert.deepEqual(dev.objects.map((o) => [o.status, o.label]), [["changed", "DaemonSet vector-system/vector-agent"]]);
         assert.deepEqual(dev.files, []);
-        assert.equal(summaryLine(dev), "dev: 1 changed (DaemonSet vector-system/vector-agent), 0 added, 0 removed");
+        assert.equal(summaryLine(dev), "dev: 1 updated in place (DaemonSet vector-system/vector-agent)");
         const text = formatText(diffs, { mode: "full", color: false });
-        assert.match(text, /^=== dev\nchanged:\n {2}~ DaemonSet vector-system\/vector-agent\n\n--- a\/dev\/DaemonSet vector-system\/vector-agent\n\+\+\+ b\/dev\/DaemonSet vector-system\/vector-agent\n@@ /m);
+        assert.match(text, /^=== dev\nupdated in place:\n {2}~ DaemonSet vector-system\/vector-agent\n\n--- a\/dev\/DaemonSet vector-system\/vector-agent\n\+\+\+ b\/dev\/DaemonSet vector-system\/vector-agent\n@@ /m);
         assert.match(text, /^- {14}cpu: 50m\n\+ {14}cpu: 60m$/m);
-        assert.ok(text.endsWith("dev: 1 changed (DaemonSet vector-system/vector-agent), 0 added, 0 removed\n"));
+        assert.ok(text.endsWith("dev: 1 updated in place (DaemonSet vector-system/vector-agent)\n"));
         assert.ok(!text.includes("\x1b["), "no color unless asked");
     });
 
@@ -127,9 +132,9 @@ describe("fleet diff", () => {
         const [dev] = diffFleet(fleet({ dev: before }), fleet({ dev: after }));
         assert.deepEqual(dev.objects.map((o) => [o.status, o.label]), [["added", "NetworkPolicy vector-system/deny"], ["removed", "Secret vector-system/old"]]);
         assert.deepEqual(dev.files.map((f) => [f.status, f.name]), [["changed", "resources.txt"]]);
-        assert.equal(summaryLine(dev), "dev: 0 changed, 1 added (NetworkPolicy vector-system/deny), 1 removed (Secret vector-system/old); resources.txt changed");
+        assert.equal(summaryLine(dev), "dev: 1 deleted (Secret vector-system/old), 1 created (NetworkPolicy vector-system/deny); resources.txt changed");
         const text = formatText([dev], { mode: "full", color: false });
-        assert.match(text, /^added:\n {2}\+ NetworkPolicy vector-system\/deny\nremoved:\n {2}- Secret vector-system\/old\nchanged:\n {2}~ file resources.txt$/m);
+        assert.match(text, /^deleted:\n {2}- Secret vector-system\/old\ncreated:\n {2}\+ NetworkPolicy vector-system\/deny\nfiles:\n {2}~ resources.txt changed$/m);
         assert.match(text, /^--- \/dev\/null\n\+\+\+ b\/dev\/NetworkPolicy vector-system\/deny\n@@ -0,0 \+1,\d+ @@\n\+apiVersion: networking.k8s.io\/v1$/m);
         assert.ok(!text.includes("+++ b/dev/Secret"), "a removed object is named, not shown");
     });
@@ -142,7 +147,8 @@ describe("fleet diff", () => {
         assert.deepEqual(cm.embedded, ["vector-agent.vector.toml"]);
         assert.deepEqual(dev.files.map((f) => f.name), ["vector-agent.vector.toml"]);
         const text = formatText([dev], { mode: "full", color: false });
-        assert.match(text, /~ ConfigMap vector-system\/vector-agent-config \(only its Vector config changed: see vector-agent.vector.toml\)/);
+        // Its data changed: pulumi-kubernetes replaces a ConfigMap for that (diff.go, enableConfigMapMutable off).
+        assert.match(text, /^replaced:\n {2}\+- ConfigMap vector-system\/vector-agent-config {2}delete-first \(data\) \(only its Vector config changed: see vector-agent.vector.toml\)$/m);
         assert.ok(!text.includes("+++ b/dev/ConfigMap"), "the ConfigMap's TOML is not diffed a second time");
         assert.match(text, /^\+\+\+ b\/dev\/vector-agent.vector.toml\n@@ -10,6 \+10,7 @@\n(.*\n){3}\+\.team = "product"$/m);
     });
@@ -167,9 +173,9 @@ describe("fleet diff", () => {
         assert.deepEqual(diffs.map((d) => [d.stack, d.status]), [["monitoring", "unchanged"], ["old", "removed"], ["qa", "added"]]);
         assert.equal(
             summaryLine(byStack(diffs, "qa")),
-            "qa: new stack, 0 changed, 4 added (Namespace vector-system, ConfigMap vector-system/vector-agent-config, DaemonSet vector-system/vector-agent, and 1 more), 0 removed",
+            "qa: new stack, 4 created (Namespace vector-system, ConfigMap vector-system/vector-agent-config, DaemonSet vector-system/vector-agent, and 1 more)",
         );
-        assert.match(summaryLine(byStack(diffs, "old")), /^old: stack removed, 0 changed, 0 added, 4 removed \(Namespace vector-system, /);
+        assert.match(summaryLine(byStack(diffs, "old")), /^old: stack removed, 4 deleted \(Namespace vector-system, /);
         assert.match(formatText(diffs, { mode: "full", color: false }), /^=== qa \(new stack\)$/m);
     });
 
@@ -206,13 +212,15 @@ describe("diff output", () => {
             text,
             [
                 "=== dev",
-                "changed:",
-                "  ~ ConfigMap vector-system/vector-agent-config (only its Vector config changed: see vector-agent.vector.toml)",
+                "replaced:",
+                "  +- ConfigMap vector-system/vector-agent-config  delete-first (data) (only its Vector config changed: see vector-agent.vector.toml)",
+                "updated in place:",
                 "  ~ DaemonSet vector-system/vector-agent  (+1 -1)",
-                "  ~ file vector-agent.vector.toml  (+1 -1)",
+                "files:",
+                "  ~ vector-agent.vector.toml changed  (+1 -1)",
                 "",
                 "monitoring: no changes",
-                "dev: 2 changed (ConfigMap vector-system/vector-agent-config, DaemonSet vector-system/vector-agent), 0 added, 0 removed; vector-agent.vector.toml changed",
+                "dev: 1 replaced (ConfigMap vector-system/vector-agent-config), 1 updated in place (DaemonSet vector-system/vector-agent); vector-agent.vector.toml changed",
                 "",
             ].join("\n"),
         );
@@ -221,7 +229,7 @@ describe("diff output", () => {
     it("--name-only prints one line per change and nothing for an unchanged fleet", () => {
         assert.equal(
             formatText(changed(), { mode: "name-only", color: false }),
-            "dev ~ ConfigMap vector-system/vector-agent-config\ndev ~ DaemonSet vector-system/vector-agent\ndev ~ vector-agent.vector.toml\n",
+            "dev +- ConfigMap vector-system/vector-agent-config\ndev ~ DaemonSet vector-system/vector-agent\ndev ~ vector-agent.vector.toml\n",
         );
         assert.equal(formatText(diffFleet(fleet({ dev: agentStack() }), fleet({ dev: agentStack() })), { mode: "name-only", color: false }), "");
     });
@@ -236,8 +244,10 @@ describe("diff output", () => {
     it("--markdown puts each changed stack in a <details> with fenced diffs", () => {
         const md = formatMarkdown(changed(), { base: "`main` (abc1234)", maxChars: DEFAULT_MAX_CHARS });
         assert.ok(md.startsWith(`${MARKDOWN_MARKER}\n### Rendered fleet against \`main\` (abc1234)\n`));
-        assert.match(md, /<details><summary>dev: 2 changed \(ConfigMap vector-system\/vector-agent-config, DaemonSet vector-system\/vector-agent\), 0 added, 0 removed; vector-agent.vector.toml changed<\/summary>\n\n/);
-        assert.match(md, /\| changed \| `DaemonSet vector-system\/vector-agent` \|/);
+        assert.match(md, /<details><summary>dev: 1 replaced \(ConfigMap vector-system\/vector-agent-config\), 1 updated in place \(DaemonSet vector-system\/vector-agent\); vector-agent.vector.toml changed<\/summary>\n\n/);
+        assert.match(md, /\| updated in place \| `DaemonSet vector-system\/vector-agent` \|/);
+        assert.match(md, /\| \*\*replaced, delete-first \(data\)\*\* \| `ConfigMap vector-system\/vector-agent-config` /);
+        assert.ok(!md.includes("[!CAUTION]"), "nothing stateful is replaced");
         assert.match(md, /```diff\n--- a\/dev\/DaemonSet vector-system\/vector-agent\n[^`]*\+ {14}cpu: 60m\n[^`]*```/);
         assert.equal((md.match(/<details>/g) ?? []).length, 1, "unchanged stacks are not expanded");
         assert.match(md, /^Unchanged: `monitoring`\.$/m);
@@ -254,7 +264,7 @@ describe("diff output", () => {
         const diffs = diffFleet(fleet({ dev: agentStack() }), fleet({ dev: agentStack({ toml: `${AGENT_TOML}${big}\n` }) }));
         const md = formatMarkdown(diffs, { base: "`main`", maxChars: 5000 });
         assert.ok(md.length <= 5000, `${md.length} characters`);
-        assert.match(md, /<summary>dev: 1 changed \(ConfigMap vector-system\/vector-agent-config\), 0 added, 0 removed; vector-agent.vector.toml changed<\/summary>/);
+        assert.match(md, /<summary>dev: 1 replaced \(ConfigMap vector-system\/vector-agent-config\); vector-agent.vector.toml changed<\/summary>/);
         assert.match(md, /\n\+# line 10\n/, "the diff is cut, not dropped");
         assert.match(md, /Diffs truncated to fit a PR comment: run `npm run diff` locally/);
         assert.equal((md.match(/^```/gm) ?? []).length % 2, 0, "every fence is closed");
@@ -263,6 +273,238 @@ describe("diff output", () => {
     it("--markdown fences a diff that contains backticks with a longer fence", () => {
         const [dev] = diffFleet(fleet({ dev: agentStack() }), fleet({ dev: agentStack({ toml: `${AGENT_TOML}# \`\`\`\`\n` }) }));
         assert.match(formatMarkdown([dev], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^`````diff\n--- a\/dev\/vector-agent.vector.toml/m);
+    });
+});
+
+/**
+ * What `pulumi up` does with each changed object. The rule is pulumi-kubernetes' own, kept as
+ * data in lib/offline/replacement.ts: pulumi/pulumi-kubernetes provider/pkg/provider/diff.go
+ * (forceNew per group, version and kind) and provider/pkg/provider/provider.go (Diff: a replace
+ * deletes first when the object is named and keeps its name and namespace).
+ */
+describe("what pulumi up does", () => {
+    const NS = "vector-aggregator";
+    const statefulSet = (change: { storage?: string; selector?: string; replicas?: number; serviceName?: string; image?: string } = {}): FixtureObject => ({
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: "vector-aggregator", namespace: NS },
+        spec: {
+            replicas: change.replicas ?? 3,
+            serviceName: change.serviceName ?? "vector-aggregator-headless",
+            selector: { matchLabels: { "app.kubernetes.io/component": change.selector ?? "aggregator" } },
+            template: { spec: { containers: [{ name: "vector", image: change.image ?? "timberio/vector:0.59.0-distroless-libc" }] } },
+            volumeClaimTemplates: [{ metadata: { name: "buffer" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: change.storage ?? "20Gi" } } } }],
+        },
+    });
+    const service = (spec: Record<string, unknown>, name = "vector-aggregator-lb"): FixtureObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: NS }, spec });
+    const hub = (objects: FixtureObject[]) => renderedStack("monitoring", objects, { role: "hub", agentNamespace: null });
+    const one = (before: FixtureObject[], after: FixtureObject[]) => diffFleet(fleet({ monitoring: hub(before) }), fleet({ monitoring: hub(after) }))[0];
+    const actions = (d: StackDiff) => d.objects.map((o) => [o.label, o.action, ...(o.replace ? [o.replace.fields.join(","), o.replace.deleteFirst] : [])]);
+
+    it("replaces a StatefulSet delete-first for a volumeClaimTemplates change, and warns first of all", () => {
+        const d = one([statefulSet()], [statefulSet({ storage: "40Gi" })]);
+        assert.deepEqual(actions(d), [["StatefulSet vector-aggregator/vector-aggregator", "replace", "spec.volumeClaimTemplates", true]]);
+        assert.deepEqual(d.alerts, [
+            "monitoring: StatefulSet vector-aggregator/vector-aggregator is REPLACED, delete-first (spec.volumeClaimTemplates changed): every replica goes down at once, and the PVCs it keeps (whenDeleted: Retain) keep their old size and spec",
+        ]);
+        const text = formatText([d], { mode: "stat", color: false });
+        assert.match(text, /^WARNING: monitoring: StatefulSet vector-aggregator\/vector-aggregator is REPLACED, delete-first/);
+        assert.match(text, /^replaced:\n {2}\+- StatefulSet vector-aggregator\/vector-aggregator {2}delete-first \(spec.volumeClaimTemplates\)/m);
+        assert.equal(summaryLine(d), "monitoring: 1 replaced (StatefulSet vector-aggregator/vector-aggregator)");
+        const md = formatMarkdown([d], { base: "`main`", maxChars: DEFAULT_MAX_CHARS });
+        // The warning comes before everything else in the comment, the offline note right after it.
+        assert.ok(md.indexOf("> [!CAUTION]") < md.indexOf("> [!NOTE]") && md.indexOf("> [!NOTE]") < md.indexOf("<details>"), md);
+        assert.match(md, /^> - monitoring: StatefulSet vector-aggregator\/vector-aggregator is REPLACED, delete-first \(spec.volumeClaimTemplates changed\)/m);
+        assert.match(md, /\| \*\*replaced, delete-first \(spec.volumeClaimTemplates\)\*\* \| `StatefulSet vector-aggregator\/vector-aggregator` \|/);
+    });
+
+    it("replaces a StatefulSet for its selector, serviceName; updates it in place for replicas and the pod template", () => {
+        assert.deepEqual(actions(one([statefulSet()], [statefulSet({ selector: "aggregators" })]))[0].slice(1), ["replace", "spec.selector", true]);
+        assert.deepEqual(actions(one([statefulSet()], [statefulSet({ serviceName: "other" })]))[0].slice(1), ["replace", "spec.serviceName", true]);
+        for (const change of [{ replicas: 5 }, { image: "timberio/vector:0.60.0-distroless-libc" }]) {
+            const d = one([statefulSet()], [statefulSet(change)]);
+            assert.deepEqual(actions(d)[0].slice(1), ["update"], JSON.stringify(change));
+            assert.deepEqual(d.alerts, []);
+        }
+    });
+
+    it("updates a Deployment or DaemonSet in place for a spec change, and replaces it for a selector change", () => {
+        for (const kind of ["Deployment", "DaemonSet"]) {
+            const w = (cpu: string, app = "vector"): FixtureObject => ({
+                apiVersion: "apps/v1",
+                kind,
+                metadata: { name: "w", namespace: "ns" },
+                spec: { selector: { matchLabels: { app } }, template: { spec: { containers: [{ name: "c", resources: { requests: { cpu } } }], nodeSelector: { a: "b" } } } },
+            });
+            assert.deepEqual(actions(one([w("50m")], [w("60m")])), [[`${kind} ns/w`, "update"]]);
+            assert.deepEqual(actions(one([w("50m")], [w("50m", "other")])), [[`${kind} ns/w`, "replace", "spec.selector", true]]);
+        }
+    });
+
+    it("replaces a Service for spec.clusterIP, updates it for spec.type, and warns when the load balancer Service goes", () => {
+        const lb = service({ type: "LoadBalancer", ports: [{ port: 6000 }] });
+        assert.deepEqual(actions(one([service({ clusterIP: "None" })], [service({ clusterIP: "10.96.0.10" })])), [["Service vector-aggregator/vector-aggregator-lb", "replace", "spec.clusterIP", true]]);
+        assert.deepEqual(actions(one([service({ type: "ClusterIP" })], [lb])), [["Service vector-aggregator/vector-aggregator-lb", "update"]]);
+        const replaced = one([service({ ...lb.spec as object, clusterIP: "10.96.0.1" })], [service({ ...lb.spec as object, clusterIP: "10.96.0.2" })]);
+        assert.match(replaced.alerts.join("\n"), /Service vector-aggregator\/vector-aggregator-lb is REPLACED, delete-first \(spec.clusterIP changed\): the cloud load balancer/);
+        const deleted = one([lb], []);
+        assert.deepEqual(actions(deleted), [["Service vector-aggregator/vector-aggregator-lb", "delete"]]);
+        assert.match(deleted.alerts[0], /^monitoring: Service vector-aggregator\/vector-aggregator-lb is DELETED: the cloud load balancer/);
+        const demoted = one([lb], [service({ type: "ClusterIP", ports: [{ port: 6000 }] })]);
+        assert.deepEqual(actions(demoted), [["Service vector-aggregator/vector-aggregator-lb", "update"]]);
+        assert.match(demoted.alerts[0], /^monitoring: Service vector-aggregator\/vector-aggregator-lb is no longer of type LoadBalancer: the cloud controller deletes its load balancer/);
+        // A ClusterIP Service holds nothing: deleting it is no alert.
+        assert.deepEqual(one([service({ type: "ClusterIP" })], []).alerts, []);
+    });
+
+    it("resizes a PVC in place but replaces it (and warns) for a new storage class", () => {
+        const pvc = (storage: string, storageClassName = "hcloud-volumes"): FixtureObject => ({
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            metadata: { name: "buffer-vector-aggregator-0", namespace: NS },
+            spec: { storageClassName, resources: { requests: { storage } } },
+        });
+        const resized = one([pvc("20Gi")], [pvc("40Gi")]);
+        assert.deepEqual(actions(resized), [["PersistentVolumeClaim vector-aggregator/buffer-vector-aggregator-0", "update"]]);
+        assert.deepEqual(resized.alerts, []);
+        const moved = one([pvc("20Gi")], [pvc("20Gi", "fast")]);
+        assert.deepEqual(actions(moved)[0].slice(1), ["replace", "spec.storageClassName", true]);
+        assert.match(moved.alerts[0], /PersistentVolumeClaim vector-aggregator\/buffer-vector-aggregator-0 is REPLACED, delete-first/);
+    });
+
+    it("replaces Secrets and ConfigMaps whose data changes (both immutable by default), and RoleBindings for roleRef", () => {
+        const secret = (v: string): FixtureObject => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: NS }, stringData: { token: v } });
+        assert.deepEqual(actions(one([secret("a")], [secret("bb")])), [["Secret vector-aggregator/s", "replace", "stringData", true]]);
+        const cm = (v: string): FixtureObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: NS, labels: { v } }, data: { k: "v" } });
+        assert.deepEqual(actions(one([cm("1")], [cm("2")])), [["ConfigMap vector-aggregator/c", "update"]], "labels alone are in place");
+        const rb = (role: string): FixtureObject => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "rb" }, roleRef: { kind: "ClusterRole", name: role } });
+        assert.deepEqual(actions(one([rb("a")], [rb("b")])), [["ClusterRoleBinding rb", "replace", "roleRef", true]]);
+    });
+
+    it("replaces a policy/v1beta1 PodDisruptionBudget for any spec change, not a policy/v1 one", () => {
+        const pdb = (apiVersion: string, minAvailable: number): FixtureObject => ({ apiVersion, kind: "PodDisruptionBudget", metadata: { name: "p", namespace: NS }, spec: { minAvailable } });
+        assert.deepEqual(actions(one([pdb("policy/v1", 1)], [pdb("policy/v1", 2)]))[0].slice(1), ["update"]);
+        assert.deepEqual(actions(one([pdb("policy/v1beta1", 1)], [pdb("policy/v1beta1", 2)]))[0].slice(1), ["replace", "spec", true]);
+    });
+
+    it("updates a server-side apply patch in place whatever it changes", () => {
+        const ds = (selector: string): FixtureObject => ({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: { selector: { matchLabels: { a: selector } } } });
+        assert.deepEqual(actions(one([patch(ds("x"))], [patch(ds("y"))])), [["DaemonSet monitoring/promtail (patch)", "update"]]);
+        assert.deepEqual(forceNewPaths({ apiVersion: "apps/v1", kind: "DaemonSet", patch: "kubernetes:apps/v1:DaemonSetPatch" }), [".metadata.name", ".metadata.namespace"]);
+    });
+
+    it("honours the resource's ignoreChanges as the engine does: an ignored volumeClaimTemplates change replaces nothing", () => {
+        const ignoring = (o: FixtureObject): FixtureObject => ({ ...o, ignoreChanges: ["spec.volumeClaimTemplates"] });
+        const files = hub([ignoring(statefulSet({ storage: "40Gi" }))]);
+        assert.match(files["manifests.yaml"], /^# ignoreChanges: spec.volumeClaimTemplates\napiVersion: apps\/v1\nkind: StatefulSet$/m);
+        assert.deepEqual(parseManifests(files["manifests.yaml"])[0].ignoreChanges, ["spec.volumeClaimTemplates"]);
+        const d = one([ignoring(statefulSet())], [ignoring(statefulSet({ storage: "40Gi" }))]);
+        assert.deepEqual(actions(d), [["StatefulSet vector-aggregator/vector-aggregator", "update"]]);
+        assert.deepEqual(d.alerts, []);
+        // What is not ignored still counts.
+        assert.deepEqual(actions(one([ignoring(statefulSet())], [ignoring(statefulSet({ selector: "x" }))]))[0].slice(1), ["replace", "spec.selector", true]);
+        assert.ok(ignored(["metadata", "annotations", "a.b/c"], ['metadata.annotations["a.b/c"]']));
+        assert.ok(ignored(["spec", "containers", 2, "image"], ["spec.containers[*].image"]));
+        assert.ok(!ignored(["spec", "containers", 2, "env"], ["spec.containers[*].image"]));
+    });
+
+    it("gets ignoreChanges from the program: the simulator records the option, the render writes it", async function () {
+        this.timeout(20000);
+        const result = await runStack(
+            async () => {
+                new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: "ns" }, data: { a: "b" } }, { ignoreChanges: ["data", 'metadata.annotations["x"]'] });
+                return {};
+            },
+            { project: "vector-fleet", stack: "ignore-test", config: {} },
+        );
+        assert.deepEqual(result.resources.find((r) => r.name === "cm")?.ignoreChanges, ["data", 'metadata.annotations["x"]']);
+        const [cm] = parseManifests(renderFiles(result)["manifests.yaml"]);
+        assert.deepEqual(cm.ignoreChanges, ["data", 'metadata.annotations["x"]']);
+    });
+
+    it("replaces create-first an object Pulumi names itself", () => {
+        const [a, b] = [statefulSet(), statefulSet({ storage: "1Gi" })].map((o) => parseManifests(hub([{ ...o, metadata: { namespace: NS } as FixtureObject["metadata"] }])["manifests.yaml"])[0]);
+        assert.deepEqual(replacement(a, b), { fields: ["spec.volumeClaimTemplates"], deleteFirst: false });
+    });
+
+    it("matches force-new paths as the provider's jsonpath does: below, at and inside the changed value", () => {
+        assert.ok(touches(["spec", "volumeClaimTemplates", 0, "spec", "resources"], "x", ".spec.volumeClaimTemplates"));
+        assert.ok(touches(["spec"], { selector: { matchLabels: {} } }, ".spec.selector"), "a whole spec added carries its selector");
+        assert.ok(!touches(["spec"], { replicas: 1 }, ".spec.selector"));
+        assert.ok(touches(["spec", "containers", 1, "image"], "i", ".spec.containers[*].image"));
+        assert.ok(!touches(["spec", "containers", "image"], "i", ".spec.containers[*].image"));
+        assert.ok(touches(["spec"], { containers: [{ name: "a" }, { image: "i" }] }, ".spec.containers[*].image"));
+        assert.deepEqual(changedProperties({ a: [1, 2], b: { c: 1 } }, { a: [1, 3, 4], b: {} }), [
+            { path: ["a", 1], value: 3 },
+            { path: ["a", 2], value: 4 },
+            { path: ["b", "c"], value: null },
+        ]);
+    });
+
+    it("makes the render warn about a stateful object replaced since the last render in its folder, and only then", () => {
+        const codes = (previous?: Record<string, string>) => summarizeStack("monitoring", hub([statefulSet({ storage: "40Gi" })]), previous).warnings.filter((w) => w.code === "replaces-stateful");
+        const [w] = codes(hub([statefulSet()]));
+        assert.equal(
+            w.message,
+            "since the last render in this folder, StatefulSet vector-aggregator/vector-aggregator is REPLACED, delete-first (spec.volumeClaimTemplates changed): every replica goes down at once, and the PVCs it keeps (whenDeleted: Retain) keep their old size and spec; run `npm run diff` before deploying",
+        );
+        assert.deepEqual(codes(), [], "no last render: nothing to compare with");
+        assert.deepEqual(codes(hub([statefulSet({ storage: "40Gi" })])), []);
+        assert.deepEqual(codes(hub([statefulSet({ replicas: 1, storage: "40Gi" })])), [], "in place");
+    });
+
+    it("names the stacks that hold certificates in the PR comment, since only the state knows when they renew", () => {
+        const withCert = (files: Record<string, string>) => ({
+            ...files,
+            "resources.txt": `${files["resources.txt"]}└─ tls:index/locallySignedCert:LocallySignedCert    pki-server\n`,
+        });
+        const d = one([statefulSet()], [statefulSet({ replicas: 4 })]);
+        assert.deepEqual(d.certificates, []);
+        assert.ok(!formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }).includes("Certificates"));
+        const [c] = diffFleet(fleet({ monitoring: withCert(hub([statefulSet()])) }), fleet({ monitoring: withCert(hub([statefulSet({ replicas: 4 })])) }));
+        assert.deepEqual(c.certificates, ["pki-server"]);
+        assert.match(formatMarkdown([c], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^> Certificates \(`monitoring` 1\): each is re-issued by the first `pulumi up` inside its early-renewal window/m);
+    });
+
+    describe("URN changes", () => {
+        const sts = (pulumiName: string, parentType = "vector-fleet:index:VectorAggregator"): FixtureObject => ({ ...statefulSet(), pulumiName, parentType });
+
+        it("reads resources.txt into URNs: ancestors' types joined with $, the stack left out", () => {
+            const tree = parseResourceTree(hub([sts("agg-sts")])["resources.txt"]);
+            assert.deepEqual(tree, [
+                { type: "vector-fleet:index:VectorAggregator", name: "component", urn: "vector-fleet:index:VectorAggregator::component" },
+                { type: "kubernetes:apps/v1:StatefulSet", name: "agg-sts", urn: "vector-fleet:index:VectorAggregator$kubernetes:apps/v1:StatefulSet::agg-sts" },
+            ]);
+        });
+
+        it("warns when an object keeps its name but its resource is renamed or re-parented", () => {
+            for (const [before, after] of [
+                [sts("agg-sts"), sts("aggregator-statefulset")],
+                [sts("agg-sts"), sts("agg-sts", "vector-fleet:index:VectorHub")],
+            ]) {
+                const d = one([before], [after]);
+                assert.deepEqual(actions(d), [], "the object itself is the same");
+                assert.equal(d.urnChanges.length, 1);
+                assert.equal(d.alerts.length, 1);
+                assert.match(d.alerts[0], /^monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet \(.*::agg-sts -> .*\) without an alias: `pulumi up` creates the new resource first and fails, the object already exists in the cluster/);
+                assert.match(formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^> \[!CAUTION\]\n> - monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet/m);
+            }
+        });
+
+        it("says a renamed key or certificate is created anew", () => {
+            const tree = (name: string) => ({ ...hub([]), "resources.txt": `${hub([])["resources.txt"]}└─ tls:index/privateKey:PrivateKey    ${name}\n` });
+            const [d] = diffFleet(fleet({ monitoring: tree("pki-ca-key") }), fleet({ monitoring: tree("fleet-ca-key") }));
+            assert.deepEqual(d.alerts, [
+                "monitoring: URN changed: a tls:index/privateKey:PrivateKey (tls:index/privateKey:PrivateKey::pki-ca-key -> tls:index/privateKey:PrivateKey::fleet-ca-key) without an alias: `pulumi up` creates a new one and deletes the old (a new key, certificate, token or load balancer); keep the old name, or add an alias to the old name and parent",
+            ]);
+        });
+
+        it("does not mistake an object replaced by another for a URN change", () => {
+            const other = { ...statefulSet(), metadata: { name: "vector-aggregator-2", namespace: NS }, pulumiName: "agg2" } as FixtureObject;
+            const d = one([sts("agg-sts")], [other]);
+            assert.deepEqual(d.urnChanges, []);
+            assert.deepEqual(actions(d).map((a) => a[1]), ["create", "delete"]);
+        });
     });
 });
 

@@ -6,9 +6,14 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { VECTOR_IMAGE, VECTOR_VERSION } from "../components/vector/version";
+import { dryRunInput, engineVersions, KIND_NODE_IMAGE, PROMETHEUS_OPERATOR_VERSION } from "../lib/offline/engines";
 import { listStacks } from "../lib/offline/render";
+import { parseManifests } from "../lib/offline/summary";
+import { sharedRender } from "./support/fleet";
+import { patch, renderedStack } from "./support/rendered";
 import { arr, isObj, obj, str } from "./support/json";
-import { actionFiles, allSteps, Doc, jobsOf, kubeconfigSecretName, ROOT, stepsOf, workflow, workflowFiles } from "./support/workflows";
+import { actionFiles, allSteps, Doc, jobsOf, kubeconfigSecretName, ROOT, step, stepsOf, workflow, workflowFiles, WORKFLOWS } from "./support/workflows";
 
 describe("GitHub workflows", () => {
     const stacks = listStacks(ROOT);
@@ -144,8 +149,85 @@ describe("GitHub workflows", () => {
             assert.deepEqual(node?.with, { "node-version": 20, cache: "npm" });
         });
 
+        describe("the engines job", () => {
+            const job = () => jobsOf(workflow("ci.yml")).engines;
+
+            it("runs for every Pulumi.<stack>.yaml, and nothing else", () => {
+                const matrix = arr(obj(obj(job().strategy, "strategy").matrix, "matrix").stack, "matrix.stack").map((s) => str(s));
+                assert.deepEqual([...matrix].sort(), stacks.map((s) => s.stack).sort(), `ci.yml jobs.engines.strategy.matrix.stack must list every stack: ${stacks.map((s) => s.stack).sort().join(", ")}`);
+                assert.equal(obj(job().strategy, "strategy")["fail-fast"], false);
+                assert.equal(obj(job().env, "env").STACK, "${{ matrix.stack }}");
+            });
+
+            it("takes every version from the program through scripts/ci-engines.ts, and holds none itself", () => {
+                const text = fs.readFileSync(path.join(WORKFLOWS, "ci.yml"), "utf8");
+                assert.ok(!text.includes(VECTOR_VERSION) && !text.includes("timberio/vector"), "ci.yml names a Vector version: take it from steps.versions");
+                assert.ok(!text.includes(PROMETHEUS_OPERATOR_VERSION) && !text.includes("kindest/node"), "ci.yml names an engine version: take it from steps.versions");
+                assert.equal(str(step(job(), "versions").run), 'npx tsx scripts/ci-engines.ts versions | tee -a "$GITHUB_OUTPUT"');
+                assert.equal(obj(step(job(), "vector-validate").env, "env").VECTOR_IMAGE, "${{ steps.versions.outputs.vector-image }}");
+                assert.deepEqual(step(job(), "kind").with, {
+                    version: "${{ steps.versions.outputs.kind-version }}",
+                    node_image: "${{ steps.versions.outputs.kind-node-image }}",
+                    cluster_name: "fleet",
+                });
+                assert.equal(obj(step(job(), "dry-run-setup").env, "env").PROMETHEUS_OPERATOR_VERSION, "${{ steps.versions.outputs.prometheus-operator-version }}");
+                // What the versions step prints is the program's own pin.
+                assert.equal(engineVersions()["vector-image"], VECTOR_IMAGE);
+                assert.equal(VECTOR_IMAGE, `timberio/vector:${VECTOR_VERSION}-distroless-libc`);
+                // Kubernetes 1.32, the oldest Vector 0.59 supports, pinned by digest.
+                assert.match(KIND_NODE_IMAGE, /^kindest\/node:v1\.32\.\d+@sha256:[0-9a-f]{64}$/);
+            });
+
+            it("validates each Vector config alone with --no-environment, and dry-runs on the server", () => {
+                const validate = str(step(job(), "vector-validate").run);
+                assert.match(validate, /for f in out\/"\$STACK"\/\*\.vector\.toml; do/);
+                assert.match(validate, /docker run --rm -v "\$PWD\/out:\/out:ro" "\$VECTOR_IMAGE" validate --no-environment "\/out\/\$STACK\/\$\(basename "\$f"\)"/);
+                assert.match(str(step(job(), "dry-run").run), /^kubectl apply --server-side --dry-run=server .*-f "\$RUNNER_TEMP\/dry-run\/manifests\.yaml"$/);
+            });
+        });
+
         it("runs on push, pull requests and as deploy's checks", () => {
             assert.deepEqual(Object.keys(obj(workflow("ci.yml").on, "on")).sort(), ["pull_request", "push", "workflow_call"]);
         });
+    });
+});
+
+/**
+ * What the engines job hands the API server (lib/offline/engines.ts). A server-side dry run
+ * persists nothing, so what the objects need must exist first; the API server refuses Secret
+ * `data` that is not base64 (k8s.io/api core/v1 Secret.data is []byte) and a DaemonSet without a
+ * selector or template, which a patch of an absent DaemonSet would be.
+ */
+describe("dry-run input for the engines job", () => {
+    it("creates every namespace and a stand-in for each patched DaemonSet first, and moves redacted Secret data to stringData", () => {
+        const files = renderedStack("dev", [
+            { apiVersion: "v1", kind: "Namespace", metadata: { name: "vector-system" } },
+            { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "vector-system" }, data: { token: "secret-value", plain: "aGk=" } },
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "p", namespace: "monitoring" }, spec: {} },
+            patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "logging" }, spec: { template: { spec: { nodeSelector: { parked: "yes" } } } } }),
+        ]);
+        const input = dryRunInput(files["manifests.yaml"]);
+        const setup = parseManifests(input.setup);
+        assert.deepEqual(setup.map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`), ["Namespace /logging", "Namespace /monitoring", "Namespace /vector-system", "DaemonSet logging/promtail"]);
+        const stub = setup[3].body as { spec: { selector: { matchLabels: object }; template: { metadata: { labels: object } } } };
+        assert.deepEqual(stub.spec.selector.matchLabels, stub.spec.template.metadata.labels);
+        const secret = parseManifests(input.manifests).find((o) => o.kind === "Secret")!;
+        // render.ts redacts every value of a Secret, base64 or not.
+        assert.equal(secret.body.data, undefined);
+        assert.deepEqual(Object.keys(secret.body.stringData as object), ["plain", "token"]);
+        assert.match(String((secret.body.stringData as Record<string, string>).token), /^<redacted: \d+ bytes/);
+        assert.equal(input.notes.length, 2);
+        assert.ok(!input.setup.includes("*a1") && !input.manifests.includes("&a1"), "no YAML aliases");
+    });
+
+    it("keeps every object of every rendered stack, each namespace created first", async () => {
+        for (const r of await sharedRender()) {
+            const input = dryRunInput(r.files["manifests.yaml"]);
+            const objects = parseManifests(r.files["manifests.yaml"]);
+            assert.equal(parseManifests(input.manifests).length, objects.length, r.stack);
+            const created = parseManifests(input.setup).filter((o) => o.kind === "Namespace").map((o) => o.name);
+            for (const o of objects) if (o.namespace) assert.ok(created.includes(o.namespace), `${r.stack}: ${o.kind} ${o.name} in ${o.namespace}`);
+            for (const o of objects.filter((x) => x.patch)) assert.ok(parseManifests(input.setup).some((s) => s.kind === o.kind && s.name === o.name), `${r.stack}: no stand-in for ${o.name}`);
+        }
     });
 });

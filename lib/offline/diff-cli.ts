@@ -15,19 +15,24 @@ const exec = promisify(execFile);
 export const USAGE = `usage: npm run diff [-- --base REF] [--stack NAME ...] [--stat | --name-only | --markdown] [--no-color]
 
 Renders every stack twice, offline: at a git ref (with that ref's own code and stack files) and
-in the working tree (uncommitted changes included), then shows per stack the Kubernetes objects
-added, removed and changed (by apiVersion, kind, namespace and name), unified diffs of the
-changed objects and of changed *.vector.toml, outputs.json and resources.txt files, warnings the
-change introduces or resolves, and one summary line per stack. The ref's tree is rendered with the
-working tree's node_modules; when only stack files differ between the two, both are rendered in
-this one process.
+in the working tree (uncommitted changes included), then shows per stack what \`pulumi up\` would
+do with each Kubernetes object (by apiVersion, kind, namespace and name): created, updated in
+place, replaced (by pulumi-kubernetes' force-new fields; delete-first for named objects) or
+deleted; unified diffs of the changed objects and of changed *.vector.toml, outputs.json and
+resources.txt files; warnings the change introduces or resolves; and one summary line per stack.
+First come WARNING lines: a StatefulSet, PVC or load balancer Service replaced or deleted, and
+resources whose URN changes (renamed or re-parented without an alias). The ref's tree is
+rendered with the working tree's node_modules; when only stack files differ between the two,
+both are rendered in this one process.
 
   --base REF      compare against REF (default: the merge base of HEAD and main, or origin/main)
   --stack NAME    only this stack (repeatable); the hub is still evaluated for its outputs
   --stat          the lists of changes with line counts, no diffs
-  --name-only     one "<stack> <+|-|~> <object or file>" line per change
-  --markdown      for a sticky PR comment: a collapsible <details> per changed stack, diffs in
-                  fenced blocks, cut to --max-chars (default 60000) with a note when cut
+  --name-only     one "<stack> <mark> <object or file>" line per change: +- replaced,
+                  - deleted, + created, ~ updated in place (or a file changed)
+  --markdown      for a sticky PR comment: the warnings, a note on what the offline render
+                  simulates, then a collapsible <details> per changed stack, diffs in fenced
+                  blocks, cut to --max-chars (default 60000) with a note when cut
   --no-color      no ANSI colors (the default when stdout is not a terminal); --color forces them
 
 Exit status: 0 nothing changed, 1 something changed, 2 usage error or a render failed.`;

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
+import { lossMessage, parseResourceTree, replacement, Replacement, UrnChange, urnChanges } from "./replacement";
 import { ManifestObject, objectName, parseManifests, renderWarnings } from "./summary";
 
 /** A rendered fleet: stack -> file name -> content, as `npm run render` writes it. */
@@ -141,8 +142,14 @@ export function unifiedHunks(before: string, after: string, context = 3): string
 
 export type ChangeStatus = "added" | "removed" | "changed";
 
+/** What `pulumi up` does with an object: pulumi-kubernetes' rules (see replacement.ts) applied to the two renders. */
+export type Action = "create" | "update" | "replace" | "delete";
+
 export interface ObjectChange {
     status: ChangeStatus;
+    action: Action;
+    /** For `replace`: the fields that force it, and whether the old object is deleted first. */
+    replace?: Replacement;
     /** `Kind namespace/name` (or `Kind name` when cluster-scoped), `(patch)` for server-side apply patches. */
     label: string;
     /** What to show for each side (empty for the missing side); Vector configs embedded in ConfigMaps are shown by reference. */
@@ -166,7 +173,16 @@ export interface StackDiff {
     files: FileChange[];
     /** Warnings (see renderWarnings) the change introduces or resolves. */
     warnings: { added: string[]; removed: string[] };
+    /** Resources whose URN changes (renamed or re-parented without an alias), from resources.txt. */
+    urnChanges: UrnChange[];
+    /** What must not go unnoticed: a stateful object replaced or deleted, a URN change. Shown first. */
+    alerts: string[];
+    /** The stack's certificates after the change (tls SelfSignedCert and LocallySignedCert names, from resources.txt). */
+    certificates: string[];
 }
+
+/** The tls provider's certificate types: each carries earlyRenewalHours (components/pki). */
+const CERTIFICATE_TYPES = ["tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"];
 
 /** Identity of an object: the same apiVersion, kind, namespace and name (and whether it is a patch) is the same object. */
 export function objectKey(o: Pick<ManifestObject, "apiVersion" | "kind" | "namespace" | "name" | "patch">): string {
@@ -240,6 +256,7 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
     const a = keyedObjects(before ?? {}, parsedBefore);
     const b = keyedObjects(after ?? {}, parsedAfter);
     const found: { change: ObjectChange; apiVersion: string }[] = [];
+    const alerts: string[] = [];
     // Manifest order of the new side, then what only the old side had.
     for (const key of [...b.keys(), ...[...a.keys()].filter((k) => !b.has(k))]) {
         const x = a.get(key);
@@ -247,8 +264,20 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
         if (x && y && x.text === y.text) continue;
         const { object } = (y ?? x)!;
         const embedded = x && y && x.shown === y.shown ? [...new Set([...x.embeds, ...y.embeds])] : undefined;
-        const change = { status: status(x, y), label: objectLabel(object), before: x?.shown ?? "", after: y?.shown ?? "", ...(embedded ? { embedded } : {}) };
+        const replace = x && y ? replacement(x.object, y.object) : undefined;
+        const action: Action = !x ? "create" : !y ? "delete" : replace ? "replace" : "update";
+        const change: ObjectChange = {
+            status: status(x, y),
+            action,
+            ...(replace ? { replace } : {}),
+            label: objectLabel(object),
+            before: x?.shown ?? "",
+            after: y?.shown ?? "",
+            ...(embedded ? { embedded } : {}),
+        };
         found.push({ change, apiVersion: object.apiVersion });
+        const loss = x ? lossMessage(change.label, x.object, replace, !y, y?.object) : undefined;
+        if (loss) alerts.push(`${stack}: ${loss}`);
     }
     // An apiVersion change is a removal and an addition of two objects with one label: tell them apart.
     const shared = (label: string) => found.filter((f) => f.change.label === label).length > 1;
@@ -261,13 +290,28 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
     }
     const warn = (f: Record<string, string> | undefined, parsed: ManifestObject[]) => (f ? renderWarnings(f, parsed).map((w) => w.message) : []);
     const [wa, wb] = [warn(before, parsedBefore), warn(after, parsedAfter)];
+    const [treeBefore, treeAfter] = [parseResourceTree(before?.["resources.txt"] ?? ""), parseResourceTree(after?.["resources.txt"] ?? "")];
+    const moved = before && after ? urnChanges(treeBefore, treeAfter, parsedBefore, parsedAfter) : [];
+    for (const m of moved) alerts.push(`${stack}: ${urnAlert(m)}`);
     return {
         stack,
         status: !before ? "added" : !after ? "removed" : objects.length + files.length > 0 ? "changed" : "unchanged",
         objects,
         files,
         warnings: { added: wb.filter((w) => !wa.includes(w)), removed: wa.filter((w) => !wb.includes(w)) },
+        urnChanges: moved,
+        alerts,
+        certificates: treeAfter.filter((r) => CERTIFICATE_TYPES.includes(r.type)).map((r) => r.name),
     };
+}
+
+/** What a URN change does under `pulumi up`, in one line. */
+export function urnAlert(m: UrnChange): string {
+    const what = `URN changed: ${m.count === 1 ? "a" : m.count} ${m.type} (${m.removed.join(", ")} -> ${m.added.join(", ")})`;
+    const effect = m.type.startsWith("kubernetes:")
+        ? "`pulumi up` creates the new resource first and fails, the object already exists in the cluster"
+        : "`pulumi up` creates a new one and deletes the old (a new key, certificate, token or load balancer)";
+    return `${what} without an alias: ${effect}; keep the old name, or add an alias to the old name and parent`;
 }
 
 /** Every stack of either fleet, compared. */
@@ -288,18 +332,32 @@ function listed(labels: string[], max = 3): string {
     return ` (${shown}${labels.length > max ? `, and ${labels.length - max} more` : ""})`;
 }
 
-/** One line per stack: `dev: 1 changed (DaemonSet vector-system/vector-agent), 0 added, 0 removed`. */
-export function summaryLine(d: StackDiff): string {
-    if (d.status === "unchanged") return `${d.stack}: no changes`;
-    const of = (s: ChangeStatus) => d.objects.filter((o) => o.status === s).map((o) => o.label);
-    const counts = (["changed", "added", "removed"] as const).map((s) => `${of(s).length} ${s}${listed(of(s))}`).join(", ");
-    const files = d.status === "changed" ? d.files : [];
-    const prefix = d.status === "added" ? "new stack, " : d.status === "removed" ? "stack removed, " : "";
-    return `${d.stack}: ${prefix}${counts}${files.length > 0 ? `; ${files.map((f) => `${f.name} ${f.status}`).join(", ")}` : ""}`;
-}
-
+/** Object changes in the order a reviewer should read them: what is lost first. */
+const ACTIONS: Action[] = ["replace", "delete", "create", "update"];
+const ACTION_WORD: Record<Action, string> = { replace: "replaced", delete: "deleted", create: "created", update: "updated in place" };
+/** As `pulumi preview` marks them. */
+const ACTION_MARK: Record<Action, string> = { replace: "+-", delete: "-", create: "+", update: "~" };
+const ACTION_COLOR = { replace: "red", delete: "red", create: "green", update: "yellow" } as const;
 const MARK: Record<ChangeStatus, string> = { added: "+", removed: "-", changed: "~" };
 const STATUS_COLOR = { added: "green", removed: "red", changed: "yellow" } as const;
+
+/** `replaced, delete-first (spec.volumeClaimTemplates)`, `updated in place`, ... */
+export function actionText(o: Pick<ObjectChange, "action" | "replace">): string {
+    if (o.action !== "replace" || !o.replace) return ACTION_WORD[o.action];
+    return `replaced${o.replace.deleteFirst ? ", delete-first" : ""} (${o.replace.fields.join(", ")})`;
+}
+
+/** One line per stack: `dev: 1 updated in place (DaemonSet vector-system/vector-agent); vector-agent.vector.toml changed`. */
+export function summaryLine(d: StackDiff): string {
+    if (d.status === "unchanged") return `${d.stack}: no changes`;
+    const counts = ACTIONS.flatMap((a) => {
+        const labels = d.objects.filter((o) => o.action === a).map((o) => o.label);
+        return labels.length > 0 ? [`${labels.length} ${ACTION_WORD[a]}${listed(labels)}`] : [];
+    });
+    const files = d.status === "changed" ? d.files : [];
+    const prefix = d.status === "added" ? "new stack, " : d.status === "removed" ? "stack removed, " : "";
+    return `${d.stack}: ${prefix}${counts.length > 0 ? counts.join(", ") : "no object changes"}${files.length > 0 ? `; ${files.map((f) => `${f.name} ${f.status}`).join(", ")}` : ""}`;
+}
 
 const embeddedNote = (o: { embedded?: string[] }) => (o.embedded ? ` (only its Vector config changed: see ${o.embedded.join(", ")})` : "");
 
@@ -340,20 +398,31 @@ export function formatText(diffs: StackDiff[], opts: TextOptions): string {
     const out: string[] = [];
     if (opts.mode === "name-only") {
         for (const d of changed) {
-            for (const o of d.objects) out.push(`${d.stack} ${MARK[o.status]} ${o.label}`);
+            for (const o of d.objects) out.push(`${d.stack} ${ACTION_MARK[o.action]} ${o.label}`);
             for (const f of d.files) out.push(`${d.stack} ${MARK[f.status]} ${f.name}`);
         }
         return out.length > 0 ? `${out.join("\n")}\n` : "";
     }
+    const alerts = diffs.flatMap((d) => d.alerts);
+    for (const a of alerts) out.push(paint("red", `WARNING: ${a}`));
+    if (alerts.length > 0) out.push("");
     for (const d of changed) {
         out.push(paint("bold", `=== ${d.stack}${d.status === "changed" ? "" : ` (${d.status === "added" ? "new stack" : "stack removed"})`}`));
-        for (const s of ["added", "removed", "changed"] as const) {
-            const items = [...d.objects.filter((o) => o.status === s), ...d.files.filter((f) => f.status === s).map((f) => ({ label: `file ${f.name}`, ...f }))];
+        for (const a of ACTIONS) {
+            const items = d.objects.filter((o) => o.action === a);
             if (items.length === 0) continue;
-            out.push(`${s}:`);
+            out.push(`${ACTION_WORD[a]}:`);
             for (const i of items) {
-                const stats = opts.mode === "stat" && s !== "removed" && !("embedded" in i) ? `  (${lineStats(i.before, i.after)})` : "";
-                out.push(`  ${paint(STATUS_COLOR[s], MARK[s])} ${i.label}${"embedded" in i ? embeddedNote(i) : ""}${stats}`);
+                const stats = opts.mode === "stat" && a !== "delete" && !i.embedded ? `  (${lineStats(i.before, i.after)})` : "";
+                const why = a === "replace" ? `  ${actionText(i).replace(/^replaced, /, "").replace(/^replaced /, "")}` : "";
+                out.push(`  ${paint(ACTION_COLOR[a], ACTION_MARK[a])} ${i.label}${why}${embeddedNote(i)}${stats}`);
+            }
+        }
+        if (d.files.length > 0) {
+            out.push("files:");
+            for (const f of d.files) {
+                const stats = opts.mode === "stat" && f.status !== "removed" ? `  (${lineStats(f.before, f.after)})` : "";
+                out.push(`  ${paint(STATUS_COLOR[f.status], MARK[f.status])} ${f.name} ${f.status}${stats}`);
             }
         }
         for (const w of d.warnings.added) out.push(paint("yellow", `new warning: ${w}`));
@@ -383,6 +452,31 @@ export interface MarkdownOptions {
     maxChars: number;
 }
 
+/**
+ * Says what the comment is and is not. What the simulator stands in for is listed in
+ * lib/offline/simulator.ts (FleetMocks); keep the two in step.
+ */
+export const OFFLINE_NOTE = [
+    "> [!NOTE]",
+    "> An **offline render, not a `pulumi preview`**: the program ran under Pulumi's mocks at both commits, with no state, cluster or cloud.",
+    "> Simulated: the hcloud Network lookup (`hcloud.getNetwork`), the outputs of the tls and random providers (keys, certificates and tokens are `<known after deploy>`),",
+    "> and each agent stack's StackReference (answered by the hub's render). Secret values are redacted on both sides.",
+    "> *Replaced* and *delete-first* follow pulumi-kubernetes' own rules (`provider/pkg/provider/diff.go`) applied to the rendered inputs, with each resource's `ignoreChanges`;",
+    "> drift, aliases and whether a certificate is inside its early-renewal window (a renewal replaces it, and the Secrets that hold it) only the Pulumi preview can see.",
+    "",
+].join("\n");
+
+/**
+ * The certificates a reviewer should remember: the render knows which exist and that each has an
+ * early-renewal window; only the state knows when it was issued, so not whether `up` renews it now.
+ */
+function certificateNote(diffs: StackDiff[]): string {
+    const held = diffs.filter((d) => d.certificates.length > 0);
+    if (held.length === 0) return "";
+    const list = held.map((d) => `\`${d.stack}\` ${d.certificates.length}`).join(", ");
+    return `>\n> Certificates (${list}): each is re-issued by the first \`pulumi up\` inside its early-renewal window (\`earlyRenewalHours\`, set in components/pki), which replaces the Secrets that hold it; the Pulumi preview shows whether one is due.\n`;
+}
+
 /** Marks the comment so a workflow can find and update its own sticky comment. */
 export const MARKDOWN_MARKER = "<!-- vector-fleet render diff -->";
 
@@ -405,19 +499,21 @@ function fenced(lang: string, lines: string[]): string {
 export function formatMarkdown(diffs: StackDiff[], opts: MarkdownOptions): string {
     const changed = diffs.filter((d) => d.status !== "unchanged");
     const unchanged = diffs.filter((d) => d.status === "unchanged").map((d) => `\`${d.stack}\``);
-    const head = `${MARKDOWN_MARKER}\n### Rendered fleet against ${opts.base}\n\n`;
+    const alerts = diffs.flatMap((d) => d.alerts);
+    const caution = alerts.length > 0 ? `> [!CAUTION]\n${alerts.map((a) => `> - ${escapeHtml(a)}`).join("\n")}\n\n` : "";
+    const head = `${MARKDOWN_MARKER}\n### Rendered fleet against ${opts.base}\n\n${caution}${OFFLINE_NOTE}${certificateNote(diffs)}\n`;
     if (changed.length === 0) return `${head}No changes: every stack renders the same manifests and Vector configs.\n`;
     const tail = unchanged.length > 0 ? `\nUnchanged: ${unchanged.join(", ")}.\n` : "";
     const TRUNCATED = "\n> Diffs truncated to fit a PR comment: run `npm run diff` locally for all of them.\n";
 
     const sections = changed.map((d) => {
         const rows = [
-            ...d.objects.map((o) => `| ${o.status} | \`${o.label}\`${embeddedNote(o)} |`),
+            ...d.objects.map((o) => `| ${o.action === "replace" ? `**${actionText(o)}**` : actionText(o)} | \`${o.label}\`${embeddedNote(o)} |`),
             ...d.files.map((f) => `| ${f.status} | file \`${f.name}\` |`),
         ];
         const warnings = [...d.warnings.added.map((w) => `> **new warning:** ${w}`), ...d.warnings.removed.map((w) => `> warning resolved: ${w}`)];
         return {
-            open: `<details><summary>${escapeHtml(summaryLine(d))}</summary>\n\n| change | object or file |\n| --- | --- |\n${rows.join("\n")}\n\n${warnings.length > 0 ? `${warnings.join("\n>\n")}\n\n` : ""}`,
+            open: `<details><summary>${escapeHtml(summaryLine(d))}</summary>\n\n| what \`pulumi up\` does | object or file |\n| --- | --- |\n${rows.join("\n")}\n\n${warnings.length > 0 ? `${warnings.join("\n>\n")}\n\n` : ""}`,
             diffs: blocks(d).map((b) => fenced("diff", b)),
             close: "</details>\n\n",
         };

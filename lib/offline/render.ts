@@ -10,7 +10,7 @@ import { ConfigError, formatProblem } from "../../config/schema-kit";
 import { checkProjectConfig } from "../pulumi-project";
 import { markReported } from "./failures";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
-import { PATCH_NOTE } from "./summary";
+import { IGNORE_NOTE, PATCH_NOTE } from "./summary";
 
 export interface StackFile {
     stack: string;
@@ -56,9 +56,12 @@ const KIND_ORDER = [
 
 /** Marks server-side apply patches, which look like whole objects but change only the fields they name. */
 const PATCH = Symbol("patch");
+/** The resource's ignoreChanges, written above the object so that the diff can honour them as the engine does. */
+const IGNORE = Symbol("ignoreChanges");
 
 interface K8sObject {
     [PATCH]?: string;
+    [IGNORE]?: string[];
     apiVersion: string;
     kind: string;
     metadata: { name?: string; namespace?: string; [k: string]: unknown };
@@ -68,7 +71,7 @@ interface K8sObject {
 export function kubernetesObjects(resources: RegisteredResource[]): K8sObject[] {
     return resources
         .filter((r) => r.type.startsWith("kubernetes:") && r.custom)
-        .map((r) => ({ ...(r.inputs as unknown as K8sObject), ...(r.type.endsWith("Patch") ? { [PATCH]: r.type } : {}) }))
+        .map((r) => ({ ...(r.inputs as unknown as K8sObject), ...(r.type.endsWith("Patch") ? { [PATCH]: r.type } : {}), ...(r.ignoreChanges ? { [IGNORE]: r.ignoreChanges } : {}) }))
         .filter((o) => typeof o.kind === "string")
         .sort((a, b) => {
             const rank = (k: string) => (KIND_ORDER.indexOf(k) < 0 ? KIND_ORDER.length : KIND_ORDER.indexOf(k));
@@ -152,7 +155,7 @@ export function renderFiles(result: RunResult): Record<string, string> {
     const objects = kubernetesObjects(result.resources).map(redact);
     const files: Record<string, string> = {
         "manifests.yaml": objects
-            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") + toYaml(o, { sortMapEntries: true, lineWidth: 0 }))
+            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") + (o[IGNORE] ? `# ${IGNORE_NOTE} ${o[IGNORE].join(", ")}\n` : "") + toYaml(o, { sortMapEntries: true, lineWidth: 0 }))
             .join("---\n"),
         "resources.txt": resourceTree(result.resources),
         "outputs.json": outputsJson(result.outputs),

@@ -226,6 +226,8 @@ interface RegisterRequest {
     getParent(): string;
     getCustom(): boolean;
     getDependenciesList?(): string[];
+    /** Only on registrations (reads have none). */
+    getIgnorechangesList?(): string[];
 }
 const runtime = pulumi.runtime as unknown as RuntimeInternals;
 

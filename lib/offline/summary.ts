@@ -5,10 +5,14 @@
  */
 import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { parse as parseToml } from "smol-toml";
+import { statefulLosses } from "./replacement";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 
 /** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
 export const PATCH_NOTE = "a server-side apply patch of an object this program does not own";
+
+/** Written above an object whose resource has the ignoreChanges option, before the paths (comma-separated). */
+export const IGNORE_NOTE = "ignoreChanges:";
 
 /** A Kubernetes object as manifests.yaml holds it. */
 export interface ManifestObject {
@@ -18,6 +22,8 @@ export interface ManifestObject {
     name: string;
     /** For server-side apply patches: the Pulumi type that applies them. */
     patch?: string;
+    /** The resource's ignoreChanges option (Pulumi property paths), when it has one. */
+    ignoreChanges?: string[];
     body: Record<string, unknown>;
 }
 
@@ -26,6 +32,7 @@ const DOCUMENT_SEPARATOR = /^---[ \t]*(?:\r?\n|$)/m;
 /** The comment lines before a document's first key, where renderFiles writes the patch note. */
 const LEADING_COMMENTS = /^(?:[ \t]*(?:#.*)?\r?\n)*/;
 const PATCH_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*(\\S+): ${PATCH_NOTE}[ \\t]*$`, "m");
+const IGNORE_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*${IGNORE_NOTE}[ \\t]*(.+?)[ \\t]*$`, "m");
 
 /**
  * Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch.
@@ -45,13 +52,16 @@ export function parseManifests(text: string): ManifestObject[] {
         if (body === null || typeof body !== "object" || Array.isArray(body)) return;
         const object = body as Record<string, unknown>;
         const metadata = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
-        const patch = PATCH_COMMENT.exec(LEADING_COMMENTS.exec(doc)![0])?.[1];
+        const comments = LEADING_COMMENTS.exec(doc)![0];
+        const patch = PATCH_COMMENT.exec(comments)?.[1];
+        const ignoreChanges = IGNORE_COMMENT.exec(comments)?.[1].split(/\s*,\s*/);
         objects.push({
             apiVersion: String(object.apiVersion ?? ""),
             kind: String(object.kind ?? ""),
             ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
             name: typeof metadata.name === "string" ? metadata.name : "",
             ...(patch ? { patch } : {}),
+            ...(ignoreChanges ? { ignoreChanges } : {}),
             body: object,
         });
     });
@@ -202,7 +212,13 @@ export interface StackSummary {
     warnings: RenderWarning[];
 }
 
-export function summarizeStack(stack: string, files: Record<string, string>): StackSummary {
+/**
+ * `previous`: the stack's files from the last render (what out/<stack>/ held before this one), if
+ * any. The render has no base to compare with; against its last output it can at least say
+ * which stateful objects the change since then would replace or delete (`replaces-stateful`).
+ * `npm run diff` says it against main, for every object.
+ */
+export function summarizeStack(stack: string, files: Record<string, string>, previous?: Record<string, string>): StackSummary {
     const kinds: Record<string, number> = {};
     const objects = parseManifests(files["manifests.yaml"] ?? "");
     for (const o of objects) {
@@ -212,7 +228,11 @@ export function summarizeStack(stack: string, files: Record<string, string>): St
     const vector: Record<string, VectorComponents> = {};
     for (const [name, toml] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) if (name.endsWith(".vector.toml")) vector[name] = vectorComponents(toml);
     const resources = Math.max(0, (files["resources.txt"] ?? "").split("\n").filter((l) => l.trim() !== "").length - 1);
-    return { stack, resources, kinds, vector, warnings: renderWarnings(files, objects) };
+    const warnings = renderWarnings(files, objects);
+    if (previous?.["manifests.yaml"] !== undefined)
+        for (const loss of statefulLosses(parseManifests(previous["manifests.yaml"]), objects))
+            warnings.push({ code: "replaces-stateful", message: `since the last render in this folder, ${loss}; run \`npm run diff\` before deploying` });
+    return { stack, resources, kinds, vector, warnings };
 }
 
 const sortedEntries = (counts: Record<string, number>) => Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));

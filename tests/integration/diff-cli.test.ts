@@ -27,6 +27,7 @@ fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\
  * A throwaway clone (the repository's own working tree is never touched) whose main is this
  * working tree's code, so that the program this process loaded is the clone's. Branches:
  * - raise-dev-cpu: raises dev's CPU request and only adds a comment to staging's stack file;
+ * - hub-storage-class: moves the aggregators' buffers to another StorageClass;
  * - broken-dev: gives dev a region Hetzner does not have;
  * - stub-base: main with scripts/render.ts replaced by STUB_RENDER, and on top of it
  *   code-change: the real renderer back. Compared with stub-base, its base's code differs.
@@ -51,6 +52,10 @@ const clone = startEarly(
         edit("Pulumi.dev.yaml", "cpu: 50m", "cpu: 60m");
         edit("Pulumi.staging.yaml", "config:\n", "# a comment changes no rendered byte\nconfig:\n");
         await git("commit", "--quiet", "-am", "dev: more CPU; staging: a comment");
+
+        await git("checkout", "--quiet", "-b", "hub-storage-class", "main");
+        edit("Pulumi.monitoring.yaml", "      size: 20Gi\n", "      size: 20Gi\n      storageClassName: hcloud-volumes-fast\n");
+        await git("commit", "--quiet", "-am", "monitoring: another StorageClass for the buffers");
 
         await git("checkout", "--quiet", "-b", "broken-dev", "main");
         edit("Pulumi.dev.yaml", "vector-fleet:region: hel1", "vector-fleet:region: mars");
@@ -92,11 +97,25 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         assert.match(r.stdout, /^base: the merge base of HEAD and main \([0-9a-f]{7}\); compared with the working tree$/m);
         assert.match(r.stdout, /^--- a\/dev\/DaemonSet vector-system\/vector-agent\n\+\+\+ b\/dev\/DaemonSet vector-system\/vector-agent\n@@ /m);
         assert.match(r.stdout, /^-\s+cpu: 50m\n\+\s+cpu: 60m$/m);
-        assert.match(r.stdout, /^dev: 1 changed \(DaemonSet vector-system\/vector-agent\), 0 added, 0 removed$/m);
+        assert.match(r.stdout, /^updated in place:\n {2}~ DaemonSet vector-system\/vector-agent$/m);
+        assert.match(r.stdout, /^dev: 1 updated in place \(DaemonSet vector-system\/vector-agent\)$/m);
+        assert.doesNotMatch(r.stdout, /WARNING/);
         // Its stack file changed, but not a rendered byte.
         assert.match(r.stdout, /^staging: no changes$/m);
         assert.match(r.stdout, /^monitoring: no changes$/m);
         assert.equal(r.stderr, "diff: only stack files differ from the base: both trees rendered in this process\n");
+    });
+
+    it("warns first of all, in the PR comment, when a hub storage change replaces a stateful object delete-first", async () => {
+        const r = await diff("hub-storage-class", ["--markdown"]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stdout, /^### Rendered fleet against the merge base of HEAD and `main`/m);
+        assert.match(r.stdout, /^> \[!CAUTION\]\n> - monitoring: \w+ vector-aggregator\/\S+ is REPLACED, delete-first \([^)]*(volumeClaimTemplates|storageClassName)[^)]*\)/m);
+        assert.ok(r.stdout.indexOf("[!CAUTION]") < r.stdout.indexOf("<details>"));
+        assert.match(r.stdout, /An \*\*offline render, not a `pulumi preview`\*\*/);
+        assert.match(r.stdout, /Simulated: the hcloud Network lookup/);
+        assert.match(r.stdout, /^> Certificates \(`monitoring` \d+\): each is re-issued by the first `pulumi up` inside its early-renewal window/m);
+        assert.match(r.stdout, /\| \*\*replaced, delete-first \([^)]*\)\*\* \| `\w+ vector-aggregator\//);
     });
 
     it("renders a base whose code differs with the base's own scripts/render.ts, in a child process", async () => {

@@ -6,7 +6,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { arr, obj, str } from "../support/json";
-import { actionFiles, jobsOf, load, step, stepsOf, workflow, workflowFiles, WORKFLOWS } from "../support/workflows";
+import { VECTOR_IMAGE } from "../../components/vector/version";
+import { PROMETHEUS_OPERATOR_VERSION } from "../../lib/offline/engines";
+import { agentStack, patch } from "../support/rendered";
+import { actionFiles, jobsOf, load, ROOT, step, stepsOf, workflow, workflowFiles, WORKFLOWS } from "../support/workflows";
 
 interface StepRun {
     status: number | null;
@@ -137,6 +140,62 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
                 assert.deepEqual(r.outputs, {});
                 const failStep = stepsOf(jobsOf(workflow("preview.yml")).diff).find((s) => typeof s.if === "string" && s.if.includes("steps.diff.outcome == 'failure'"));
                 assert.equal(obj(failStep?.with, "with").header, "fleet-diff");
+            });
+        });
+
+        describe("the engines job's steps", () => {
+            const engines = () => jobsOf(workflow("ci.yml")).engines;
+            /** The step's working directory as a checkout: the repository's code, and a rendered dev stack in out/. */
+            const checkout = (dir: string) => {
+                for (const f of ["scripts", "lib", "components", "config", "node_modules", "package.json", "tsconfig.json"]) fs.symlinkSync(path.join(ROOT, f), path.join(dir, f));
+                fs.mkdirSync(path.join(dir, "out", "dev"), { recursive: true });
+                const files = agentStack({
+                    extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: { template: { spec: { nodeSelector: { parked: "yes" } } } } })],
+                });
+                for (const [f, c] of Object.entries({ ...files, "vector-aggregator.vector.toml": "x" })) fs.writeFileSync(path.join(dir, "out", "dev", f), c);
+                fs.mkdirSync(path.join(dir, "bin"));
+            };
+            /** A stand-in for a command: logs its arguments, one call a line, and exits with `code`. */
+            const fake = (dir: string, cmd: string, code = 0) => fs.writeFileSync(path.join(dir, "bin", cmd), `#!/bin/sh\necho "$*" >> "${dir}/${cmd}.log"\nexit ${code}\n`, { mode: 0o755 });
+            const calls = (r: StepRun, cmd: string) => fs.readFileSync(path.join(r.dir, `${cmd}.log`), "utf8").trim().split("\n");
+
+            it("prints the program's versions for the later steps", function () {
+                this.timeout(20000);
+                const r = runStep(str(step(engines(), "versions").run), {}, checkout);
+                assert.equal(r.status, 0, r.stderr);
+                assert.equal(r.outputs["vector-image"], VECTOR_IMAGE);
+                assert.equal(r.outputs["prometheus-operator-version"], PROMETHEUS_OPERATOR_VERSION);
+            });
+
+            it("runs the image's vector validate once per config of the stack, and fails with it", () => {
+                const script = str(step(engines(), "vector-validate").run);
+                const ok = runStep(script, { STACK: "dev", VECTOR_IMAGE: "timberio/vector:test" }, (dir) => (checkout(dir), fake(dir, "docker")));
+                assert.equal(ok.status, 0, ok.stderr);
+                assert.deepEqual(
+                    calls(ok, "docker"),
+                    ["vector-agent", "vector-aggregator"].map((c) => `run --rm -v ${ok.dir}/out:/out:ro timberio/vector:test validate --no-environment /out/dev/${c}.vector.toml`),
+                );
+                // vector validate exits 78 (EX_CONFIG) for a config it refuses.
+                const refused = runStep(script, { STACK: "dev", VECTOR_IMAGE: "timberio/vector:test" }, (dir) => (checkout(dir), fake(dir, "docker", 78)));
+                assert.equal(refused.status, 78);
+                assert.equal(calls(refused, "docker").length, 1);
+            });
+
+            it("installs the CRDs, then creates the namespaces and stand-ins, then dry-runs the manifests", function () {
+                this.timeout(20000);
+                const setup = runStep(str(step(engines(), "dry-run-setup").run), { STACK: "dev", PROMETHEUS_OPERATOR_VERSION: "0.87.0" }, (dir) => (checkout(dir), fake(dir, "kubectl")));
+                assert.equal(setup.status, 0, setup.stderr);
+                const temp = path.join(setup.dir, "temp", "dry-run");
+                assert.deepEqual(calls(setup, "kubectl"), [
+                    "apply --server-side -f https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.87.0/stripped-down-crds.yaml",
+                    "wait --for condition=Established --timeout=60s crd/podmonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com",
+                    `apply --server-side --field-manager=ci-setup -f ${temp}/setup.yaml`,
+                ]);
+                assert.match(setup.stdout, /^DaemonSet monitoring\/promtail: patched, not owned; a stand-in DaemonSet is created/m);
+                assert.match(fs.readFileSync(path.join(temp, "setup.yaml"), "utf8"), /name: promtail/);
+                const run = runStep(str(step(engines(), "dry-run").run), { RUNNER_TEMP: path.join(setup.dir, "temp") }, (dir) => (fs.mkdirSync(path.join(dir, "bin")), fake(dir, "kubectl")));
+                assert.equal(run.status, 0, run.stderr);
+                assert.deepEqual(calls(run, "kubectl"), [`apply --server-side --dry-run=server --field-manager=pulumi-kubernetes -f ${temp}/manifests.yaml`]);
             });
         });
 

@@ -6,6 +6,12 @@ export interface FixtureObject {
     apiVersion: string;
     kind: string;
     metadata: { name: string; namespace?: string; [k: string]: unknown };
+    /** The Pulumi resource name (default `<Kind>-<name>`): not part of the object. */
+    pulumiName?: string;
+    /** The type of the component it is registered under (default: the stack itself, or VectorAgent for a ConfigMap). */
+    parentType?: string;
+    /** The resource's ignoreChanges option. */
+    ignoreChanges?: string[];
     [k: string]: unknown;
 }
 
@@ -28,11 +34,16 @@ export function renderedStack(stack: string, objects: (FixtureObject & { patch?:
     const resources: RegisteredResource[] = [
         { type: "pulumi:pulumi:Stack", name: `vector-fleet-${stack}`, urn: stackUrn, custom: false, inputs: {}, secretPaths: [] },
     ];
-    for (const { patch: isPatch, ...o } of objects) {
+    for (const { patch: isPatch, pulumiName, parentType, ignoreChanges, ...o } of objects) {
         const component = o.kind === "ConfigMap" ? o.metadata.name.replace(/-config$/, "") : undefined;
-        const parentUrn = component ? `urn:pulumi:${stack}::vector-fleet::vector-fleet:index:VectorAgent::${component}` : stackUrn;
+        const parent = parentType ?? (component ? "vector-fleet:index:VectorAgent" : undefined);
+        const parentUrn = parent ? `urn:pulumi:${stack}::vector-fleet::${parent}::${component ?? "component"}` : stackUrn;
+        // Registered too, so resources.txt shows the resource under it (as the program's components are).
+        if (parentType && !resources.some((r) => r.urn === parentUrn))
+            resources.push({ type: parentType, name: "component", urn: parentUrn, parentUrn: stackUrn, custom: false, inputs: {}, secretPaths: [] });
         const type = resourceType(o, isPatch === true);
-        resources.push({ type, name: `${o.kind}-${o.metadata.name}`, urn: `urn:pulumi:${stack}::vector-fleet::${type}::${o.metadata.name}`, parentUrn, custom: true, inputs: o, secretPaths: [] });
+        const name = pulumiName ?? `${o.kind}-${o.metadata.name}`;
+        resources.push({ type, name, urn: `urn:pulumi:${stack}::vector-fleet::${type}::${name}`, parentUrn, custom: true, inputs: o, secretPaths: [], ...(ignoreChanges ? { ignoreChanges } : {}) });
     }
     return renderFiles({ resources, outputs: { values: outputs, secretNames: [] } });
 }
