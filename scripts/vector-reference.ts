@@ -131,8 +131,8 @@ function main(argv: string[]): number {
     }
     const vrlDir = opt.vrl ?? "/work/.mirror/vectordotdev+vrl/repo";
     const vrl = gitTree(vrlDir, vrlRef);
-    const label = (dir: string, ref: string | undefined) => `${path.basename(path.dirname(dir)) === ".mirror" ? dir : dir}${ref ? ` @ ${ref}` : ""}`;
-    let data = buildReference(vector, vrl, vrlEntry?.[1] ?? "unknown", release, `vectordotdev/vector ${REF}/**/generated/*.cue from ${label(opt.src, opt.ref)}`, `vectordotdev/vrl src/stdlib from ${vrlDir} @ ${vrlRef}`);
+    const source = `vectordotdev/vector@${vector.commit}${vector.date ? ` (${vector.date})` : ""} ${REF}/**/generated/*.cue, read from ${opt.src}${opt.ref ? ` at ${opt.ref}` : ""}`;
+    let data = buildReference(vector, vrl, vrlEntry?.[1] ?? "unknown", release, source, `vectordotdev/vrl@${vrl.commit} src/stdlib (the commit Vector's Cargo.lock pins)`);
     const root = path.resolve(__dirname, "..");
     const overlayFile = opt.overlay ?? path.join(root, `lib/validate/data/overlay-${release}.json`);
     if (overlayFile !== "none" && fs.existsSync(overlayFile)) {
