@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { applyOverlay, Overlay } from "../lib/validate/overlay";
 import {
-    componentOptions, ComponentRef, eventTypes, fallibleHelpers, optionsOf, ReferenceData, VrlFunction, vrlFunction,
+    componentOptions, componentSourceFacts, ComponentRef, eventTypes, fallibleHelpers, optionsOf, ReferenceData, VrlFunction, vrlFunction,
 } from "../lib/validate/reference";
 import { parseCue } from "../lib/validate/cue";
 import { VECTOR_VERSION } from "../components/vector/version";
@@ -77,6 +77,23 @@ export function buildReference(vector: Tree, vrl: Tree, vrlVersion: string, rele
             if (hw && kind !== "sources") c.in = eventTypes(hw, "input");
             if (hw && kind !== "sinks") c.out = eventTypes(hw, "output");
             comps[kind][name] = c;
+        }
+    }
+    // Components whose top-level config struct lacks `deny_unknown_fields` ignore unknown keys.
+    for (const file of vector.list("src").filter((f) => f.endsWith(".rs"))) {
+        const text = vector.read(file);
+        if (!text.includes("configurable_component(")) continue;
+        for (const f of componentSourceFacts(text)) {
+            const c = comps[f.kind]?.[f.name];
+            if (!c) continue;
+            if (f.lax) c.lax = 1;
+            // Hidden fields are accepted by the engine; they are taken as they come (any type).
+            for (const h of f.hidden) c.o[h] ??= { dep: 1 };
+            for (const [alias, field] of f.aliases) if (c.o[field] && !c.o[alias]) {
+                const { r: _required, ...rest } = c.o[field];
+                void _required;
+                c.o[alias] = { ...rest, dep: 1, al: field };
+            }
         }
     }
     const stdlibFiles = vrl.list("src/stdlib").filter((f) => f.endsWith(".rs"));

@@ -86,6 +86,14 @@ describe("validate: rules", () => {
         assert.deepEqual(rules(ok.replace('encoding.codec = "json"', 'encoding.codec = "json"\nencoding.nope = 1')), ["sinks.out.encoding.nope reference/unknown-option"]);
         assert.deepEqual(rules(`nope = 1\n${ok}`), ["nope reference/unknown-option"]);
     });
+    it("a component without deny_unknown_fields ignores unknown top-level keys: a warning (e.g. src/sources/demo_logs.rs)", () => {
+        const found = validateVectorConfig(ok.replace('format = "json"', 'format = "json"\nbogus = 1'), "x.toml");
+        assert.deepEqual(found.map((p) => `${p.severity} ${p.path}`), ["warning sources.in.bogus"]);
+    });
+    it("options hidden from the docs and serde aliases are accepted (src/sinks/vector/config.rs version; src/sources/prometheus/scrape.rs hosts)", () => {
+        assert.deepEqual(rules(`${ok}[sinks.v]\ntype = "vector"\ninputs = ["in"]\naddress = "http://agg:6000"\nversion = "2"\n`), []);
+        assert.deepEqual(rules(`[sources.s]\ntype = "prometheus_scrape"\nhosts = ["http://a:9100/metrics"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["s"]\n`), []);
+    });
     it("types, enums, required options and unknown component types", () => {
         assert.deepEqual(rules(ok.replace('format = "json"', 'format = "xml"')), ["sources.in.format reference/enum"]);
         assert.deepEqual(rules(ok.replace('format = "json"', 'format = "json"\ninterval = "fast"')), ["sources.in.interval reference/type"]);
@@ -143,7 +151,7 @@ describe("validate: rules", () => {
         assert.deepEqual(rules(cfg), ["sinks.p.address engine/port-clash"]);
     });
     it("reads YAML and JSON as well as TOML", () => {
-        assert.deepEqual(rules("sources:\n  in: {type: demo_logs, format: json, bogus: 1}\nsinks:\n  out: {type: blackhole, inputs: [in]}\n", "x.yaml"), ["sources.in.bogus reference/unknown-option"]);
+        assert.deepEqual(rules("sources:\n  in: {type: internal_metrics, bogus: 1}\nsinks:\n  out: {type: blackhole, inputs: [in]}\n", "x.yaml"), ["sources.in.bogus reference/unknown-option"]);
         assert.deepEqual(rules(JSON.stringify({ sources: { in: { type: "demo_logs", format: "json" } }, sinks: { out: { type: "blackhole", inputs: ["in"] } } }), "x.json"), []);
     });
 });

@@ -27,8 +27,10 @@ export interface OptNode {
     w?: string;
     /** `required_one_of`: at least one of these sibling options must be set. */
     one?: string[];
-    /** Deprecated. */
+    /** Deprecated (or hidden from the docs, or an alias). */
     dep?: 1;
+    /** A serde alias of this sibling option: setting it satisfies that option's `required`. */
+    al?: string;
 }
 
 export type EventType = "log" | "metric" | "trace";
@@ -39,6 +41,8 @@ export interface ComponentRef {
     in?: EventType[];
     /** Event types a source or transform emits (the component's hand-written `output`). */
     out?: EventType[];
+    /** Its config struct has no `#[serde(deny_unknown_fields)]`: Vector ignores unknown top-level keys. */
+    lax?: 1;
 }
 
 export interface VrlFunction {
@@ -178,4 +182,49 @@ function fallibleHelpersIn(rust: string, includeTypeDef: boolean): string[] {
     return [...rust.matchAll(/^(?:pub(?:\([a-z]+\))? )?fn ([a-z0-9_]+)\([^)]*\)\s*->\s*TypeDef\s*\{([\s\S]*?)\n\}/gm)]
         .filter((m) => (includeTypeDef || m[1] !== "type_def") && /\.fallible\(\s*(\/\*[\s\S]*?\*\/\s*)?\)/.test(m[2]))
         .map((m) => m[1]);
+}
+
+export interface ComponentSourceFacts {
+    kind: "sources" | "transforms" | "sinks";
+    name: string;
+    /** No `#[serde(deny_unknown_fields)]` on its config struct. */
+    lax: boolean;
+    /** Fields marked `docs::hidden`: accepted by the engine, absent from the generated reference. */
+    hidden: string[];
+    /** `#[serde(alias = "old")]`: [alias, field]. */
+    aliases: [string, string][];
+}
+
+/**
+ * What the generated reference cannot say about a component's top-level config struct, read from
+ * the Rust file that declares it with `#[configurable_component(source("name", ...))]`.
+ */
+export function componentSourceFacts(rust: string): ComponentSourceFacts[] {
+    const out: ComponentSourceFacts[] = [];
+    for (const m of rust.matchAll(/configurable_component\(\s*(source|transform|sink)\(\s*"([a-z0-9_]+)"/g)) {
+        const rest = rust.slice(m.index!);
+        const decl = /\bpub(\([a-z]+\))? (struct|enum) \w+[^{;]*\{/.exec(rest);
+        const attrs = decl ? rest.slice(0, decl.index) : rest;
+        const facts: ComponentSourceFacts = { kind: `${m[1]}s` as ComponentSourceFacts["kind"], name: m[2], lax: !attrs.includes("deny_unknown_fields"), hidden: [], aliases: [] };
+        if (decl && decl[2] === "struct") {
+            const bodyStart = decl.index + decl[0].length;
+            const bodyEnd = rest.indexOf("\n}", bodyStart);
+            const body = rest.slice(bodyStart, bodyEnd < 0 ? undefined : bodyEnd);
+            // Fields at one indent, each with the attributes just above it.
+            let pending = "";
+            for (const line of body.split("\n")) {
+                if (/^    #\[/.test(line) || /^        /.test(line)) pending += line;
+                else {
+                    const f = /^    (?:pub(?:\([a-z]+\))? )?(?:r#)?([a-z0-9_]+):/.exec(line);
+                    if (f) {
+                        if (/docs::hidden/.test(pending)) facts.hidden.push(f[1]);
+                        for (const a of pending.matchAll(/alias\s*=\s*"([a-z0-9_]+)"/g)) facts.aliases.push([a[1], f[1]]);
+                    }
+                    if (!/^\s*\/\//.test(line)) pending = "";
+                }
+            }
+        }
+        out.push(facts);
+    }
+    return out;
 }

@@ -174,7 +174,7 @@ function confinement(ctx: Ctx, path: string, v: string) {
     }
 }
 
-function checkObject(ctx: Ctx, path: string, rel: string[], obj: Obj, options: Record<string, OptNode>, any: OptNode | undefined, topLevel: boolean) {
+function checkObject(ctx: Ctx, path: string, rel: string[], obj: Obj, options: Record<string, OptNode>, any: OptNode | undefined, topLevel: boolean, lax = false) {
     for (const [k, v] of Object.entries(obj)) {
         const p = path ? `${path}.${k}` : k;
         const r = [...rel, k];
@@ -189,11 +189,15 @@ function checkObject(ctx: Ctx, path: string, rel: string[], obj: Obj, options: R
             checkValue(ctx, p, r, v, any);
         } else {
             const near = nearest(k, Object.keys(options));
+            if (lax) {
+                add(ctx, p, `unknown option "${k}": ${ctx.componentType} ignores it (its config has no deny_unknown_fields), so it has no effect`, near ? `did you mean "${near}"?` : "remove it", "reference/unknown-option", "warning");
+                continue;
+            }
             add(ctx, p, `unknown option "${k}"`, near ? `did you mean "${near}"?` : Object.keys(options).length <= 10 ? `remove it (options here: ${Object.keys(options).sort().join(", ") || "none"})` : `remove it (see ${ctx.componentType ?? "the global"} options in the reference)`, "reference/unknown-option");
         }
     }
     for (const [k, node] of Object.entries(options)) {
-        if (!node.r || k in obj) continue;
+        if (!node.r || k in obj || Object.entries(options).some(([a, n]) => n.al === k && a in obj)) continue;
         // A required option inside a variant is required only when its variant is chosen; outside
         // the top level, the generated reference flattens untagged variants, so only `relevant_when`
         // options are trusted there.
@@ -498,7 +502,7 @@ export function validateVectorConfig(input: string | Record<string, unknown>, fi
             }
             const options = { ...data.common[kind], ...ref.o, type: { t: ["string"] } as OptNode };
             const sub: Ctx = { file: fileName, out, kind, componentType: type as string, unconfined: cfg.dangerously_allow_unconfined_template_resolution === true };
-            checkObject(sub, base, [], cfg, options, undefined, true);
+            checkObject(sub, base, [], cfg, options, undefined, true, ref.lax === 1);
             for (const [p, src] of vrlSources(type as string, cfg, base)) for (const v of vrlProblems(src, data.vrl.functions)) add(ctx, p, v.message, v.fix, v.rule);
         }
     }
