@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { errorsOf, formatProblems, referenceData, validateRenderedStacks, validateVectorConfig } from "../lib/validate";
+import { errorsOf, formatProblems, referenceData, validateFiles, validateRenderedStacks } from "../lib/validate";
 import type { Problem } from "../lib/validate";
 import type { Program } from "../lib/offline/render";
 
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
             console.error(`validate: no such file: ${missing.join(", ")}`);
             return 2;
         }
-        problems = argv.flatMap((f) => validateVectorConfig(fs.readFileSync(f, "utf8"), f));
+        problems = validateFiles(argv.map((f) => ({ name: f, text: fs.readFileSync(f, "utf8") }))).problems;
         checked = argv.length;
     } else {
         // Imported here so that validating files never loads the Pulumi program.

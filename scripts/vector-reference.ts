@@ -103,7 +103,10 @@ export function buildReference(vector: Tree, vrl: Tree, vrlVersion: string, rele
     const functions: Record<string, VrlFunction> = {};
     for (const src of sources) {
         const fn = vrlFunction(src, helpers);
-        if (fn) functions[fn.name] = { min: fn.min, max: fn.max, f: fn.f };
+        if (fn) {
+            const { name, ...rest } = fn;
+            functions[name] = rest;
+        }
     }
     return {
         release,

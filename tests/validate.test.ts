@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { VECTOR_VERSION } from "../components/vector/version";
 import { parseCue } from "../lib/validate/cue";
-import { formatProblem, referenceData, validateRenderedStacks, validateVectorConfig } from "../lib/validate";
+import { formatProblem, referenceData, validateFiles, validateRenderedStacks, validateVectorConfig } from "../lib/validate";
 import { applyOverlay } from "../lib/validate/overlay";
 import { eventTypes, fallibleHelpers, optNode, ReferenceData, vrlFunction } from "../lib/validate/reference";
 import { literalPrefix } from "../lib/validate/vector";
@@ -39,7 +39,7 @@ describe("validate: the reference data", () => {
         assert.deepEqual(data.sources.host_metrics.out, ["metric"]);
     });
     it("has the VRL functions with arity and fallibility (vectordotdev/vrl src/stdlib)", () => {
-        assert.deepEqual(data.vrl.functions.parse_json, { min: 1, max: 3, f: "always" });
+        assert.deepEqual(data.vrl.functions.parse_json, { min: 1, max: 3, f: "always", p: ["bytes", "integer", "boolean"], ret: "array|boolean|bytes|float|integer|null|object" });
         assert.equal(data.vrl.functions.upcase.f, "never");
         assert.equal(data.vrl.functions.to_int.f, "maybe");
         assert.equal(data.vrl.functions.get_secret.min, 1, "Vector's own functions (lib/vector-vrl) are included");
@@ -66,7 +66,7 @@ describe("validate: the CUE subset parser", () => {
     it("reads a VRL function's parameters and fallibility from its Rust source", () => {
         const rust = `impl Function for X {\n    fn identifier(&self) -> &'static str {\n        "x"\n    }\n}\nconst P: &[Parameter] = &[Parameter::required("a", k, ""), Parameter::optional("b", k, "")];\nimpl FunctionExpression for XFn {\n    fn type_def(&self, _: &TypeState) -> TypeDef {\n        helper()\n    }\n}\n`;
         const helpers = new Set(fallibleHelpers("fn helper() -> TypeDef {\n    TypeDef::bytes().fallible()\n}\n"));
-        assert.deepEqual(vrlFunction(rust, helpers), { name: "x", min: 1, max: 2, f: "always" });
+        assert.deepEqual(vrlFunction(rust, helpers), { name: "x", min: 1, max: 2, f: "always", p: ["any", "any"] });
         assert.equal(vrlFunction(rust, new Set())?.f, "never");
     });
     it("applies overlay entries and refuses one that does not match the base", () => {
@@ -134,6 +134,24 @@ describe("validate: rules", () => {
         assert.deepEqual(r(".a = no_such_fn(.message)"), ["vrl/unknown-function"]);
         assert.deepEqual(r('.a = upcase("a", "b")'), ["vrl/arity"]);
         assert.deepEqual(r('.a = get_env_var("X") ?? "y"'), []);
+        assert.deepEqual(r("for_each(.a) -> |k, v| { .b = upcase(v) }"), []);
+    });
+    it("VRL: an argument of a kind the compiler cannot prove makes the call fallible (merge(., parsed) after parse_json)", () => {
+        const fns = referenceData().vrl.functions;
+        const r = (src: string) => vrlProblems(src, fns).map((p) => p.rule);
+        assert.deepEqual(r("parsed, err = parse_json(.message)\n. = merge(., parsed)"), ["vrl/unhandled-fallible"]);
+        assert.deepEqual(r("parsed, err = parse_json(.message)\n. = merge!(., parsed)"), []);
+        assert.deepEqual(r("parsed = object!(parse_json!(.message))\n. = merge(., parsed)"), []);
+    });
+    it("pitfall: top-level fields set on metric events (lib/vector-core/src/event/vrl_target.rs VALID_METRIC_PATHS_SET)", () => {
+        const cfg = (src: string) => `[sources.m]\ntype = "internal_metrics"\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = '${src}'\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
+        assert.deepEqual(rules(cfg(".cluster = 1")), ["transforms.t.source pitfall/metric-path"]);
+        assert.deepEqual(rules(cfg(".tags.cluster = 1")), []);
+    });
+    it("pitfall: scraping the kubelet over plain HTTP", () => {
+        const cfg = `[sources.k]\ntype = "prometheus_scrape"\nendpoints = ["http://127.0.0.1:10250/metrics/cadvisor"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["k"]\n`;
+        assert.deepEqual(rules(cfg), ["sources.k.endpoints[0] pitfall/kubelet-http"]);
+        assert.deepEqual(rules(cfg.replace("http://", "https://")), []);
     });
     it("event types on every edge (vectordotdev/vector src/config/graph.rs typecheck: Data type mismatch)", () => {
         const cfg = `[sources.m]\ntype = "host_metrics"\ndisk.devices.excludes = ["loop*"]\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = "."\n[sinks.l]\ntype = "loki"\ninputs = ["t"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\nlabels.a = "b"\n`;
@@ -149,6 +167,13 @@ describe("validate: rules", () => {
     it("listening-port clashes between sources, exporter sinks and the API", () => {
         const cfg = `[api]\nenabled = true\naddress = "0.0.0.0:8686"\n[sources.in]\ntype = "internal_metrics"\n[sinks.p]\ntype = "prometheus_exporter"\ninputs = ["in"]\naddress = "0.0.0.0:8686"\n`;
         assert.deepEqual(rules(cfg), ["sinks.p.address engine/port-clash"]);
+    });
+    it("npm run validate: one line per problem, FILE  toml.path: what; fix [rule]; exit 1 on errors, 0 on warnings only", () => {
+        const bad = validateFiles([{ name: "a.toml", text: `${ok}[sinks.x]\ntype = "blackhole"\ninputs = ["in"]\nbogus = 1\n` }]);
+        assert.equal(bad.code, 1);
+        assert.equal(bad.output, 'a.toml  sinks.x.bogus: unknown option "bogus"; remove it (options here: acknowledgements, buffer, graph, healthcheck, inputs, print_interval_secs, proxy, rate, type) [reference/unknown-option]');
+        assert.equal(validateFiles([{ name: "b.toml", text: ok.replace('format = "json"', 'format = "json"\nbogus = 1') }]).code, 0, "a warning alone passes");
+        assert.equal(validateFiles([{ name: "c.toml", text: "not = [toml" }]).problems[0].rule, "engine/parse");
     });
     it("reads YAML and JSON as well as TOML", () => {
         assert.deepEqual(rules("sources:\n  in: {type: internal_metrics, bogus: 1}\nsinks:\n  out: {type: blackhole, inputs: [in]}\n", "x.yaml"), ["sources.in.bogus reference/unknown-option"]);
@@ -174,6 +199,10 @@ describe("validate: known-bad configs", () => {
             "transforms.add_cluster_metadata.source engine/no-env-interpolation",
             "sinks.monitoring_logs.address engine/no-env-interpolation",
             "sources.kubernetes_logs pitfall/partial-merge-unbounded",
+            "sources.host_metrics.disk.devices pitfall/disk-devices",
+            "transforms.parse_logs.source vrl/unhandled-fallible",
+            "transforms.add_cluster_metadata.source pitfall/metric-path",
+            "sources.kubernetes_metrics.endpoints[0] pitfall/kubelet-http",
         ]));
     it("the seed aggregator: dedupe cache_size and fields, sample_rates, disk sink, ${LOKI_ENDPOINT}", () =>
         expectLines("seed-aggregator.toml", [

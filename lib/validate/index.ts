@@ -23,3 +23,9 @@ export function errorsOf(problems: Problem[]): Problem[] {
 export function formatProblems(problems: Problem[]): string {
     return problems.map(formatProblem).join("\n");
 }
+
+/** What `npm run validate -- FILE...` prints and its exit status: 1 on any error, else 0. */
+export function validateFiles(files: { name: string; text: string }[]): { code: 0 | 1; output: string; problems: Problem[] } {
+    const problems = files.flatMap((f) => validateVectorConfig(f.text, f.name));
+    return { code: errorsOf(problems).length > 0 ? 1 : 0, output: formatProblems(problems), problems };
+}

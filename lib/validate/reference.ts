@@ -52,6 +52,10 @@ export interface VrlFunction {
     max: number;
     /** "always": the type definition is fallible; "maybe": depends on argument types; "never". */
     f: "always" | "maybe" | "never";
+    /** Kinds each parameter accepts, in order ("bytes", "object|array", "any"). */
+    p?: string[];
+    /** Kinds the function returns. */
+    ret?: string;
 }
 
 export interface ReferenceData {
@@ -169,7 +173,20 @@ export function vrlFunction(rust: string, fallibleHelpers: Set<string>): ({ name
     let f: VrlFunction["f"] = "never";
     if (typeDefs.some((b) => /maybe_fallible|fallible_if|fallible_unless|\.fallible\(\s*[^)\s/]/.test(b))) f = "maybe";
     if (typeDefs.length > 0 && typeDefs.every((b) => FALLIBLE.test(b) || helperFallible(b))) f = "always";
-    return { name: id[1], min: required, max: required + optional, f };
+    const kinds = (expr: string) => {
+        const ks = [...expr.matchAll(/kind::([A-Z]+)/g)].map((k) => k[1].toLowerCase());
+        return ks.includes("any") || ks.length === 0 ? "any" : [...new Set(ks)].sort().join("|");
+    };
+    const params = [...code.matchAll(/Parameter::(?:required|optional)\(\s*"[a-z0-9_]+"\s*,\s*([^,]+),/g)].map((p) => kinds(p[1]));
+    const ret = /fn return_kind\(&self\)\s*->\s*u16\s*\{([^}]*)\}/.exec(code);
+    return {
+        name: id[1],
+        min: required,
+        max: required + optional,
+        f,
+        ...(params.length === required + optional && params.length > 0 ? { p: params } : {}),
+        ...(ret ? { ret: kinds(ret[1]) } : {}),
+    };
 }
 
 /** Helper functions (`fn x(...) -> TypeDef`) whose body ends in `.fallible()`. */

@@ -12,7 +12,9 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { VECTOR_VERSION } from "../../components/vector/version";
 import type { ComponentRef, EventType, OptNode, ReferenceData } from "./reference";
-import { vrlProblems } from "./vrl";
+import { stripVrl, vrlProblems } from "./vrl";
+
+const METRIC_PATHS = ["name", "namespace", "interval_ms", "timestamp", "kind", "tags"];
 
 export interface Problem {
     file: string;
@@ -360,6 +362,18 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
         }
         if (!changed) break;
     }
+    // vectordotdev/vector lib/vector-core/src/event/vrl_target.rs: on a metric, VRL can set only
+    // .name, .namespace, .interval_ms, .timestamp, .kind and .tags; any other path is a runtime
+    // error (InvalidPath), so the event leaves the remap unchanged (or is dropped).
+    for (const c of comps) {
+        if (c.kind !== "transforms" || c.type !== "remap" || typeof c.cfg.source !== "string") continue;
+        const incoming = new Set((inputsOf.get(`transforms.${c.id}`) ?? []).flatMap((i) => [...(outputs.get(i)?.types ?? [])]));
+        if (!incoming.has("metric")) continue;
+        const bad = [...stripVrl(c.cfg.source).matchAll(/(?:^|[\n;{])\s*\.([A-Za-z_]\w*)[\w.]*\s*=(?!=)/g)].map((m) => m[1]).filter((f) => !METRIC_PATHS.includes(f));
+        if (bad.length > 0) {
+            add(ctx, `transforms.${c.id}.source`, `receives metric events, on which .${[...new Set(bad)].join(", .")} cannot be set (only .${METRIC_PATHS.join(", .")}): the assignment fails at runtime`, "set metric fields under .tags, or split logs and metrics into separate remaps", "pitfall/metric-path");
+        }
+    }
     // vectordotdev/vector src/config/graph.rs typecheck: an edge whose output and input types do
     // not intersect is "Data type mismatch", and Vector refuses the config.
     for (const c of comps) {
@@ -442,6 +456,16 @@ function checkPitfalls(ctx: Ctx, doc: Obj, data: ReferenceData) {
             // vectordotdev/vector src/sources/kubernetes_logs/partial_events_merger.rs: without
             // max_merged_line_bytes, partial lines merge without limit (one long line, unbounded memory).
             add(ctx, `sources.${id}`, "auto_partial_merge (on by default) merges partial lines without a size limit", 'set max_merged_line_bytes (and max_merged_line_action = "truncate", 0.58+)', "pitfall/partial-merge-unbounded");
+        }
+        if (cfg.type === "prometheus_scrape") {
+            const eps = Array.isArray(cfg.endpoints) ? cfg.endpoints : Array.isArray(cfg.hosts) ? cfg.hosts : [];
+            eps.forEach((e, i) => {
+                // The kubelet's port 10250 serves HTTPS only and needs a bearer token
+                // (kubernetes/kubernetes pkg/kubelet/server/server.go, authn/authz filters).
+                if (typeof e === "string" && /^http:\/\/[^/]*:10250(\/|$)/.test(e)) {
+                    add(ctx, `sources.${id}.endpoints[${i}]`, `the kubelet on :10250 speaks HTTPS only and requires a token; ${JSON.stringify(e)} gets no metrics`, 'use https:// with auth.strategy = "bearer" and the service-account token and CA', "pitfall/kubelet-http");
+                }
+            });
         }
         if (cfg.type === "host_metrics") {
             const collectors = Array.isArray(cfg.collectors) ? cfg.collectors.map(String) : (data.sources.host_metrics?.o.collectors?.d as string[] | undefined) ?? [];

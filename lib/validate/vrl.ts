@@ -43,32 +43,58 @@ export function stripVrl(src: string): string {
     return out;
 }
 
-/** Argument count of the call whose `(` is at `open`, and the index after its `)`. */
-function callArgs(s: string, open: number): { count: number; end: number } {
+/** Arguments (their text) of the call whose `(` is at `open`, and the index after its `)`. */
+function callArgs(s: string, open: number): { args: string[]; count: number; end: number } {
     let depth = 0;
-    let count = 0;
-    let sawToken = false;
+    const args: string[] = [];
+    let cur = "";
+    const done = (end: number) => {
+        if (cur.trim() !== "") args.push(cur.trim());
+        return { args, count: args.length, end };
+    };
     for (let i = open; i < s.length; i++) {
         const c = s[i];
-        if ("([{".includes(c)) {
-            depth++;
-            if (depth > 1) sawToken = true;
-        } else if (")]}".includes(c)) {
-            depth--;
-            if (depth === 0) return { count: sawToken ? count + 1 : count, end: i + 1 };
-        } else if (c === "," && depth === 1) count++;
-        else if (depth === 1 && !/\s/.test(c)) sawToken = true;
         // A closure (`-> |k, v| { ... }`) is not an argument of the call itself.
         if (depth === 1 && s.startsWith("->", i)) {
-            return { count: sawToken ? count + 1 : count, end: s.indexOf(")", i) + 1 || s.length };
+            let d = 0;
+            for (let j = i; j < s.length; j++) {
+                if ("([{".includes(s[j])) d++;
+                else if (")]}".includes(s[j]) && --d < 0) return done(j + 1);
+            }
+            return done(s.length);
         }
+        if ("([{".includes(c)) {
+            depth++;
+            if (depth > 1) cur += c;
+        } else if (")]}".includes(c)) {
+            depth--;
+            if (depth === 0) return done(i + 1);
+            cur += c;
+        } else if (c === "," && depth === 1) {
+            args.push(cur.trim());
+            cur = "";
+        } else cur += c;
     }
-    return { count, end: s.length };
+    return done(s.length);
 }
+
+/** Variables assigned from a function call (`x = f!(..)`, `x, err = f(..)`), with what f returns. */
+function variableKinds(s: string, functions: Record<string, VrlFunction>): Map<string, string> {
+    const vars = new Map<string, string>();
+    for (const m of s.matchAll(/(?:^|[\n;{])\s*([a-z_][a-z0-9_]*)\s*(?:,\s*[a-z_][a-z0-9_]*\s*)?=\s*([a-z_][a-z0-9_]*)!?\s*\(/g)) {
+        const ret = functions[m[2]]?.ret;
+        if (ret) vars.set(m[1], ret);
+    }
+    return vars;
+}
+
+const ALL_KINDS = "array|boolean|bytes|float|integer|null|object|regex|timestamp";
+const covers = (param: string, arg: string) => param === "any" || (arg === "any" ? ALL_KINDS : arg).split("|").every((k) => param.split("|").includes(k));
 
 export function vrlProblems(src: string, functions: Record<string, VrlFunction>): VrlProblem[] {
     const s = stripVrl(src);
     const out: VrlProblem[] = [];
+    const vars = variableKinds(s, functions);
     for (const m of s.matchAll(/(^|[^.\w%])([a-z_][a-z0-9_]*)(!?)\s*\(/g)) {
         const name = m[2];
         if (KEYWORDS.has(name)) continue;
@@ -79,7 +105,7 @@ export function vrlProblems(src: string, functions: Record<string, VrlFunction>)
             out.push({ message: `VRL function ${name}() does not exist in the VRL that Vector pins`, fix: "use a stdlib function (https://vector.dev/docs/reference/vrl/functions/)", rule: "vrl/unknown-function" });
             continue;
         }
-        const { count, end } = callArgs(s, open);
+        const { args, count, end } = callArgs(s, open);
         if (count < fn.min || count > fn.max) {
             out.push({
                 message: `${name}() takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} argument(s), given ${count}`,
@@ -87,14 +113,18 @@ export function vrlProblems(src: string, functions: Record<string, VrlFunction>)
                 rule: "vrl/arity",
             });
         }
-        if (fn.f === "always" && m[3] !== "!") {
+        // An argument whose kind the compiler cannot prove makes the call fallible (vectordotdev/vrl
+        // src/compiler/expression/function_call.rs: the argument's type is checked at runtime).
+        const wrongArg = args.findIndex((a, i) => vars.has(a) && fn.p?.[i] !== undefined && !covers(fn.p[i], vars.get(a)!));
+        if ((fn.f === "always" || wrongArg >= 0) && m[3] !== "!") {
             const lineStart = s.lastIndexOf("\n", at) + 1;
             const before = s.slice(lineStart, at);
             const after = s.slice(end).split("\n")[0];
             const assignsErr = /^\s*[.\w[\]"]+\s*,\s*[\w.]+\s*=\s*$/.test(before);
             const coalesced = /^\s*\?\?/.test(after) || /\?\?/.test(after.split(/[,)]/)[0] ?? "");
             if (!assignsErr && !coalesced) {
-                out.push({ message: `${name}() can fail and its error is not handled (VRL refuses to compile: unhandled fallible expression)`, fix: `write ${name}!(...), "x, err = ${name}(...)" or "${name}(...) ?? default"`, rule: "vrl/unhandled-fallible" });
+                const why = fn.f === "always" ? "can fail" : `is fallible here: argument ${wrongArg + 1} (${args[wrongArg]}) may be ${vars.get(args[wrongArg])}, not ${fn.p![wrongArg]}`;
+                out.push({ message: `${name}() ${why}, and the error is not handled (VRL refuses to compile: unhandled fallible expression)`, fix: fn.f === "always" ? `write ${name}!(...), "x, err = ${name}(...)" or "${name}(...) ?? default"` : `coerce the argument first (e.g. object!(${args[wrongArg]})) or write ${name}!(...)`, rule: "vrl/unhandled-fallible" });
             }
         }
     }
