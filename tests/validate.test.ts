@@ -74,6 +74,8 @@ describe("validate: the CUE subset parser", () => {
         data.overlay = [];
         const out = applyOverlay(data, { release: data.release, changes: [{ path: "sinks.vector.keepalive.x", op: "set", node: { t: ["bool"] }, release: data.release, from: "test, PR 1" }] });
         assert.deepEqual(out.sinks.vector.o.keepalive.o?.x, { t: ["bool"] });
+        const uc = applyOverlay(data, { release: data.release, changes: [{ path: "sinks.loki.labels.*", op: "merge", node: { uc: 1 }, release: data.release, from: "test" }] });
+        assert.equal(uc.sinks.loki.o.labels.any?.uc, 1, "`*` addresses the free-key entry");
         assert.throws(() => applyOverlay(data, { release: data.release, changes: [{ path: "sinks.nope.x", op: "set", release: data.release, from: "" }] }), /no such component/);
     });
 });
@@ -112,7 +114,9 @@ describe("validate: rules", () => {
         assert.deepEqual(rules(file("/logs/{{ app }}.log")), []);
         assert.deepEqual(rules(file("{{ app }}.log", "dangerously_allow_unconfined_template_resolution = true\n")), []);
     });
-    it("loki label values are unconfined since 0.58 (PR 26176) but templated keys are not (src/sinks/loki/sink.rs)", () => {
+    it("loki label values are unconfined since 0.58 (PR 26176, an overlay entry) but templated keys are not (src/sinks/loki/sink.rs)", () => {
+        assert.equal(referenceData().sinks.loki.o.labels.any?.uc, 1);
+        assert.equal(referenceData().sinks.loki.o.tenant_id.uc, undefined, "tenant_id stays confined");
         const loki = (labels: string) => `${ok}[sinks.l]\ntype = "loki"\ninputs = ["in"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\n[sinks.l.labels]\n${labels}\n`;
         assert.deepEqual(rules(loki('pod = "{{ pod }}"')), []);
         assert.deepEqual(rules(loki('"{{ key }}" = "x"')), ['sinks.l.labels."{{ key }}" pitfall/loki-label-key-confinement']);

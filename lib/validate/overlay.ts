@@ -35,13 +35,22 @@ export function applyOverlay(data: ReferenceData, overlay: Overlay): ReferenceDa
             delete table[comp];
         } else {
             if (!table[comp]) throw new Error(`overlay ${c.path}: no such component in the base data`);
-            let parent: Record<string, OptNode> = table[comp].o;
+            // `*` names the free-key entry of a map (`labels.*`: every label value).
+            const root: OptNode = { o: table[comp].o };
+            let holder = root;
             for (const seg of opts.slice(0, -1)) {
-                const next = parent[seg];
+                const next = seg === "*" ? holder.any : holder.o?.[seg];
                 if (!next) throw new Error(`overlay ${c.path}: no option ${seg} in the base data`);
-                parent = next.o ??= {};
+                holder = next;
             }
             const last = opts[opts.length - 1];
+            if (last === "*") {
+                if (c.op !== "merge" || !holder.any) throw new Error(`overlay ${c.path}: only "merge" into an existing free-key entry`);
+                holder.any = { ...holder.any, ...c.node };
+                out.overlay.push(`${c.release} ${c.op} ${c.path}: ${c.from}`);
+                continue;
+            }
+            const parent = (holder.o ??= {});
             if (c.op === "remove") {
                 if (!parent[last]) throw new Error(`overlay ${c.path}: nothing to remove in the base data`);
                 delete parent[last];

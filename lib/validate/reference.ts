@@ -17,6 +17,8 @@ export interface OptNode {
     e?: string[];
     /** `syntax: "template"`: rendered per event, and confined when the component is a sink. */
     tpl?: 1;
+    /** A template the sink does not confine (from the overlay: changelog entries since 0.57). */
+    uc?: 1;
     /** Named options of an object. */
     o?: Record<string, OptNode>;
     /** Options of an object with free keys (`options: "*"`). */

@@ -114,16 +114,6 @@ export function literalPrefix(src: string): string {
 
 const hasFieldRef = (s: string) => /\{\{[^}]*\}\}/.test(s);
 
-/** Template fields whose values Vector stopped confining (changelog entries in the overlay). */
-const UNCONFINED: Record<string, string[]> = {
-    // 0.58.0, PR 26176: loki label and structured-metadata VALUES are unconfined (keys stay confined).
-    loki: ["labels.*", "structured_metadata.*"],
-    // 0.58.0, PR 26188.
-    aws_cloudwatch_logs: ["stream_name"],
-    // 0.58.0, PR 25976.
-    gcp_stackdriver_logs: ["labels.*"],
-};
-
 interface Ctx {
     file: string;
     out: Problem[];
@@ -131,8 +121,6 @@ interface Ctx {
     componentType?: string;
     /** The sink opted out of confinement. */
     unconfined?: boolean;
-    /** Path below the component (for UNCONFINED). */
-    rel?: string[];
 }
 
 function add(ctx: Ctx, path: string, message: string, fix: string, rule: string, severity: Problem["severity"] = "error") {
@@ -143,7 +131,7 @@ function add(ctx: Ctx, path: string, message: string, fix: string, rule: string,
  * One option value against its reference node, at every depth: type, enum, unknown keys,
  * variant (`relevant_when`), `required_one_of`, required-when-relevant, and sink templates.
  */
-function checkValue(ctx: Ctx, path: string, rel: string[], v: Json, node: OptNode) {
+function checkValue(ctx: Ctx, path: string, v: Json, node: OptNode) {
     if (v === null || v === undefined) return;
     if (!fits(v, node.t)) {
         add(ctx, path, `expected ${node.t!.join(" or ")}, found ${kindOf(v)} ${short(v)}`, `give a ${node.t!.join(" or ")} value`, "reference/type");
@@ -152,17 +140,10 @@ function checkValue(ctx: Ctx, path: string, rel: string[], v: Json, node: OptNod
     if (typeof v === "string" && node.e && !node.e.includes(v) && !(node.t ?? []).some((t) => t !== "string")) {
         add(ctx, path, `${JSON.stringify(v)} is not one of ${node.e.map((e) => JSON.stringify(e)).join(", ")}`, "use one of the listed values", "reference/enum");
     }
-    if (typeof v === "string" && node.tpl && ctx.kind === "sinks" && hasFieldRef(v) && !ctx.unconfined) {
-        const exempt = (UNCONFINED[ctx.componentType ?? ""] ?? []).includes(rel.map((r, i) => (i === rel.length - 1 && rel.length > 1 && isFreeKey(ctx, rel) ? "*" : r)).join("."));
-        if (!exempt) confinement(ctx, path, v);
-    }
-    if (Array.isArray(v) && node.i) v.forEach((item, i) => checkValue(ctx, `${path}[${i}]`, rel, item, node.i!));
-    if (isObj(v) && (node.o || node.any)) checkObject(ctx, path, rel, v, node.o ?? {}, node.any, false);
+    if (typeof v === "string" && node.tpl && !node.uc && ctx.kind === "sinks" && hasFieldRef(v) && !ctx.unconfined) confinement(ctx, path, v);
+    if (Array.isArray(v) && node.i) v.forEach((item, i) => checkValue(ctx, `${path}[${i}]`, item, node.i!));
+    if (isObj(v) && (node.o || node.any)) checkObject(ctx, path, v, node.o ?? {}, node.any, false);
 }
-
-// Set while walking a free-key map (`options: "*"`), so the exemption table can say `labels.*`.
-const freeKeyPaths = new WeakSet<string[]>();
-const isFreeKey = (_ctx: Ctx, rel: string[]) => freeKeyPaths.has(rel);
 
 function confinement(ctx: Ctx, path: string, v: string) {
     // vectordotdev/vector src/template/confinement.rs ConfinementChecker::for_template:
@@ -179,19 +160,17 @@ function confinement(ctx: Ctx, path: string, v: string) {
     }
 }
 
-function checkObject(ctx: Ctx, path: string, rel: string[], obj: Obj, options: Record<string, OptNode>, any: OptNode | undefined, topLevel: boolean, lax = false) {
+function checkObject(ctx: Ctx, path: string, obj: Obj, options: Record<string, OptNode>, any: OptNode | undefined, topLevel: boolean, lax = false) {
     for (const [k, v] of Object.entries(obj)) {
         const p = path ? `${path}.${k}` : k;
-        const r = [...rel, k];
         const node = options[k];
         if (node) {
             if (node.w && !relevantHolds(node.w, obj, options)) {
                 add(ctx, p, `only applies when ${node.w}`, `remove it, or set ${node.w.split(/\s+or\s+/)[0].replace(/\s*=\s*/, " = ")}`, "reference/variant");
             }
-            checkValue(ctx, p, r, v, node);
+            checkValue(ctx, p, v, node);
         } else if (any) {
-            freeKeyPaths.add(r);
-            checkValue(ctx, p, r, v, any);
+            checkValue(ctx, p, v, any);
         } else {
             const near = nearest(k, Object.keys(options));
             if (lax) {
@@ -499,7 +478,7 @@ export function validateVectorConfig(input: string | Record<string, unknown>, fi
     // Globals: vectordotdev/vector src/config/builder.rs ConfigBuilder has deny_unknown_fields.
     const globals: Obj = {};
     for (const [k, v] of Object.entries(doc)) if (!(KINDS as readonly string[]).includes(k) && k !== "secret" && k !== "enrichment_tables") globals[k] = v;
-    checkObject(ctx, "", [], globals, data.global, undefined, false);
+    checkObject(ctx, "", globals, data.global, undefined, false);
     for (const kind of KINDS) {
         const table = doc[kind];
         if (table === undefined) continue;
@@ -529,7 +508,7 @@ export function validateVectorConfig(input: string | Record<string, unknown>, fi
             }
             const options = { ...data.common[kind], ...ref.o, type: { t: ["string"] } as OptNode };
             const sub: Ctx = { file: fileName, out, kind, componentType: type as string, unconfined: cfg.dangerously_allow_unconfined_template_resolution === true };
-            checkObject(sub, base, [], cfg, options, undefined, true, ref.lax === 1);
+            checkObject(sub, base, cfg, options, undefined, true, ref.lax === 1);
             for (const [p, src] of vrlSources(type as string, cfg, base)) for (const v of vrlProblems(src, data.vrl.functions)) add(ctx, p, v.message, v.fix, v.rule);
         }
     }
