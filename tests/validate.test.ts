@@ -106,6 +106,12 @@ describe("validate: rules", () => {
         const cfg = `[sources.rw]\ntype = "prometheus_remote_write"\naddress = "0.0.0.0:9201"\nauth.strategy = "basic"\nauth.username = "u"\nauth.password = "p"\nauth.source = "true"\n[sinks.b]\ntype = "blackhole"\ninputs = ["rw"]\n`;
         assert.deepEqual(rules(cfg), ["sources.rw.auth.source reference/variant"]);
     });
+    it("mutually exclusive options, where the reference says so (vector sink: address or routing, exactly one)", () => {
+        const v = (o: string) => `${ok}[sinks.v]\ntype = "vector"\ninputs = ["in"]\n${o}`;
+        assert.deepEqual(rules(v('address = "http://a:6000"\nrouting.endpoints = ["http://b:6000"]\n')), ["sinks.v.routing reference/mutually-exclusive"]);
+        assert.deepEqual(rules(v("")), ["sinks.v reference/required-one-of"]);
+        assert.deepEqual(rules(v('routing.endpoints = ["http://b:6000"]\n')), []);
+    });
     it("template confinement on sinks (vectordotdev/vector src/template/confinement.rs NoDerivableBase, DerivedBaseIsRoot)", () => {
         assert.deepEqual(literalPrefix("/var/log/%Y/{{ host }}.log"), "/var/log/", "src/template/tests.rs literal_prefix");
         const file = (p: string, extra = "") => `${ok}[sinks.f]\ntype = "file"\ninputs = ["in"]\npath = "${p}"\nencoding.codec = "json"\n${extra}`;

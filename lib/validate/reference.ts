@@ -29,6 +29,8 @@ export interface OptNode {
     w?: string;
     /** `required_one_of`: at least one of these sibling options must be set. */
     one?: string[];
+    /** Sibling options it is mutually exclusive with (stated in its description). */
+    x?: string[];
     /** Deprecated (or hidden from the docs, or an alias). */
     dep?: 1;
     /** A serde alias of this sibling option: setting it satisfies that option's `required`. */
@@ -90,6 +92,15 @@ export function optNode(spec: CueValue): OptNode {
     if (typeof spec.relevant_when === "string") n.w = spec.relevant_when;
     if (Array.isArray(spec.required_one_of)) n.one = spec.required_one_of.map(String);
     if (spec.deprecated === true) n.dep = 1;
+    // The reference says exclusivity only in prose ("This option is mutually exclusive with
+    // `routing`. Set exactly one of `address` or `routing`." in the vector sink).
+    if (typeof spec.description === "string") {
+        const d = spec.description.replace(/\s+/g, " ");
+        const x = [...d.matchAll(/mutually exclusive with `([a-z0-9_]+)`/g)].map((m) => m[1]);
+        if (x.length > 0) n.x = x;
+        const one = /Set exactly one of `([a-z0-9_]+)` or `([a-z0-9_]+)`/.exec(d);
+        if (one) n.one = [one[1], one[2]];
+    }
     for (const k of kinds) {
         const t = type[k];
         if (!isObj(t)) continue;

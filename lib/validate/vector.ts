@@ -189,6 +189,13 @@ function checkObject(ctx: Ctx, path: string, obj: Obj, options: Record<string, O
             add(ctx, path ? `${path}.${k}` : k, `required option "${k}" is missing`, `set ${k}`, "reference/required");
         }
     }
+    for (const [k, node] of Object.entries(options)) {
+        for (const other of node.x ?? []) {
+            if (k in obj && other in obj && k < other) {
+                add(ctx, path ? `${path}.${other}` : other, `"${other}" and "${k}" are mutually exclusive`, `keep one of ${k}, ${other}`, "reference/mutually-exclusive");
+            }
+        }
+    }
     const groups = new Map<string, string[]>();
     for (const node of Object.values(options)) if (node.one) groups.set(node.one.join(","), node.one);
     for (const one of groups.values()) {
