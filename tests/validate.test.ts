@@ -158,6 +158,11 @@ describe("validate: rules", () => {
         assert.deepEqual(rules(cfg(".cluster = 1")), ["transforms.t.source pitfall/metric-path"]);
         assert.deepEqual(rules(cfg(".tags.cluster = 1")), []);
     });
+    it("pitfall: `. = merge(., parsed)` before reading .kubernetes (vectordotdev/vrl src/stdlib/merge.rs: shallow, the second argument wins)", () => {
+        const cfg = (src: string) => `[sources.k]\ntype = "kubernetes_logs"\nmax_merged_line_bytes = 1024\n[transforms.t]\ntype = "remap"\ninputs = ["k"]\nsource = '''\n${src}\n'''\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
+        assert.deepEqual(rules(cfg("p = object!(parse_json!(.message))\n. = merge(., p)\n.ns = .kubernetes.pod_namespace")), ["transforms.t.source pitfall/merge-overwrites-metadata"]);
+        assert.deepEqual(rules(cfg(".ns = .kubernetes.pod_namespace\np = object!(parse_json!(.message))\n. = merge(., p)")), []);
+    });
     it("pitfall: scraping the kubelet over plain HTTP", () => {
         const cfg = `[sources.k]\ntype = "prometheus_scrape"\nendpoints = ["http://127.0.0.1:10250/metrics/cadvisor"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["k"]\n`;
         assert.deepEqual(rules(cfg), ["sources.k.endpoints[0] pitfall/kubelet-http"]);
@@ -234,6 +239,7 @@ describe("validate: known-bad configs", () => {
             "vector-aggregator.vector.toml transforms.sample_logs pitfall/sample-rate-key",
             "vector-agent.vector.toml sources.kubernetes_logs pitfall/partial-merge-unbounded",
             "vector-agent.vector.toml sources.host_metrics.disk.devices pitfall/disk-devices",
+            "vector-agent.vector.toml transforms.logs_enrich.source pitfall/merge-overwrites-metadata",
         ];
         const fixed = expected.filter((e) => !found.includes(e));
         if (fixed.length === expected.length) return; // every defect fixed: the "passes" test below takes over
@@ -251,7 +257,8 @@ describe("validate: good configs", () => {
         assert.deepEqual(lines(agg, "aggregator.toml"), []);
         const agent = hub.files["vector-agent.vector.toml"]
             .replace('[sources.kubernetes_logs]\n', '[sources.kubernetes_logs]\nmax_merged_line_bytes = 1048576\nmax_merged_line_action = "truncate"\n')
-            .replace('[sources.host_metrics]\n', '[sources.host_metrics]\ndisk.devices.excludes = ["loop*", "dm-*"]\n');
+            .replace('[sources.host_metrics]\n', '[sources.host_metrics]\ndisk.devices.excludes = ["loop*", "dm-*"]\n')
+            .replace(". = merge(., fields)", ". = merge(fields, .)");
         assert.deepEqual(lines(agent, "agent.toml"), []);
     });
     // ENABLE AFTER MERGING the day-one fixes (issue 14): every rendered config of every stack passes.

@@ -363,6 +363,29 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
             add(ctx, `transforms.${c.id}.source`, `receives metric events, on which .${[...new Set(bad)].join(", .")} cannot be set (only .${METRIC_PATHS.join(", .")}): the assignment fails at runtime`, "set metric fields under .tags, or split logs and metrics into separate remaps", "pitfall/metric-path");
         }
     }
+    // vectordotdev/vrl src/stdlib/merge.rs: `merge(to, from)` is shallow and `from` wins. After
+    // `. = merge(., parsed)`, a log line with a top-level `kubernetes` key replaces the metadata that
+    // kubernetes_logs attached, before the program reads it (issue 14 item 7).
+    const upstreamSources = (id: string, seen = new Set<string>()): Set<string> => {
+        const found = new Set<string>();
+        for (const input of inputsOf.get(`transforms.${id}`) ?? []) {
+            const owner = outputs.get(input)?.owner;
+            if (!owner || seen.has(owner)) continue;
+            seen.add(owner);
+            const c = comps.find((x) => x.id === owner && x.kind !== "sinks");
+            if (c?.kind === "sources") found.add(c.type);
+            else if (c) for (const t of upstreamSources(owner, seen)) found.add(t);
+        }
+        return found;
+    };
+    for (const c of comps) {
+        if (c.kind !== "transforms" || c.type !== "remap" || typeof c.cfg.source !== "string") continue;
+        const src = stripVrl(c.cfg.source);
+        const merge = /(?:^|[\n;{])\s*\.\s*=\s*merge!?\s*\(\s*\.\s*,/.exec(src);
+        if (!merge || !/\.kubernetes\b/.test(src.slice(merge.index + merge[0].length))) continue;
+        if (!upstreamSources(c.id).has("kubernetes_logs")) continue;
+        add(ctx, `transforms.${c.id}.source`, "`. = merge(., ...)` lets the parsed line overwrite top-level fields (merge is shallow, its second argument wins), and .kubernetes is read after it: a line with a `kubernetes` key rewrites its own pod metadata", "read .kubernetes into your fields before the merge, or merge the other way round (merge(parsed, .))", "pitfall/merge-overwrites-metadata");
+    }
     // vectordotdev/vector src/config/graph.rs typecheck: an edge whose output and input types do
     // not intersect is "Data type mismatch", and Vector refuses the config.
     for (const c of comps) {
