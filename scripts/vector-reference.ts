@@ -61,6 +61,16 @@ export function buildReference(vector: Tree, vrl: Tree, vrlVersion: string, rele
     const common = Object.fromEntries(
         KINDS.map((k) => [k, optionsOf((parseCue(vector.read(`${REF}/components/generated/${k}.cue`)) as any).generated.components[k].configuration)]), // eslint-disable-line @typescript-eslint/no-explicit-any
     ) as ReferenceData["common"];
+    // lib/vector-buffers/src/config.rs BufferConfig is untagged: Single(BufferType) or
+    // Chained(Vec<BufferType>), and WhenFull has a docs::hidden `overflow` for chained stages. The
+    // generated reference shows only the single form.
+    const buffer = common.sinks.buffer;
+    if (buffer?.o) {
+        const stage = { ...buffer, t: ["object"] };
+        const whenFull = stage.o?.when_full;
+        if (whenFull?.e && !whenFull.e.includes("overflow")) stage.o = { ...stage.o, when_full: { ...whenFull, e: [...whenFull.e, "overflow"] } };
+        common.sinks.buffer = { ...stage, t: ["array", "object"], i: stage };
+    }
     const comps = {} as Record<(typeof KINDS)[number], Record<string, ComponentRef>>;
     for (const kind of KINDS) {
         comps[kind] = {};

@@ -106,6 +106,11 @@ describe("validate: rules", () => {
         const cfg = `[sources.rw]\ntype = "prometheus_remote_write"\naddress = "0.0.0.0:9201"\nauth.strategy = "basic"\nauth.username = "u"\nauth.password = "p"\nauth.source = "true"\n[sinks.b]\ntype = "blackhole"\ninputs = ["rw"]\n`;
         assert.deepEqual(rules(cfg), ["sources.rw.auth.source reference/variant"]);
     });
+    it("a chained buffer (an array of stages, lib/vector-buffers/src/config.rs BufferConfig::Chained) is accepted", () => {
+        const cfg = `${ok}[[sinks.out.buffer]]\ntype = "memory"\nmax_events = 100\nwhen_full = "overflow"\n[[sinks.out.buffer]]\ntype = "disk"\nmax_size = 268435488\n`;
+        assert.deepEqual(rules(cfg), []);
+        assert.deepEqual(rules(cfg.replace("max_size = 268435488", "max_size = 268435488\nmax_events = 5")), ["sinks.out.buffer[1].max_events reference/variant"]);
+    });
     it("mutually exclusive options, where the reference says so (vector sink: address or routing, exactly one)", () => {
         const v = (o: string) => `${ok}[sinks.v]\ntype = "vector"\ninputs = ["in"]\n${o}`;
         assert.deepEqual(rules(v('address = "http://a:6000"\nrouting.endpoints = ["http://b:6000"]\n')), ["sinks.v.routing reference/mutually-exclusive"]);
