@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { applyOverlay, Overlay } from "../lib/validate/overlay";
 import {
-    componentOptions, componentSourceFacts, ComponentRef, eventTypes, fallibleHelpers, optionsOf, ReferenceData, VrlFunction, vrlFunction,
+    componentOptions, componentSourceFacts, markLaxObjects, OptNode, structFacts, ComponentRef, eventTypes, fallibleHelpers, optionsOf, ReferenceData, VrlFunction, vrlFunction,
 } from "../lib/validate/reference";
 import { parseCue } from "../lib/validate/cue";
 import { VECTOR_VERSION } from "../components/vector/version";
@@ -106,6 +106,21 @@ export function buildReference(vector: Tree, vrl: Tree, vrlVersion: string, rele
             }
         }
     }
+    // Nested option structs that ignore unknown keys (matched by their exact set of field names).
+    const structs = vector
+        .list("src")
+        .concat(vector.list("lib"))
+        .filter((f) => f.endsWith(".rs"))
+        .flatMap((f) => {
+            const text = vector.read(f);
+            return text.includes("configurable_component") ? structFacts(text) : [];
+        });
+    const all: OptNode[] = [
+        ...Object.values(globals),
+        ...KINDS.flatMap((k) => Object.values(common[k])),
+        ...KINDS.flatMap((k) => Object.values(comps[k]).flatMap((c) => Object.values(c.o))),
+    ];
+    markLaxObjects(all, structs);
     const stdlibFiles = vrl.list("src/stdlib").filter((f) => f.endsWith(".rs"));
     const vectorFns = vector.list("lib/vector-vrl").filter((f) => /\/src\/.*\.rs$/.test(f) && !/test/.test(f));
     const sources = [...stdlibFiles.map((f) => vrl.read(f)), ...vectorFns.map((f) => vector.read(f))];

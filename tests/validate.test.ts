@@ -10,7 +10,7 @@ import { VECTOR_VERSION } from "../components/vector/version";
 import { parseCue } from "../lib/validate/cue";
 import { formatProblem, referenceData, validateFiles, validateRenderedStacks, validateVectorConfig } from "../lib/validate";
 import { applyOverlay } from "../lib/validate/overlay";
-import { eventTypes, fallibleHelpers, optNode, ReferenceData, vrlFunction } from "../lib/validate/reference";
+import { eventTypes, fallibleHelpers, optNode, ReferenceData, structFacts, vrlFunction } from "../lib/validate/reference";
 import { literalPrefix } from "../lib/validate/vector";
 import { vrlProblems } from "../lib/validate/vrl";
 import { sharedRender } from "./support/fleet";
@@ -91,6 +91,12 @@ describe("validate: rules", () => {
     it("a component without deny_unknown_fields ignores unknown top-level keys: a warning (e.g. src/sources/demo_logs.rs)", () => {
         const found = validateVectorConfig(ok.replace('format = "json"', 'format = "json"\nbogus = 1'), "x.toml");
         assert.deepEqual(found.map((p) => `${p.severity} ${p.path}`), ["warning sources.in.bogus"]);
+    });
+    it("nested structs without deny_unknown_fields ignore unknown keys: a warning (src/sinks/util/batch.rs BatchConfig)", () => {
+        const cfg = `${ok}[sinks.s]\ntype = "loki"\ninputs = ["in"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\nlabels.a = "b"\nbatch.max_size = 10\n`;
+        assert.deepEqual(validateVectorConfig(cfg, "x.toml").map((p) => `${p.severity} ${p.path}`), ["warning sinks.s.batch.max_size"]);
+        const facts = structFacts("#[configurable_component]\n#[derive(Clone)]\npub struct B<D> where D: X {\n    pub max_bytes: Option<usize>,\n    #[serde(skip)]\n    _d: PhantomData<D>,\n}\n");
+        assert.deepEqual(facts, [{ name: "B", fields: ["max_bytes"], deny: false, flatten: false }]);
     });
     it("options hidden from the docs and serde aliases are accepted (src/sinks/vector/config.rs version; src/sources/prometheus/scrape.rs hosts)", () => {
         assert.deepEqual(rules(`${ok}[sinks.v]\ntype = "vector"\ninputs = ["in"]\naddress = "http://agg:6000"\nversion = "2"\n`), []);

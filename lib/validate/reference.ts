@@ -29,6 +29,8 @@ export interface OptNode {
     w?: string;
     /** `required_one_of`: at least one of these sibling options must be set. */
     one?: string[];
+    /** Its Rust struct has no `deny_unknown_fields`: unknown keys inside are ignored, not refused. */
+    lax?: 1;
     /** Sibling options it is mutually exclusive with (stated in its description). */
     x?: string[];
     /** Deprecated (or hidden from the docs, or an alias). */
@@ -257,4 +259,73 @@ export function componentSourceFacts(rust: string): ComponentSourceFacts[] {
         out.push(facts);
     }
     return out;
+}
+
+/** One `#[configurable_component]` struct: its serde field names and whether it denies unknown fields. */
+export interface StructFacts {
+    name: string;
+    fields: string[];
+    deny: boolean;
+    /** Has `#[serde(flatten)]` fields: its keys are not its own field names. */
+    flatten: boolean;
+}
+
+/** Every `#[configurable_component]` struct with named fields in a Rust file. */
+export function structFacts(rust: string): StructFacts[] {
+    const out: StructFacts[] = [];
+    for (const m of rust.matchAll(/#\[configurable_component[^\]]*\]([\s\S]*?)\bpub(?:\([a-z]+\))? struct (\w+)(?:<[^{;]*>)?(?:\s+where[^{]*)?\s*\{/g)) {
+        const attrs = m[1];
+        if (/\bpub(?:\([a-z]+\))? (struct|enum) /.test(attrs)) continue;
+        const bodyStart = m.index! + m[0].length;
+        const bodyEnd = rust.indexOf("\n}", bodyStart);
+        const body = rust.slice(bodyStart, bodyEnd < 0 ? undefined : bodyEnd);
+        const fields: string[] = [];
+        let flatten = false;
+        let pending = "";
+        for (const line of body.split("\n")) {
+            if (/^    #\[/.test(line) || /^        /.test(line)) pending += line;
+            else {
+                const f = /^    (?:pub(?:\([a-z]+\))? )?(?:r#)?([a-z0-9_]+):/.exec(line);
+                if (f) {
+                    if (/flatten/.test(pending)) flatten = true;
+                    else if (!/serde\([^)]*\bskip\b/.test(pending)) fields.push(/rename\s*=\s*"([^"]+)"/.exec(pending)?.[1] ?? f[1]);
+                }
+                if (!/^\s*\/\//.test(line)) pending = "";
+            }
+        }
+        out.push({ name: m[2], fields: fields.sort(), deny: attrs.includes("deny_unknown_fields"), flatten });
+    }
+    return out;
+}
+
+/**
+ * Marks `lax` every object option whose set of keys is exactly the fields of Rust structs that all
+ * lack `deny_unknown_fields` (BatchConfig: max_bytes, max_events, timeout_secs). An option that no
+ * struct matches, or that a denying struct also matches, stays strict.
+ */
+export function markLaxObjects(nodes: Iterable<OptNode>, structs: StructFacts[]): number {
+    const byKey = new Map<string, { lax: number; strict: number }>();
+    for (const s of structs) {
+        if (s.flatten || s.fields.length === 0) continue;
+        const key = s.fields.join(",");
+        const e = byKey.get(key) ?? { lax: 0, strict: 0 };
+        if (s.deny) e.strict++;
+        else e.lax++;
+        byKey.set(key, e);
+    }
+    let marked = 0;
+    const walk = (n: OptNode) => {
+        if (n.o) {
+            const e = byKey.get(Object.keys(n.o).sort().join(","));
+            if (e && e.lax > 0 && e.strict === 0) {
+                n.lax = 1;
+                marked++;
+            }
+            Object.values(n.o).forEach(walk);
+        }
+        if (n.any) walk(n.any);
+        if (n.i) walk(n.i);
+    };
+    for (const n of nodes) walk(n);
+    return marked;
 }

@@ -142,7 +142,7 @@ function checkValue(ctx: Ctx, path: string, v: Json, node: OptNode) {
     }
     if (typeof v === "string" && node.tpl && !node.uc && ctx.kind === "sinks" && hasFieldRef(v) && !ctx.unconfined) confinement(ctx, path, v);
     if (Array.isArray(v) && node.i) v.forEach((item, i) => checkValue(ctx, `${path}[${i}]`, item, node.i!));
-    if (isObj(v) && (node.o || node.any)) checkObject(ctx, path, v, node.o ?? {}, node.any, false);
+    if (isObj(v) && (node.o || node.any)) checkObject(ctx, path, v, node.o ?? {}, node.any, false, node.lax === 1);
 }
 
 function confinement(ctx: Ctx, path: string, v: string) {
@@ -174,7 +174,7 @@ function checkObject(ctx: Ctx, path: string, obj: Obj, options: Record<string, O
         } else {
             const near = nearest(k, Object.keys(options));
             if (lax) {
-                add(ctx, p, `unknown option "${k}": ${ctx.componentType} ignores it (its config has no deny_unknown_fields), so it has no effect`, near ? `did you mean "${near}"?` : "remove it", "reference/unknown-option", "warning");
+                add(ctx, p, `unknown option "${k}": Vector ignores it here (this config struct has no deny_unknown_fields), so it has no effect`, near ? `did you mean "${near}"?` : "remove it", "reference/unknown-option", "warning");
                 continue;
             }
             add(ctx, p, `unknown option "${k}"`, near ? `did you mean "${near}"?` : Object.keys(options).length <= 10 ? `remove it (options here: ${Object.keys(options).sort().join(", ") || "none"})` : `remove it (see ${ctx.componentType ?? "the global"} options in the reference)`, "reference/unknown-option");
