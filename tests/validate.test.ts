@@ -42,6 +42,7 @@ describe("validate: the reference data", () => {
         assert.deepEqual(data.vrl.functions.parse_json, { min: 1, max: 3, f: "always", p: ["bytes", "integer", "boolean"], ret: "array|boolean|bytes|float|integer|null|object" });
         assert.equal(data.vrl.functions.upcase.f, "never");
         assert.equal(data.vrl.functions.to_int.f, "maybe");
+        assert.equal(data.vrl.functions.join.f, "maybe", "VRL 0.36 (shipped with 0.59): join is infallible for proven string arrays (overlay)");
         assert.equal(data.vrl.functions.get_secret.min, 1, "Vector's own functions (lib/vector-vrl) are included");
     });
 });
