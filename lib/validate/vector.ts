@@ -134,7 +134,7 @@ function add(ctx: Ctx, path: string, message: string, fix: string, rule: string,
 function checkValue(ctx: Ctx, path: string, v: Json, node: OptNode) {
     if (v === null || v === undefined) return;
     if (!fits(v, node.t)) {
-        add(ctx, path, `expected ${node.t!.join(" or ")}, found ${kindOf(v)} ${short(v)}`, `give a ${node.t!.join(" or ")} value`, "reference/type");
+        add(ctx, path, `expected ${node.t!.join(" or ")}, found ${kindOf(v)} ${short(v)}`, `give ${/^[aeiou]/.test(node.t![0]) ? "an" : "a"} ${node.t!.join(" or ")} value`, "reference/type");
         return;
     }
     if (typeof v === "string" && node.e && !node.e.includes(v) && !(node.t ?? []).some((t) => t !== "string")) {
