@@ -260,18 +260,20 @@ describe("validate: known-bad configs", () => {
 });
 
 describe("validate: good configs", () => {
-    it("a hand-fixed copy of today's aggregator and agent configs passes", async () => {
-        const rendered = await sharedRender();
-        const hub = rendered.find((r) => r.files["vector-aggregator.vector.toml"])!;
-        const agg = hub.files["vector-aggregator.vector.toml"]
+    // The day-one fixes applied by hand to every rendered config of every stack: what is left must
+    // pass, so the validator has no false positives on our own model's output.
+    const handFixed = (text: string) =>
+        text
             .replace("max_connection_age_jitter_factor = 0.1\nmax_connection_age_secs = 300\n\n[sources.agents.tls]", "max_connection_age_secs = 300\n\n[sources.agents.tls]")
-            .replace('[transforms.sample_logs]\n', '[transforms.sample_logs]\nsample_rate_key = "_sample_rate"\n');
-        assert.deepEqual(lines(agg, "aggregator.toml"), []);
-        const agent = hub.files["vector-agent.vector.toml"]
-            .replace('[sources.kubernetes_logs]\n', '[sources.kubernetes_logs]\nmax_merged_line_bytes = 1048576\nmax_merged_line_action = "truncate"\n')
-            .replace('[sources.host_metrics]\n', '[sources.host_metrics]\ndisk.devices.excludes = ["loop*", "dm-*"]\n')
+            .replace("[transforms.sample_logs]\n", '[transforms.sample_logs]\nsample_rate_key = "_sample_rate"\n')
+            .replace("[sources.kubernetes_logs]\n", '[sources.kubernetes_logs]\nmax_merged_line_bytes = 1048576\nmax_merged_line_action = "truncate"\n')
+            .replace("[sources.host_metrics]\n", '[sources.host_metrics]\ndisk.devices.excludes = ["loop*", "dm-*"]\n')
             .replace(". = merge(., fields)", ". = merge(fields, .)");
-        assert.deepEqual(lines(agent, "agent.toml"), []);
+    it("a hand-fixed copy of every rendered config passes", async () => {
+        const rendered = await sharedRender();
+        const files = rendered.flatMap((r) => Object.entries(r.files).filter(([f]) => f.endsWith(".vector.toml")).map(([f, text]) => ({ name: `${r.stack}/${f}`, text: handFixed(text) })));
+        assert.ok(files.some((f) => f.name.endsWith("vector-aggregator.vector.toml")) && files.some((f) => f.name.endsWith("vector-agent.vector.toml")));
+        assert.deepEqual(validateFiles(files).output, "");
     });
     // ENABLE AFTER MERGING the day-one fixes (issue 14): every rendered config of every stack passes.
     it.skip("every rendered config of every stack passes", async () => {
