@@ -146,6 +146,7 @@ describe("validate: rules", () => {
         assert.deepEqual(rules(sec("SECRET[tokens.a]", '[secret.tokens]\ntype = "directory"\npath = "/s"\n')), []);
         assert.deepEqual(rules(sec("SECRET[tokens]", '[secret.tokens]\ntype = "directory"\npath = "/s"\n')), ["sources.in.lines[0] engine/secret-syntax"]);
         assert.deepEqual(rules(sec("${HOME}")), ["sources.in.lines[0] engine/no-env-interpolation"]);
+        assert.deepEqual(rules(sec("SECRET[tokens.a]", '[secret.tokens]\ntype = "vault"\n')), ["secret.tokens.type reference/enum"]);
         assert.deepEqual(rules(sec("$HOME")), ["sources.in.lines[0] engine/no-env-interpolation"]);
     });
     it("VRL: unknown functions, arity, unhandled fallible calls (vectordotdev/vrl compiler E103)", () => {

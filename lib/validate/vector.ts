@@ -507,7 +507,7 @@ export function validateVectorConfig(input: string | Record<string, unknown>, fi
     }
     // Globals: vectordotdev/vector src/config/builder.rs ConfigBuilder has deny_unknown_fields.
     const globals: Obj = {};
-    for (const [k, v] of Object.entries(doc)) if (!(KINDS as readonly string[]).includes(k) && k !== "secret" && k !== "enrichment_tables") globals[k] = v;
+    for (const [k, v] of Object.entries(doc)) if (!(KINDS as readonly string[]).includes(k)) globals[k] = v;
     checkObject(ctx, "", globals, data.global, undefined, false);
     for (const kind of KINDS) {
         const table = doc[kind];
