@@ -175,6 +175,7 @@ describe("validate: rules", () => {
         const cfg = (src: string) => `[sources.k]\ntype = "kubernetes_logs"\nmax_merged_line_bytes = 1024\n[transforms.t]\ntype = "remap"\ninputs = ["k"]\nsource = '''\n${src}\n'''\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
         assert.deepEqual(rules(cfg("p = object!(parse_json!(.message))\n. = merge(., p)\n.ns = .kubernetes.pod_namespace")), ["transforms.t.source pitfall/merge-overwrites-metadata"]);
         assert.deepEqual(rules(cfg(".ns = .kubernetes.pod_namespace\np = object!(parse_json!(.message))\n. = merge(., p)")), []);
+        assert.deepEqual(rules(cfg("m = .kubernetes\np = object!(parse_json!(.message))\n. = merge(., p)\n.ns = m.pod_namespace\ndel(.kubernetes)")), []);
     });
     it("pitfall: scraping the kubelet over plain HTTP", () => {
         const cfg = `[sources.k]\ntype = "prometheus_scrape"\nendpoints = ["http://127.0.0.1:10250/metrics/cadvisor"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["k"]\n`;

@@ -382,7 +382,10 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
         if (c.kind !== "transforms" || c.type !== "remap" || typeof c.cfg.source !== "string") continue;
         const src = stripVrl(c.cfg.source);
         const merge = /(?:^|[\n;{])\s*\.\s*=\s*merge!?\s*\(\s*\.\s*,/.exec(src);
-        if (!merge || !/\.kubernetes\b/.test(src.slice(merge.index + merge[0].length))) continue;
+        if (!merge) continue;
+        // Reads only: deleting .kubernetes after the merge is harmless.
+        const after = src.slice(merge.index + merge[0].length).replace(/\bdel!?\s*\([^)]*\)/g, "");
+        if (!/\.kubernetes\b/.test(after)) continue;
         if (!upstreamSources(c.id).has("kubernetes_logs")) continue;
         add(ctx, `transforms.${c.id}.source`, "`. = merge(., ...)` lets the parsed line overwrite top-level fields (merge is shallow, its second argument wins), and .kubernetes is read after it: a line with a `kubernetes` key rewrites its own pod metadata", "read .kubernetes into your fields before the merge, or merge the other way round (merge(parsed, .))", "pitfall/merge-overwrites-metadata");
     }
