@@ -1,0 +1,132 @@
+/**
+ * What can be seen of a VRL program without compiling it: calls to functions the pinned VRL does
+ * not have, calls with too few or too many arguments, and calls to always-fallible functions whose
+ * error is not handled (`f!(...)`, `x, err = f(...)`, `f(...) ?? default`). The VRL compiler refuses
+ * all three (vectordotdev/vrl src/compiler/expression/function_call.rs: "call to undefined
+ * function", "wrong number of function arguments"; E103 "unhandled fallible expression").
+ */
+import type { VrlFunction } from "./reference";
+
+export interface VrlProblem {
+    message: string;
+    fix: string;
+    rule: string;
+}
+
+const KEYWORDS = new Set(["if", "else", "abort", "return", "null", "true", "false", "for", "while", "loop", "break", "continue"]);
+
+/** Blanks out string literals and comments (same length), so offsets stay valid. */
+export function stripVrl(src: string): string {
+    let out = "";
+    let i = 0;
+    while (i < src.length) {
+        const c = src[i];
+        if (c === "#") {
+            while (i < src.length && src[i] !== "\n") (out += " "), i++;
+        } else if (c === '"' || (c === "'" && /[srt]/.test(src[i - 1] ?? ""))) {
+            const q = c;
+            // Quotes stay, so a string argument still counts as an argument.
+            out += q;
+            i++;
+            while (i < src.length && src[i] !== q) {
+                if (src[i] === "\\" && q === '"') (out += " "), i++;
+                out += src[i] === "\n" ? "\n" : " ";
+                i++;
+            }
+            out += q;
+            i++;
+        } else {
+            out += c;
+            i++;
+        }
+    }
+    return out;
+}
+
+/** Arguments (their text) of the call whose `(` is at `open`, and the index after its `)`. */
+function callArgs(s: string, open: number): { args: string[]; count: number; end: number } {
+    let depth = 0;
+    const args: string[] = [];
+    let cur = "";
+    const done = (end: number) => {
+        if (cur.trim() !== "") args.push(cur.trim());
+        return { args, count: args.length, end };
+    };
+    for (let i = open; i < s.length; i++) {
+        const c = s[i];
+        // A closure (`-> |k, v| { ... }`) is not an argument of the call itself.
+        if (depth === 1 && s.startsWith("->", i)) {
+            let d = 0;
+            for (let j = i; j < s.length; j++) {
+                if ("([{".includes(s[j])) d++;
+                else if (")]}".includes(s[j]) && --d < 0) return done(j + 1);
+            }
+            return done(s.length);
+        }
+        if ("([{".includes(c)) {
+            depth++;
+            if (depth > 1) cur += c;
+        } else if (")]}".includes(c)) {
+            depth--;
+            if (depth === 0) return done(i + 1);
+            cur += c;
+        } else if (c === "," && depth === 1) {
+            args.push(cur.trim());
+            cur = "";
+        } else cur += c;
+    }
+    return done(s.length);
+}
+
+/** Variables assigned from a function call (`x = f!(..)`, `x, err = f(..)`), with what f returns. */
+function variableKinds(s: string, functions: Record<string, VrlFunction>): Map<string, string> {
+    const vars = new Map<string, string>();
+    for (const m of s.matchAll(/(?:^|[\n;{])\s*([a-z_][a-z0-9_]*)\s*(?:,\s*[a-z_][a-z0-9_]*\s*)?=\s*([a-z_][a-z0-9_]*)!?\s*\(/g)) {
+        const ret = functions[m[2]]?.ret;
+        if (ret) vars.set(m[1], ret);
+    }
+    return vars;
+}
+
+const ALL_KINDS = "array|boolean|bytes|float|integer|null|object|regex|timestamp";
+const covers = (param: string, arg: string) => param === "any" || (arg === "any" ? ALL_KINDS : arg).split("|").every((k) => param.split("|").includes(k));
+
+export function vrlProblems(src: string, functions: Record<string, VrlFunction>): VrlProblem[] {
+    const s = stripVrl(src);
+    const out: VrlProblem[] = [];
+    const vars = variableKinds(s, functions);
+    for (const m of s.matchAll(/(^|[^.\w%])([a-z_][a-z0-9_]*)(!?)\s*\(/g)) {
+        const name = m[2];
+        if (KEYWORDS.has(name)) continue;
+        const at = m.index! + m[1].length;
+        const open = at + m[0].length - m[1].length - 1;
+        const fn = functions[name];
+        if (!fn) {
+            out.push({ message: `VRL function ${name}() does not exist in the VRL that Vector pins`, fix: "use a stdlib function (https://vector.dev/docs/reference/vrl/functions/)", rule: "vrl/unknown-function" });
+            continue;
+        }
+        const { args, count, end } = callArgs(s, open);
+        if (count < fn.min || count > fn.max) {
+            out.push({
+                message: `${name}() takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} argument(s), given ${count}`,
+                fix: `call it with ${fn.min === fn.max ? fn.min : `${fn.min}..${fn.max}`} argument(s)`,
+                rule: "vrl/arity",
+            });
+        }
+        // An argument whose kind the compiler cannot prove makes the call fallible (vectordotdev/vrl
+        // src/compiler/expression/function_call.rs: the argument's type is checked at runtime).
+        const wrongArg = args.findIndex((a, i) => vars.has(a) && fn.p?.[i] !== undefined && !covers(fn.p[i], vars.get(a)!));
+        if ((fn.f === "always" || wrongArg >= 0) && m[3] !== "!") {
+            const lineStart = s.lastIndexOf("\n", at) + 1;
+            const before = s.slice(lineStart, at);
+            const after = s.slice(end).split("\n")[0];
+            const assignsErr = /^\s*[.\w[\]"]+\s*,\s*[\w.]+\s*=\s*$/.test(before);
+            const coalesced = /^\s*\?\?/.test(after) || /\?\?/.test(after.split(/[,)]/)[0] ?? "");
+            if (!assignsErr && !coalesced) {
+                const why = fn.f === "always" ? "can fail" : `is fallible here: argument ${wrongArg + 1} (${args[wrongArg]}) may be ${vars.get(args[wrongArg])}, not ${fn.p![wrongArg]}`;
+                out.push({ message: `${name}() ${why}, and the error is not handled (VRL refuses to compile: unhandled fallible expression)`, fix: fn.f === "always" ? `write ${name}!(...), "x, err = ${name}(...)" or "${name}(...) ?? default"` : `coerce the argument first (e.g. object!(${args[wrongArg]})) or write ${name}!(...)`, rule: "vrl/unhandled-fallible" });
+            }
+        }
+    }
+    return out;
+}
