@@ -2,6 +2,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { withConfigReference } from "../lib/docs/config-reference";
 import { kubernetesObjects, problemLines, redact, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../lib/offline/render";
@@ -332,6 +334,31 @@ describe("render failures", () => {
         assert.equal(e.failures[1].problems.length, 1);
         assert.match(e.failures[1].problems[0], /^vector-fleet:environment: got "Staging!"/);
         assert.deepEqual(e.skipped, []);
+    });
+
+    it("fails a stack whose Vector config the pinned release would refuse, naming the option and the rule, and still renders the others", async () => {
+        // The day-one aggregator config (gRPC keepalive with the HTTP keepalive's jitter factor:
+        // vectordotdev/vector src/sources/vector/mod.rs, GrpcKeepaliveConfig, deny_unknown_fields)
+        // in a ConfigMap of a stand-in program: the same check guards render, diff and the tests.
+        const bad = fs.readFileSync(path.join(__dirname, "fixtures/vector/day-one-aggregator.toml"), "utf8");
+        const standIn = async () => {
+            const cfg = new pulumi.Config("vector-fleet");
+            if (cfg.require("role") === "hub") new k8s.core.v1.ConfigMap("vector-aggregator-config", { metadata: { name: "vector-aggregator-config", namespace: "vector-aggregator" }, data: { "vector.toml": bad } });
+            return { role: cfg.require("role") };
+        };
+        const root = stackFilesCopy();
+        const e = await renderFleet(standIn, root).then(
+            () => assert.fail("rendered a config Vector refuses"),
+            (err: unknown) => err,
+        );
+        fs.rmSync(root, { recursive: true });
+        assert.ok(e instanceof RenderError);
+        assert.deepEqual(e.failures.map((f) => f.stack), ["monitoring"]);
+        assert.deepEqual(e.skipped, [], "the hub's outputs are sound: its agent stacks are not skipped");
+        assert.ok(
+            e.failures[0].problems.some((p) => /^monitoring\/[\w-]+\.vector\.toml {2}sources\.agents\.keepalive\.max_connection_age_jitter_factor: .*reference\/unknown-option/.test(p)),
+            e.failures[0].problems.join("\n"),
+        );
     });
 
     it("skips the agent stacks when the hub fails: they need its outputs", async () => {

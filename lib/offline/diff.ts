@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
-import { lossMessage, parseResourceTree, replacement, Replacement, UrnChange, urnChanges } from "./replacement";
+import { changedProperties, ignored, lossMessage, parseResourceTree, replacement, Replacement, UrnChange, urnChanges } from "./replacement";
 import { ManifestObject, objectName, parseManifests, renderWarnings } from "./summary";
 
 /** A rendered fleet: stack -> file name -> content, as `npm run render` writes it. */
@@ -249,6 +249,17 @@ function status<T>(before: T | undefined, after: T | undefined): ChangeStatus {
     return before === undefined ? "added" : after === undefined ? "removed" : "changed";
 }
 
+/**
+ * The changed properties the engine leaves at their old value (ignoreChanges; pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go, processIgnoreChanges): a reviewer must not read them as applied.
+ */
+function keptByIgnoreChanges(before: ManifestObject, after: ManifestObject): string[] {
+    const paths = changedProperties(before.body, after.body)
+        .filter((c) => ignored(c.path, after.ignoreChanges))
+        .map((c) => (after.ignoreChanges ?? []).find((p) => ignored(c.path, [p]))!);
+    return [...new Set(paths)].sort();
+}
+
 export function diffStack(stack: string, before: Record<string, string> | undefined, after: Record<string, string> | undefined): StackDiff {
     // Parsed once per side: the objects and the warnings both read them.
     const parse = (f: Record<string, string> | undefined) => parseManifests(f?.["manifests.yaml"] ?? "");
@@ -278,6 +289,9 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
         found.push({ change, apiVersion: object.apiVersion });
         const loss = x ? lossMessage(change.label, x.object, replace, !y, y?.object) : undefined;
         if (loss) alerts.push(`${stack}: ${loss}`);
+        const kept = x && y ? keptByIgnoreChanges(x.object, y.object) : [];
+        if (kept.length > 0)
+            alerts.push(`${stack}: ${change.label}: pulumi up keeps the old ${kept.join(", ")} (the resource's ignoreChanges), so this change reaches no existing object; see docs/operations.md`);
     }
     // An apiVersion change is a removal and an addition of two objects with one label: tell them apart.
     const shared = (label: string) => found.filter((f) => f.change.label === label).length > 1;

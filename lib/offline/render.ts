@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml, parse as parseYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
+import { VECTOR_VERSION } from "../../components/vector/version";
 import { checkProjectConfig } from "../pulumi-project";
+import { errorsOf, formatProblem as formatVectorProblem, Problem as VectorProblem, validateRenderedStacks } from "../validate";
 import { markReported } from "./failures";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
 import { IGNORE_NOTE, PATCH_NOTE } from "./summary";
@@ -149,6 +151,8 @@ export interface RenderedStack {
     stack: string;
     files: Record<string, string>;
     result: RunResult;
+    /** What the Vector validator (lib/validate) says of the stack's configs: warnings only, errors fail the render. */
+    vectorWarnings: VectorProblem[];
 }
 
 export function renderFiles(result: RunResult): Record<string, string> {
@@ -202,7 +206,11 @@ export async function renderFleet(program: Program, root: string, only?: string[
         try {
             const result = await runStack(program, { project: "vector-fleet", stack: s.stack, config: s.config, secretKeys: s.secretKeys, stackOutputs });
             stackOutputs[s.stack] = result.outputs;
-            if (wanted) rendered.push({ stack: s.stack, files: renderFiles(result), result });
+            if (!wanted) continue;
+            const stack = checkedStack(s.stack, result);
+            // Its outputs are sound, so agent stacks still render after a hub whose Vector config fails.
+            if ("refused" in stack) failures.push({ stack: s.stack, hub: false, message: stack.refused.message, problems: stack.refused.problems });
+            else rendered.push(stack);
         } catch (e) {
             markReported(e);
             failures.push({ stack: s.stack, hub: s.role === "hub", message: e instanceof Error ? e.message : String(e), problems: problemLines(e) });
@@ -210,6 +218,18 @@ export async function renderFleet(program: Program, root: string, only?: string[
     }
     if (failures.length > 0) throw new RenderError(failures, skipped);
     return rendered;
+}
+
+/**
+ * A run's files, checked by the Vector validator: a config the pinned Vector would refuse (or a
+ * pitfall lint) fails the stack, in render, diff and the tests alike (docs/validation.md).
+ */
+export function checkedStack(stack: string, result: RunResult): RenderedStack | { refused: { message: string; problems: string[] } } {
+    const files = renderFiles(result);
+    const vector = validateRenderedStacks([{ stack, files }]);
+    const problems = errorsOf(vector).map(formatVectorProblem);
+    if (problems.length === 0) return { stack, files, result, vectorWarnings: vector };
+    return { refused: { message: `Vector ${VECTOR_VERSION} would refuse or mishandle its configs (npm run validate):\n  - ${problems.join("\n  - ")}`, problems } };
 }
 
 /** One stack that did not render: its error as thrown, and one line per problem in it. */

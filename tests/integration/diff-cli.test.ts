@@ -28,6 +28,7 @@ fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\
  * working tree's code, so that the program this process loaded is the clone's. Branches:
  * - raise-dev-cpu: raises dev's CPU request and only adds a comment to staging's stack file;
  * - hub-storage-class: moves the aggregators' buffers to another StorageClass;
+ * - hub-namespace: moves the aggregators to another namespace;
  * - broken-dev: gives dev a region Hetzner does not have;
  * - stub-base: main with scripts/render.ts replaced by STUB_RENDER, and on top of it
  *   code-change: the real renderer back. Compared with stub-base, its base's code differs.
@@ -56,6 +57,10 @@ const clone = startEarly(
         await git("checkout", "--quiet", "-b", "hub-storage-class", "main");
         edit("Pulumi.monitoring.yaml", "      size: 20Gi\n", "      size: 20Gi\n      storageClassName: hcloud-volumes-fast\n");
         await git("commit", "--quiet", "-am", "monitoring: another StorageClass for the buffers");
+
+        await git("checkout", "--quiet", "-b", "hub-namespace", "main");
+        edit("Pulumi.monitoring.yaml", "    replicas: 3\n", "    replicas: 3\n    namespace: vector-aggregators\n");
+        await git("commit", "--quiet", "-am", "monitoring: the aggregators in another namespace");
 
         await git("checkout", "--quiet", "-b", "broken-dev", "main");
         edit("Pulumi.dev.yaml", "vector-fleet:region: hel1", "vector-fleet:region: mars");
@@ -106,16 +111,25 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         assert.equal(r.stderr, "diff: only stack files differ from the base: both trees rendered in this process\n");
     });
 
-    it("warns first of all, in the PR comment, when a hub storage change replaces a stateful object delete-first", async () => {
-        const r = await diff("hub-storage-class", ["--markdown"]);
+    it("warns first of all, in the PR comment, when a hub change deletes a stateful object", async () => {
+        const r = await diff("hub-namespace", ["--markdown"]);
         assert.equal(r.code, 1, r.stderr);
         assert.match(r.stdout, /^### Rendered fleet against the merge base of HEAD and `main`/m);
-        assert.match(r.stdout, /^> \[!CAUTION\]\n> - monitoring: \w+ vector-aggregator\/\S+ is REPLACED, delete-first \([^)]*(volumeClaimTemplates|storageClassName)[^)]*\)/m);
+        assert.match(r.stdout, /^> \[!CAUTION\]\n(> - .*\n)*> - monitoring: StatefulSet vector-aggregator\/vector-aggregator is DELETED: every replica goes down at once/m);
         assert.ok(r.stdout.indexOf("[!CAUTION]") < r.stdout.indexOf("<details>"));
         assert.match(r.stdout, /An \*\*offline render, not a `pulumi preview`\*\*/);
         assert.match(r.stdout, /Simulated: the hcloud Network lookup/);
         assert.match(r.stdout, /^> Certificates \(`monitoring` \d+\): each is re-issued by the first `pulumi up` inside its early-renewal window/m);
-        assert.match(r.stdout, /\| \*\*replaced, delete-first \([^)]*\)\*\* \| `\w+ vector-aggregator\//);
+    });
+
+    it("warns that a StorageClass change reaches no existing claim: the StatefulSet ignores volumeClaimTemplates", async () => {
+        // The aggregators' StatefulSet ignores changes to spec.volumeClaimTemplates (a change there
+        // forces a delete-first replacement: pulumi/pulumi-kubernetes provider/pkg/provider/diff.go),
+        // and sizes are applied to each claim by its own patch: a new class would reach nothing.
+        const r = await diff("hub-storage-class", ["--markdown"]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stdout, /^> \[!CAUTION\]\n> - monitoring: StatefulSet vector-aggregator\/vector-aggregator: pulumi up keeps the old spec\.volumeClaimTemplates \(the resource's ignoreChanges\)/m);
+        assert.doesNotMatch(r.stdout, /REPLACED/);
     });
 
     it("renders a base whose code differs with the base's own scripts/render.ts, in a child process", async () => {

@@ -1,7 +1,7 @@
 /** Helpers to run the real program for the repo's stacks (or variations of them) under mocks. */
 import * as path from "node:path";
 import program = require("../../index");
-import { listStacks, readStackFile, renderFiles, RenderedStack, StackFile } from "../../lib/offline/render";
+import { checkedStack, listStacks, readStackFile, RenderedStack, StackFile } from "../../lib/offline/render";
 import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../lib/offline/simulator";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -65,7 +65,9 @@ export function sharedRender(): Promise<RenderedStack[]> {
             listStacks(ROOT).map(async (s) => {
                 if (s.role === "hub" && s.stack !== "monitoring") throw new Error(`sharedRender knows one hub, monitoring; add ${s.stack}`);
                 const result = s.role === "hub" ? await sharedHub() : await sharedSource(s.stack);
-                return { stack: s.stack, files: renderFiles(result), result };
+                const stack = checkedStack(s.stack, result);
+                if ("refused" in stack) throw new Error(`${s.stack}: ${stack.refused.message}`);
+                return stack;
             }),
         ),
     );
