@@ -199,7 +199,7 @@ describe("bench: report", () => {
         startup: [{ id: "tsx-cjs", label: "chosen", wallMs: [1700, 1600, 1800], cpuMs: [1500, 1400, 1450], loadedMs: [1300, 1200, 1400], maxRssBytes: [2 ** 28], resources: 52 }],
         renderProcessMs: [1500, 1600, 1700],
         renderProcessCpuMs: [1400, 1500, 1450],
-        renderJobs: [{ importMs: 100, stacks: [{ stack: "monitoring", ms: 300, resources: 52 }], maxRssBytes: 1 }],
+        renderJobs: [{ importMs: 100, stacks: [{ stack: "monitoring", ms: 300, resources: 52 }], validateMs: 60, maxRssBytes: 1 }],
         scale: [10, 50, 100, 200].map((n) => [scaleRun(n, 500 + 80 * n), scaleRun(n, 520 + 80 * n)]),
         tests: {
             unit: { command: "npm test", wallMs: [2500, 3100, 2600], cpuMs: [3000, 3100, 3200], passed: true, summary: "150 passing" },
@@ -211,6 +211,9 @@ describe("bench: report", () => {
     it("judges each target on the medians and says which are met", () => {
         const v = verdicts(results({}));
         assert.deepEqual(v.render, { ms: 1600, met: true });
+        assert.deepEqual(v.validator, { ms: 60, met: true });
+        const slowValidator = results({}).renderJobs.map((j) => ({ ...j, validateMs: 180 }));
+        assert.equal(verdicts(results({ renderJobs: slowValidator })).validator?.met, false, "the validator has its own 150 ms budget");
         assert.equal(v.scale?.ms, 510 + 8000 + 100, "the N=100 median plus the import");
         assert.equal(v.scale?.met, true);
         assert.deepEqual(v.tests, { unit: { ms: 2600, met: true, passed: true }, all: { ms: 9500, met: true, passed: true } });
@@ -240,5 +243,6 @@ describe("bench: report", () => {
         assert.ok(text.includes("| chosen | 1.70 s | 1.45 s | 1.30 s | 256 MiB |"), "start-up medians");
         assert.ok(text.includes("9.50 s wall, 8.10 s CPU, median of 3 runs"));
         assert.ok(text.includes("1.60 s (CPU 1.45 s)"), "the render target with its CPU time");
+        assert.ok(text.includes("| Vector validator's share of that render (every config of every stack, data load included) | < 150 ms | 60 ms | yes |"), "the validator's row");
     });
 });

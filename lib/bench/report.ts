@@ -60,6 +60,8 @@ export interface BenchResults {
 
 export const TARGETS = {
     renderMs: 2000,
+    /** What the Vector validator may add to the four-stack render (issue: engine rules in every render). */
+    validatorMs: 150,
     scaleN: 100,
     scaleMs: 15_000,
     /** The unit tier: fast enough to run on every save. */
@@ -76,6 +78,7 @@ export interface TestVerdict {
 
 export interface Verdicts {
     render: { ms: number; met: boolean };
+    validator?: { ms: number; met: boolean };
     scale?: { n: number; ms: number; met: boolean; linear: Linearity };
     tests?: { unit: TestVerdict; all: TestVerdict };
 }
@@ -106,6 +109,11 @@ function cpu(samples: readonly number[]): string {
 export function verdicts(r: BenchResults): Verdicts {
     const renderMs = median(r.renderProcessMs);
     const out: Verdicts = { render: { ms: renderMs, met: renderMs < TARGETS.renderMs } };
+    const validate = r.renderJobs.map((j) => j.validateMs).filter((ms) => Number.isFinite(ms));
+    if (validate.length > 0) {
+        const ms = median(validate);
+        out.validator = { ms, met: ms < TARGETS.validatorMs };
+    }
     const scale = r.scale.map(scaleMedians);
     if (scale.length >= 2) {
         const lin = linearity(scale.map((s) => ({ n: s.n, ms: s.totalMs })));
@@ -140,6 +148,13 @@ export function formatReport(r: BenchResults): string {
     const targetRows: string[][] = [
         [`four-stack render (\`npm run render\`, whole process)`, `< ${formatMs(TARGETS.renderMs)}`, `${formatMs(v.render.ms)} (CPU ${cpu(r.renderProcessCpuMs)})`, yesNo(v.render.met)],
     ];
+    if (v.validator)
+        targetRows.push([
+            "Vector validator's share of that render (every config of every stack, data load included)",
+            `< ${formatMs(TARGETS.validatorMs)}`,
+            formatMs(v.validator.ms),
+            yesNo(v.validator.met),
+        ]);
     if (v.scale) {
         const ex = r.scale.some((runs) => runs[0]?.n === TARGETS.scaleN) ? "" : " (extrapolated)";
         targetRows.push([
