@@ -2,7 +2,7 @@
  * The stack config model: one typed object per stack, parsed from untrusted `Pulumi.<stack>.yaml`
  * values, with every default applied here and nowhere else.
  */
-import { VECTOR_IMAGE } from "../components/vector/version";
+import { MIN_VECTOR_VERSION, VECTOR_IMAGE } from "../components/vector/version";
 import {
     bool,
     ConfigError,
@@ -40,7 +40,7 @@ import {
     memoryBytes,
     memoryQuantity,
     namespaceName,
-    pinnedImage,
+    vectorImage,
     url,
 } from "./validators";
 
@@ -114,7 +114,7 @@ export const RESERVED_LABELS = [
 const agentSchema = obj({
     enabled: opt(bool(), true, "Run the agent DaemonSet in this cluster. Source stacks must keep it on; the hub may turn its own agent off."),
     namespace: opt(namespaceName(), "vector-system", "Namespace of the agent, excluded from log collection so Vector never reads its own output."),
-    image: opt(pinnedImage(), VECTOR_IMAGE, "Vector image; pinned so every node runs the same release."),
+    image: opt(vectorImage(MIN_VECTOR_VERSION), VECTOR_IMAGE, "Vector image; pinned so every node runs the same release, at least MIN_VECTOR_VERSION."),
     excludedNamespaces: opt(list(namespaceName(), { unique: true }), [], "Further namespaces whose pod logs are not collected."),
     maxMergedLineBytes: opt(
         int(32 * 1024, 16 * MiB, "bytes"),
@@ -193,7 +193,7 @@ const DEFAULT_LOKI_LABELS = {
 
 const aggregatorSchema = obj({
     namespace: opt(namespaceName(), "vector-aggregator", "Namespace of the aggregators (its own, so policies and Pod Security apply to it alone)."),
-    image: opt(pinnedImage(), VECTOR_IMAGE, "Vector image for the aggregators."),
+    image: opt(vectorImage(MIN_VECTOR_VERSION), VECTOR_IMAGE, "Vector image for the aggregators, at least MIN_VECTOR_VERSION."),
     replicas: opt(int(1, 20, "replicas"), 3, "StatefulSet replicas; three keep a quorum of two through one disruption."),
     clusters: opt(
         list(dnsLabel(32), { unique: true }),

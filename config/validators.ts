@@ -131,14 +131,34 @@ export const memoryQuantity = (): Schema<string> =>
     });
 
 /** A container image pinned by tag or digest; `latest` and untagged images are refused. */
+function pinnedImageProblem(s: string): string | undefined {
+    if (/@sha256:[a-f0-9]{64}$/.test(s)) return undefined;
+    const m = /^([a-z0-9.\-_/:]+?):([\w][\w.-]{0,127})$/.exec(s);
+    if (!m || m[1].endsWith("/")) return "an image with an explicit tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"";
+    if (m[2] === "latest" || /^(nightly|edge)/.test(m[2])) return "a pinned release tag, not a moving one such as \"latest\" or \"nightly\"";
+    return undefined;
+}
+
 export const pinnedImage = (): Schema<string> =>
+    str({ patternHint: "a container image pinned to a version tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"", check: pinnedImageProblem });
+
+/**
+ * A pinned Vector image whose release tag, when it names one, is at least `min`: the rendered
+ * pipelines use options older releases refuse at boot (components/vector/version.ts,
+ * MIN_VECTOR_VERSION). A digest names no release, so it is taken on trust.
+ */
+export const vectorImage = (min: string): Schema<string> =>
     str({
-        patternHint: "a container image pinned to a version tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"",
+        patternHint: `a Vector image pinned to release ${min} or later, e.g. "timberio/vector:${min}-distroless-libc"`,
         check: (s) => {
-            if (/@sha256:[a-f0-9]{64}$/.test(s)) return undefined;
-            const m = /^([a-z0-9.\-_/:]+?):([\w][\w.-]{0,127})$/.exec(s);
-            if (!m || m[1].endsWith("/")) return "an image with an explicit tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"";
-            if (m[2] === "latest" || /^(nightly|edge)/.test(m[2])) return "a pinned release tag, not a moving one such as \"latest\" or \"nightly\"";
+            const pinned = pinnedImageProblem(s);
+            if (pinned) return pinned;
+            const tag = /:(\d+)\.(\d+)\.(\d+)(?:-[\w.-]+)?$/.exec(s);
+            if (!tag) return undefined;
+            const [, ...got] = tag.map(Number);
+            const want = min.split(".").map(Number);
+            const older = got.findIndex((g, i) => g !== want[i]);
+            if (older >= 0 && got[older] < want[older]) return `Vector ${min} or later: the rendered configs use options ${tag.slice(1).join(".")} refuses at boot (docs/validation.md)`;
             return undefined;
         },
     });

@@ -64,6 +64,10 @@ const CONFIG_CASES: ConfigCase[] = [
     { what: "both a context and a kubeconfig", stack: "dev", patch: { kubeconfig: "apiVersion: v1" }, secretKeys: ["vector-fleet:kubeconfig"], key: "kubeContext", value: '"dev-admin@dev"', fix: /either kubeContext or kubeconfig, not both/ },
     { what: "a kubeconfig in plain text", stack: "dev", patch: { kubeContext: REMOVE, kubeconfig: "apiVersion: v1" }, key: "kubeconfig", value: "[not shown: plaintext]", fix: /pulumi config set --secret kubeconfig/ },
     { what: "the moving `latest` image tag", stack: "dev", patch: { agent: { image: "timberio/vector:latest" } }, key: "agent.image", value: '"timberio/vector:latest"', fix: /a pinned release tag/ },
+    // 0.57 refuses bare "{{ field }}" loki label values (NoDerivableBase) and max_merged_line_action:
+    // vectordotdev/vector website/cue/reference/releases/0.58.0.cue, PRs 26176 and 25567.
+    { what: "an agent image older than the oldest release the pipelines start on", stack: "dev", patch: { agent: { image: "timberio/vector:0.57.0-distroless-libc" } }, key: "agent.image", value: '"timberio/vector:0.57.0-distroless-libc"', fix: /Vector 0\.58\.0 or later: the rendered configs use options 0\.57\.0 refuses at boot/ },
+    { what: "an aggregator image of an old minor release", stack: "monitoring", patch: { aggregator: { image: "timberio/vector:0.9.9" } }, key: "aggregator.image", value: '"timberio/vector:0.9.9"', fix: /Vector 0\.58\.0 or later/ },
     { what: "an image without a tag", stack: "staging", patch: { agent: { image: "timberio/vector" } }, key: "agent.image", value: '"timberio/vector"', fix: /an explicit tag or digest/ },
     { what: "a CPU request above its limit", stack: "dev", patch: { agent: { resources: { requests: { cpu: "2" } } } }, key: "agent.resources.requests.cpu", value: '"2"', fix: /at most the CPU limit "500m"/ },
     { what: "an aggregator memory request below its limit (Burstable memory)", stack: "monitoring", patch: { aggregator: { resources: { requests: { memory: "2Gi" } } } }, key: "aggregator.resources.requests.memory", value: '"2Gi"', fix: /the memory limit "8Gi"/ },

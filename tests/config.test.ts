@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, parseStackConfig, StackConfig } from "../config";
+import { Ctx } from "../config/schema-kit";
+import { vectorImage } from "../config/validators";
+import { MIN_VECTOR_VERSION, VECTOR_IMAGE } from "../components/vector/version";
 
 const P = "vector-fleet";
 
@@ -211,5 +214,21 @@ describe("stack config", () => {
             assert.equal(e.message.split("\n").length, 3);
             assert.match(e.message, /^invalid stack configuration \(2 problems\):/);
         }
+    });
+});
+
+describe("Vector image releases", () => {
+    // What the pinned pipelines need at boot: MIN_VECTOR_VERSION (components/vector/version.ts).
+    const problem = (image: string) => {
+        const ctx: Ctx = { problems: [], secret: false };
+        vectorImage(MIN_VECTOR_VERSION).parse(image, "agent.image", ctx);
+        return ctx.problems.map((p) => p.expected);
+    };
+    it("accepts the pinned release, later releases and digests, whatever the variant", () => {
+        for (const ok of [VECTOR_IMAGE, `timberio/vector:${MIN_VECTOR_VERSION}-debian`, "timberio/vector:0.60.1-alpine", "timberio/vector:1.0.0", "registry.example.com/vector:0.58.2", `timberio/vector@sha256:${"a".repeat(64)}`])
+            assert.deepEqual(problem(ok), [], ok);
+    });
+    it("refuses a release older than the oldest the pipelines start on, comparing numerically", () => {
+        for (const old of ["timberio/vector:0.57.0-distroless-libc", "timberio/vector:0.9.0", "timberio/vector:0.57.99"]) assert.match(problem(old).join(), /Vector 0\.58\.0 or later/, old);
     });
 });
