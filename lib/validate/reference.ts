@@ -228,6 +228,24 @@ export interface ComponentSourceFacts {
 }
 
 /**
+ * The named fields of a Rust struct body (rustfmt layout: fields at one indent), each with the
+ * attribute lines just above it; doc comments between them do not separate a field from its attributes.
+ */
+function structFields(body: string): { name: string; attrs: string }[] {
+    const out: { name: string; attrs: string }[] = [];
+    let pending = "";
+    for (const line of body.split("\n")) {
+        if (/^    #\[/.test(line) || /^        /.test(line)) pending += line;
+        else {
+            const f = /^    (?:pub(?:\([a-z]+\))? )?(?:r#)?([a-z0-9_]+):/.exec(line);
+            if (f) out.push({ name: f[1], attrs: pending });
+            if (!/^\s*\/\//.test(line)) pending = "";
+        }
+    }
+    return out;
+}
+
+/**
  * What the generated reference cannot say about a component's top-level config struct, read from
  * the Rust file that declares it with `#[configurable_component(source("name", ...))]`.
  */
@@ -242,18 +260,9 @@ export function componentSourceFacts(rust: string): ComponentSourceFacts[] {
             const bodyStart = decl.index + decl[0].length;
             const bodyEnd = rest.indexOf("\n}", bodyStart);
             const body = rest.slice(bodyStart, bodyEnd < 0 ? undefined : bodyEnd);
-            // Fields at one indent, each with the attributes just above it.
-            let pending = "";
-            for (const line of body.split("\n")) {
-                if (/^    #\[/.test(line) || /^        /.test(line)) pending += line;
-                else {
-                    const f = /^    (?:pub(?:\([a-z]+\))? )?(?:r#)?([a-z0-9_]+):/.exec(line);
-                    if (f) {
-                        if (/docs::hidden/.test(pending)) facts.hidden.push(f[1]);
-                        for (const a of pending.matchAll(/alias\s*=\s*"([a-z0-9_]+)"/g)) facts.aliases.push([a[1], f[1]]);
-                    }
-                    if (!/^\s*\/\//.test(line)) pending = "";
-                }
+            for (const { name, attrs: fieldAttrs } of structFields(body)) {
+                if (/docs::hidden/.test(fieldAttrs)) facts.hidden.push(name);
+                for (const a of fieldAttrs.matchAll(/alias\s*=\s*"([a-z0-9_]+)"/g)) facts.aliases.push([a[1], name]);
             }
         }
         out.push(facts);
@@ -281,17 +290,9 @@ export function structFacts(rust: string): StructFacts[] {
         const body = rust.slice(bodyStart, bodyEnd < 0 ? undefined : bodyEnd);
         const fields: string[] = [];
         let flatten = false;
-        let pending = "";
-        for (const line of body.split("\n")) {
-            if (/^    #\[/.test(line) || /^        /.test(line)) pending += line;
-            else {
-                const f = /^    (?:pub(?:\([a-z]+\))? )?(?:r#)?([a-z0-9_]+):/.exec(line);
-                if (f) {
-                    if (/flatten/.test(pending)) flatten = true;
-                    else if (!/serde\([^)]*\bskip\b/.test(pending)) fields.push(/rename\s*=\s*"([^"]+)"/.exec(pending)?.[1] ?? f[1]);
-                }
-                if (!/^\s*\/\//.test(line)) pending = "";
-            }
+        for (const { name, attrs: fieldAttrs } of structFields(body)) {
+            if (/flatten/.test(fieldAttrs)) flatten = true;
+            else if (!/serde\([^)]*\bskip\b/.test(fieldAttrs)) fields.push(/rename\s*=\s*"([^"]+)"/.exec(fieldAttrs)?.[1] ?? name);
         }
         out.push({ name: m[2], fields: fields.sort(), deny: attrs.includes("deny_unknown_fields"), flatten });
     }
