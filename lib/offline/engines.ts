@@ -11,8 +11,10 @@ import { ManifestObject, parseManifests } from "./summary";
 /**
  * The prometheus-operator release whose CRDs the dry run installs (its `stripped-down-crds.yaml`
  * release asset); docs/ci.md names it. PodMonitor and PrometheusRule are checked against them.
+ * The same release as the offline schema check's CRDs (`@kubernetes-models/prometheus-operator`
+ * 6.0.0 carries v0.90.1, its changelog says), so the two checks judge one API.
  */
-export const PROMETHEUS_OPERATOR_VERSION = "0.87.0";
+export const PROMETHEUS_OPERATOR_VERSION = "0.90.1";
 
 /**
  * Kubernetes 1.32, the oldest release Vector 0.59 supports: kind v0.27.0's node image for it, by

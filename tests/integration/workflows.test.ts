@@ -183,11 +183,11 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
 
             it("installs the CRDs, then creates the namespaces and stand-ins, then dry-runs the manifests", function () {
                 this.timeout(20000);
-                const setup = runStep(str(step(engines(), "dry-run-setup").run), { STACK: "dev", PROMETHEUS_OPERATOR_VERSION: "0.87.0" }, (dir) => (checkout(dir), fake(dir, "kubectl")));
+                const setup = runStep(str(step(engines(), "dry-run-setup").run), { STACK: "dev", PROMETHEUS_OPERATOR_VERSION: "0.90.1" }, (dir) => (checkout(dir), fake(dir, "kubectl")));
                 assert.equal(setup.status, 0, setup.stderr);
                 const temp = path.join(setup.dir, "temp", "dry-run");
                 assert.deepEqual(calls(setup, "kubectl"), [
-                    "apply --server-side -f https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.87.0/stripped-down-crds.yaml",
+                    "apply --server-side -f https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.90.1/stripped-down-crds.yaml",
                     "wait --for condition=Established --timeout=60s crd/podmonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com",
                     `apply --server-side --field-manager=ci-setup -f ${temp}/setup.yaml`,
                 ]);
