@@ -6,10 +6,12 @@
  *   remote_write (mTLS + per-cluster token) ─────────────────────────────────────────────────┐
  *   internal_metrics ─> aggregator_metrics_enrich ───────────────────────────────────────────┴─> prometheus
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
+ *   logs_finalize ─> heartbeats (filter) ─> heartbeat_received ─> heartbeat_metrics ─> prometheus
  */
 import { ClusterIdentity } from "../../config/stack";
 import { GrpcKeepalive, HttpKeepalive, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
+import { HEARTBEAT_FIELD } from "../agent/pipeline";
 
 export const AGGREGATOR_PORTS = {
     /** Vector's native protocol, the agents' log stream (6000 is Vector's conventional port). */
@@ -74,6 +76,30 @@ export function aggregatorMetricsVrl(cluster: ClusterIdentity): string {
         '.tags.shipper = "vector"',
         '.tags.node = get_env_var("VECTOR_SELF_NODE_NAME") ?? .tags.host',
         '.tags.pod = get_env_var("VECTOR_SELF_POD_NAME") ?? null',
+    );
+}
+
+/**
+ * Bucket bounds (seconds) of the heartbeat latency histogram. Agents batch logs for up to 5 s and
+ * retry with backoff, so Vector's default bounds (up to 10 s) would put every slow heartbeat in +Inf.
+ */
+export const HEARTBEAT_LATENCY_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60, 120, 300, 600];
+
+/**
+ * VRL stamping an arrived heartbeat with its age and the replica that counted it. The age compares
+ * the agent's clock with the aggregator's: NTP-synchronised nodes keep that error far below the
+ * thresholds; a negative age (skew) counts as 0.
+ */
+export function heartbeatReceivedVrl(): string {
+    const f = HEARTBEAT_FIELD;
+    return vrl(
+        `sent, err = timestamp(.${f}.sent_at)`,
+        "if err == null {",
+        '  age = (to_unix_timestamp(now(), unit: "milliseconds") - to_unix_timestamp(sent, unit: "milliseconds")) / 1000',
+        `  .${f}.latency_seconds = if age < 0 { 0.0 } else { age }`,
+        "}",
+        "# Each replica counts its own share; without the replica in the series two would overwrite each other.",
+        `.${f}.received_by = get_env_var("VECTOR_SELF_POD_NAME") ?? "unknown"`,
     );
 }
 
@@ -167,6 +193,26 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             },
             // The agents' bookkeeping fields have done their job; Loki gets the line without them.
             logs_finalize: { type: "remap", inputs: ["sample_logs"], source: vrl("del(.sample_n)", "del(.runtime_timestamp)"), drop_on_error: false },
+            // Counted after the last transform before Loki: what is counted here is what Loki is sent.
+            heartbeats: { type: "filter", inputs: ["logs_finalize"], condition: { type: "vrl", source: `exists(.${HEARTBEAT_FIELD})` } },
+            heartbeat_received: { type: "remap", inputs: ["heartbeats"], source: heartbeatReceivedVrl(), drop_on_error: false },
+            heartbeat_metrics: {
+                type: "log_to_metric",
+                inputs: ["heartbeat_received"],
+                metrics: (() => {
+                    // The agent's identity fields, not the hub's: the series say which cluster and node sent.
+                    const tags = {
+                        cluster: "{{ cluster }}",
+                        environment: "{{ environment }}",
+                        node: "{{ node }}",
+                        aggregator_pod: `{{ ${HEARTBEAT_FIELD}.received_by }}`,
+                    };
+                    return [
+                        { type: "counter" as const, field: `${HEARTBEAT_FIELD}.seq`, namespace: "vector_fleet", name: "heartbeat_received_total", tags },
+                        { type: "histogram" as const, field: `${HEARTBEAT_FIELD}.latency_seconds`, namespace: "vector_fleet", name: "heartbeat_latency_seconds", tags },
+                    ];
+                })(),
+            },
             aggregator_metrics_enrich: {
                 type: "remap",
                 inputs: ["internal_metrics"],
@@ -192,8 +238,10 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             },
             prometheus: {
                 type: "prometheus_remote_write",
-                inputs: ["remote_write", "aggregator_metrics_enrich"],
+                inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
                 endpoint: s.prometheusRemoteWriteUrl,
+                // Only log_to_metric's histogram is a distribution here; remote-written histograms keep their own bounds.
+                buckets: HEARTBEAT_LATENCY_BUCKETS,
                 buffer: { type: "disk", max_size: s.buffers.prometheusMaxBytes, when_full: "block" },
                 batch: { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 },
                 acknowledgements: { enabled: true },
