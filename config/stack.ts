@@ -334,7 +334,7 @@ export type RolloutWave = (typeof ROLLOUT_WAVES)[number];
 /** The gate's thresholds when a stack sets none (docs/rollout.md explains each). */
 export const DEFAULT_ROLLOUT_GATE = {
     soak: "15m",
-    minDeliveredPercent: 99,
+    minDeliveredPercent: 95,
     maxLatencySeconds: 60,
     maxComponentErrors: 0,
     maxDiscardedEvents: 0,
@@ -346,7 +346,7 @@ const rolloutSchema = obj({
     wave: opt(
         oneOf(ROLLOUT_WAVES),
         "main",
-        "Wave this source stack is deployed in: canary, then early, then main, each gated on the delivery checks of the gate (docs/rollout.md). The hub is always deployed first and takes no wave.",
+        "Wave this source stack is deployed in: canary, then early, then main, each gated on `npm run gate` (docs/rollout.md). The hub is always deployed first and takes no wave.",
     ),
     gate: section(
         obj({
@@ -362,7 +362,7 @@ const rolloutSchema = obj({
             maxRestarts: opt(int(0, 1000, "restarts"), DEFAULT_ROLLOUT_GATE.maxRestarts, "Most agent container restarts in the window."),
             maxOomKills: opt(int(0, 1000, "OOM kills"), DEFAULT_ROLLOUT_GATE.maxOomKills, "Most agent containers whose last termination was an OOM kill."),
         }),
-        "Thresholds of the rollout gate for this stack.",
+        "Thresholds of `npm run gate` for this stack.",
     ),
 });
 
