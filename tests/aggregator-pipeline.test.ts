@@ -5,7 +5,7 @@ import {
     aggregatorMetricsVrl,
     AggregatorPipelineSettings,
     buildAggregatorPipeline,
-    HEARTBEAT_LATENCY_BUCKETS,
+    heartbeatMetrics,
     remoteWriteAuthVrl,
     sampleRateVrl,
 } from "../components/aggregator/pipeline";
@@ -101,14 +101,7 @@ describe("aggregator pipeline", () => {
                 logs_finalize: { type: "remap", inputs: ["sample_logs"], source: VRL, drop_on_error: false },
                 heartbeats: { type: "filter", inputs: ["logs_finalize"], condition: { type: "vrl", source: "exists(.vector_fleet_heartbeat)" } },
                 heartbeat_received: { type: "remap", inputs: ["heartbeats"], source: VRL, drop_on_error: false },
-                heartbeat_metrics: {
-                    type: "log_to_metric",
-                    inputs: ["heartbeat_received"],
-                    metrics: [
-                        { type: "counter", field: "vector_fleet_heartbeat.seq", namespace: "vector_fleet", name: "heartbeat_received_total", tags: HEARTBEAT_TAGS },
-                        { type: "histogram", field: "vector_fleet_heartbeat.latency_seconds", namespace: "vector_fleet", name: "heartbeat_latency_seconds", tags: HEARTBEAT_TAGS },
-                    ],
-                },
+                heartbeat_metrics: { type: "log_to_metric", inputs: ["heartbeat_received"], metrics: heartbeatMetrics() },
                 aggregator_metrics_enrich: { type: "remap", inputs: ["internal_metrics"], source: VRL, drop_on_error: false },
             },
             sinks: {
@@ -139,7 +132,6 @@ describe("aggregator pipeline", () => {
                     type: "prometheus_remote_write",
                     inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
                     endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
-                    buckets: [0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60, 120, 300, 600],
                     buffer: { type: "disk", max_size: 2147483648, when_full: "block" },
                     batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
                     acknowledgements: { enabled: true },
@@ -480,13 +472,6 @@ describe("aggregator pipeline: Loki sink", () => {
     });
 });
 
-const HEARTBEAT_TAGS = {
-    cluster: "{{ cluster }}",
-    environment: "{{ environment }}",
-    node: "{{ node }}",
-    aggregator_pod: "{{ vector_fleet_heartbeat.received_by }}",
-};
-
 describe("aggregator pipeline: Prometheus sink", () => {
     it("forwards agents' remote write and its own metrics, buffered on disk, acknowledged, without the GET healthcheck", () => {
         const p = sink(
@@ -498,7 +483,6 @@ describe("aggregator pipeline: Prometheus sink", () => {
             type: "prometheus_remote_write",
             inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
             endpoint: "https://mimir:8080/api/v1/push",
-            buckets: HEARTBEAT_LATENCY_BUCKETS,
             buffer: { type: "disk", max_size: 2 * 1024 ** 3, when_full: "block" },
             batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
             acknowledgements: { enabled: true },

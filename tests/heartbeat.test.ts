@@ -91,18 +91,37 @@ describe("heartbeat: the agent's delivery proof", () => {
         assert.ok(chain.has("logs_finalize") && chain.has("dedupe_logs") && chain.has("sample_logs"), [...chain].join(","));
         assert.ok(c.sinks.prometheus.inputs.includes("heartbeat_metrics"));
         const m = c.transforms.heartbeat_metrics as LogToMetricTransform;
-        assert.deepEqual(m.metrics.map((x) => [x.type, `${x.namespace}_${x.name}`]), [
-            ["counter", "vector_fleet_heartbeat_received_total"],
-            ["histogram", "vector_fleet_heartbeat_latency_seconds"],
+        const names = m.metrics.map((x) => `${x.namespace}_${x.name}{le=${x.tags?.le ?? ""}}`);
+        assert.deepEqual(names, [
+            "vector_fleet_heartbeat_received_total{le=}",
+            ...HEARTBEAT_LATENCY_BUCKETS.map((b) => `vector_fleet_heartbeat_latency_seconds_bucket{le=${b}}`),
+            "vector_fleet_heartbeat_latency_seconds_bucket{le=+Inf}",
+            "vector_fleet_heartbeat_latency_seconds_count{le=}",
+            "vector_fleet_heartbeat_latency_seconds_sum{le=}",
         ]);
-        for (const x of m.metrics) assert.deepEqual(Object.keys(x.tags ?? {}).sort(), ["aggregator_pod", "cluster", "environment", "node"]);
+        for (const x of m.metrics) {
+            // Counters only: prometheus_remote_write's make_absolute keeps every sample of an incremental
+            // distribution (vectordotdev/vector lib/vector-core/src/event/metric/value.rs, MetricValue::add).
+            assert.equal(x.type, "counter");
+            const { le: _le, ...identity } = x.tags ?? {};
+            void _le;
+            assert.deepEqual(Object.keys(identity).sort(), ["aggregator_pod", "cluster", "environment", "node"]);
+        }
         assert.match(heartbeatReceivedVrl(), /received_by = get_env_var\("VECTOR_SELF_POD_NAME"\)/);
     });
 
-    it("has latency buckets reaching past every default latency threshold", () => {
+    it("has latency buckets reaching past every default latency threshold, each flagged 0/1 by the VRL", () => {
         const last = HEARTBEAT_LATENCY_BUCKETS[HEARTBEAT_LATENCY_BUCKETS.length - 1];
         assert.ok(last > DEFAULT_ROLLOUT_GATE.maxLatencySeconds * 2);
         assert.deepEqual([...HEARTBEAT_LATENCY_BUCKETS].sort((a, b) => a - b), HEARTBEAT_LATENCY_BUCKETS);
+        const program = heartbeatReceivedVrl();
+        const m = aggregator().transforms.heartbeat_metrics as LogToMetricTransform;
+        // Every bucket counter reads a field the VRL sets, counted by value (log_to_metric's increment_by_value:
+        // vectordotdev/vector src/transforms/log_to_metric.rs parses the field as the increment).
+        for (const x of m.metrics.filter((x) => x.name === "heartbeat_latency_seconds_bucket" && x.tags?.le !== "+Inf")) {
+            assert.ok(x.type === "counter" && x.increment_by_value === true, x.field);
+            assert.match(program, new RegExp(`^\\.${x.field.replace(/\./g, "\\.")} = if age <= ${Number(x.tags!.le).toFixed(2)} \\{ 1 \\} else \\{ 0 \\}$`, "m"));
+        }
     });
 
     it("passes the Vector validator on both tiers", () => {

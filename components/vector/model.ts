@@ -283,8 +283,6 @@ export interface PrometheusRemoteWriteSink extends SinkCommon {
     auth?: { strategy: "bearer"; token: SecretRef };
     compression?: "snappy" | "gzip" | "zlib" | "zstd" | "none";
     tls?: ClientTls;
-    /** Upper bounds used when a distribution (e.g. log_to_metric's histogram) is written as a histogram. */
-    buckets?: number[];
 }
 
 export interface LokiSink extends SinkCommon {
