@@ -5,6 +5,7 @@ import { DEFAULT_ROLLOUT_GATE, parseStackConfig, ROLLOUT_WAVES } from "../config
 import { gateChecks, gatePasses, rollbackGuidance } from "../lib/gate/checks";
 import { GATE_EXIT, main, stacksInWave } from "../lib/gate/cli";
 import { readStack } from "../lib/verify/stack";
+import { freePort } from "./support/prometheus-server";
 
 const ROOT = path.resolve(__dirname, "..");
 const target = { cluster: "dev", agentNamespace: "vector-system", soakMs: 15 * 60_000 };
@@ -65,6 +66,22 @@ describe("gate: command line", () => {
         assert.equal((await run("--stack", "dev", "--prometheus", "http://p:9090", "--bogus")).code, GATE_EXIT.usage);
         assert.equal((await run("--stack", "no-such-stack", "--prometheus", "http://p:9090")).code, GATE_EXIT.usage);
         assert.match((await run("--stack", "dev", "--prometheus", "http://p:9090", "--soak", "10")).stderr, /--soak "10"/);
+    });
+
+    it("reports a Prometheus nobody listens on as unreachable (exit 3), after waiting the soak window with --wait", async () => {
+        const port = await freePort();
+        const waited: number[] = [];
+        let stderr = "";
+        const code = await main(["--stack", "dev", "--prometheus", `http://127.0.0.1:${port}`, "--wait", "--soak", "2m", "--timeout-ms", "2000"], {
+            stdout: () => undefined,
+            stderr: (t) => (stderr += t),
+            env: {},
+            rootDir: ROOT,
+            sleep: async (ms) => void waited.push(ms),
+        });
+        assert.equal(code, GATE_EXIT.unreachable, stderr);
+        assert.deepEqual(waited, [120_000]);
+        assert.match(stderr, /waiting 2m/);
     });
 
     it("prints usage with --help", async () => {
