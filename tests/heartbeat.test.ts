@@ -10,8 +10,7 @@ import {
 import { buildAggregatorPipeline, HEARTBEAT_LATENCY_BUCKETS, heartbeatReceivedVrl } from "../components/aggregator/pipeline";
 import { LogToMetricTransform, VectorConfig } from "../components/vector/model";
 import { toToml } from "../components/vector/toml";
-import { validateVectorConfig } from "../lib/validate";
-import { errorsOf } from "../lib/validate";
+import { errorsOf, validateVectorConfig } from "../lib/validate";
 import { DEFAULT_ROLLOUT_GATE } from "../config/stack";
 
 const CLUSTER = { name: "dev", environment: "development", region: "hel1" };
