@@ -12,6 +12,7 @@ import {
     defaultOf,
     int,
     INVALID,
+    isPlainObject,
     list,
     obj,
     ObjectSchema,
@@ -326,6 +327,45 @@ const migrationSchema = obj({
     nodeExporter: opt(legacyDaemonSet("monitoring", "node-exporter", "node-exporter"), undefined, "The node-exporter DaemonSet Vector replaces."),
 });
 
+/** Rollout waves, in deployment order; the hub always goes first, before any wave. */
+export const ROLLOUT_WAVES = ["canary", "early", "main"] as const;
+export type RolloutWave = (typeof ROLLOUT_WAVES)[number];
+
+/** The gate's thresholds when a stack sets none (docs/rollout.md explains each). */
+export const DEFAULT_ROLLOUT_GATE = {
+    soak: "15m",
+    minDeliveredPercent: 95,
+    maxLatencySeconds: 60,
+    maxComponentErrors: 0,
+    maxDiscardedEvents: 0,
+    maxRestarts: 0,
+    maxOomKills: 0,
+} as const;
+
+const rolloutSchema = obj({
+    wave: opt(
+        oneOf(ROLLOUT_WAVES),
+        "main",
+        "Wave this source stack is deployed in: canary, then early, then main, each gated on `npm run gate` (docs/rollout.md). The hub is always deployed first and takes no wave.",
+    ),
+    gate: section(
+        obj({
+            soak: opt(
+                str({ pattern: /^[1-9][0-9]*[smh]$/, patternHint: "a duration such as 15m (s, m or h)" }),
+                DEFAULT_ROLLOUT_GATE.soak,
+                "Window the gate looks back over after the wave is deployed; also how long the workflow waits before it asks.",
+            ),
+            minDeliveredPercent: opt(int(0, 100, "percent"), DEFAULT_ROLLOUT_GATE.minDeliveredPercent, "Least share of sent heartbeats that must have reached Loki, per node."),
+            maxLatencySeconds: opt(int(1, 600, "seconds"), DEFAULT_ROLLOUT_GATE.maxLatencySeconds, "Highest p99 heartbeat latency (agent send to aggregator count), per cluster."),
+            maxComponentErrors: opt(int(0, 1_000_000, "errors"), DEFAULT_ROLLOUT_GATE.maxComponentErrors, "Most vector_component_errors_total the cluster's agents may add in the window."),
+            maxDiscardedEvents: opt(int(0, 1_000_000_000, "events"), DEFAULT_ROLLOUT_GATE.maxDiscardedEvents, "Most vector_component_discarded_events_total the cluster's agents may add in the window."),
+            maxRestarts: opt(int(0, 1000, "restarts"), DEFAULT_ROLLOUT_GATE.maxRestarts, "Most agent container restarts in the window."),
+            maxOomKills: opt(int(0, 1000, "OOM kills"), DEFAULT_ROLLOUT_GATE.maxOomKills, "Most agent containers whose last termination was an OOM kill."),
+        }),
+        "Thresholds of `npm run gate` for this stack.",
+    ),
+});
+
 /** Top-level keys, in the `vector-fleet:` namespace. */
 const topFields = {
     role: req(oneOf(["hub", "source"] as const), "hub runs the aggregators (the monitoring stack); source runs agents only."),
@@ -347,6 +387,7 @@ const topFields = {
     monitoring: section(monitoringSchema, "Self-monitoring objects."),
     networkPolicy: section(networkPolicySchema, "NetworkPolicies for the agent and aggregator namespaces."),
     migration: section(migrationSchema, "Migration away from Promtail and node-exporter, per cluster."),
+    rollout: section(rolloutSchema, "Progressive rollout: this stack's wave and its gate's thresholds."),
 } satisfies Record<string, Field<unknown>>;
 
 type TopConfig = Infer<ObjectSchema<typeof topFields>>;
@@ -355,6 +396,7 @@ export type AggregatorConfig = Infer<typeof aggregatorSchema>;
 export type MonitoringConfig = Infer<typeof monitoringSchema>;
 export type MigrationConfig = Infer<typeof migrationSchema>;
 export type NetworkPolicyConfig = Infer<typeof networkPolicySchema>;
+export type RolloutConfig = Infer<typeof rolloutSchema>;
 export type Resources = AgentConfig["resources"];
 
 export interface ClusterIdentity {
@@ -373,6 +415,7 @@ interface Common {
     monitoring: MonitoringConfig;
     networkPolicy: NetworkPolicyConfig;
     migration: MigrationConfig;
+    rollout: RolloutConfig;
 }
 export interface HubConfig extends Common {
     role: "hub";
@@ -462,6 +505,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     if (p.role === "hub") {
         if (p.monitoringStack !== undefined)
             problems.push({ path: k("monitoringStack"), value: JSON.stringify(p.monitoringStack), expected: "nothing on the hub: it is the monitoring stack" });
+        const rawRollout = values.rollout;
+        if (isPlainObject(rawRollout) && rawRollout.wave !== undefined)
+            problems.push({
+                path: `${k("rollout")}.wave`,
+                value: JSON.stringify(rawRollout.wave),
+                expected: "nothing on the hub: it is deployed before every wave (docs/rollout.md)",
+            });
         if (!given.has("aggregator"))
             problems.push({ path: k("aggregator"), value: "nothing", expected: "an aggregator object with at least loadBalancer.network and loadBalancer.privateIp (required when role is \"hub\")" });
         if (p.aggregator && p.cluster && p.aggregator.clusters.includes(p.cluster))
@@ -533,6 +583,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     const monitoring = p.monitoring!;
     const networkPolicy = p.networkPolicy!;
     const migration = p.migration!;
+    const rollout = p.rollout!;
     const common: Common = {
         project: raw.project,
         stack: raw.stack,
@@ -542,6 +593,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         monitoring,
         networkPolicy,
         migration,
+        rollout,
     };
     if (p.role === "hub") {
         const aggregator = p.aggregator!;

@@ -94,13 +94,20 @@ describe("agent pipeline", () => {
                     tls: { ca_file: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", verify_certificate: true, verify_hostname: false },
                 },
                 internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
+                heartbeat: { type: "demo_logs", format: "shuffle", lines: ["heartbeat"], sequence: true, interval: 15 },
             },
             transforms: {
+                heartbeat_enrich: { type: "remap", inputs: ["heartbeat"], source: VRL, drop_on_error: false },
+                heartbeat_sent: {
+                    type: "log_to_metric",
+                    inputs: ["heartbeat_enrich"],
+                    metrics: [{ type: "counter", field: "vector_fleet_heartbeat", namespace: "vector_fleet", name: "heartbeat_sent_total" }],
+                },
                 logs_enrich: { type: "remap", inputs: ["kubernetes_logs"], source: VRL, drop_on_error: false },
                 node_exporter_names: { type: "remap", inputs: ["host_metrics"], source: VRL, drop_on_error: false },
                 metrics_enrich: {
                     type: "remap",
-                    inputs: ["node_exporter_names", "kubelet_cadvisor", "internal_metrics"],
+                    inputs: ["node_exporter_names", "kubelet_cadvisor", "internal_metrics", "heartbeat_sent"],
                     source: VRL,
                     drop_on_error: false,
                     drop_on_abort: true,
@@ -109,7 +116,7 @@ describe("agent pipeline", () => {
             sinks: {
                 aggregator: {
                     type: "vector",
-                    inputs: ["logs_enrich"],
+                    inputs: ["logs_enrich", "heartbeat_enrich"],
                     routing: { endpoints: ["https://10.0.64.250:6000"] },
                     compression: "zstd",
                     tls: {
@@ -333,12 +340,12 @@ describe("agent pipeline: kubelet cAdvisor scrape", () => {
 
     it("disabled: no kubelet source, no serviceaccount secret backend, and metrics_enrich does not read it", () => {
         const c = buildAgentPipeline(withOverrides({ kubelet: { enabled: false, scrapeIntervalSecs: 30 } }));
-        assert.deepEqual(Object.keys(c.sources).sort(), ["host_metrics", "internal_metrics", "kubernetes_logs"]);
+        assert.deepEqual(Object.keys(c.sources).sort(), ["heartbeat", "host_metrics", "internal_metrics", "kubernetes_logs"]);
         assert.deepEqual(c.secret, {
             agent: { type: "directory", path: "/etc/vector/secrets", remove_trailing_whitespace: true },
             node: { type: "directory", path: "/run/vector-node", remove_trailing_whitespace: true },
         });
-        assert.deepEqual(transform(c, "metrics_enrich", "remap").inputs, ["node_exporter_names", "internal_metrics"]);
+        assert.deepEqual(transform(c, "metrics_enrich", "remap").inputs, ["node_exporter_names", "internal_metrics", "heartbeat_sent"]);
         assert.doesNotMatch(toToml(c), /serviceaccount|10250/);
     });
 });

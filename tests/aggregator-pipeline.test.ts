@@ -5,6 +5,7 @@ import {
     aggregatorMetricsVrl,
     AggregatorPipelineSettings,
     buildAggregatorPipeline,
+    heartbeatMetrics,
     remoteWriteAuthVrl,
     sampleRateVrl,
 } from "../components/aggregator/pipeline";
@@ -98,6 +99,9 @@ describe("aggregator pipeline", () => {
                 sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: VRL, drop_on_error: false },
                 sample_logs: { type: "sample", inputs: ["sample_rate"], rate: 1, rate_field: "sample_n", group_by: "{{ namespace }}", sample_rate_key: "" },
                 logs_finalize: { type: "remap", inputs: ["sample_logs"], source: VRL, drop_on_error: false },
+                heartbeats: { type: "filter", inputs: ["logs_finalize"], condition: { type: "vrl", source: "exists(.vector_fleet_heartbeat)" } },
+                heartbeat_received: { type: "remap", inputs: ["heartbeats"], source: VRL, drop_on_error: false },
+                heartbeat_metrics: { type: "log_to_metric", inputs: ["heartbeat_received"], metrics: heartbeatMetrics() },
                 aggregator_metrics_enrich: { type: "remap", inputs: ["internal_metrics"], source: VRL, drop_on_error: false },
             },
             sinks: {
@@ -126,7 +130,7 @@ describe("aggregator pipeline", () => {
                 },
                 prometheus: {
                     type: "prometheus_remote_write",
-                    inputs: ["remote_write", "aggregator_metrics_enrich"],
+                    inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
                     endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
                     buffer: { type: "disk", max_size: 2147483648, when_full: "block" },
                     batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
@@ -477,7 +481,7 @@ describe("aggregator pipeline: Prometheus sink", () => {
         );
         assert.deepEqual(p, {
             type: "prometheus_remote_write",
-            inputs: ["remote_write", "aggregator_metrics_enrich"],
+            inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
             endpoint: "https://mimir:8080/api/v1/push",
             buffer: { type: "disk", max_size: 2 * 1024 ** 3, when_full: "block" },
             batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, parseStackConfig, StackConfig } from "../config";
+import { ConfigError, DEFAULT_ROLLOUT_GATE, parseStackConfig, StackConfig } from "../config";
 import { Ctx } from "../config/schema-kit";
 import { vectorImage } from "../config/validators";
 import { MIN_VECTOR_VERSION, VECTOR_IMAGE } from "../components/vector/version";
@@ -60,6 +60,7 @@ describe("stack config", () => {
             monitoring: { enabled: true, namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack" } },
             networkPolicy: { enabled: true, apiServer: { cidrs: ["0.0.0.0/0"], ports: [443, 6443] }, clusterCidrs: ["10.244.0.0/16"] },
             migration: { phase: "none", promtail: undefined, nodeExporter: undefined },
+            rollout: { wave: "main", gate: { ...DEFAULT_ROLLOUT_GATE } },
         } satisfies StackConfig);
     });
 
@@ -106,6 +107,27 @@ describe("stack config", () => {
         assert.deepEqual(c.agent.hostMetrics, { collectors: ["cpu", "disk", "load", "memory", "network"], scrapeIntervalSecs: 60 });
         assert.deepEqual(c.agent.extraLabels, { team: "platform" });
         assert.deepEqual(c.agent.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+    });
+
+    it("puts a source stack in the main wave with the default gate unless it says otherwise", () => {
+        assert.deepEqual(parseStackConfig(raw(SOURCE)).rollout, { wave: "main", gate: { ...DEFAULT_ROLLOUT_GATE } });
+        const c = parseStackConfig(raw({ ...SOURCE, rollout: { wave: "canary", gate: { soak: "30m", minDeliveredPercent: 95 } } }));
+        assert.deepEqual(c.rollout, { wave: "canary", gate: { ...DEFAULT_ROLLOUT_GATE, soak: "30m", minDeliveredPercent: 95 } });
+    });
+
+    it("refuses an unknown wave, a soak that is not a duration and a share above 100%", () => {
+        assert.deepEqual(problemsOf({ ...SOURCE, rollout: { wave: "beta", gate: { soak: "15", minDeliveredPercent: 101 } } }), [
+            'vector-fleet:rollout.wave: got "beta"; expected one of "canary", "early", "main"',
+            'vector-fleet:rollout.gate.soak: got "15"; expected a duration such as 15m (s, m or h)',
+            "vector-fleet:rollout.gate.minDeliveredPercent: got 101; expected an integer from 0 to 100 percent",
+        ]);
+    });
+
+    it("refuses a wave on the hub, which is deployed before every wave, but takes its gate thresholds", () => {
+        assert.deepEqual(problemsOf({ ...HUB, rollout: { wave: "canary" } }), [
+            'vector-fleet:rollout.wave: got "canary"; expected nothing on the hub: it is deployed before every wave (docs/rollout.md)',
+        ]);
+        assert.equal(parseStackConfig(raw({ ...HUB, rollout: { gate: { maxRestarts: 2 } } })).rollout.gate.maxRestarts, 2);
     });
 
     it("accepts a secret kubeconfig instead of a context", () => {

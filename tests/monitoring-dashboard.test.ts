@@ -40,6 +40,9 @@ describe("monitoring: dashboard", () => {
                 "timeseries: Agent CPU (cores) [short]",
                 "timeseries: Aggregator memory (working set) [bytes]",
                 "timeseries: Aggregator CPU (cores) [short]",
+                "timeseries: Heartbeats delivered by cluster [percentunit]",
+                "timeseries: Heartbeats delivered, worst nodes [percentunit]",
+                "timeseries: Heartbeat latency p99 by cluster [s]",
             ],
         );
     });

@@ -17,7 +17,7 @@ import { deprecatedNamesIn, unknownMetricsIn } from "./promtool/support";
 
 const RUNBOOKS = readFileSync(join(__dirname, "..", "docs", "runbooks.md"), "utf8");
 
-const alertsOf = (file: PrometheusRuleFile) => file.groups.flatMap((g) => g.rules as PrometheusAlertingRule[]);
+const alertsOf = (file: PrometheusRuleFile) => file.groups.flatMap((g) => g.rules.filter((r): r is PrometheusAlertingRule => "alert" in r));
 
 /** GitHub's heading slug: lower-case, punctuation other than '-' and '_' removed, spaces to '-'. */
 const slug = (heading: string) =>
@@ -57,8 +57,25 @@ describe("monitoring: alert rules", () => {
         });
         assert.deepStrictEqual(Object.keys(rule.spec), ["groups"]);
         assert.deepStrictEqual(
-            rule.spec.groups.map((g) => [g.name, g.rules.map((r) => `${(r as PrometheusAlertingRule).alert} ${(r as PrometheusAlertingRule).labels.severity} ${(r as PrometheusAlertingRule).for}`)]),
+            rule.spec.groups.map((g) => [
+                g.name,
+                g.rules.map((r) => ("alert" in r ? `${r.alert} ${r.labels.severity} ${r.for}` : `record ${r.record}`)),
+            ]),
             [
+                [
+                    "vector-fleet-heartbeats",
+                    [
+                        "record cluster_node:vector_fleet_heartbeat_sent:rate5m",
+                        "record cluster_node:vector_fleet_heartbeat_received:rate5m",
+                        "record cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m",
+                        "record cluster_node:vector_fleet_heartbeat_latency_seconds:p99_rate5m",
+                        "record cluster:vector_fleet_heartbeat_delivered:ratio_rate5m",
+                        "record cluster:vector_fleet_heartbeat_latency_seconds:p99_rate5m",
+                        "VectorHeartbeatsStopped critical 5m",
+                        "VectorHeartbeatLoss warning 15m",
+                        "VectorHeartbeatLatencyHigh warning 10m",
+                    ],
+                ],
                 ["vector-fleet-delivery", ["VectorAgentDown warning 5m", "VectorClusterSilent critical 5m"]],
                 ["vector-fleet-aggregators", ["VectorAggregatorReplicasBelowQuorum critical 5m", "VectorAggregatorReplicasDegraded warning 15m"]],
                 [

@@ -9,6 +9,8 @@ import * as path from "node:path";
 import { VECTOR_IMAGE, VECTOR_VERSION } from "../components/vector/version";
 import { dryRunInput, engineVersions, KIND_NODE_IMAGE, PROMETHEUS_OPERATOR_VERSION } from "../lib/offline/engines";
 import { listStacks } from "../lib/offline/render";
+import { ROLLOUT_WAVES } from "../config/stack";
+import { stacksInWave } from "../lib/gate/cli";
 import { parseManifests } from "../lib/offline/summary";
 import { sharedRender } from "./support/fleet";
 import { patch, renderedStack } from "./support/rendered";
@@ -82,15 +84,44 @@ describe("GitHub workflows", () => {
             assert.equal(new Set(listed).size, listed.length, "preview.yml lists a stack twice");
         });
 
-        it("deploys the hub stacks first, then every other stack in a matrix that needs them", () => {
+        it("deploys the hub stacks first, then every other stack in the job of its wave, waves in order", () => {
             const jobs = jobsOf(workflow("deploy.yml"));
             const matrixStacks = (job: string) => arr(obj(obj(jobs[job].strategy, `${job}.strategy`).matrix, `${job}.matrix`).stack, `${job}.matrix.stack`).map((s) => str(s));
             assert.deepEqual([...matrixStacks("hub")].sort(), [...hubs].sort(), `deploy.yml jobs.hub.strategy.matrix.stack must list the stacks with role hub: ${hubs.join(", ")}`);
-            assert.deepEqual([...matrixStacks("agents")].sort(), [...sources].sort(), `deploy.yml jobs.agents.strategy.matrix.stack must list every other stack: ${sources.join(", ")}`);
-            assert.deepEqual([jobs.agents.needs].flat(), ["hub"]);
             assert.deepEqual([jobs.hub.needs].flat().sort(), ["checks", "pulumi-gate"]);
-            assert.equal(obj(jobs.agents.strategy, "strategy")["fail-fast"], false, "one cluster's failed deploy must not cancel the others");
-            for (const j of ["hub", "agents"]) assert.equal(jobs[j].environment, "${{ matrix.stack }}", `deploy.yml ${j}: environment named after the stack`);
+            // A wave job per wave that has stacks (GitHub refuses an empty matrix), each after the one before.
+            const waves = ROLLOUT_WAVES.map((w) => ({ wave: w, job: `wave-${w}`, stacks: stacksInWave(ROOT, w) })).filter((w) => w.stacks.length > 0);
+            const waveJobs = Object.keys(jobs).filter((j) => j.startsWith("wave-"));
+            assert.deepEqual(waveJobs, waves.map((w) => w.job), `deploy.yml: one job per wave with stacks, in the order ${ROLLOUT_WAVES.join(" → ")}`);
+            let previous = "hub";
+            for (const w of waves) {
+                const listed = matrixStacks(w.job);
+                assert.deepEqual([...listed].sort(), [...w.stacks].sort(), `deploy.yml jobs.${w.job}.strategy.matrix.stack must list the source stacks with rollout.wave ${w.wave}: ${w.stacks.join(", ")}`);
+                assert.deepEqual([jobs[w.job].needs].flat(), [previous], `${w.job} must wait for ${previous}`);
+                assert.equal(obj(jobs[w.job].strategy, "strategy")["fail-fast"], false, "one cluster's failed deploy must not cancel the others of its wave");
+                assert.equal(jobs[w.job].environment, "${{ matrix.stack }}", `deploy.yml ${w.job}: environment named after the stack`);
+                previous = w.job;
+            }
+            // Every stack file in exactly one deploy job.
+            const deployed = ["hub", ...waves.map((w) => w.job)].flatMap(matrixStacks).sort();
+            assert.deepEqual(deployed, stacks.map((s) => s.stack).sort());
+            assert.equal(jobs.hub.environment, "${{ matrix.stack }}");
+        });
+
+        it("gates every wave's stack after its pulumi up: soak, then npm run gate, which fails the job", () => {
+            const jobs = jobsOf(workflow("deploy.yml"));
+            for (const [name, job] of Object.entries(jobs).filter(([j]) => j.startsWith("wave-"))) {
+                const steps = stepsOf(job);
+                const up = steps.findIndex((x) => typeof x.uses === "string" && x.uses.startsWith("pulumi/actions@"));
+                const gate = steps.findIndex((x) => x.id === "gate");
+                assert.ok(up >= 0 && gate > up, `${name}: the gate step comes after pulumi up`);
+                const g = steps[gate];
+                assert.equal(g.run, 'npm run gate -- --stack "$STACK" --wait');
+                assert.equal(g["continue-on-error"], undefined, `${name}: a failed gate must fail the job`);
+                const env = obj(g.env, "env");
+                assert.equal(env.STACK, "${{ matrix.stack }}");
+                assert.equal(env.PROMETHEUS_URL, "${{ secrets.PROMETHEUS_URL }}");
+            }
         });
 
         it("never runs two deploys at once nor cancels one halfway, and checks the commit first", () => {
@@ -113,8 +144,9 @@ describe("GitHub workflows", () => {
             assert.equal(obj(pulumiStep(preview).env, "env").HCLOUD_TOKEN, "${{ matrix.role == 'hub' && secrets.HCLOUD_TOKEN || '' }}");
             const deploy = jobsOf(workflow("deploy.yml"));
             assert.equal(obj(pulumiStep(deploy.hub).env, "env").HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
-            assert.ok(!JSON.stringify(deploy.agents).includes("HCLOUD_TOKEN"));
-            for (const job of [preview, deploy.hub, deploy.agents]) {
+            const waveJobs = Object.entries(deploy).filter(([j]) => j.startsWith("wave-")).map(([, j]) => j);
+            for (const j of waveJobs) assert.ok(!JSON.stringify(j).includes("HCLOUD_TOKEN"));
+            for (const job of [preview, deploy.hub, ...waveJobs]) {
                 const w = obj(pulumiStep(job).with, "with");
                 assert.equal(w.policyPacks, "policy", "the policy pack in policy/ applies to every preview and update");
             }

@@ -6,6 +6,8 @@
  *   kubelet ─────────────────────────────┼─> metrics_enrich ──────────────────────> prometheus (remote write, bearer token)
  *   internal ────────────────────────────┘
  *   internal ──────────────────────────────────────────────> internal_metrics_exporter (:9598, scraped)
+ *   heartbeat ─> heartbeat_enrich ─┬──────────────────────────> aggregator (the same sink as pod logs)
+ *                                  └─> heartbeat_sent ─> metrics_enrich ─> prometheus
  */
 import { ClusterIdentity } from "../../config/stack";
 import { VectorConfig } from "../vector/model";
@@ -36,6 +38,20 @@ export const AGENT_PORTS = {
     /** Vector's own metrics, for the PodMonitor. */
     metrics: 9598,
 } as const;
+
+/**
+ * Seconds between two heartbeats of one agent. Fixed fleet-wide: the recording rules and the gate
+ * derive "how many should have arrived" from it, so a per-stack value would need per-stack rules.
+ */
+export const HEARTBEAT_INTERVAL_SECS = 15;
+
+/**
+ * The field a heartbeat carries its proof in ({ seq, sent_at, interval_secs }). The aggregators
+ * count events that have it; the agent removes it from pod logs so an application cannot forge one.
+ */
+export const HEARTBEAT_FIELD = "vector_fleet_heartbeat";
+/** Container label of heartbeat lines: with the agent's pod and namespace, one Loki stream per node. */
+export const HEARTBEAT_CONTAINER = "heartbeat";
 
 /** Kubelet's authenticated port; reachable on loopback because the agent uses the host network. */
 export const KUBELET_PORT = 10250;
@@ -153,12 +169,43 @@ export function logsEnrichVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraL
         ".labels = k8s.pod_labels",
         "del(.kubernetes)",
         "",
+        "# Only the agent's own heartbeat may carry the delivery proof the aggregators count.",
+        `del(.${HEARTBEAT_FIELD})`,
+        "",
         "# The runtime's nanosecond timestamp of this line: the aggregators' dedupe tells two equal lines",
         "# of one second apart by it, where the application's timestamp is often whole seconds.",
         ".runtime_timestamp = runtime_timestamp",
         "# shipper tells Vector's streams from Promtail's during a migration.",
         ".shipper = \"vector\"",
         "# Identity last, so nothing above can overwrite it.",
+        ...identityLabels(s).map(([k, v]) => `.${vrlField(k)} = ${vrlString(v)}`),
+    );
+}
+
+/**
+ * VRL turning demo_logs' `<seq> heartbeat` line into a heartbeat event. It carries the same label
+ * fields as a pod's line (the agent's own namespace and pod, container `heartbeat`), so it takes
+ * the pod-log path through the aggregators (dedupe, sampling, Loki) and adds one Loki stream per
+ * node instead of new label names. The sequence restarts at 0 with the agent (demo_logs counts per
+ * process); the send time is demo_logs' event timestamp, taken when the line is generated.
+ */
+export function heartbeatVrl(s: Pick<AgentPipelineSettings, "cluster" | "extraLabels" | "namespace">): string {
+    return vrl(
+        `m, err = parse_regex(.message, r'^(?P<seq>[0-9]+) ')`,
+        "seq = if err == null { to_int(m.seq) ?? -1 } else { -1 }",
+        "sent_at = .timestamp",
+        `.${HEARTBEAT_FIELD} = { "seq": seq, "sent_at": sent_at, "interval_secs": ${HEARTBEAT_INTERVAL_SECS} }`,
+        "# The same fields logs_enrich gives a pod's line, so the Loki labels render without errors.",
+        `.namespace = ${vrlString(s.namespace)}`,
+        '.pod = get_env_var("VECTOR_SELF_POD_NAME") ?? "unknown"',
+        `.container = ${vrlString(HEARTBEAT_CONTAINER)}`,
+        '.node = get_env_var("VECTOR_SELF_NODE_NAME") ?? "unknown"',
+        '.severity = "info"',
+        "# Unique per heartbeat, so the aggregators' dedupe never folds two into one.",
+        ".runtime_timestamp = sent_at",
+        '.shipper = "vector"',
+        "del(.service)",
+        "del(.host)",
         ...identityLabels(s).map(([k, v]) => `.${vrlField(k)} = ${vrlString(v)}`),
     );
 }
@@ -197,7 +244,7 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
     }
     const ports = s.ports ?? AGENT_PORTS;
     const ownAndExcluded = [...new Set([s.namespace, ...s.excludedNamespaces])].sort();
-    const metricInputs = ["node_exporter_names", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics"];
+    const metricInputs = ["node_exporter_names", ...(s.kubelet.enabled ? ["kubelet_cadvisor"] : []), "internal_metrics", "heartbeat_sent"];
     return {
         data_dir: AGENT_PATHS.dataDir,
         api: { enabled: true, address: `127.0.0.1:${ports.api}` },
@@ -246,8 +293,22 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
                   }
                 : {}),
             internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
+            heartbeat: {
+                type: "demo_logs",
+                format: "shuffle",
+                lines: ["heartbeat"],
+                sequence: true,
+                interval: HEARTBEAT_INTERVAL_SECS,
+            },
         },
         transforms: {
+            heartbeat_enrich: { type: "remap", inputs: ["heartbeat"], source: heartbeatVrl(s), drop_on_error: false },
+            // Counted where it is sent; the aggregators count arrivals. The ratio is the delivered share.
+            heartbeat_sent: {
+                type: "log_to_metric",
+                inputs: ["heartbeat_enrich"],
+                metrics: [{ type: "counter", field: HEARTBEAT_FIELD, namespace: "vector_fleet", name: "heartbeat_sent_total" }],
+            },
             logs_enrich: { type: "remap", inputs: ["kubernetes_logs"], source: logsEnrichVrl(s), drop_on_error: false },
             // Existing node-exporter dashboards and alerts keep working after cutover.
             node_exporter_names: { type: "remap", inputs: ["host_metrics"], source: nodeExporterNamesVrl(), drop_on_error: false },
@@ -256,7 +317,7 @@ export function buildAgentPipeline(s: AgentPipelineSettings): VectorConfig {
         sinks: {
             aggregator: {
                 type: "vector",
-                inputs: ["logs_enrich"],
+                inputs: ["logs_enrich", "heartbeat_enrich"],
                 routing: { endpoints: [s.aggregatorEndpoint] },
                 compression: "zstd",
                 tls: {

@@ -6,10 +6,12 @@
  *   remote_write (mTLS + per-cluster token) ─────────────────────────────────────────────────┐
  *   internal_metrics ─> aggregator_metrics_enrich ───────────────────────────────────────────┴─> prometheus
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
+ *   logs_finalize ─> heartbeats (filter) ─> heartbeat_received ─> heartbeat_metrics ─> prometheus
  */
 import { ClusterIdentity } from "../../config/stack";
-import { GrpcKeepalive, HttpKeepalive, VectorConfig } from "../vector/model";
+import { GrpcKeepalive, HttpKeepalive, LogToMetricMetric, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
+import { HEARTBEAT_FIELD } from "../agent/pipeline";
 
 export const AGGREGATOR_PORTS = {
     /** Vector's native protocol, the agents' log stream (6000 is Vector's conventional port). */
@@ -75,6 +77,66 @@ export function aggregatorMetricsVrl(cluster: ClusterIdentity): string {
         '.tags.node = get_env_var("VECTOR_SELF_NODE_NAME") ?? .tags.host',
         '.tags.pod = get_env_var("VECTOR_SELF_POD_NAME") ?? null',
     );
+}
+
+/**
+ * Bucket bounds (seconds) of the heartbeat latency histogram. Agents batch logs for up to 5 s and
+ * retry with backoff, so Vector's default bounds (up to 10 s) would put every slow heartbeat in +Inf.
+ */
+export const HEARTBEAT_LATENCY_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60, 120, 300, 600];
+
+/** The event field holding 1 when a heartbeat's latency is within `bound`, else 0. */
+const bucketKey = (bound: number) => `le_${String(bound).replace(".", "_")}`;
+
+/**
+ * VRL stamping an arrived heartbeat with its age, its latency bucket flags and the replica that
+ * counted it. The age compares the agent's clock with the aggregator's: NTP-synchronised nodes
+ * keep that error far below the thresholds; a negative age (skew) counts as 0.
+ */
+export function heartbeatReceivedVrl(): string {
+    const f = HEARTBEAT_FIELD;
+    return vrl(
+        "age = 0.0",
+        `sent, err = timestamp(.${f}.sent_at)`,
+        "if err == null {",
+        '  age = (to_unix_timestamp(now(), unit: "milliseconds") - to_unix_timestamp(sent, unit: "milliseconds")) / 1000',
+        "}",
+        "if age < 0 { age = 0.0 }",
+        `.${f}.latency_seconds = age`,
+        "# One 0/1 flag per histogram bucket: counted by value, they make the _bucket counters.",
+        ...HEARTBEAT_LATENCY_BUCKETS.map((b) => `.${f}.le.${bucketKey(b)} = if age <= ${b.toFixed(2)} { 1 } else { 0 }`),
+        "# Each replica counts its own share; without the replica in the series two would overwrite each other.",
+        `.${f}.received_by = get_env_var("VECTOR_SELF_POD_NAME") ?? "unknown"`,
+    );
+}
+
+/**
+ * The aggregators' heartbeat metrics: the received counter and a Prometheus histogram of the
+ * latency built from counters (`_bucket` per bound, `_count`, `_sum`). Not log_to_metric's
+ * `histogram`: that makes an incremental distribution, and prometheus_remote_write's
+ * make_absolute keeps every sample of it for the life of the process (MetricValue::add extends
+ * the sample list: vectordotdev/vector lib/vector-core/src/event/metric/value.rs), where a counter
+ * is one number.
+ */
+export function heartbeatMetrics(): LogToMetricMetric[] {
+    const f = HEARTBEAT_FIELD;
+    // The agent's identity fields, not the hub's: the series say which cluster and node sent.
+    const tags = { cluster: "{{ cluster }}", environment: "{{ environment }}", node: "{{ node }}", aggregator_pod: `{{ ${f}.received_by }}` };
+    const counter = (field: string, name: string, byValue: boolean, extra: Record<string, string> = {}): LogToMetricMetric => ({
+        type: "counter",
+        field,
+        namespace: "vector_fleet",
+        name,
+        ...(byValue ? { increment_by_value: true } : {}),
+        tags: { ...tags, ...extra },
+    });
+    return [
+        counter(`${f}.seq`, "heartbeat_received_total", false),
+        ...HEARTBEAT_LATENCY_BUCKETS.map((b) => counter(`${f}.le.${bucketKey(b)}`, "heartbeat_latency_seconds_bucket", true, { le: String(b) })),
+        counter(`${f}.seq`, "heartbeat_latency_seconds_bucket", false, { le: "+Inf" }),
+        counter(`${f}.seq`, "heartbeat_latency_seconds_count", false),
+        counter(`${f}.latency_seconds`, "heartbeat_latency_seconds_sum", true),
+    ];
 }
 
 const serverTls = (verifyClients: boolean) => ({
@@ -167,6 +229,10 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             },
             // The agents' bookkeeping fields have done their job; Loki gets the line without them.
             logs_finalize: { type: "remap", inputs: ["sample_logs"], source: vrl("del(.sample_n)", "del(.runtime_timestamp)"), drop_on_error: false },
+            // Counted after the last transform before Loki: what is counted here is what Loki is sent.
+            heartbeats: { type: "filter", inputs: ["logs_finalize"], condition: { type: "vrl", source: `exists(.${HEARTBEAT_FIELD})` } },
+            heartbeat_received: { type: "remap", inputs: ["heartbeats"], source: heartbeatReceivedVrl(), drop_on_error: false },
+            heartbeat_metrics: { type: "log_to_metric", inputs: ["heartbeat_received"], metrics: heartbeatMetrics() },
             aggregator_metrics_enrich: {
                 type: "remap",
                 inputs: ["internal_metrics"],
@@ -192,7 +258,7 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             },
             prometheus: {
                 type: "prometheus_remote_write",
-                inputs: ["remote_write", "aggregator_metrics_enrich"],
+                inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
                 endpoint: s.prometheusRemoteWriteUrl,
                 buffer: { type: "disk", max_size: s.buffers.prometheusMaxBytes, when_full: "block" },
                 batch: { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 },

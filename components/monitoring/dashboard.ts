@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { fleetLabels, Obj } from "../k8s/common";
-import { ALERT_DEFAULTS } from "./rules";
+import { ALERT_DEFAULTS, HEARTBEAT_SERIES } from "./rules";
 import { dnsLabel, promql } from "./promql";
 
 import T = k8s.types.input;
@@ -395,6 +395,32 @@ export function vectorDashboard(settings: Partial<DashboardSettings> = {}): Dash
             // Aggregators only run on the hub: not filtered by $cluster, so they stay visible whatever is picked.
             timeseries("Aggregator memory (working set)", `cAdvisor working set of the aggregators' vector containers (namespace ${aggregatorNs}), and the limit.`, 6, "bytes", memory(aggregatorNs, "")),
             timeseries("Aggregator CPU (cores)", `CPU of the aggregators' vector containers (namespace ${aggregatorNs}), and the limit.`, 6, "short", cpu(aggregatorNs, "")),
+        ],
+        // The delivery proof (docs/rollout.md): the agents' heartbeats, sent against arrived.
+        [
+            timeseries(
+                "Heartbeats delivered by cluster",
+                "Share of the agents' heartbeats that reached the aggregators' Loki output over 5 minutes. Below 1: logs are being lost between agent and Loki.",
+                8,
+                "percentunit",
+                [[`${HEARTBEAT_SERIES.clusterDelivered}{${C}}`, "{{cluster}}"]],
+                { min: 0, max: 1 },
+            ),
+            timeseries(
+                "Heartbeats delivered, worst nodes",
+                "The ten nodes with the lowest delivered share; a node at 0 sends heartbeats of which none arrive.",
+                8,
+                "percentunit",
+                [[`bottomk(10, ${HEARTBEAT_SERIES.delivered}{${C}})`, "{{cluster}}/{{node}}"]],
+                { min: 0, max: 1 },
+            ),
+            timeseries(
+                "Heartbeat latency p99 by cluster",
+                "99th percentile of the time from an agent sending a heartbeat to an aggregator counting it (two clocks: NTP skew included).",
+                8,
+                "s",
+                [[`${HEARTBEAT_SERIES.clusterLatencyP99}{${C}}`, "{{cluster}}"]],
+            ),
         ],
     ];
 

@@ -16,7 +16,7 @@ import { fleetLabels } from "../k8s/common";
 export type Severity = "critical" | "warning" | "info";
 
 /** Rule groups are evaluated independently; grouping by concern keeps one slow group from delaying the rest. */
-export type RuleGroupName = "vector-fleet-delivery" | "vector-fleet-aggregators" | "vector-fleet-components" | "vector-fleet-resources";
+export type RuleGroupName = "vector-fleet-heartbeats" | "vector-fleet-delivery" | "vector-fleet-aggregators" | "vector-fleet-components" | "vector-fleet-resources";
 
 export interface AlertRule {
     alert: string;
@@ -70,6 +70,59 @@ const AGENT_DELIVERY_SINKS =
 // aggregators have both; grouping by an absent label is harmless.
 const INSTANCE_COMPONENT = "cluster, vector_role, node, pod, component_kind, component_type, component_id";
 
+/**
+ * Heartbeat alert thresholds: looser than the rollout gate's defaults (config/stack.ts), since an
+ * alert pages at any hour where the gate only holds a rollout back.
+ */
+export const HEARTBEAT_ALERT_THRESHOLDS = { maxLossRatio: 0.05, maxLatencySeconds: 120 } as const;
+
+/** Names of the heartbeat recording rules; the dashboard and `npm run gate` read these. */
+export const HEARTBEAT_SERIES = {
+    sent: "cluster_node:vector_fleet_heartbeat_sent:rate5m",
+    received: "cluster_node:vector_fleet_heartbeat_received:rate5m",
+    delivered: "cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m",
+    latencyP99: "cluster_node:vector_fleet_heartbeat_latency_seconds:p99_rate5m",
+    clusterDelivered: "cluster:vector_fleet_heartbeat_delivered:ratio_rate5m",
+    clusterLatencyP99: "cluster:vector_fleet_heartbeat_latency_seconds:p99_rate5m",
+} as const;
+
+/**
+ * The heartbeat's recording rules: sent (agents, by remote write) against received (aggregators,
+ * counted per replica, so summed over replicas). A node that sends but of which nothing arrives
+ * gets a share of 0, not a missing series: `or ... * 0` fills the numerator in.
+ */
+export function heartbeatRecordingRules(): PrometheusRecordingRule[] {
+    const h = HEARTBEAT_SERIES;
+    return [
+        { record: h.sent, expr: "sum by (cluster, node) (rate(vector_fleet_heartbeat_sent_total[5m]))" },
+        { record: h.received, expr: "sum by (cluster, node) (rate(vector_fleet_heartbeat_received_total[5m]))" },
+        {
+            record: h.delivered,
+            // Sent is counted before the agent's batch timeout and received after it, so the ratio can
+            // briefly exceed 1; clamped so a share reads as a share.
+            expr: promql(`clamp_max(`, `  (${h.received} or on (cluster, node) (${h.sent} * 0))`, `  / on (cluster, node) (${h.sent} > 0),`, `  1`, `)`),
+        },
+        {
+            record: h.latencyP99,
+            expr: "histogram_quantile(0.99, sum by (cluster, node, le) (rate(vector_fleet_heartbeat_latency_seconds_bucket[5m])))",
+        },
+        {
+            record: h.clusterDelivered,
+            expr: promql(
+                "clamp_max(",
+                `  (sum by (cluster) (${h.received}) or on (cluster) (sum by (cluster) (${h.sent}) * 0))`,
+                `  / on (cluster) (sum by (cluster) (${h.sent}) > 0),`,
+                "  1",
+                ")",
+            ),
+        },
+        {
+            record: h.clusterLatencyP99,
+            expr: "histogram_quantile(0.99, sum by (cluster, le) (rate(vector_fleet_heartbeat_latency_seconds_bucket[5m])))",
+        },
+    ];
+}
+
 /** The alerts, for the given settings. Pure: same settings, same rules, same order. */
 export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): AlertRule[] {
     // `??` rather than spread: an explicitly undefined field (an unset config value) keeps the default.
@@ -90,7 +143,51 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
     // empty rather than 0, and an empty result would never alert.
     const healthyAggregators = `(count(up{job="${AGGREGATOR_JOB}", namespace="${aggregatorNs}"} == 1) or vector(0))`;
 
+    const h = HEARTBEAT_SERIES;
+    const t = HEARTBEAT_ALERT_THRESHOLDS;
     const rules: AlertRule[] = [
+        {
+            alert: "VectorHeartbeatsStopped",
+            group: "vector-fleet-heartbeats",
+            // Arrived within the last hour and no longer does; `unless` also catches the series vanishing.
+            expr: promql(
+                `group by (cluster, node) (max_over_time(${h.received}[${AGENT_MEMORY}]) > 0)`,
+                "unless on (cluster, node)",
+                `(${h.received} > 0)`,
+            ),
+            for: "5m",
+            severity: "critical",
+            summary: "No heartbeat from {{ $labels.cluster }}/{{ $labels.node }} reaches the hub",
+            description:
+                "The heartbeats of the Vector agent on node {{ $labels.node }} of cluster {{ $labels.cluster }} stopped arriving at the aggregators " +
+                `over 5 minutes ago, although they did within the last ${AGENT_MEMORY}. Its pod logs are very likely not reaching Loki either.`,
+            runbook: anchor("VectorHeartbeatsStopped"),
+        },
+        {
+            alert: "VectorHeartbeatLoss",
+            group: "vector-fleet-heartbeats",
+            // Only nodes of which some heartbeats still arrive: none at all is VectorHeartbeatsStopped.
+            expr: promql(`1 - ${h.delivered} > ${t.maxLossRatio}`, "and on (cluster, node)", `(${h.received} > 0)`),
+            for: "15m",
+            severity: "warning",
+            summary: "{{ $labels.cluster }}/{{ $labels.node }} loses {{ $value | humanizePercentage }} of its heartbeats",
+            description:
+                "Of the heartbeats the Vector agent on node {{ $labels.node }} of cluster {{ $labels.cluster }} sent, {{ $value | humanizePercentage }} " +
+                `did not reach the aggregators' Loki output over the last 5 minutes (threshold ${t.maxLossRatio * 100}%, for 15 minutes).`,
+            runbook: anchor("VectorHeartbeatLoss"),
+        },
+        {
+            alert: "VectorHeartbeatLatencyHigh",
+            group: "vector-fleet-heartbeats",
+            expr: `${h.latencyP99} > ${t.maxLatencySeconds}`,
+            for: "10m",
+            severity: "warning",
+            summary: "Heartbeats of {{ $labels.cluster }}/{{ $labels.node }} take {{ $value | humanizeDuration }} to arrive",
+            description:
+                "The 99th percentile of the time from the agent on node {{ $labels.node }} of cluster {{ $labels.cluster }} sending a heartbeat " +
+                `to the aggregators counting it has been above ${t.maxLatencySeconds}s for 10 minutes: logs of that node reach Loki late.`,
+            runbook: anchor("VectorHeartbeatLatencyHigh"),
+        },
         {
             alert: "VectorAgentDown",
             group: "vector-fleet-delivery",
@@ -358,6 +455,17 @@ export function ruleGroups(rules: AlertRule[], runbookBaseUrl: string = DEFAULT_
     return [...groups].map(([name, groupRules]) => ({ name, rules: groupRules }));
 }
 
+/**
+ * The heartbeat recording rules go first in the heartbeat group: rules of one group run in order,
+ * so its alerts always see this evaluation's recorded values.
+ */
+function withRecordingRules(groups: PrometheusRuleGroup[]): PrometheusRuleGroup[] {
+    const name: RuleGroupName = "vector-fleet-heartbeats";
+    const rest = groups.filter((g) => g.name !== name);
+    const alerts = groups.find((g) => g.name === name)?.rules ?? [];
+    return [{ name, rules: [...heartbeatRecordingRules(), ...alerts] }, ...rest];
+}
+
 /** The PrometheusRule for the central Prometheus on the hub. */
 export function vectorPrometheusRule(s: PrometheusRuleSettings): PrometheusRule {
     if (s.name === "") throw new Error("PrometheusRule name: must not be empty");
@@ -378,7 +486,7 @@ export function vectorPrometheusRule(s: PrometheusRuleSettings): PrometheusRule 
                 ...s.labels,
             },
         },
-        spec: { groups: ruleGroups(rules, s.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL) },
+        spec: { groups: withRecordingRules(ruleGroups(rules, s.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL)) },
     };
 }
 

@@ -169,7 +169,22 @@ export interface PrometheusRemoteWriteSource {
     keepalive?: HttpKeepalive;
 }
 
+/**
+ * Generates log lines itself; with `format = "shuffle"` and `sequence = true` each line starts with
+ * a counter from 0 (per process), and the event's timestamp is the moment it was generated
+ * (vectordotdev/vector src/sources/demo_logs.rs). The agents' heartbeat.
+ */
+export interface DemoLogsSource {
+    type: "demo_logs";
+    format: "shuffle";
+    lines: string[];
+    sequence: boolean;
+    /** Seconds between lines (a tokio interval: ticks do not drift with processing time). */
+    interval: number;
+}
+
 export type Source =
+    | DemoLogsSource
     | KubernetesLogsSource
     | HostMetricsSource
     | PrometheusScrapeSource
@@ -230,7 +245,18 @@ export interface FilterTransform {
     condition: Condition;
 }
 
-export type Transform = RemapTransform | RouteTransform | DedupeTransform | SampleTransform | FilterTransform;
+/** One metric per event (log_to_metric); `tags` values are templates over the event. */
+export type LogToMetricMetric =
+    | { type: "counter"; field: string; name: string; namespace?: string; increment_by_value?: boolean; tags?: Record<string, string> }
+    | { type: "histogram" | "gauge" | "summary"; field: string; name: string; namespace?: string; tags?: Record<string, string> };
+
+export interface LogToMetricTransform {
+    type: "log_to_metric";
+    inputs: string[];
+    metrics: LogToMetricMetric[];
+}
+
+export type Transform = LogToMetricTransform | RemapTransform | RouteTransform | DedupeTransform | SampleTransform | FilterTransform;
 
 // ---- sinks ------------------------------------------------------------------------------------
 

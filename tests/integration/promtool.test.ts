@@ -11,6 +11,9 @@ import { RULE_TEST_SETTINGS, ruleTestFile } from "../promtool/rule-tests";
 import { findPromtool, PROMTOOL_MISSING, tempDir, writeYaml } from "../promtool/support";
 import { startEarly } from "../support/early";
 
+/** Recording and alerting rules in the rendered file: what promtool must report having found. */
+const RULE_COUNT = promtoolRuleFile(vectorPrometheusRule(RULE_TEST_SETTINGS)).groups.reduce((n, g) => n + g.rules.length, 0);
+
 /** What `npm run`-independent promtool said about one file: its exit status and its output. */
 interface PromtoolResult {
     status: number | null;
@@ -108,11 +111,11 @@ describe("monitoring: promtool", function () {
     };
 
     it("`promtool check rules` accepts the rule file", async () => {
-        assert.match(await check(runs.checkRules), /SUCCESS: 10 rules found/);
+        assert.match(await check(runs.checkRules), new RegExp(`SUCCESS: ${RULE_COUNT} rules found`));
     });
 
     it("`promtool check rules` accepts other settings too (5 replicas, other namespaces)", async () => {
-        assert.match(await check(runs.checkOtherSettings), /SUCCESS: 10 rules found/);
+        assert.match(await check(runs.checkOtherSettings), new RegExp(`SUCCESS: ${RULE_COUNT} rules found`));
     });
 
     it("`promtool test rules`: every alert fires and stays silent when it should (tests/promtool/rule-tests.ts)", async () => {

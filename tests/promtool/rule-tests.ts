@@ -29,11 +29,19 @@ export interface AlertTestCase {
     exp_alerts: ExpectedAlert[];
 }
 
+/** A recording rule's (or any expression's) value at one time. */
+export interface ExprTestCase {
+    expr: string;
+    eval_time: Duration;
+    exp_samples: { labels: string; value: number }[];
+}
+
 export interface TestGroup {
     name: string;
     interval: Duration;
     input_series: SeriesInput[];
     alert_rule_test: AlertTestCase[];
+    promql_expr_test?: ExprTestCase[];
 }
 
 export interface PromtoolTestFile {
@@ -108,6 +116,9 @@ const DISCARDED = "VectorEventsDiscarded";
 const BUFFER_FULL = "VectorBufferNearlyFull";
 const HIGH_MEMORY = "VectorHighMemoryUsage";
 const HIGH_UTILIZATION = "VectorHighUtilization";
+const HEARTBEATS_STOPPED = "VectorHeartbeatsStopped";
+const HEARTBEAT_LOSS = "VectorHeartbeatLoss";
+const HEARTBEAT_LATE = "VectorHeartbeatLatencyHigh";
 
 export const ALL_TESTED_ALERTS = [
     AGENT_DOWN,
@@ -120,6 +131,9 @@ export const ALL_TESTED_ALERTS = [
     BUFFER_FULL,
     HIGH_MEMORY,
     HIGH_UTILIZATION,
+    HEARTBEATS_STOPPED,
+    HEARTBEAT_LOSS,
+    HEARTBEAT_LATE,
 ];
 
 const logsSink = component("aggregator", "sink", "vector");
@@ -585,6 +599,134 @@ const utilization: TestGroup = {
     ],
 };
 
+// ---- heartbeats ---------------------------------------------------------------------------
+// An agent sends one heartbeat every 15 s: 4 a minute. Sent is the agent's counter (remote-written
+// with its metrics, no vector_role); received and latency are counted by each aggregator replica.
+
+/** The agent's sent counter of one node. */
+const hbSent = (node: string, values: string) =>
+    series("vector_fleet_heartbeat_sent_total", { ...IDENTITY.dev, node, host: node, shipper: "vector" }, values);
+/** One replica's received counter for one node. */
+const hbReceived = (node: string, replica: number, values: string) =>
+    series("vector_fleet_heartbeat_received_total", { cluster: "dev", environment: "development", node, aggregator_pod: `vector-aggregator-${replica}` }, values);
+/** Latency buckets of one node at one replica: `fast` per minute under 1 s, `slow` per minute between 120 s and 300 s. */
+const hbLatency = (node: string, perMinute: { fast: number; slow: number }, samples = 90): SeriesInput[] => {
+    const labels = { cluster: "dev", environment: "development", node, aggregator_pod: "vector-aggregator-0" };
+    const bounds: [string, number][] = [["1", perMinute.fast], ["120", perMinute.fast], ["300", perMinute.fast + perMinute.slow], ["+Inf", perMinute.fast + perMinute.slow]];
+    return bounds.map(([le, n]) => series("vector_fleet_heartbeat_latency_seconds_bucket", { ...labels, le }, `0+${n}x${samples}`));
+};
+
+const heartbeatsDelivered: TestGroup = {
+    name: "heartbeats delivered: every sent heartbeat arrives, split over two replicas, within a second",
+    interval: "1m",
+    input_series: [hbSent("dev-1", "0+4x90"), hbReceived("dev-1", 0, "0+2x90"), hbReceived("dev-1", 1, "0+2x90"), ...hbLatency("dev-1", { fast: 4, slow: 0 })],
+    alert_rule_test: [none(HEARTBEATS_STOPPED, "60m"), none(HEARTBEAT_LOSS, "60m"), none(HEARTBEAT_LATE, "60m")],
+    promql_expr_test: [
+        {
+            expr: "cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m",
+            eval_time: "60m",
+            exp_samples: [{ labels: 'cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m{cluster="dev", node="dev-1"}', value: 1 }],
+        },
+        {
+            expr: "cluster:vector_fleet_heartbeat_delivered:ratio_rate5m",
+            eval_time: "60m",
+            exp_samples: [{ labels: 'cluster:vector_fleet_heartbeat_delivered:ratio_rate5m{cluster="dev"}', value: 1 }],
+        },
+    ],
+};
+
+const heartbeatsLost: TestGroup = {
+    name: "heartbeats lost: a quarter of one node's heartbeats never arrive",
+    interval: "1m",
+    input_series: [hbSent("dev-2", "0+4x90"), hbReceived("dev-2", 0, "0+3x90"), ...hbLatency("dev-2", { fast: 3, slow: 0 })],
+    alert_rule_test: [
+        {
+            alertname: HEARTBEAT_LOSS,
+            eval_time: "40m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "dev", node: "dev-2" },
+                    exp_annotations: {
+                        summary: "dev/dev-2 loses 25% of its heartbeats",
+                        description:
+                            "Of the heartbeats the Vector agent on node dev-2 of cluster dev sent, 25% did not reach the aggregators' Loki output " +
+                            "over the last 5 minutes (threshold 5%, for 15 minutes).",
+                        runbook_url: runbook(HEARTBEAT_LOSS),
+                    },
+                },
+            ],
+        },
+        // Some still arrive: that is loss, not a stop.
+        none(HEARTBEATS_STOPPED, "40m"),
+    ],
+    promql_expr_test: [
+        {
+            expr: "cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m",
+            eval_time: "40m",
+            exp_samples: [{ labels: 'cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m{cluster="dev", node="dev-2"}', value: 0.75 }],
+        },
+    ],
+};
+
+const heartbeatsLate: TestGroup = {
+    name: "heartbeats late: all arrive, but after two to five minutes",
+    interval: "1m",
+    input_series: [hbSent("dev-3", "0+4x90"), hbReceived("dev-3", 0, "0+4x90"), ...hbLatency("dev-3", { fast: 0, slow: 4 })],
+    alert_rule_test: [
+        {
+            alertname: HEARTBEAT_LATE,
+            eval_time: "40m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "dev", node: "dev-3" },
+                    exp_annotations: {
+                        summary: "Heartbeats of dev/dev-3 take 4m 58s to arrive",
+                        description:
+                            "The 99th percentile of the time from the agent on node dev-3 of cluster dev sending a heartbeat to the aggregators " +
+                            "counting it has been above 120s for 10 minutes: logs of that node reach Loki late.",
+                        runbook_url: runbook(HEARTBEAT_LATE),
+                    },
+                },
+            ],
+        },
+        none(HEARTBEAT_LOSS, "40m"),
+    ],
+};
+
+const heartbeatsStopped: TestGroup = {
+    name: "heartbeats stopped: the agent keeps sending, nothing arrives after 30 minutes",
+    interval: "1m",
+    input_series: [hbSent("dev-4", "0+4x90"), hbReceived("dev-4", 0, "0+4x30"), ...hbLatency("dev-4", { fast: 4, slow: 0 }, 30)],
+    alert_rule_test: [
+        none(HEARTBEATS_STOPPED, "30m"),
+        {
+            alertname: HEARTBEATS_STOPPED,
+            eval_time: "45m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "critical", cluster: "dev", node: "dev-4" },
+                    exp_annotations: {
+                        summary: "No heartbeat from dev/dev-4 reaches the hub",
+                        description:
+                            "The heartbeats of the Vector agent on node dev-4 of cluster dev stopped arriving at the aggregators over 5 minutes ago, " +
+                            "although they did within the last 1h. Its pod logs are very likely not reaching Loki either.",
+                        runbook_url: runbook(HEARTBEATS_STOPPED),
+                    },
+                },
+            ],
+        },
+        // Nothing arrives at all: VectorHeartbeatsStopped's job, not also a loss alert.
+        none(HEARTBEAT_LOSS, "45m"),
+    ],
+    promql_expr_test: [
+        {
+            expr: "cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m",
+            eval_time: "45m",
+            exp_samples: [{ labels: 'cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m{cluster="dev", node="dev-4"}', value: 0 }],
+        },
+    ],
+};
+
 /** Every input of every alert present and healthy for 90 minutes: nothing may fire. */
 function healthyFleet(): TestGroup {
     const input: SeriesInput[] = [];
@@ -628,6 +770,6 @@ export function ruleTestFile(ruleFile: string): PromtoolTestFile {
     return {
         rule_files: [ruleFile],
         evaluation_interval: "1m",
-        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, healthyFleet()],
+        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, heartbeatsDelivered, heartbeatsLost, heartbeatsLate, heartbeatsStopped, healthyFleet()],
     };
 }
