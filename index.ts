@@ -96,8 +96,8 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         provider,
         cluster: cfg.cluster,
         settings: agg,
-        agentClusters: cfg.agentClusters,
-        tls: pki,
+        agents: cfg.agentIdentities,
+        tls: { caCertPem: pki.caCertPem, serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, clientCaPems: Object.fromEntries(clients.map(([c, cred]) => [c, cred.clientCaPem])) },
         tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
         privateNetworkRange: network.ipRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
@@ -169,13 +169,14 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
     const provider = makeProvider();
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
-    const address = ref.requireOutput(HUB_OUTPUTS.aggregatorAddress).apply(String);
+    // Each cluster has its own address: the port is its identity on the aggregators (docs/identity.md).
+    const address = mine(HUB_OUTPUTS.aggregatorAddress);
     const agent = new VectorAgent("vector-agent", {
         provider,
         cluster: cfg.cluster,
         settings: cfg.agent,
         aggregatorAddress: address,
-        remoteWriteUrl: ref.requireOutput(HUB_OUTPUTS.remoteWriteUrl).apply(String),
+        remoteWriteUrl: mine(HUB_OUTPUTS.remoteWriteUrl),
         caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
         clientCertPem: mine(HUB_OUTPUTS.agentCertificates),
         clientKeyPem: mine(HUB_OUTPUTS.agentKeys),
@@ -185,11 +186,15 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
                   apiServer: cfg.networkPolicy.apiServer,
                   // hubOutputProblems has checked it is an ip:port.
                   aggregators: { kind: "loadBalancer", cidr: address.apply((a) => `${addressIp(a)}/32`) },
+                  aggregatorPorts: {
+                      vector: address.apply((a) => Number(a.slice(a.lastIndexOf(":") + 1))),
+                      remoteWrite: mine(HUB_OUTPUTS.remoteWriteUrl).apply((u) => Number(new URL(u).port)),
+                  },
                   scrapeFrom: scrapeFrom(cfg),
               }
             : undefined,
     });
-    return { outputs: { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) }, agent };
+    return { outputs: { aggregatorAddress: address }, agent };
 }
 
 async function program(): Promise<Outputs> {

@@ -30,6 +30,12 @@ export interface FleetPkiArgs {
 }
 
 export interface ClusterCredentials {
+    /**
+     * The CA of this cluster alone: it signs only this cluster's client certificate, and the
+     * aggregators' sources for this cluster trust only it. That is what binds a connection to a
+     * cluster (docs/identity.md), and what cuts one cluster off without touching the others.
+     */
+    clientCaPem: pulumi.Output<string>;
     certPem: pulumi.Output<string>;
     /** Secret. */
     keyPem: pulumi.Output<string>;
@@ -67,14 +73,20 @@ export class FleetPki extends pulumi.ComponentResource {
             },
             child,
         );
-        const sign = (n: string, keyPem: pulumi.Output<string>, req: Omit<tls.CertRequestArgs, "privateKeyPem">, uses: string[]) => {
+        const sign = (
+            n: string,
+            keyPem: pulumi.Output<string>,
+            req: Omit<tls.CertRequestArgs, "privateKeyPem">,
+            uses: string[],
+            by: { keyPem: pulumi.Output<string>; certPem: pulumi.Output<string> } = { keyPem: caKey.privateKeyPem, certPem: ca.certPem },
+        ) => {
             const csr = new tls.CertRequest(`${n}-csr`, { ...req, privateKeyPem: keyPem }, child);
             return new tls.LocallySignedCert(
                 n,
                 {
                     certRequestPem: csr.certRequestPem,
-                    caPrivateKeyPem: caKey.privateKeyPem,
-                    caCertPem: ca.certPem,
+                    caPrivateKeyPem: by.keyPem,
+                    caCertPem: by.certPem,
                     validityPeriodHours: PKI_VALIDITY.leafHours,
                     earlyRenewalHours: PKI_VALIDITY.leafEarlyRenewalHours,
                     allowedUses: uses,
@@ -97,16 +109,30 @@ export class FleetPki extends pulumi.ComponentResource {
 
         this.clients = {};
         for (const cluster of [...args.agentClusters].sort()) {
+            const clientCaKey = key(`${name}-client-ca-${cluster}-key`);
+            const clientCa = new tls.SelfSignedCert(
+                `${name}-client-ca-${cluster}`,
+                {
+                    privateKeyPem: clientCaKey.privateKeyPem,
+                    subject: { commonName: `${organization} client CA ${cluster}`, organization, organizationalUnit: cluster },
+                    isCaCertificate: true,
+                    validityPeriodHours: PKI_VALIDITY.caHours,
+                    earlyRenewalHours: PKI_VALIDITY.caEarlyRenewalHours,
+                    allowedUses: CA_USES,
+                },
+                child,
+            );
             const clientKey = key(`${name}-client-${cluster}-key`);
             const cert = sign(
                 `${name}-client-${cluster}`,
                 clientKey.privateKeyPem,
                 { subject: { commonName: `vector-agent.${cluster}`, organization, organizationalUnit: cluster } },
                 CLIENT_USES,
+                { keyPem: clientCaKey.privateKeyPem, certPem: clientCa.certPem },
             );
             // Stable across updates (no keepers); deleting the cluster from the list deletes it.
             const token = new random.RandomPassword(`${name}-token-${cluster}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
-            this.clients[cluster] = { certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result) };
+            this.clients[cluster] = { clientCaPem: clientCa.certPem, certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result) };
         }
         this.caCertPem = ca.certPem;
         this.serverCertPem = server.certPem;
