@@ -264,6 +264,31 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
             runbook: anchor("VectorBufferNearlyFull"),
         },
         {
+            alert: "VectorClusterImpersonation",
+            group: "vector-fleet-components",
+            // The aggregators' identity routes send events that claim another cluster than the
+            // one whose certificate (and token) they came with through their `impersonating`
+            // output (components/aggregator/pipeline.ts); a route counts each named output apart
+            // (vectordotdev/vector lib/vector-common/src/internal_event/events_sent.rs, tag `output`).
+            // Relabelled, not lost: the alert is about the sender, which is misconfigured or compromised.
+            expr: promql(
+                "label_replace(",
+                "  sum by (cluster, component_id) (",
+                '    increase(vector_component_sent_events_total{vector_role="aggregator", output="impersonating"}[10m])',
+                "  ) > 0,",
+                '  "sender", "$1", "component_id", "identity_(?:logs|metrics)_(.+)"',
+                ")",
+            ),
+            for: "0m",
+            severity: "critical",
+            summary: "Cluster {{ $labels.sender }} sends data claiming to be another cluster",
+            description:
+                "The aggregators in {{ $labels.cluster }} received {{ $value | humanize }} events in 10 minutes on {{ $labels.sender }}'s own " +
+                "listener ({{ $labels.component_id }}) that claimed another cluster. They were stored labelled {{ $labels.sender }}; " +
+                "find out why {{ $labels.sender }} claims otherwise: a misconfigured agent, or a compromised cluster.",
+            runbook: anchor("VectorClusterImpersonation"),
+        },
+        {
             alert: "VectorHighMemoryUsage",
             group: "vector-fleet-resources",
             // max, not sum: a restarted container's old series lingers beside the new one for a while.

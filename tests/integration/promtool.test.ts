@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { PrometheusRecordingRule, promtoolRuleFile, vectorDashboard, vectorPrometheusRule } from "../../components/monitoring";
-import { RULE_TEST_SETTINGS, ruleTestFile } from "../promtool/rule-tests";
+import { ALL_TESTED_ALERTS, RULE_TEST_SETTINGS, ruleTestFile } from "../promtool/rule-tests";
 import { findPromtool, PROMTOOL_MISSING, tempDir, writeYaml } from "../promtool/support";
 import { startEarly } from "../support/early";
 
@@ -108,11 +108,11 @@ describe("monitoring: promtool", function () {
     };
 
     it("`promtool check rules` accepts the rule file", async () => {
-        assert.match(await check(runs.checkRules), /SUCCESS: 10 rules found/);
+        assert.match(await check(runs.checkRules), new RegExp(`SUCCESS: ${ALL_TESTED_ALERTS.length} rules found`));
     });
 
     it("`promtool check rules` accepts other settings too (5 replicas, other namespaces)", async () => {
-        assert.match(await check(runs.checkOtherSettings), /SUCCESS: 10 rules found/);
+        assert.match(await check(runs.checkOtherSettings), new RegExp(`SUCCESS: ${ALL_TESTED_ALERTS.length} rules found`));
     });
 
     it("`promtool test rules`: every alert fires and stays silent when it should (tests/promtool/rule-tests.ts)", async () => {

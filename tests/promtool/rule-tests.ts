@@ -108,6 +108,7 @@ const DISCARDED = "VectorEventsDiscarded";
 const BUFFER_FULL = "VectorBufferNearlyFull";
 const HIGH_MEMORY = "VectorHighMemoryUsage";
 const HIGH_UTILIZATION = "VectorHighUtilization";
+const IMPERSONATION = "VectorClusterImpersonation";
 
 export const ALL_TESTED_ALERTS = [
     AGENT_DOWN,
@@ -120,6 +121,7 @@ export const ALL_TESTED_ALERTS = [
     BUFFER_FULL,
     HIGH_MEMORY,
     HIGH_UTILIZATION,
+    IMPERSONATION,
 ];
 
 const logsSink = component("aggregator", "sink", "vector");
@@ -623,11 +625,51 @@ function healthyFleet(): TestGroup {
     };
 }
 
+/** A route output of the aggregators' identity check, as internal_metrics reports it. */
+const identityRoute = (signal: "logs" | "metrics", sender: string, output: string): Labels => ({
+    ...component(`identity_${signal}_${sender}`, "transform", "route"),
+    output,
+});
+
+const impersonation: TestGroup = {
+    name: "impersonation: dev sends events claiming another cluster",
+    interval: "1m",
+    input_series: [
+        // dev's honest traffic: the unmatched output grows, the impersonating one stays at 0.
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-0", "mon-1", identityRoute("logs", "dev", "_unmatched")), "0+100x60"),
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-0", "mon-1", identityRoute("logs", "dev", "impersonating")), "0+0x60"),
+        // From 20m, 5 metric samples a minute claim another cluster on dev's remote-write listener.
+        // increase() over 10m of 1m samples sees the 9 steps inside the window: 45.
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "dev", "impersonating")), "0+0x20 0+5x40"),
+        // Staging stays honest.
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "staging", "impersonating")), "0+0x60"),
+    ],
+    alert_rule_test: [
+        none(IMPERSONATION, "19m"),
+        {
+            alertname: IMPERSONATION,
+            eval_time: "30m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "critical", cluster: "monitoring", component_id: "identity_metrics_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends data claiming to be another cluster",
+                        description:
+                            "The aggregators in monitoring received 45 events in 10 minutes on dev's own listener (identity_metrics_dev) that claimed another cluster. " +
+                            "They were stored labelled dev; find out why dev claims otherwise: a misconfigured agent, or a compromised cluster.",
+                        runbook_url: runbook(IMPERSONATION),
+                    },
+                },
+            ],
+        },
+    ],
+};
+
 /** The whole test file; `ruleFile` is the path of the rendered rule file. */
 export function ruleTestFile(ruleFile: string): PromtoolTestFile {
     return {
         rule_files: [ruleFile],
         evaluation_interval: "1m",
-        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, healthyFleet()],
+        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, impersonation, healthyFleet()],
     };
 }
