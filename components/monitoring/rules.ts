@@ -289,6 +289,30 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
             runbook: anchor("VectorClusterImpersonation"),
         },
         {
+            alert: "VectorClusterLogsThrottled",
+            group: "vector-fleet-components",
+            // The per-cluster throttle (components/aggregator/pipeline.ts) drops what exceeds the
+            // cluster's limit; Vector counts it as an intentional discard
+            // (vectordotdev/vector src/internal_events/throttle.rs, ComponentEventsDropped<INTENTIONAL>),
+            // which VectorEventsDiscarded does not watch.
+            expr: promql(
+                "label_replace(",
+                "  sum by (cluster, component_id) (",
+                '    rate(vector_component_discarded_events_total{vector_role="aggregator", intentional="true", component_id=~"throttle_logs_.+"}[10m])',
+                "  ) > 0,",
+                '  "sender", "$1", "component_id", "throttle_logs_(.+)"',
+                ")",
+            ),
+            for: "5m",
+            severity: "warning",
+            summary: "Cluster {{ $labels.sender }} sends more logs than its limit; the excess is dropped",
+            description:
+                'The aggregators in {{ $labels.cluster }} drop {{ printf "%.1f" $value }} log events/s from {{ $labels.sender }} above its ' +
+                "limit (aggregator.logEventsPerSecPerCluster or aggregator.identities.{{ $labels.sender }}.logEventsPerSec). " +
+                "Other clusters are not affected; those events are lost.",
+            runbook: anchor("VectorClusterLogsThrottled"),
+        },
+        {
             alert: "VectorHighMemoryUsage",
             group: "vector-fleet-resources",
             // max, not sum: a restarted container's old series lingers beside the new one for a while.

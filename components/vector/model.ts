@@ -230,7 +230,16 @@ export interface FilterTransform {
     condition: Condition;
 }
 
-export type Transform = RemapTransform | RouteTransform | DedupeTransform | SampleTransform | FilterTransform;
+/** Logs only (vectordotdev/vector src/transforms/throttle); excess events are discarded, counted as intentional. */
+export interface ThrottleTransform {
+    type: "throttle";
+    inputs: string[];
+    /** Events let through per window. */
+    threshold: number;
+    window_secs: number;
+}
+
+export type Transform = RemapTransform | RouteTransform | DedupeTransform | SampleTransform | FilterTransform | ThrottleTransform;
 
 // ---- sinks ------------------------------------------------------------------------------------
 

@@ -109,6 +109,7 @@ const BUFFER_FULL = "VectorBufferNearlyFull";
 const HIGH_MEMORY = "VectorHighMemoryUsage";
 const HIGH_UTILIZATION = "VectorHighUtilization";
 const IMPERSONATION = "VectorClusterImpersonation";
+const THROTTLED = "VectorClusterLogsThrottled";
 
 export const ALL_TESTED_ALERTS = [
     AGENT_DOWN,
@@ -122,6 +123,7 @@ export const ALL_TESTED_ALERTS = [
     HIGH_MEMORY,
     HIGH_UTILIZATION,
     IMPERSONATION,
+    THROTTLED,
 ];
 
 const logsSink = component("aggregator", "sink", "vector");
@@ -665,11 +667,59 @@ const impersonation: TestGroup = {
     ],
 };
 
+const throttled: TestGroup = {
+    name: "fairness: dev bursts above its log limit, staging stays under",
+    interval: "1m",
+    input_series: [
+        // 0.5 events/s dropped from dev from the start.
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_dev", "transform", "throttle"), intentional: "true" }), "0+30x40"),
+        // Staging's throttle never drops.
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }), "0+0x40"),
+        // A 2-minute burst on another replica's staging throttle from 21m: at 26m the alert is still pending (for: 5m).
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-1", "mon-2", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }), "0+0x20 0+60x2 120+0x18"),
+    ],
+    alert_rule_test: [
+        none(THROTTLED, "4m"),
+        {
+            alertname: THROTTLED,
+            eval_time: "15m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "monitoring", component_id: "throttle_logs_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends more logs than its limit; the excess is dropped",
+                        description:
+                            "The aggregators in monitoring drop 0.5 log events/s from dev above its limit (aggregator.logEventsPerSecPerCluster or " +
+                            "aggregator.identities.dev.logEventsPerSec). Other clusters are not affected; those events are lost.",
+                        runbook_url: runbook(THROTTLED),
+                    },
+                },
+            ],
+        },
+        {
+            alertname: THROTTLED,
+            eval_time: "26m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "monitoring", component_id: "throttle_logs_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends more logs than its limit; the excess is dropped",
+                        description:
+                            "The aggregators in monitoring drop 0.5 log events/s from dev above its limit (aggregator.logEventsPerSecPerCluster or " +
+                            "aggregator.identities.dev.logEventsPerSec). Other clusters are not affected; those events are lost.",
+                        runbook_url: runbook(THROTTLED),
+                    },
+                },
+            ],
+        },
+    ],
+};
+
 /** The whole test file; `ruleFile` is the path of the rendered rule file. */
 export function ruleTestFile(ruleFile: string): PromtoolTestFile {
     return {
         rule_files: [ruleFile],
         evaluation_interval: "1m",
-        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, impersonation, healthyFleet()],
+        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, impersonation, throttled, healthyFleet()],
     };
 }
