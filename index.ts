@@ -12,6 +12,7 @@ import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
+import { certificateExpiryRule } from "./components/pki/expiry-rules";
 import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./config/hub-outputs";
 import { cidrContains } from "./config/validators";
@@ -21,6 +22,8 @@ type Outputs = Record<string, pulumi.Input<unknown>>;
 /** A role's outputs and the workloads self-monitoring watches (their components create the namespaces). */
 interface Deployed {
     outputs: Outputs;
+    /** The hub's fleet certificates, for the expiry alert. */
+    pki?: FleetPki;
     agent?: VectorAgent;
     aggregator?: VectorAggregator;
 }
@@ -138,7 +141,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         aggregatorBufferMinutes: aggregatorBufferCapacity(agg),
         loadBalancerPrivateIp: verifiedLoadBalancerIp(cfg, network.id, aggregator),
     };
-    return { outputs, agent, aggregator };
+    return { outputs, agent, aggregator, pki };
 }
 
 /** The running stack's organization; older engines do not pass it to the language host. */
@@ -204,8 +207,9 @@ async function program(): Promise<Outputs> {
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
     const deployed = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
     const { outputs } = deployed;
+    let selfMonitoring: VectorSelfMonitoring | undefined;
     if (cfg.monitoring.enabled) {
-        new VectorSelfMonitoring("vector-monitoring", {
+        selfMonitoring = new VectorSelfMonitoring("vector-monitoring", {
             provider: makeProvider(),
             cluster: cfg.cluster.name,
             monitoringNamespace: cfg.monitoring.namespace,
@@ -217,6 +221,25 @@ async function program(): Promise<Outputs> {
                     ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
                     : undefined,
         });
+    }
+    if (cfg.monitoring.enabled && cfg.role === "hub" && deployed.pki) {
+        const pki = deployed.pki;
+        const hubCluster = cfg.cluster.name;
+        const rule = pulumi.all(pki.expiries.map((e) => e.notAfter)).apply((dates) =>
+            certificateExpiryRule({
+                name: "vector-fleet-certificates",
+                namespace: cfg.monitoring.namespace,
+                labels: cfg.monitoring.selectorLabels,
+                // Date.parse is NaN for the offline render's placeholder: the rule then never fires.
+                certificates: pki.expiries.map((e, i) => ({ certificate: e.certificate, cluster: e.cluster ?? hubCluster, notAfterUnix: Date.parse(dates[i]) / 1000 })),
+            }),
+        );
+        new k8s.apiextensions.CustomResource(
+            "vector-monitoring-certificate-rules",
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: rule.metadata, spec: rule.spec },
+            // Under self-monitoring, after it has checked that the PrometheusRule CRD and the namespace exist.
+            { provider: makeProvider(), parent: selfMonitoring, dependsOn: selfMonitoring ? [selfMonitoring] : [] },
+        );
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });
     return {

@@ -53,6 +53,8 @@ export class FleetPki extends pulumi.ComponentResource {
     readonly serverCertPem: pulumi.Output<string>;
     readonly serverKeyPem: pulumi.Output<string>;
     readonly clients: Record<string, ClusterCredentials>;
+    /** Every certificate's not-after (RFC 3339), for the expiry alert; cluster unset = the hub's. */
+    readonly expiries: { certificate: string; cluster?: string; notAfter: pulumi.Output<string> }[];
 
     constructor(name: string, args: FleetPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vector-fleet:index:FleetPki", name, {}, opts);
@@ -108,6 +110,10 @@ export class FleetPki extends pulumi.ComponentResource {
         );
 
         this.clients = {};
+        this.expiries = [
+            { certificate: "ca", notAfter: ca.validityEndTime },
+            { certificate: "server", notAfter: server.validityEndTime },
+        ];
         for (const cluster of [...args.agentClusters].sort()) {
             const clientCaKey = key(`${name}-client-ca-${cluster}-key`);
             const clientCa = new tls.SelfSignedCert(
@@ -132,6 +138,10 @@ export class FleetPki extends pulumi.ComponentResource {
             );
             // Stable across updates (no keepers); deleting the cluster from the list deletes it.
             const token = new random.RandomPassword(`${name}-token-${cluster}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
+            this.expiries.push(
+                { certificate: `client-ca-${cluster}`, cluster, notAfter: clientCa.validityEndTime },
+                { certificate: `client-${cluster}`, cluster, notAfter: cert.validityEndTime },
+            );
             this.clients[cluster] = { clientCaPem: clientCa.certPem, certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result) };
         }
         this.caCertPem = ca.certPem;
