@@ -6,7 +6,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { VectorAgent } from "./components/agent";
-import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./components/aggregator";
+import { aggregatorNames, VectorAggregator, aggregatorDnsNames, previousTokenKey } from "./components/aggregator";
 import { aggregatorBufferCapacity } from "./components/aggregator/capacity";
 import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
@@ -91,6 +91,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const name = "vector-aggregator";
     const pki = new FleetPki("vector-fleet-pki", {
         agentClusters: cfg.agentClusters,
+        tokenGenerations: Object.fromEntries(cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }])),
         serverDnsNames: aggregatorDnsNames(name, agg.namespace),
         serverIpAddresses: [agg.loadBalancer.privateIp],
     });
@@ -101,7 +102,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         settings: agg,
         agents: cfg.agentIdentities,
         tls: { caCertPem: pki.caCertPem, serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, clientCaPems: Object.fromEntries(clients.map(([c, cred]) => [c, cred.clientCaPem])) },
-        tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
+        tokens: Object.fromEntries(clients.flatMap(([c, cred]) => [[c, cred.token], ...(cred.previousToken ? [[previousTokenKey(c), cred.previousToken]] : [])])),
         privateNetworkRange: network.ipRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });

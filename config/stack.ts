@@ -207,6 +207,8 @@ const aggregatorSchema = obj({
                 environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
                 region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
                 logEventsPerSec: opt(int(1, 10_000_000, "events per second"), undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
+                tokenGeneration: opt(int(0, 1000, "generation"), 0, "Raise by one to issue this cluster a new remote-write token (docs/identity.md#rotating-a-token)."),
+                acceptPreviousToken: opt(bool(), false, "While rotating: the aggregators accept the previous generation's token too, until this cluster's agent has the new one."),
             }),
         ),
         {},
@@ -402,6 +404,9 @@ export interface AgentIdentity {
     slot: number;
     /** Log events per second this cluster may send; undefined = no limit. */
     logEventsPerSec?: number;
+    /** Which remote-write token is current (0 = the first), and whether the one before is still accepted. */
+    tokenGeneration?: number;
+    acceptPreviousToken?: boolean;
 }
 export interface HubConfig extends Common {
     role: "hub";
@@ -511,6 +516,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 expected: "only the source clusters: the hub's own cluster is added automatically",
             });
         if (p.aggregator) {
+            for (const [name, id] of Object.entries(p.aggregator.identities).sort(([a], [b]) => a.localeCompare(b)))
+                if (id.acceptPreviousToken && (id.tokenGeneration ?? 0) === 0)
+                    problems.push({
+                        path: `${k("aggregator")}.identities.${name}.acceptPreviousToken`,
+                        value: "true with tokenGeneration 0",
+                        expected: "tokenGeneration of at least 1: generation 0 has no previous token",
+                    });
             for (const name of Object.keys(p.aggregator.identities).sort())
                 if (!p.aggregator.clusters.includes(name))
                     problems.push({ path: `${k("aggregator")}.identities.${name}`, value: JSON.stringify(name), expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)" });

@@ -256,6 +256,20 @@ describe("aggregator pipeline: remote-write auth VRL", () => {
         assert.equal(remoteWriteAuthVrl("dev"), '.headers.authorization == "Bearer SECRET[tokens.dev]"\n');
     });
 
+    it("accepts the previous token as well only while a rotation is in progress", () => {
+        assert.equal(
+            remoteWriteAuthVrl("dev", true),
+            '.headers.authorization == "Bearer SECRET[tokens.dev]" || .headers.authorization == "Bearer SECRET[tokens.dev.previous]"\n',
+        );
+        // vectordotdev/vector src/config/loading/secret.rs COLLECTOR: SECRET[backend.key], the key may hold
+        // dots (after the first, which ends the backend name); a DNS-label cluster name has none.
+        const key = /SECRET\[([\w-]+)\.([\w.\-/]+)\]/;
+        assert.deepEqual(key.exec("SECRET[tokens.dev.previous]")?.slice(1), ["tokens", "dev.previous"]);
+        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, acceptPreviousToken: true }, { name: "staging", slot: 2 }] }));
+        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("dev", true) });
+        assert.deepEqual(source(c, "remote_write_staging", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("staging") });
+    });
+
     it("gives every cluster of the default hub, its own included, a source with only its token", () => {
         const c = buildAggregatorPipeline(defaults());
         assert.deepEqual(defaults().agents.map((a) => a.name), ["dev", "monitoring", "staging"]);

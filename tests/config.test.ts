@@ -99,7 +99,7 @@ describe("stack config", () => {
         const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, clusters: ["staging", "dev"], identities: { dev: { environment: "development", region: "hel1" } } } }));
         assert.ok(c.role === "hub");
         assert.deepEqual(c.agentIdentities, [
-            { name: "dev", environment: "development", region: "hel1", slot: 2 },
+            { name: "dev", environment: "development", region: "hel1", slot: 2, tokenGeneration: 0, acceptPreviousToken: false },
             { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
             { name: "staging", slot: 1 },
         ]);
@@ -200,6 +200,12 @@ describe("stack config", () => {
         ["load balancer without network", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { privateIp: "10.0.64.250" } } }, `${P}:aggregator.loadBalancer.network`, "nothing"],
         ["unknown load balancer type", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb99" } } }, `${P}:aggregator.loadBalancer.type`, '"lb99"'],
         ["hub lists its own cluster", { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["monitoring"] } }, `${P}:aggregator.clusters`, '"monitoring"'],
+        [
+            "a previous token accepted before any rotation",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { dev: { environment: "development", region: "hel1", acceptPreviousToken: true } } } },
+            `${P}:aggregator.identities.dev.acceptPreviousToken`,
+            "tokenGeneration 0",
+        ],
         ["an identity for a cluster not listed", { ...HUB, aggregator: { ...HUB.aggregator, identities: { qa: { environment: "qa", region: "hel1" } } } }, `${P}:aggregator.identities.qa`, '"qa"'],
         [
             "more clusters than the load balancer type has ports for",

@@ -115,6 +115,24 @@ describe("program under mocks", () => {
             );
         });
 
+        it("rotates one cluster's token with an overlap: both generations accepted, the agent gets the new one, others untouched", async () => {
+            const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]);
+            const identities = { ...agg.identities, dev: { ...agg.identities.dev, tokenGeneration: 1, acceptPreviousToken: true } };
+            const r = await runHub({ aggregator: { ...agg, identities } });
+            const names = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name).sort();
+            assert.ok(names.includes("vector-fleet-pki-token-dev") && names.includes("vector-fleet-pki-token-dev-g1"), names.join(", "));
+            assert.ok(names.includes("vector-fleet-pki-token-staging") && !names.some((n) => n.startsWith("vector-fleet-pki-token-staging-g")));
+            const tokens = find(r, SECRET, "vector-aggregator-tokens");
+            assert.deepEqual(Object.keys(tokens.inputs.stringData as object).sort(), ["dev", "dev.previous", "management", "monitoring", "staging"]);
+            const toml = parseToml(data(r, CM, "vector-aggregator-config")["vector.toml"]);
+            assert.match(dig(toml, "sources.remote_write_dev.auth.source") as string, /tokens\.dev\]" \|\| .*tokens\.dev\.previous\]/);
+            // The rotation done: the previous generation's resource, and its acceptance, are gone.
+            const done = await runHub({ aggregator: { ...agg, identities: { ...identities, dev: { ...identities.dev, acceptPreviousToken: false } } } });
+            const after = done.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name);
+            assert.ok(after.includes("vector-fleet-pki-token-dev-g1") && !after.includes("vector-fleet-pki-token-dev"));
+            assert.ok(!data(done, CM, "vector-aggregator-config")["vector.toml"].includes("previous"));
+        });
+
         it("revokes a cluster's token when it leaves the list", async () => {
             const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]);
             const { dev: _dev, ...identities } = agg.identities ?? {};

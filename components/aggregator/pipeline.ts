@@ -99,9 +99,14 @@ export const clientCaKey = (cluster: string) => `client-ca-${cluster}.crt`;
  * source accepts its own token only, so a token opens exactly one identity. The token stays out
  * of the config: Vector substitutes SECRET[tokens.<cluster>] at load.
  */
-export function remoteWriteAuthVrl(cluster: string): string {
-    return vrl(`.headers.authorization == "Bearer SECRET[tokens.${cluster}]"`);
+export function remoteWriteAuthVrl(cluster: string, acceptPrevious = false): string {
+    const accepts = (key: string) => `.headers.authorization == "Bearer SECRET[tokens.${key}]"`;
+    // The previous token's key has a dot, which no cluster name (a DNS label) has: no collision.
+    return vrl(acceptPrevious ? `${accepts(cluster)} || ${accepts(previousTokenKey(cluster))}` : accepts(cluster));
 }
+
+/** The tokens Secret key of a cluster's previous token during a rotation. */
+export const previousTokenKey = (cluster: string) => `${cluster}.previous`;
 
 /**
  * The route condition that picks events claiming another cluster. An event without a claim is no
@@ -219,7 +224,7 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
                                 type: "prometheus_remote_write" as const,
                                 address: `0.0.0.0:${ports.remoteWrite}`,
                                 path: AGGREGATOR_PATHS.remoteWritePath,
-                                auth: { strategy: "custom" as const, source: remoteWriteAuthVrl(a.name) },
+                                auth: { strategy: "custom" as const, source: remoteWriteAuthVrl(a.name, a.acceptPreviousToken === true) },
                                 tls: serverTls(a.name),
                                 keepalive: HTTP_KEEPALIVE,
                             },

@@ -25,6 +25,11 @@ export interface FleetPkiArgs {
     serverDnsNames: string[];
     /** IP addresses the aggregators answer to: the load balancer's private IP. Required. */
     serverIpAddresses: pulumi.Input<string>[];
+    /**
+     * Per cluster, its current token generation and whether the previous one still exists (a
+     * rotation in progress). Default generation 0, no previous.
+     */
+    tokenGenerations?: Record<string, { generation: number; keepPrevious: boolean }>;
     /** Organisation in certificate subjects. Default "vector-fleet": only informative. */
     organization?: string;
 }
@@ -41,6 +46,8 @@ export interface ClusterCredentials {
     keyPem: pulumi.Output<string>;
     /** Secret. */
     token: pulumi.Output<string>;
+    /** Secret: the previous generation's token while a rotation is in progress. */
+    previousToken?: pulumi.Output<string>;
 }
 
 /**
@@ -137,12 +144,18 @@ export class FleetPki extends pulumi.ComponentResource {
                 { keyPem: clientCaKey.privateKeyPem, certPem: clientCa.certPem },
             );
             // Stable across updates (no keepers); deleting the cluster from the list deletes it.
-            const token = new random.RandomPassword(`${name}-token-${cluster}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
+            // Generation 0 keeps the original resource name (its URN, so its value, stays put).
+            const tokenOf = (generation: number) =>
+                new random.RandomPassword(`${name}-token-${cluster}${generation === 0 ? "" : `-g${generation}`}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
+            const gen = args.tokenGenerations?.[cluster] ?? { generation: 0, keepPrevious: false };
+            const token = tokenOf(gen.generation);
+            const previous = gen.keepPrevious && gen.generation > 0 ? tokenOf(gen.generation - 1) : undefined;
             this.expiries.push(
                 { certificate: `client-ca-${cluster}`, cluster, notAfter: clientCa.validityEndTime },
                 { certificate: `client-${cluster}`, cluster, notAfter: cert.validityEndTime },
             );
-            this.clients[cluster] = { clientCaPem: clientCa.certPem, certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result) };
+            this.clients[cluster] = { clientCaPem: clientCa.certPem, certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result),
+                ...(previous ? { previousToken: pulumi.secret(previous.result) } : {}) };
         }
         this.caCertPem = ca.certPem;
         this.serverCertPem = server.certPem;
