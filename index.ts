@@ -6,12 +6,13 @@ import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { VectorAgent } from "./components/agent";
-import { aggregatorNames, VectorAggregator, aggregatorDnsNames } from "./components/aggregator";
+import { aggregatorNames, VectorAggregator, aggregatorDnsNames, previousTokenKey } from "./components/aggregator";
 import { aggregatorBufferCapacity } from "./components/aggregator/capacity";
 import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
+import { certificateExpiryRule } from "./components/pki/expiry-rules";
 import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./config/hub-outputs";
 import { cidrContains } from "./config/validators";
@@ -21,6 +22,8 @@ type Outputs = Record<string, pulumi.Input<unknown>>;
 /** A role's outputs and the workloads self-monitoring watches (their components create the namespaces). */
 interface Deployed {
     outputs: Outputs;
+    /** The hub's fleet certificates, for the expiry alert. */
+    pki?: FleetPki;
     agent?: VectorAgent;
     aggregator?: VectorAggregator;
 }
@@ -88,6 +91,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const name = "vector-aggregator";
     const pki = new FleetPki("vector-fleet-pki", {
         agentClusters: cfg.agentClusters,
+        tokenGenerations: Object.fromEntries(cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }])),
         serverDnsNames: aggregatorDnsNames(name, agg.namespace),
         serverIpAddresses: [agg.loadBalancer.privateIp],
     });
@@ -96,9 +100,9 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         provider,
         cluster: cfg.cluster,
         settings: agg,
-        agentClusters: cfg.agentClusters,
-        tls: pki,
-        tokens: Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])),
+        agents: cfg.agentIdentities,
+        tls: { caCertPem: pki.caCertPem, serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, clientCaPems: Object.fromEntries(clients.map(([c, cred]) => [c, cred.clientCaPem])) },
+        tokens: Object.fromEntries(clients.flatMap(([c, cred]) => [[c, cred.token], ...(cred.previousToken ? [[previousTokenKey(c), cred.previousToken]] : [])])),
         privateNetworkRange: network.ipRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
@@ -138,7 +142,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         aggregatorBufferMinutes: aggregatorBufferCapacity(agg),
         loadBalancerPrivateIp: verifiedLoadBalancerIp(cfg, network.id, aggregator),
     };
-    return { outputs, agent, aggregator };
+    return { outputs, agent, aggregator, pki };
 }
 
 /** The running stack's organization; older engines do not pass it to the language host. */
@@ -169,13 +173,14 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
     const provider = makeProvider();
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
-    const address = ref.requireOutput(HUB_OUTPUTS.aggregatorAddress).apply(String);
+    // Each cluster has its own address: the port is its identity on the aggregators (docs/identity.md).
+    const address = mine(HUB_OUTPUTS.aggregatorAddress);
     const agent = new VectorAgent("vector-agent", {
         provider,
         cluster: cfg.cluster,
         settings: cfg.agent,
         aggregatorAddress: address,
-        remoteWriteUrl: ref.requireOutput(HUB_OUTPUTS.remoteWriteUrl).apply(String),
+        remoteWriteUrl: mine(HUB_OUTPUTS.remoteWriteUrl),
         caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
         clientCertPem: mine(HUB_OUTPUTS.agentCertificates),
         clientKeyPem: mine(HUB_OUTPUTS.agentKeys),
@@ -185,11 +190,15 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
                   apiServer: cfg.networkPolicy.apiServer,
                   // hubOutputProblems has checked it is an ip:port.
                   aggregators: { kind: "loadBalancer", cidr: address.apply((a) => `${addressIp(a)}/32`) },
+                  aggregatorPorts: {
+                      vector: address.apply((a) => Number(a.slice(a.lastIndexOf(":") + 1))),
+                      remoteWrite: mine(HUB_OUTPUTS.remoteWriteUrl).apply((u) => Number(new URL(u).port)),
+                  },
                   scrapeFrom: scrapeFrom(cfg),
               }
             : undefined,
     });
-    return { outputs: { aggregatorAddress: ref.requireOutput(HUB_OUTPUTS.aggregatorAddress) }, agent };
+    return { outputs: { aggregatorAddress: address }, agent };
 }
 
 async function program(): Promise<Outputs> {
@@ -199,8 +208,9 @@ async function program(): Promise<Outputs> {
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
     const deployed = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
     const { outputs } = deployed;
+    let selfMonitoring: VectorSelfMonitoring | undefined;
     if (cfg.monitoring.enabled) {
-        new VectorSelfMonitoring("vector-monitoring", {
+        selfMonitoring = new VectorSelfMonitoring("vector-monitoring", {
             provider: makeProvider(),
             cluster: cfg.cluster.name,
             monitoringNamespace: cfg.monitoring.namespace,
@@ -212,6 +222,25 @@ async function program(): Promise<Outputs> {
                     ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
                     : undefined,
         });
+    }
+    if (cfg.monitoring.enabled && cfg.role === "hub" && deployed.pki) {
+        const pki = deployed.pki;
+        const hubCluster = cfg.cluster.name;
+        const rule = pulumi.all(pki.expiries.map((e) => e.notAfter)).apply((dates) =>
+            certificateExpiryRule({
+                name: "vector-fleet-certificates",
+                namespace: cfg.monitoring.namespace,
+                labels: cfg.monitoring.selectorLabels,
+                // Date.parse is NaN for the offline render's placeholder: the rule then never fires.
+                certificates: pki.expiries.map((e, i) => ({ certificate: e.certificate, cluster: e.cluster ?? hubCluster, notAfterUnix: Date.parse(dates[i]) / 1000 })),
+            }),
+        );
+        new k8s.apiextensions.CustomResource(
+            "vector-monitoring-certificate-rules",
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: rule.metadata, spec: rule.spec },
+            // Under self-monitoring, after it has checked that the PrometheusRule CRD and the namespace exist.
+            { provider: makeProvider(), parent: selfMonitoring, dependsOn: selfMonitoring ? [selfMonitoring] : [] },
+        );
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });
     return {

@@ -46,21 +46,29 @@ export function hubOutputProblems(stack: string, cluster: string, details: Recor
                 `expected "${cluster}" in vector-fleet:aggregator.clusters of ${stack}: add it there and run \`pulumi up\` on ${stack} first`,
         );
     }
-    for (const k of [HUB_OUTPUTS.agentCertificates, HUB_OUTPUTS.agentKeys, HUB_OUTPUTS.agentTokens]) {
+    const listed = Array.isArray(clusters) && clusters.includes(cluster);
+    for (const k of [HUB_OUTPUTS.agentCertificates, HUB_OUTPUTS.agentKeys, HUB_OUTPUTS.agentTokens, HUB_OUTPUTS.aggregatorAddress, HUB_OUTPUTS.remoteWriteUrl]) {
         const m = value(k);
-        if (m !== undefined && Array.isArray(clusters) && clusters.includes(cluster)) {
+        if (m !== undefined && listed) {
             if (typeof m !== "object" || m === null || typeof (m as Record<string, unknown>)[cluster] !== "string")
-                problems.push(`stack "${stack}" output "${k}" has no entry for cluster "${cluster}"; expected a map from cluster name to PEM or token`);
+                problems.push(
+                    `stack "${stack}" output "${k}" has no entry for cluster "${cluster}"; expected a map from cluster name to ${k === HUB_OUTPUTS.aggregatorAddress || k === HUB_OUTPUTS.remoteWriteUrl ? "its own address (each cluster has its own ports: docs/identity.md; update the monitoring stack)" : "PEM or token"}`,
+                );
         }
     }
-    const address = value(HUB_OUTPUTS.aggregatorAddress);
+    // Each cluster has its own address and URL; only this cluster's are checked.
+    const entry = (k: string) => {
+        const m = value(k);
+        return typeof m === "object" && m !== null ? (m as Record<string, unknown>)[cluster] : undefined;
+    };
+    const address = entry(HUB_OUTPUTS.aggregatorAddress);
     const ip = typeof address === "string" ? addressIp(address) : undefined;
     if (address !== undefined && ip === undefined)
         problems.push(
             `stack "${stack}" output "aggregatorAddress" is ${JSON.stringify(address)}; expected "ip:port" with the load balancer's private IPv4 ` +
                 `(the agents' NetworkPolicy allows exactly that address)`,
         );
-    const url = value(HUB_OUTPUTS.remoteWriteUrl);
+    const url = entry(HUB_OUTPUTS.remoteWriteUrl);
     const host = typeof url === "string" && url.startsWith("https://") ? urlHost(url) : undefined;
     if (url !== undefined && host === undefined)
         problems.push(`stack "${stack}" output "remoteWriteUrl" is ${JSON.stringify(url)}; expected an https:// URL`);

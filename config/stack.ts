@@ -199,7 +199,26 @@ const aggregatorSchema = obj({
     clusters: opt(
         list(dnsLabel(32), { unique: true }),
         [],
-        "Agent clusters that get a client certificate and a remote-write token. The hub's own cluster is added automatically when its agent is enabled.",
+        "Agent clusters that get a client certificate and a remote-write token, each on its own pair of ports in list order (append new clusters: a cluster's ports follow its position, docs/identity.md). The hub's own cluster is added automatically when its agent is enabled.",
+    ),
+    identities: opt(
+        dict(
+            dnsLabel(32),
+            obj({
+                environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
+                region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
+                logEventsPerSec: opt(int(1, 10_000_000, "events per second"), undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
+                tokenGeneration: opt(int(0, 1000, "generation"), 0, "Raise by one to issue this cluster a new remote-write token (docs/identity.md#rotating-a-token)."),
+                acceptPreviousToken: opt(bool(), false, "While rotating: the aggregators accept the previous generation's token too, until this cluster's agent has the new one."),
+            }),
+        ),
+        {},
+        "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). A cluster without an entry gets its claimed environment and region removed.",
+    ),
+    logEventsPerSecPerCluster: opt(
+        int(1, 10_000_000, "events per second"),
+        undefined,
+        "Log events per second each agent cluster may send, averaged over 10 s; the excess is dropped and counted (alert VectorClusterLogsThrottled), so one cluster's burst cannot fill the Loki buffer all clusters share (docs/identity.md#fairness). Unset: no limit.",
     ),
     loki: section(
         obj({
@@ -417,12 +436,38 @@ interface Common {
     migration: MigrationConfig;
     rollout: RolloutConfig;
 }
+/**
+ * Who an agent cluster is, as the hub knows it: what the aggregators write on its data, and its
+ * slot, which picks its ports (0 = the hub's own cluster, n = the n-th listed cluster).
+ */
+export interface AgentIdentity {
+    name: string;
+    environment?: string;
+    region?: string;
+    slot: number;
+    /** Log events per second this cluster may send; undefined = no limit. */
+    logEventsPerSec?: number;
+    /** Which remote-write token is current (0 = the first), and whether the one before is still accepted. */
+    tokenGeneration?: number;
+    acceptPreviousToken?: boolean;
+}
 export interface HubConfig extends Common {
     role: "hub";
     aggregator: AggregatorConfig;
     /** Clusters that get credentials: the listed ones plus the hub's own when its agent runs. */
     agentClusters: string[];
+    /** The same clusters with their identities, sorted by name. */
+    agentIdentities: AgentIdentity[];
 }
+
+/**
+ * Services (listening ports) a Hetzner load balancer of each type may have: lb11 5, lb21 15,
+ * lb31 30 (Hetzner Cloud API, GET /load_balancer_types: `max_services`). The cloud controller
+ * adds one service per Service port and fails the whole reconcile when the type refuses it.
+ */
+export const LB_MAX_SERVICES: Record<(typeof LB_TYPES)[number], number> = { lb11: 5, lb21: 15, lb31: 30 };
+/** Ports the load balancer carries per source cluster: the vector protocol and remote write. */
+export const LB_SERVICES_PER_CLUSTER = 2;
 export interface SourceConfig extends Common {
     role: "source";
     monitoringStack: string;
@@ -520,6 +565,26 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 value: JSON.stringify(p.cluster),
                 expected: "only the source clusters: the hub's own cluster is added automatically",
             });
+        if (p.aggregator) {
+            for (const [name, id] of Object.entries(p.aggregator.identities).sort(([a], [b]) => a.localeCompare(b)))
+                if (id.acceptPreviousToken && (id.tokenGeneration ?? 0) === 0)
+                    problems.push({
+                        path: `${k("aggregator")}.identities.${name}.acceptPreviousToken`,
+                        value: "true with tokenGeneration 0",
+                        expected: "tokenGeneration of at least 1: generation 0 has no previous token",
+                    });
+            for (const name of Object.keys(p.aggregator.identities).sort())
+                if (!p.aggregator.clusters.includes(name))
+                    problems.push({ path: `${k("aggregator")}.identities.${name}`, value: JSON.stringify(name), expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)" });
+            const lb = p.aggregator.loadBalancer;
+            const needed = p.aggregator.clusters.length * LB_SERVICES_PER_CLUSTER;
+            if (lb && needed > LB_MAX_SERVICES[lb.type])
+                problems.push({
+                    path: `${k("aggregator")}.loadBalancer.type`,
+                    value: `${JSON.stringify(lb.type)}, which carries at most ${LB_MAX_SERVICES[lb.type]} ports`,
+                    expected: `a type with at least ${needed} services (${p.aggregator.clusters.length} clusters x ${LB_SERVICES_PER_CLUSTER} ports, one pair per cluster: docs/identity.md): ${Object.entries(LB_MAX_SERVICES).map(([t, n]) => `${t} ${n}`).join(", ")}`,
+                });
+        }
         if (p.aggregator && p.agent) {
             const agentNs = p.agent.enabled ? p.agent.namespace : undefined;
             if (agentNs === p.aggregator.namespace)
@@ -599,7 +664,17 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         const aggregator = p.aggregator!;
         aggregator.loadBalancer.location ??= p.region!;
         const agentClusters = [...aggregator.clusters, ...(agent.enabled ? [p.cluster!] : [])].sort();
-        return { ...common, role: "hub", aggregator, agentClusters };
+        const listed: AgentIdentity[] = [
+            ...(agent.enabled ? [{ ...common.cluster, slot: 0 }] : []),
+            ...aggregator.clusters.map((name, i) => ({ name, ...aggregator.identities[name], slot: i + 1 })),
+        ];
+        const agentIdentities = listed
+            .map(({ logEventsPerSec, ...a }): AgentIdentity => {
+                const limit = logEventsPerSec ?? aggregator.logEventsPerSecPerCluster;
+                return limit === undefined ? a : { ...a, logEventsPerSec: limit };
+            })
+            .sort((a, b) => a.name.localeCompare(b.name));
+        return { ...common, role: "hub", aggregator, agentClusters, agentIdentities };
     }
     return { ...common, role: "source", monitoringStack: p.monitoringStack! };
 }

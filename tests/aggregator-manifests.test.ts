@@ -16,7 +16,7 @@ import {
     LoadBalancerSettings,
     quorum,
 } from "../components/aggregator/manifests";
-import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, AggregatorPipelineSettings, buildAggregatorPipeline } from "../components/aggregator/pipeline";
+import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPortNames, AggregatorPipelineSettings, buildAggregatorPipeline } from "../components/aggregator/pipeline";
 import { selectorLabels, sha256 } from "../components/k8s/common";
 import { toToml } from "../components/vector/toml";
 import { parseQuantity } from "../lib/cost";
@@ -31,10 +31,11 @@ const SETTINGS: AggregatorObjectSettings = {
     replicas: 3,
     resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
     storage: { size: "10Gi", storageClassName: "hcloud-volumes" },
+    agentSlots: [0, 1],
 };
 const LB: LoadBalancerSettings = { name: "vector-aggregator", type: "lb11", location: "fsn1", privateIp: "10.0.64.250" };
 const CHECKSUMS = { config: "c0ffee", credentials: "d00d" };
-const TLS = { caCertPem: "-----BEGIN CERTIFICATE-----\nca\n", certPem: "-----BEGIN CERTIFICATE-----\ncrt\n", keyPem: "-----BEGIN PRIVATE KEY-----\nk\n" };
+const TLS = { caCertPem: "-----BEGIN CERTIFICATE-----\nca\n", certPem: "-----BEGIN CERTIFICATE-----\ncrt\n", keyPem: "-----BEGIN PRIVATE KEY-----\nk\n", clientCaPems: { dev: "-----BEGIN CERTIFICATE-----\ndev-ca\n" } };
 const TOKENS = { dev: "dev-token", monitoring: "mon-token" };
 
 const PIPELINE: AggregatorPipelineSettings = {
@@ -44,7 +45,10 @@ const PIPELINE: AggregatorPipelineSettings = {
     sampling: { "kube-system": 10 },
     dedupeCacheEvents: 10_000,
     buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 536870912 },
-    agentClusters: ["dev", "monitoring"],
+    agents: [
+        { name: "dev", slot: 1 },
+        { name: "monitoring", slot: 0 },
+    ],
 };
 
 const LABELS = {
@@ -58,7 +62,11 @@ const SELECTOR = { "app.kubernetes.io/name": "vector", "app.kubernetes.io/compon
 const SERVICE_PORTS = [
     { name: "vector", port: 6000, targetPort: "vector", protocol: "TCP" },
     { name: "remote-write", port: 9201, targetPort: "remote-write", protocol: "TCP" },
+    { name: "vector-1", port: 6001, targetPort: "vector-1", protocol: "TCP" },
+    { name: "remote-write-1", port: 9202, targetPort: "remote-write-1", protocol: "TCP" },
 ];
+/** The load balancer carries only the source clusters' ports (slot > 0). */
+const LB_PORTS = SERVICE_PORTS.slice(2);
 
 /** Every object of one aggregator instance, as components/aggregator/index.ts creates them. */
 function allObjects(s: AggregatorObjectSettings) {
@@ -178,7 +186,7 @@ describe("aggregator objects", () => {
             kind: "Secret",
             metadata: { name: "vector-aggregator-tls", namespace: "vector-aggregator", labels: LABELS },
             type: "kubernetes.io/tls",
-            stringData: { "ca.crt": TLS.caCertPem, "tls.crt": TLS.certPem, "tls.key": TLS.keyPem },
+            stringData: { "ca.crt": TLS.caCertPem, "tls.crt": TLS.certPem, "tls.key": TLS.keyPem, "client-ca-dev.crt": TLS.clientCaPems.dev },
         });
         assert.equal(AGGREGATOR_PATHS.caFile, `${AGGREGATOR_PATHS.tlsDir}/ca.crt`);
         assert.equal(AGGREGATOR_PATHS.certFile, `${AGGREGATOR_PATHS.tlsDir}/tls.crt`);
@@ -250,6 +258,8 @@ describe("aggregator StatefulSet", () => {
                                 ports: [
                                     { name: "vector", containerPort: 6000, protocol: "TCP" },
                                     { name: "remote-write", containerPort: 9201, protocol: "TCP" },
+                                    { name: "vector-1", containerPort: 6001, protocol: "TCP" },
+                                    { name: "remote-write-1", containerPort: 9202, protocol: "TCP" },
                                     { name: "api", containerPort: 8686, protocol: "TCP" },
                                     { name: "metrics", containerPort: 9598, protocol: "TCP" },
                                 ],
@@ -340,11 +350,14 @@ describe("aggregator StatefulSet", () => {
         const c = buildAggregatorPipeline(PIPELINE);
         const ports = Object.fromEntries(arr(container().ports).map((p) => [str(obj(p).name), obj(p).containerPort]));
         const port = (address: string) => Number(address.split(":").pop());
-        const agents = c.sources.agents;
-        const rw = c.sources.remote_write;
-        assert.ok(agents.type === "vector" && rw.type === "prometheus_remote_write");
-        assert.equal(ports.vector, port(agents.address));
-        assert.equal(ports["remote-write"], port(rw.address));
+        for (const a of PIPELINE.agents) {
+            const agents = c.sources[`agents_${a.name}`];
+            const rw = c.sources[`remote_write_${a.name}`];
+            assert.ok(agents.type === "vector" && rw.type === "prometheus_remote_write");
+            const names = agentPortNames(a.slot);
+            assert.equal(ports[names.vector], port(agents.address), a.name);
+            assert.equal(ports[names.remoteWrite], port(rw.address), a.name);
+        }
         const exporter = c.sinks.internal_metrics_exporter;
         assert.ok(exporter.type === "prometheus_exporter");
         assert.equal(ports.metrics, port(exporter.address));
@@ -527,7 +540,7 @@ describe("aggregator Services", () => {
                     "load-balancer.hetzner.cloud/algorithm-type": "least_connections",
                 },
             },
-            spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", selector: SELECTOR, ports: SERVICE_PORTS },
+            spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", selector: SELECTOR, ports: LB_PORTS },
         });
     });
 
@@ -563,7 +576,7 @@ describe("aggregator checksum annotations", () => {
         const base = annotations(PIPELINE, TLS, TOKENS);
         const changes: [string, AggregatorPipelineSettings][] = [
             ["sampling", { ...PIPELINE, sampling: { "kube-system": 20 } }],
-            ["agent clusters", { ...PIPELINE, agentClusters: ["dev", "monitoring", "staging"] }],
+            ["agent clusters", { ...PIPELINE, agents: [...PIPELINE.agents, { name: "staging", slot: 2 }] }],
             ["loki tenant", { ...PIPELINE, loki: { ...PIPELINE.loki, tenantId: "t" } }],
             ["dedupe cache", { ...PIPELINE, dedupeCacheEvents: 20_000 }],
         ];

@@ -4,8 +4,11 @@ import {
     AGGREGATOR_PORTS,
     aggregatorMetricsVrl,
     AggregatorPipelineSettings,
+    agentPorts,
+    bindIdentityVrl,
     buildAggregatorPipeline,
     heartbeatMetrics,
+    impersonationCondition,
     remoteWriteAuthVrl,
     sampleRateVrl,
 } from "../components/aggregator/pipeline";
@@ -49,15 +52,19 @@ function defaults(): AggregatorPipelineSettings {
         sampling: s.sampling,
         dedupeCacheEvents: s.dedupeCacheEvents,
         buffers: s.buffers,
-        agentClusters: c.agentClusters,
+        agents: c.agentIdentities,
     };
 }
 const withOverrides = (o: Partial<AggregatorPipelineSettings>): AggregatorPipelineSettings => ({ ...defaults(), ...o });
 
 
+/** One agent cluster, for whole-object expectations. */
+const DEV = { name: "dev", environment: "development", region: "hel1", slot: 1 };
+const ids = (...names: string[]) => names.map((name, i) => ({ name, slot: i + 1 }));
+
 const SERVER_TLS: ServerTls = {
     enabled: true,
-    ca_file: "/etc/vector/tls/ca.crt",
+    ca_file: "/etc/vector/tls/client-ca-dev.crt",
     crt_file: "/etc/vector/tls/tls.crt",
     key_file: "/etc/vector/tls/tls.key",
     verify_certificate: true,
@@ -67,20 +74,20 @@ const SERVER_TLS: ServerTls = {
 
 describe("aggregator pipeline", () => {
     it("builds the full default pipeline", () => {
-        assert.deepEqual(withoutVrl(buildAggregatorPipeline(defaults())), {
+        assert.deepEqual(withoutVrl(buildAggregatorPipeline(withOverrides({ agents: [DEV] }))), {
             data_dir: "/vector-data-dir",
             api: { enabled: true, address: "0.0.0.0:8686" },
             secret: { tokens: { type: "directory", path: "/etc/vector/tokens", remove_trailing_whitespace: true } },
             sources: {
-                agents: {
+                agents_dev: {
                     type: "vector",
-                    address: "0.0.0.0:6000",
+                    address: "0.0.0.0:6001",
                     keepalive: { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 },
                     tls: SERVER_TLS,
                 },
-                remote_write: {
+                remote_write_dev: {
                     type: "prometheus_remote_write",
-                    address: "0.0.0.0:9201",
+                    address: "0.0.0.0:9202",
                     path: "/api/v1/write",
                     auth: { strategy: "custom", source: VRL },
                     tls: SERVER_TLS,
@@ -89,7 +96,12 @@ describe("aggregator pipeline", () => {
                 internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
             },
             transforms: {
-                route_logs: { type: "route", inputs: ["agents"], route: { kubernetes: "is_string(.namespace) && is_string(.pod)" }, reroute_unmatched: true },
+                logs_only_dev: { type: "filter", inputs: ["agents_dev"], condition: { type: "is_log" } },
+                identity_logs_dev: { type: "route", inputs: ["logs_only_dev"], route: { impersonating: '.cluster != null && .cluster != "dev"' }, reroute_unmatched: true },
+                bind_logs_dev: { type: "remap", inputs: ["identity_logs_dev.impersonating", "identity_logs_dev._unmatched"], source: VRL, drop_on_error: false },
+                identity_metrics_dev: { type: "route", inputs: ["remote_write_dev"], route: { impersonating: '.tags.cluster != null && .tags.cluster != "dev"' }, reroute_unmatched: true },
+                bind_metrics_dev: { type: "remap", inputs: ["identity_metrics_dev.impersonating", "identity_metrics_dev._unmatched"], source: VRL, drop_on_error: false },
+                route_logs: { type: "route", inputs: ["bind_logs_dev"], route: { kubernetes: "is_string(.namespace) && is_string(.pod)" }, reroute_unmatched: true },
                 dedupe_logs: {
                     type: "dedupe",
                     inputs: ["route_logs.kubernetes"],
@@ -130,7 +142,7 @@ describe("aggregator pipeline", () => {
                 },
                 prometheus: {
                     type: "prometheus_remote_write",
-                    inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
+                    inputs: ["bind_metrics_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
                     endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
                     buffer: { type: "disk", max_size: 2147483648, when_full: "block" },
                     batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
@@ -148,20 +160,26 @@ describe("aggregator pipeline", () => {
         assert.equal(transform(c, "sample_rate", "remap").source, sampleRateVrl(s.sampling));
         assert.equal(transform(c, "logs_finalize", "remap").source, "del(.sample_n)\ndel(.runtime_timestamp)\n");
         assert.equal(transform(c, "aggregator_metrics_enrich", "remap").source, aggregatorMetricsVrl(s.cluster));
-        assert.deepEqual(source(c, "remote_write", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(s.agentClusters) });
+        for (const a of s.agents) {
+            assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(a.name) });
+            assert.equal(transform(c, `bind_logs_${a.name}`, "remap").source, bindIdentityVrl("logs", a));
+            assert.equal(transform(c, `bind_metrics_${a.name}`, "remap").source, bindIdentityVrl("metrics", a));
+            assert.deepEqual(transform(c, `identity_logs_${a.name}`, "route").route, { impersonating: impersonationCondition("logs", a.name) });
+            assert.deepEqual(transform(c, `identity_metrics_${a.name}`, "route").route, { impersonating: impersonationCondition("metrics", a.name) });
+        }
     });
 
     it("is wired as Vector would accept it for any sampling and cluster list", () => {
         const samplings: Record<string, number>[] = [{}, { a: 2 }, { a: 2, b: 3, c: 1 }];
         for (const sampling of samplings) {
-            for (const agentClusters of [[], ["dev"], ["dev", "staging", "monitoring"]]) {
-                assert.deepEqual(topologyProblems(buildAggregatorPipeline(withOverrides({ sampling, agentClusters }))), [], JSON.stringify({ sampling, agentClusters }));
+            for (const agents of [[], ids("dev"), ids("dev", "staging", "monitoring")]) {
+                assert.deepEqual(topologyProblems(buildAggregatorPipeline(withOverrides({ sampling, agents }))), [], JSON.stringify({ sampling, agents }));
             }
         }
     });
 
     it("is pure: same settings, same config and TOML; the settings are not mutated", () => {
-        const s = withOverrides({ agentClusters: ["staging", "dev"], sampling: { b: 2, a: 3 } });
+        const s = withOverrides({ agents: ids("staging", "dev"), sampling: { b: 2, a: 3 } });
         const before = JSON.stringify(s);
         assert.deepEqual(buildAggregatorPipeline(s), buildAggregatorPipeline(s));
         assert.equal(toToml(buildAggregatorPipeline(s)), toToml(buildAggregatorPipeline(s)));
@@ -178,17 +196,17 @@ describe("aggregator pipeline", () => {
 // ---- sources ----------------------------------------------------------------------------------
 
 describe("aggregator pipeline: sources", () => {
-    it("accepts agents' logs on the vector port only with a client certificate from our CA", () => {
-        const a = source(buildAggregatorPipeline(defaults()), "agents", "vector");
-        assert.equal(a.address, `0.0.0.0:${AGGREGATOR_PORTS.vector}`);
+    it("accepts each cluster's logs on its own vector port only with a client certificate from that cluster's CA", () => {
+        const a = source(buildAggregatorPipeline(withOverrides({ agents: [DEV] })), "agents_dev", "vector");
+        assert.equal(a.address, `0.0.0.0:${agentPorts(1).vector}`);
         assert.deepEqual(a.tls, SERVER_TLS);
         assert.equal(a.tls.verify_certificate, true);
     });
 
     it("recycles agent connections every 5 minutes so the load balancer spreads them again", () => {
-        const c = buildAggregatorPipeline(defaults());
-        assert.deepEqual(source(c, "agents", "vector").keepalive, { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 });
-        assert.deepEqual(source(c, "remote_write", "prometheus_remote_write").keepalive, { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 });
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        assert.deepEqual(source(c, "agents_dev", "vector").keepalive, { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 });
+        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").keepalive, { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 });
     });
 
     // Both structs are `#[serde(deny_unknown_fields)]`: one unknown key and Vector refuses the config.
@@ -206,23 +224,23 @@ describe("aggregator pipeline: sources", () => {
     });
 
     it("gives each source only the keepalive fields its own struct has (gRPC for vector, HTTP for remote write)", () => {
-        const c = buildAggregatorPipeline(defaults());
-        const grpc = source(c, "agents", "vector").keepalive ?? {};
-        const http = source(c, "remote_write", "prometheus_remote_write").keepalive ?? {};
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        const grpc = source(c, "agents_dev", "vector").keepalive ?? {};
+        const http = source(c, "remote_write_dev", "prometheus_remote_write").keepalive ?? {};
         for (const k of Object.keys(grpc)) assert.ok(GRPC_KEEPALIVE_FIELDS.includes(k), `vector source keepalive.${k} is not a GrpcKeepaliveConfig field`);
         for (const k of Object.keys(http)) assert.ok(HTTP_KEEPALIVE_FIELDS.includes(k), `prometheus_remote_write keepalive.${k} is not a KeepaliveConfig field`);
         // KeepaliveConfig: #[configurable(validation(range(min = 0.0, max = 1.0)))] on the jitter factor.
         const f = http.max_connection_age_jitter_factor ?? 0;
         assert.ok(f >= 0 && f <= 1);
-        assert.match(toToml(c), /\[sources\.agents\.keepalive\]\nmax_connection_age_grace_secs = 30\nmax_connection_age_secs = 300\n\n/);
+        assert.match(toToml(c), /\[sources\.agents_dev\.keepalive\]\nmax_connection_age_grace_secs = 30\nmax_connection_age_secs = 300\n\n/);
     });
 
-    it("accepts remote write on /api/v1/write with client certificates and a per-cluster token", () => {
-        const r = source(buildAggregatorPipeline(withOverrides({ agentClusters: ["dev"] })), "remote_write", "prometheus_remote_write");
-        assert.equal(r.address, `0.0.0.0:${AGGREGATOR_PORTS.remoteWrite}`);
+    it("accepts each cluster's remote write on its own port with that cluster's client CA and its token only", () => {
+        const r = source(buildAggregatorPipeline(withOverrides({ agents: [DEV] })), "remote_write_dev", "prometheus_remote_write");
+        assert.equal(r.address, `0.0.0.0:${agentPorts(1).remoteWrite}`);
         assert.equal(r.path, "/api/v1/write");
         assert.deepEqual(r.tls, SERVER_TLS);
-        assert.deepEqual(r.auth, { strategy: "custom", source: 'includes(["Bearer SECRET[tokens.dev]"], .headers.authorization)\n' });
+        assert.deepEqual(r.auth, { strategy: "custom", source: '.headers.authorization == "Bearer SECRET[tokens.dev]"\n' });
     });
 
     it("reads the tokens from the tokens directory backend, trailing newline stripped", () => {
@@ -233,43 +251,58 @@ describe("aggregator pipeline: sources", () => {
 });
 
 describe("aggregator pipeline: remote-write auth VRL", () => {
-    it("refuses every request when no cluster may send", () => {
-        assert.equal(remoteWriteAuthVrl([]), "false\n");
-        const r = source(buildAggregatorPipeline(withOverrides({ agentClusters: [] })), "remote_write", "prometheus_remote_write");
-        assert.deepEqual(r.auth, { strategy: "custom", source: "false\n" });
+    it("has no agent source when no cluster may send", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [] }));
+        assert.deepEqual(Object.keys(c.sources), ["internal_metrics"]);
     });
 
-    it("accepts exactly one cluster's token", () => {
-        assert.equal(remoteWriteAuthVrl(["dev"]), 'includes(["Bearer SECRET[tokens.dev]"], .headers.authorization)\n');
+    it("accepts exactly its own cluster's token, reading the lower-case header", () => {
+        assert.equal(remoteWriteAuthVrl("dev"), '.headers.authorization == "Bearer SECRET[tokens.dev]"\n');
     });
 
-    it("accepts each listed cluster's token, sorted, reading the lower-case header", () => {
+    it("accepts the previous token as well only while a rotation is in progress", () => {
         assert.equal(
-            remoteWriteAuthVrl(["staging", "dev", "monitoring"]),
-            'includes(["Bearer SECRET[tokens.dev]", "Bearer SECRET[tokens.monitoring]", "Bearer SECRET[tokens.staging]"], .headers.authorization)\n',
+            remoteWriteAuthVrl("dev", true),
+            '.headers.authorization == "Bearer SECRET[tokens.dev]" || .headers.authorization == "Bearer SECRET[tokens.dev.previous]"\n',
         );
+        // vectordotdev/vector src/config/loading/secret.rs COLLECTOR: SECRET[backend.key], the key may hold
+        // dots (after the first, which ends the backend name); a DNS-label cluster name has none.
+        const key = /SECRET\[([\w-]+)\.([\w.\-/]+)\]/;
+        assert.deepEqual(key.exec("SECRET[tokens.dev.previous]")?.slice(1), ["tokens", "dev.previous"]);
+        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, acceptPreviousToken: true }, { name: "staging", slot: 2 }] }));
+        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("dev", true) });
+        assert.deepEqual(source(c, "remote_write_staging", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("staging") });
     });
 
-    it("names the default hub's own cluster and the listed sources", () => {
-        assert.deepEqual(defaults().agentClusters, ["dev", "monitoring", "staging"]);
-        assert.equal(
-            remoteWriteAuthVrl(defaults().agentClusters),
-            'includes(["Bearer SECRET[tokens.dev]", "Bearer SECRET[tokens.monitoring]", "Bearer SECRET[tokens.staging]"], .headers.authorization)\n',
-        );
-    });
-
-    it("does not reorder the caller's list", () => {
-        const clusters = ["b", "a"];
-        remoteWriteAuthVrl(clusters);
-        assert.deepEqual(clusters, ["b", "a"]);
+    it("gives every cluster of the default hub, its own included, a source with only its token", () => {
+        const c = buildAggregatorPipeline(defaults());
+        assert.deepEqual(defaults().agents.map((a) => a.name), ["dev", "monitoring", "staging"]);
+        for (const a of defaults().agents)
+            assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(a.name) });
     });
 });
 
 // ---- log path ---------------------------------------------------------------------------------
 
+describe("aggregator pipeline: per-cluster log limit", () => {
+    it("throttles a limited cluster's logs on its own path, after its identity is bound and before the shared path", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, logEventsPerSec: 300 }, { name: "staging", slot: 2 }] }));
+        // vectordotdev/vector src/transforms/throttle: `threshold` events per `window_secs`, logs only.
+        assert.deepEqual(transform(c, "throttle_logs_dev", "throttle"), { type: "throttle", inputs: ["bind_logs_dev"], threshold: 3000, window_secs: 10 });
+        assert.deepEqual(transform(c, "route_logs", "route").inputs, ["throttle_logs_dev", "bind_logs_staging"]);
+        assert.equal(c.transforms.throttle_logs_staging, undefined);
+        assert.deepEqual(topologyProblems(c), []);
+    });
+
+    it("has no throttle when no limit is set", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        assert.deepEqual(Object.values(c.transforms).filter((t) => t.type === "throttle"), []);
+    });
+});
+
 describe("aggregator pipeline: log path", () => {
     it("routes pod logs through dedupe and sampling, and anything else straight to Loki", () => {
-        const c = buildAggregatorPipeline(defaults());
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
         const r = transform(c, "route_logs", "route");
         assert.deepEqual(r.route, { kubernetes: "is_string(.namespace) && is_string(.pod)" });
         assert.equal(r.reroute_unmatched, true);
@@ -475,13 +508,13 @@ describe("aggregator pipeline: Loki sink", () => {
 describe("aggregator pipeline: Prometheus sink", () => {
     it("forwards agents' remote write and its own metrics, buffered on disk, acknowledged, without the GET healthcheck", () => {
         const p = sink(
-            buildAggregatorPipeline(withOverrides({ prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push", buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2 * 1024 ** 3 } })),
+            buildAggregatorPipeline(withOverrides({ agents: [DEV], prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push", buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2 * 1024 ** 3 } })),
             "prometheus",
             "prometheus_remote_write",
         );
         assert.deepEqual(p, {
             type: "prometheus_remote_write",
-            inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
+            inputs: ["bind_metrics_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
             endpoint: "https://mimir:8080/api/v1/push",
             buffer: { type: "disk", max_size: 2 * 1024 ** 3, when_full: "block" },
             batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
@@ -526,7 +559,7 @@ describe("aggregator pipeline: own metrics VRL", () => {
 describe("aggregator pipeline: rendered TOML", () => {
     const variants: [string, AggregatorPipelineSettings][] = [
         ["defaults", defaults()],
-        ["no clusters, no sampling", withOverrides({ agentClusters: [], sampling: {} })],
+        ["no clusters, no sampling", withOverrides({ agents: [], sampling: {} })],
         ["tenant", withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { cluster: "cluster" } } })],
     ];
 
@@ -539,7 +572,7 @@ describe("aggregator pipeline: rendered TOML", () => {
             const c = buildAggregatorPipeline(s);
             const toml = toToml(c);
             const refs = [...toml.matchAll(/SECRET\[([^\]]+)\]/g)].map((m) => m[1]);
-            assert.deepEqual(refs, [...s.agentClusters].sort().map((cluster) => `tokens.${cluster}`), name);
+            assert.deepEqual(refs, s.agents.map((a) => a.name).sort().map((cluster) => `tokens.${cluster}`), name);
             assert.deepEqual(Object.keys(c.secret ?? {}), ["tokens"]);
             assert.doesNotMatch(toml, /BEGIN|PRIVATE KEY|password|^token/m, name);
         }
@@ -548,7 +581,8 @@ describe("aggregator pipeline: rendered TOML", () => {
     it("references TLS files only under the mounted TLS directory", () => {
         const toml = toToml(buildAggregatorPipeline(defaults()));
         const files = [...toml.matchAll(/^(?:ca_file|crt_file|key_file) = "([^"]+)"$/gm)].map((m) => m[1]);
-        assert.equal(files.length, 6);
+        // Two sources per cluster, three files each.
+        assert.equal(files.length, 6 * defaults().agents.length);
         for (const f of files) assert.ok(f.startsWith(`${AGGREGATOR_PATHS.tlsDir}/`), f);
     });
 });

@@ -46,6 +46,7 @@ const SETTINGS: AggregatorObjectSettings = {
     replicas: 3,
     resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
     storage: { size: "20Gi", storageClassName: "hcloud-volumes" },
+    agentSlots: [0],
 };
 const CHECKSUMS = { config: "c", credentials: "d" };
 

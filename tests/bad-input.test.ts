@@ -167,23 +167,25 @@ interface OutputCase {
 }
 
 const values = (o: StackOutputs) => o.values as Record<string, unknown>;
+/** The dev cluster's entries of the per-cluster address maps. */
+const devEntry = (o: StackOutputs, k: "aggregatorAddress" | "remoteWriteUrl") => values(o)[k] as Record<string, unknown>;
 const OUTPUT_CASES: OutputCase[] = [
     { what: "no aggregatorAddress", breakIt: (o) => delete values(o).aggregatorAddress, expected: /no output "aggregatorAddress"; expected the monitoring stack to export it: run `pulumi up` on monitoring first/ },
     { what: "no CA", breakIt: (o) => delete values(o).caCertPem, expected: /no output "caCertPem"; expected the monitoring stack to export it/ },
     {
         what: "an aggregator address that is a host name",
-        breakIt: (o) => (values(o).aggregatorAddress = "aggregators.example:6000"),
+        breakIt: (o) => (devEntry(o, "aggregatorAddress").dev = "aggregators.example:6000"),
         expected: /output "aggregatorAddress" is "aggregators\.example:6000"; expected "ip:port" with the load balancer's private IPv4/,
     },
-    { what: "an aggregator address without a port", breakIt: (o) => (values(o).aggregatorAddress = "10.0.64.250"), expected: /output "aggregatorAddress" is "10\.0\.64\.250"; expected "ip:port"/ },
+    { what: "an aggregator address without a port", breakIt: (o) => (devEntry(o, "aggregatorAddress").dev = "10.0.64.250"), expected: /output "aggregatorAddress" is "10\.0\.64\.250"; expected "ip:port"/ },
     {
         what: "a plain-HTTP remote-write URL",
-        breakIt: (o) => (values(o).remoteWriteUrl = "http://10.0.64.250:9201/api/v1/write"),
+        breakIt: (o) => (devEntry(o, "remoteWriteUrl").dev = "http://10.0.64.250:9201/api/v1/write"),
         expected: /output "remoteWriteUrl" is "http:\/\/10\.0\.64\.250:9201\/api\/v1\/write"; expected an https:\/\/ URL/,
     },
     {
         what: "a remote-write URL on another address than the logs",
-        breakIt: (o) => (values(o).remoteWriteUrl = "https://10.0.64.251:9201/api/v1/write"),
+        breakIt: (o) => (devEntry(o, "remoteWriteUrl").dev = "https://10.0.64.251:9201/api/v1/write"),
         expected: /output "remoteWriteUrl" points at 10\.0\.64\.251, but "aggregatorAddress" at 10\.0\.64\.250; expected both on the aggregators' load balancer/,
     },
     { what: "a CA that is not PEM", breakIt: (o) => (values(o).caCertPem = "MIIB..."), expected: /output "caCertPem" is not a PEM certificate; expected the fleet CA's certificate/ },

@@ -74,6 +74,8 @@ describe("stack config", () => {
             image: "timberio/vector:0.59.0-distroless-libc",
             replicas: 3,
             clusters: ["dev", "staging"],
+            identities: {},
+            logEventsPerSecPerCluster: undefined,
             loki: {
                 endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
                 tenantId: undefined,
@@ -94,6 +96,39 @@ describe("stack config", () => {
         const c = parseStackConfig(raw({ ...HUB, agent: { enabled: false } }));
         assert.ok(c.role === "hub");
         assert.deepEqual(c.agentClusters, ["dev", "staging"]);
+        assert.deepEqual(c.agentIdentities.map((a) => a.name), ["dev", "staging"]);
+    });
+
+    it("gives the hub's own cluster slot 0 and each listed cluster its list position, with its configured identity", () => {
+        const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, clusters: ["staging", "dev"], identities: { dev: { environment: "development", region: "hel1" } } } }));
+        assert.ok(c.role === "hub");
+        assert.deepEqual(c.agentIdentities, [
+            { name: "dev", environment: "development", region: "hel1", slot: 2, tokenGeneration: 0, acceptPreviousToken: false },
+            { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
+            { name: "staging", slot: 1 },
+        ]);
+    });
+
+    it("gives every cluster the fleet-wide log limit unless its identity sets its own, and none when neither is set", () => {
+        const c = parseStackConfig(
+            raw({ ...HUB, aggregator: { ...HUB.aggregator, logEventsPerSecPerCluster: 500, identities: { dev: { environment: "development", region: "hel1", logEventsPerSec: 50 } } } }),
+        );
+        assert.ok(c.role === "hub");
+        assert.deepEqual(Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.logEventsPerSec])), { dev: 50, monitoring: 500, staging: 500 });
+        const unset = parseStackConfig(raw(HUB));
+        assert.ok(unset.role === "hub");
+        assert.ok(unset.agentIdentities.every((a) => !("logEventsPerSec" in a)));
+    });
+
+    it("keeps a cluster's slot when another is appended to the list", () => {
+        const slots = (clusters: string[]) => {
+            const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb21" }, clusters } }));
+            assert.ok(c.role === "hub");
+            return Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.slot]));
+        };
+        const before = slots(["dev", "staging"]);
+        const after = slots(["dev", "staging", "alpha"]);
+        for (const [name, slot] of Object.entries(before)) assert.equal(after[name], slot, name);
     });
 
     it("keeps overrides and fills the rest of a section with defaults", () => {
@@ -190,6 +225,19 @@ describe("stack config", () => {
         ["load balancer without network", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { privateIp: "10.0.64.250" } } }, `${P}:aggregator.loadBalancer.network`, "nothing"],
         ["unknown load balancer type", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb99" } } }, `${P}:aggregator.loadBalancer.type`, '"lb99"'],
         ["hub lists its own cluster", { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["monitoring"] } }, `${P}:aggregator.clusters`, '"monitoring"'],
+        [
+            "a previous token accepted before any rotation",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { dev: { environment: "development", region: "hel1", acceptPreviousToken: true } } } },
+            `${P}:aggregator.identities.dev.acceptPreviousToken`,
+            "tokenGeneration 0",
+        ],
+        ["an identity for a cluster not listed", { ...HUB, aggregator: { ...HUB.aggregator, identities: { qa: { environment: "qa", region: "hel1" } } } }, `${P}:aggregator.identities.qa`, '"qa"'],
+        [
+            "more clusters than the load balancer type has ports for",
+            { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["a", "b", "c"] } },
+            `${P}:aggregator.loadBalancer.type`,
+            '"lb11", which carries at most 5 ports',
+        ],
         ["cluster listed twice", { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["dev", "dev"] } }, `${P}:aggregator.clusters[1]`, '"dev"'],
         ["volume smaller than its buffers", { ...HUB, aggregator: { ...HUB.aggregator, storage: { size: "1Gi" } } }, `${P}:aggregator.storage.size`, '"1Gi"'],
         ["agent and aggregator in one namespace", { ...HUB, agent: { namespace: "obs" }, aggregator: { ...HUB.aggregator, namespace: "obs" } }, `${P}:aggregator.namespace`, '"obs"'],

@@ -26,6 +26,7 @@ const CONCEPT_PAGES = [
     "docs/migration.md",
     "docs/operations.md",
     "docs/adding-a-cluster.md",
+    "docs/identity.md",
 ];
 
 const DOCS = [

@@ -35,7 +35,7 @@ const aggregator = () =>
         sampling: {},
         dedupeCacheEvents: 10000,
         buffers: { lokiMaxBytes: 268435488, prometheusMaxBytes: 268435488 },
-        agentClusters: ["dev"],
+        agents: [{ name: "dev", environment: "development", region: "hel1", slot: 1 }],
     });
 
 /** Which components feed `id`, transitively. */

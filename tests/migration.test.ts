@@ -211,6 +211,7 @@ describe("self-monitoring objects per stack", () => {
             "PodMonitor vector-aggregator/vector-aggregator",
             "PodMonitor vector-system/vector-agent",
             "PrometheusRule monitoring/vector-fleet",
+            "PrometheusRule monitoring/vector-fleet-certificates",
         ]);
     });
 

@@ -121,6 +121,7 @@ describe("NetworkPolicy builders", () => {
             name: "vector-aggregator",
             namespace: "vector-aggregator",
             agentCidrs: ["10.0.0.0/16", "10.244.0.0/16"],
+            agentSlots: [0],
             destinations: ["http://loki-gateway.monitoring.svc.cluster.local", "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write"],
             scrapeFrom: "monitoring",
         });
@@ -151,6 +152,7 @@ describe("NetworkPolicy builders", () => {
             name: "agg",
             namespace: "agg",
             agentCidrs: ["10.0.0.0/16"],
+            agentSlots: [0],
             destinations: ["https://10.9.0.5:3100", "http://prometheus.metrics.svc:9090/api/v1/write"],
         });
         assert.deepEqual(at(json(p), "spec", "egress"), [

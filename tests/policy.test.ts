@@ -422,7 +422,7 @@ describe("policy pack", () => {
             });
             assert.deepEqual(found, [
                 "ConfigMap vector-system/vector-agent-config: vector.toml [sinks.aggregator] sets tls.verify_certificate = false, so any server can impersonate " +
-                    "https://10.0.64.250:6000; remove it (Vector verifies by default) and point tls.ca_file at the issuing CA.",
+                    "https://10.0.64.250:6002; remove it (Vector verifies by default) and point tls.ca_file at the issuing CA.",
             ]);
         });
 
@@ -431,7 +431,7 @@ describe("policy pack", () => {
                 delete at(doc, "sinks", "aggregator", "tls").enabled;
             });
             assert.equal(found.length, 1);
-            assert.match(found[0], /\[sinks.aggregator\] \(vector sink\) sends to https:\/\/10.0.64.250:6000 without TLS; set tls.enabled = true/);
+            assert.match(found[0], /\[sinks.aggregator\] \(vector sink\) sends to https:\/\/10.0.64.250:6002 without TLS; set tls.enabled = true/);
         });
 
         it("rejects remote write that skips hostname verification or goes out over http://", async () => {
@@ -456,13 +456,13 @@ describe("policy pack", () => {
 
         it("requires mutual TLS on the aggregators' listeners", async () => {
             const found = await aggregatorProblems((doc) => {
-                at(doc, "sources", "agents", "tls").verify_certificate = false;
-                delete at(doc, "sources", "remote_write").tls;
+                at(doc, "sources", "agents_dev", "tls").verify_certificate = false;
+                delete at(doc, "sources", "remote_write_dev").tls;
             });
             assert.equal(found.length, 3);
-            assert.match(found[0], /\[sources.agents\] sets tls.verify_certificate = false, so clients need no valid certificate/);
-            assert.match(found[1], /\[sources.agents\] \(vector source\) accepts data from the network without mutual TLS; set tls.verify_certificate = true \(require client certificates\)\.$/);
-            assert.match(found[2], /\[sources.remote_write\] \(prometheus_remote_write source\) accepts data from the network without mutual TLS; set tls.enabled = true, tls.verify_certificate = true .*, tls.ca_file .*, tls.crt_file, tls.key_file\.$/);
+            assert.match(found[0], /\[sources.agents_dev\] sets tls.verify_certificate = false, so clients need no valid certificate/);
+            assert.match(found[1], /\[sources.agents_dev\] \(vector source\) accepts data from the network without mutual TLS; set tls.verify_certificate = true \(require client certificates\)\.$/);
+            assert.match(found[2], /\[sources.remote_write_dev\] \(prometheus_remote_write source\) accepts data from the network without mutual TLS; set tls.enabled = true, tls.verify_certificate = true .*, tls.ca_file .*, tls.crt_file, tls.key_file\.$/);
         });
 
         it("lets Loki be plain http only inside the cluster, and never unverified over https", async () => {

@@ -77,8 +77,14 @@ describe("program under mocks", () => {
 
         it("exports the private address, remote-write URL and CA in plain text, keys and tokens only as secrets", () => {
             const o = hub.outputs;
-            assert.equal(o.values.aggregatorAddress, "10.0.64.250:6000");
-            assert.equal(o.values.remoteWriteUrl, "https://10.0.64.250:9201/api/v1/write");
+            // Each source cluster its own port pair on the load balancer, in aggregator.clusters order
+            // (management, dev, staging); the hub's own agent stays in-cluster and is not listed.
+            assert.deepEqual(o.values.aggregatorAddress, { management: "10.0.64.250:6001", dev: "10.0.64.250:6002", staging: "10.0.64.250:6003" });
+            assert.deepEqual(o.values.remoteWriteUrl, {
+                management: "https://10.0.64.250:9202/api/v1/write",
+                dev: "https://10.0.64.250:9203/api/v1/write",
+                staging: "https://10.0.64.250:9204/api/v1/write",
+            });
             assert.deepEqual(o.values.agentClusters, ["dev", "management", "monitoring", "staging"]);
             assert.deepEqual(o.secretNames.sort(), ["agentKeys", "agentTokens"]);
             assert.deepEqual(Object.keys(o.values.agentTokens as object).sort(), ["dev", "management", "monitoring", "staging"]);
@@ -92,8 +98,11 @@ describe("program under mocks", () => {
 
         it("accepts the remote-write token of every listed cluster through the secret backend", () => {
             const toml = parseToml(data(hub, CM, "vector-aggregator-config")["vector.toml"]);
-            const auth = dig(toml, "sources.remote_write.auth.source") as string;
-            for (const c of ["dev", "management", "monitoring", "staging"]) assert.ok(auth.includes(`"Bearer SECRET[tokens.${c}]"`));
+            // Each cluster's source accepts its own token and no other.
+            for (const c of ["dev", "management", "monitoring", "staging"]) {
+                const auth = dig(toml, `sources.remote_write_${c}.auth.source`) as string;
+                assert.deepEqual([...auth.matchAll(/SECRET\[tokens\.([^\]]+)\]/g)].map((m) => m[1]), [c]);
+            }
             const tokens = find(hub, SECRET, "vector-aggregator-tokens");
             assert.deepEqual(Object.keys(tokens.inputs.stringData as object).sort(), ["dev", "management", "monitoring", "staging"]);
             assert.deepEqual(tokens.secretPaths, ["stringData"]);
@@ -106,9 +115,29 @@ describe("program under mocks", () => {
             );
         });
 
+        it("rotates one cluster's token with an overlap: both generations accepted, the agent gets the new one, others untouched", async () => {
+            const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]);
+            const identities = { ...agg.identities, dev: { ...agg.identities.dev, tokenGeneration: 1, acceptPreviousToken: true } };
+            const r = await runHub({ aggregator: { ...agg, identities } });
+            const names = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name).sort();
+            assert.ok(names.includes("vector-fleet-pki-token-dev") && names.includes("vector-fleet-pki-token-dev-g1"), names.join(", "));
+            assert.ok(names.includes("vector-fleet-pki-token-staging") && !names.some((n) => n.startsWith("vector-fleet-pki-token-staging-g")));
+            const tokens = find(r, SECRET, "vector-aggregator-tokens");
+            assert.deepEqual(Object.keys(tokens.inputs.stringData as object).sort(), ["dev", "dev.previous", "management", "monitoring", "staging"]);
+            const toml = parseToml(data(r, CM, "vector-aggregator-config")["vector.toml"]);
+            assert.match(dig(toml, "sources.remote_write_dev.auth.source") as string, /tokens\.dev\]" \|\| .*tokens\.dev\.previous\]/);
+            // The rotation done: the previous generation's resource, and its acceptance, are gone.
+            const done = await runHub({ aggregator: { ...agg, identities: { ...identities, dev: { ...identities.dev, acceptPreviousToken: false } } } });
+            const after = done.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name);
+            assert.ok(after.includes("vector-fleet-pki-token-dev-g1") && !after.includes("vector-fleet-pki-token-dev"));
+            assert.ok(!data(done, CM, "vector-aggregator-config")["vector.toml"].includes("previous"));
+        });
+
         it("revokes a cluster's token when it leaves the list", async () => {
             const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]);
-            const r = await runHub({ aggregator: { ...agg, clusters: ["management", "staging"] } });
+            const { dev: _dev, ...identities } = agg.identities ?? {};
+            void _dev;
+            const r = await runHub({ aggregator: { ...agg, clusters: ["management", "staging"], identities } });
             assert.equal(r.resources.some((x) => x.name === "vector-fleet-pki-token-dev"), false);
             const toml = data(r, CM, "vector-aggregator-config")["vector.toml"];
             assert.ok(!toml.includes("tokens.dev"));
@@ -120,8 +149,8 @@ describe("program under mocks", () => {
             it(`${stack}: dials the exact private address the hub exports, with its CA and its own credentials`, async () => {
                 const r = await sharedSource(stack);
                 const toml = agentToml(r);
-                assert.deepEqual(dig(toml, "sinks.aggregator.routing.endpoints"), [`https://${hub.outputs.values.aggregatorAddress}`]);
-                assert.equal(dig(toml, "sinks.prometheus.endpoint"), hub.outputs.values.remoteWriteUrl);
+                assert.deepEqual(dig(toml, "sinks.aggregator.routing.endpoints"), [`https://${(hub.outputs.values.aggregatorAddress as Record<string, string>)[stack]}`]);
+                assert.equal(dig(toml, "sinks.prometheus.endpoint"), (hub.outputs.values.remoteWriteUrl as Record<string, string>)[stack]);
                 assert.equal(dig(toml, "sinks.prometheus.auth.token"), "SECRET[agent.remote_write_token]");
                 assert.equal(data(r, CM, "vector-agent-config")["ca.crt"], hub.outputs.values.caCertPem);
                 const creds = data(r, SECRET, "vector-agent-credentials");

@@ -99,7 +99,7 @@ describe("offline render", () => {
     it("renders one stack on request, still resolving its StackReference", async () => {
         const only = await renderFleet(program, ROOT, ["dev"]);
         assert.deepEqual(only.map((r) => r.stack), ["dev"]);
-        assert.match(only[0].files["vector-agent.vector.toml"], /endpoints = \[ "https:\/\/10\.0\.64\.250:6000" \]/);
+        assert.match(only[0].files["vector-agent.vector.toml"], /endpoints = \[ "https:\/\/10\.0\.64\.250:6002" \]/); // dev: its own port (docs/identity.md)
     });
 
     it("refuses an unknown stack", async () => {

@@ -5,6 +5,7 @@ import {
     AggregatorPipelineSettings,
     aggregatorMetricsVrl,
     buildAggregatorPipeline,
+    bindIdentityVrl,
     remoteWriteAuthVrl,
     sampleRateVrl,
 } from "../components/aggregator/pipeline";
@@ -50,7 +51,10 @@ const AGGREGATOR: AggregatorPipelineSettings = {
     sampling: { "kube-system": 10, "ingress-nginx": 5 },
     dedupeCacheEvents: 10_000,
     buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 536870912 },
-    agentClusters: ["dev", "monitoring"],
+    agents: [
+        { name: "dev", environment: "development", region: "hel1", slot: 1 },
+        { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
+    ],
 };
 
 /** The source of a remap transform, by id; fails if the transform is missing or another type. */
@@ -183,7 +187,7 @@ describe("topologyProblems", () => {
         assert.deepEqual(topologyProblems(buildAgentPipeline(AGENT)), []);
         assert.deepEqual(topologyProblems(buildAgentPipeline({ ...AGENT, kubelet: { enabled: false, scrapeIntervalSecs: 30 } })), []);
         assert.deepEqual(topologyProblems(buildAggregatorPipeline(AGGREGATOR)), []);
-        assert.deepEqual(topologyProblems(buildAggregatorPipeline({ ...AGGREGATOR, agentClusters: [], sampling: {} })), []);
+        assert.deepEqual(topologyProblems(buildAggregatorPipeline({ ...AGGREGATOR, agents: [], sampling: {} })), []);
     });
 
     it("reports an input that names nothing", () => {
@@ -384,7 +388,7 @@ function fallibleCalls(source: string): FallibleCall[] {
 function generatedPrograms(): [string, string][] {
     const programs: [string, string][] = [];
     const agents = [AGENT, { ...AGENT, extraLabels: {}, kubelet: { enabled: false, scrapeIntervalSecs: 30 } }];
-    const aggregators = [AGGREGATOR, { ...AGGREGATOR, sampling: {}, agentClusters: [] }, { ...AGGREGATOR, sampling: { a: 2 }, agentClusters: ["x"] }];
+    const aggregators = [AGGREGATOR, { ...AGGREGATOR, sampling: {}, agents: [] }, { ...AGGREGATOR, sampling: { a: 2 }, agents: [{ name: "x", slot: 3 }] }];
     agents.forEach((s, i) => {
         const c = buildAgentPipeline(s);
         for (const id of Object.keys(c.transforms)) if (c.transforms[id].type === "remap") programs.push([`agent#${i} ${id}`, remapSource(c, id)]);
@@ -396,8 +400,8 @@ function generatedPrograms(): [string, string][] {
             if (t.type === "remap") programs.push([`aggregator#${i} ${id}`, t.source]);
             if (t.type === "route") for (const [name, cond] of Object.entries(t.route)) if (typeof cond === "string") programs.push([`aggregator#${i} ${id}.${name}`, cond]);
         }
-        const rw = c.sources.remote_write;
-        if (rw.type === "prometheus_remote_write" && rw.auth?.strategy === "custom") programs.push([`aggregator#${i} remote_write auth`, rw.auth.source]);
+        for (const [id, rw] of Object.entries(c.sources))
+            if (rw.type === "prometheus_remote_write" && rw.auth?.strategy === "custom") programs.push([`aggregator#${i} ${id} auth`, rw.auth.source]);
     });
     return programs;
 }
@@ -441,8 +445,7 @@ describe("generated VRL programs", () => {
             logsEnrichVrl(AGENT),
             metricsEnrichVrl(AGENT),
             sampleRateVrl(AGGREGATOR.sampling),
-            remoteWriteAuthVrl(AGGREGATOR.agentClusters),
-            remoteWriteAuthVrl([]),
+            ...AGGREGATOR.agents.flatMap((a) => [remoteWriteAuthVrl(a.name), bindIdentityVrl("logs", a), bindIdentityVrl("metrics", a), bindIdentityVrl("logs", { name: a.name, slot: a.slot })]),
             aggregatorMetricsVrl(AGGREGATOR.cluster),
         ];
         for (const p of all) {

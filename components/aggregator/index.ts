@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AggregatorConfig, ClusterIdentity } from "../../config/stack";
+import { AgentIdentity, AggregatorConfig, ClusterIdentity } from "../../config/stack";
 import { cidrContains } from "../../config/validators";
 import { appLabels, credentialsChecksum, sha256 } from "../k8s/common";
 import { aggregatorNetworkPolicy, defaultDenyPolicy } from "../k8s/network-policies";
@@ -22,7 +22,7 @@ import {
     AggregatorObjectSettings,
     AGGREGATOR_STATEFULSET_IGNORE_CHANGES,
 } from "./manifests";
-import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, buildAggregatorPipeline } from "./pipeline";
+import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPorts, buildAggregatorPipeline } from "./pipeline";
 
 export * from "./manifests";
 export * from "./pipeline";
@@ -34,11 +34,14 @@ export interface VectorAggregatorArgs {
     cluster: ClusterIdentity;
     /** The parsed `aggregator` config section (defaults applied by config/stack.ts). Required. */
     settings: AggregatorConfig;
-    /** Clusters whose agents may send: their tokens are accepted. Required; may be empty. */
-    agentClusters: string[];
-    /** CA and server certificate/key (key secret) from FleetPki. Required. */
-    tls: { caCertPem: pulumi.Input<string>; serverCertPem: pulumi.Input<string>; serverKeyPem: pulumi.Input<string> };
-    /** Remote-write token per agent cluster (secret). Required; keys must equal agentClusters. */
+    /** Clusters whose agents may send, each on its own ports, with the identity written on its data. Required; may be empty. */
+    agents: AgentIdentity[];
+    /**
+     * CA and server certificate/key (key secret), and per agent cluster the CA its client
+     * certificate must chain to, from FleetPki. Required; clientCaPems keys must equal the agents.
+     */
+    tls: { caCertPem: pulumi.Input<string>; serverCertPem: pulumi.Input<string>; serverKeyPem: pulumi.Input<string>; clientCaPems: Record<string, pulumi.Input<string>> };
+    /** Remote-write token per agent cluster (secret). Required; keys must equal the agents. */
     tokens: Record<string, pulumi.Input<string>>;
     /**
      * IPv4 range of the private hcloud Network named in `settings.loadBalancer.network`. Required:
@@ -64,11 +67,11 @@ export interface VectorAggregatorArgs {
  * in-cluster through a Service and from other clusters through a private Hetzner load balancer.
  */
 export class VectorAggregator extends pulumi.ComponentResource {
-    /** `ip:port` of the vector source on the private load balancer. */
-    readonly address: pulumi.Output<string>;
-    /** Remote-write URL on the private load balancer. */
-    readonly remoteWriteUrl: pulumi.Output<string>;
-    /** In-cluster `host:port` of the vector source, for the hub's own agent. */
+    /** Per agent cluster, `ip:port` of its vector source on the private load balancer. */
+    readonly address: pulumi.Output<Record<string, string>>;
+    /** Per agent cluster, its remote-write URL on the private load balancer. */
+    readonly remoteWriteUrl: pulumi.Output<Record<string, string>>;
+    /** In-cluster `host:port` of the vector source of slot 0, for the hub's own agent. */
     readonly inClusterAddress: string;
     readonly inClusterRemoteWriteUrl: string;
     readonly vectorToml: pulumi.Output<string>;
@@ -83,9 +86,10 @@ export class VectorAggregator extends pulumi.ComponentResource {
             replicas: s.replicas,
             resources: s.resources,
             storage: s.storage,
+            agentSlots: args.agents.map((a) => a.slot),
         };
-        const missing = args.agentClusters.filter((c) => !(c in args.tokens));
-        if (missing.length > 0) throw new Error(`aggregator ${name}: no token for cluster(s) ${missing.join(", ")}`);
+        const missing = args.agents.filter((a) => !(a.name in args.tokens) || !(a.name in args.tls.clientCaPems)).map((a) => a.name);
+        if (missing.length > 0) throw new Error(`aggregator ${name}: no token or client CA for cluster(s) ${missing.join(", ")}`);
 
         const child = { parent: this, provider: args.provider };
         const config = buildAggregatorPipeline({
@@ -95,7 +99,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
             sampling: s.sampling,
             dedupeCacheEvents: s.dedupeCacheEvents,
             buffers: s.buffers,
-            agentClusters: args.agentClusters,
+            agents: args.agents,
         });
         assertTopology(config, `aggregator ${name}`);
         const toml = toToml(config);
@@ -106,7 +110,14 @@ export class VectorAggregator extends pulumi.ComponentResource {
             throw new Error(`aggregator ${name}: load balancer IP ${lb.privateIp} is outside the private Network's range ${args.privateNetworkRange}`);
 
         const tokens = pulumi.secret(pulumi.all(args.tokens));
-        const credentials = credentialsChecksum(args.tls.caCertPem, args.tls.serverCertPem, args.tls.serverKeyPem, tokens.apply((t) => JSON.stringify(t)));
+        // Vector reads certificates and secrets at load: a new client CA or token must roll the pods.
+        const credentials = credentialsChecksum(
+            args.tls.caCertPem,
+            args.tls.serverCertPem,
+            args.tls.serverKeyPem,
+            tokens.apply((t) => JSON.stringify(t)),
+            pulumi.all(args.tls.clientCaPems).apply((c) => JSON.stringify(Object.entries(c).sort(([a], [b]) => a.localeCompare(b)))),
+        );
 
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, aggregatorNamespace(objects), child);
         const inNs = { ...child, dependsOn: [ns] };
@@ -114,7 +125,12 @@ export class VectorAggregator extends pulumi.ComponentResource {
         const cm = new k8s.core.v1.ConfigMap(`${name}-config`, aggregatorConfigMap(objects, toml), inNs);
         const tlsSecret = new k8s.core.v1.Secret(
             `${name}-tls`,
-            aggregatorTlsSecret(objects, { caCertPem: args.tls.caCertPem, certPem: args.tls.serverCertPem, keyPem: pulumi.secret(args.tls.serverKeyPem) }),
+            aggregatorTlsSecret(objects, {
+                caCertPem: args.tls.caCertPem,
+                certPem: args.tls.serverCertPem,
+                keyPem: pulumi.secret(args.tls.serverKeyPem),
+                clientCaPems: args.tls.clientCaPems,
+            }),
             inNs,
         );
         const tokenSecret = new k8s.core.v1.Secret(`${name}-tokens`, aggregatorTokensSecret(objects, tokens), inNs);
@@ -144,6 +160,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
                     name,
                     namespace: s.namespace,
                     agentCidrs: [args.privateNetworkRange, ...args.networkPolicy.clusterCidrs],
+                    agentSlots: objects.agentSlots,
                     destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl],
                     scrapeFrom: args.networkPolicy.scrapeFrom,
                 }),
@@ -152,8 +169,11 @@ export class VectorAggregator extends pulumi.ComponentResource {
         }
 
         const n = aggregatorNames(name);
-        this.address = pulumi.output(`${lb.privateIp}:${AGGREGATOR_PORTS.vector}`);
-        this.remoteWriteUrl = pulumi.output(`https://${lb.privateIp}:${AGGREGATOR_PORTS.remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`);
+        const viaLb = args.agents.filter((a) => a.slot > 0);
+        this.address = pulumi.output(Object.fromEntries(viaLb.map((a) => [a.name, `${lb.privateIp}:${agentPorts(a.slot).vector}`])));
+        this.remoteWriteUrl = pulumi.output(
+            Object.fromEntries(viaLb.map((a) => [a.name, `https://${lb.privateIp}:${agentPorts(a.slot).remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`])),
+        );
         const host = `${n.service}.${s.namespace}.svc.cluster.local`;
         this.inClusterAddress = `${host}:${AGGREGATOR_PORTS.vector}`;
         this.inClusterRemoteWriteUrl = `https://${host}:${AGGREGATOR_PORTS.remoteWrite}${AGGREGATOR_PATHS.remoteWritePath}`;

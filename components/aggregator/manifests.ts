@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { Resources } from "../../config/stack";
 import { appLabels, namespaceObject, Obj, selectorLabels, serviceAccountObject, vectorProbes, vectorSelfEnv } from "../k8s/common";
-import { AGGREGATOR_PATHS, AGGREGATOR_PORTS } from "./pipeline";
+import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPortNames, agentPorts, clientCaKey } from "./pipeline";
 import T = k8s.types.input;
 
 export interface AggregatorObjectSettings {
@@ -15,6 +15,22 @@ export interface AggregatorObjectSettings {
     replicas: number;
     resources: Resources;
     storage: { size: string; storageClassName: string };
+    /** Slots of the clusters that may send (0 = the hub's own, reached in-cluster only). */
+    agentSlots: number[];
+}
+
+/** Each slot's pair of ports, named for the Service's targetPort. */
+function slotPorts(slots: number[]): { name: string; port: number }[] {
+    return [...new Set(slots)]
+        .sort((a, b) => a - b)
+        .flatMap((slot) => {
+            const ports = agentPorts(slot);
+            const names = agentPortNames(slot);
+            return [
+                { name: names.vector, port: ports.vector },
+                { name: names.remoteWrite, port: ports.remoteWrite },
+            ];
+        });
 }
 
 const VOLUME_CLAIM_TEMPLATE = "data";
@@ -67,14 +83,15 @@ export function aggregatorConfigMap(s: AggregatorObjectSettings, toml: Input<str
 
 export function aggregatorTlsSecret(
     s: AggregatorObjectSettings,
-    d: { caCertPem: Input<string>; certPem: Input<string>; keyPem: Input<string> },
+    d: { caCertPem: Input<string>; certPem: Input<string>; keyPem: Input<string>; clientCaPems: Record<string, Input<string>> },
 ): Obj<T.core.v1.Secret> {
+    const clientCas = Object.fromEntries(Object.entries(d.clientCaPems).sort(([a], [b]) => a.localeCompare(b)).map(([c, pem]) => [clientCaKey(c), pem]));
     return {
         apiVersion: "v1",
         kind: "Secret",
         metadata: { name: aggregatorNames(s.name).tls, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
         type: "kubernetes.io/tls",
-        stringData: { "ca.crt": d.caCertPem, "tls.crt": d.certPem, "tls.key": d.keyPem },
+        stringData: { "ca.crt": d.caCertPem, "tls.crt": d.certPem, "tls.key": d.keyPem, ...clientCas },
     };
 }
 
@@ -152,8 +169,7 @@ export function aggregatorStatefulSet(
                                 { name: "VECTOR_LOG", value: "info" },
                             ],
                             ports: [
-                                { name: "vector", containerPort: AGGREGATOR_PORTS.vector, protocol: "TCP" },
-                                { name: "remote-write", containerPort: AGGREGATOR_PORTS.remoteWrite, protocol: "TCP" },
+                                ...slotPorts(s.agentSlots).map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
                                 { name: "api", containerPort: AGGREGATOR_PORTS.api, protocol: "TCP" },
                                 { name: "metrics", containerPort: AGGREGATOR_PORTS.metrics, protocol: "TCP" },
                             ],
@@ -251,10 +267,7 @@ export function aggregatorPodDisruptionBudget(s: AggregatorObjectSettings): Obj<
     };
 }
 
-const servicePorts: T.core.v1.ServicePort[] = [
-    { name: "vector", port: AGGREGATOR_PORTS.vector, targetPort: "vector", protocol: "TCP" },
-    { name: "remote-write", port: AGGREGATOR_PORTS.remoteWrite, targetPort: "remote-write", protocol: "TCP" },
-];
+const servicePorts = (slots: number[]): T.core.v1.ServicePort[] => slotPorts(slots).map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" }));
 
 /** Stable DNS per replica for the StatefulSet. */
 export function aggregatorHeadlessService(s: AggregatorObjectSettings): Obj<T.core.v1.Service> {
@@ -262,7 +275,7 @@ export function aggregatorHeadlessService(s: AggregatorObjectSettings): Obj<T.co
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: aggregatorNames(s.name).headless, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
-        spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+        spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels("aggregator", s.name), ports: servicePorts(s.agentSlots) },
     };
 }
 
@@ -272,7 +285,7 @@ export function aggregatorService(s: AggregatorObjectSettings): Obj<T.core.v1.Se
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: aggregatorNames(s.name).service, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
-        spec: { type: "ClusterIP", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+        spec: { type: "ClusterIP", selector: selectorLabels("aggregator", s.name), ports: servicePorts(s.agentSlots) },
     };
 }
 
@@ -315,6 +328,13 @@ export function aggregatorLoadBalancerService(s: AggregatorObjectSettings, lb: L
                 [`${a}/algorithm-type`]: "least_connections",
             },
         },
-        spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", selector: selectorLabels("aggregator", s.name), ports: servicePorts },
+                // Only the source clusters' ports: the hub's own agent (slot 0) stays in-cluster, and each
+        // port is one of the load balancer type's limited services (config/stack.ts LB_MAX_SERVICES).
+        spec: {
+            type: "LoadBalancer",
+            externalTrafficPolicy: "Local",
+            selector: selectorLabels("aggregator", s.name),
+            ports: servicePorts(s.agentSlots.filter((slot) => slot > 0)),
+        },
     };
 }

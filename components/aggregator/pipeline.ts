@@ -1,26 +1,68 @@
 /**
  * The aggregators' Vector pipeline, built by a pure function.
  *
- *   agents (vector, mTLS) ─> route_logs ─kubernetes─> dedupe_logs ─> sample_rate ─> sample_logs ─> logs_finalize ─┐
+ * Per agent cluster C (docs/identity.md): its own sources on its own ports, each trusting only C's
+ * client CA; what arrives there IS from C, whatever the events claim.
+ *
+ *   agents_C ─> logs_only_C ─> identity_logs_C ─impersonating / _unmatched─> bind_logs_C ─┐
+ *   remote_write_C ─> identity_metrics_C ─impersonating / _unmatched─> bind_metrics_C ─┐
+ *
+ *   bind_logs_* ─> route_logs ─kubernetes─> dedupe_logs ─> sample_rate ─> sample_logs ─> logs_finalize ─┐
  *                                     └─_unmatched─────────────────────────────────────────────────────────────────┴─> loki
- *   remote_write (mTLS + per-cluster token) ─────────────────────────────────────────────────┐
+ *   bind_metrics_* ───────────────────────────────────────────────────────────────────────────┐
  *   internal_metrics ─> aggregator_metrics_enrich ───────────────────────────────────────────┴─> prometheus
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
  *   logs_finalize ─> heartbeats (filter) ─> heartbeat_received ─> heartbeat_metrics ─> prometheus
  */
-import { ClusterIdentity } from "../../config/stack";
+import { AgentIdentity, ClusterIdentity } from "../../config/stack";
 import { GrpcKeepalive, HttpKeepalive, LogToMetricMetric, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
 import { HEARTBEAT_FIELD } from "../agent/pipeline";
 
 export const AGGREGATOR_PORTS = {
-    /** Vector's native protocol, the agents' log stream (6000 is Vector's conventional port). */
+    /** Vector's native protocol, the agents' log stream (6000 is Vector's conventional port): slot 0's. */
     vector: 6000,
-    /** Prometheus remote write from agents. */
+    /** Prometheus remote write from agents: slot 0's. */
     remoteWrite: 9201,
     api: 8686,
     metrics: 9598,
 } as const;
+
+/** Slots run 0..MAX_AGENT_SLOT: the port ranges stay clear of each other and of api/metrics. */
+export const MAX_AGENT_SLOT = 98;
+
+/** The ports of one agent cluster's sources: its slot above slot 0's. */
+export function agentPorts(slot: number): { vector: number; remoteWrite: number } {
+    if (!Number.isInteger(slot) || slot < 0 || slot > MAX_AGENT_SLOT) throw new Error(`agent slot ${slot} is outside 0..${MAX_AGENT_SLOT}`);
+    return { vector: AGGREGATOR_PORTS.vector + slot, remoteWrite: AGGREGATOR_PORTS.remoteWrite + slot };
+}
+
+/** Kubernetes port names (IANA service names: at most 15 characters), slot 0 keeps the historic ones. */
+export function agentPortNames(slot: number): { vector: string; remoteWrite: string } {
+    return slot === 0 ? { vector: "vector", remoteWrite: "remote-write" } : { vector: `vector-${slot}`, remoteWrite: `remote-write-${slot}` };
+}
+
+/** The named route output that counts events claiming another cluster than the one they came from. */
+export const IMPERSONATING_OUTPUT = "impersonating";
+export const identityComponentIds = (cluster: string) => ({
+    logsSource: `agents_${cluster}`,
+    logsOnly: `logs_only_${cluster}`,
+    metricsSource: `remote_write_${cluster}`,
+    logsCheck: `identity_logs_${cluster}`,
+    metricsCheck: `identity_metrics_${cluster}`,
+    logsBind: `bind_logs_${cluster}`,
+    logsThrottle: `throttle_logs_${cluster}`,
+    metricsBind: `bind_metrics_${cluster}`,
+});
+
+/**
+ * The per-cluster log limit is enforced over this window: a cluster may burst to 10 s worth of its
+ * rate at once, then waits (vectordotdev/vector src/transforms/throttle: threshold per window_secs).
+ */
+export const THROTTLE_WINDOW_SECS = 10;
+
+/** Where a cluster's logs leave its own path for the shared one. */
+const logsExit = (a: AgentIdentity) => (a.logEventsPerSec === undefined ? identityComponentIds(a.name).logsBind : identityComponentIds(a.name).logsThrottle);
 
 export const AGGREGATOR_PATHS = {
     configDir: "/etc/vector/config",
@@ -28,6 +70,8 @@ export const AGGREGATOR_PATHS = {
     tlsDir: "/etc/vector/tls",
     caFile: "/etc/vector/tls/ca.crt",
     certFile: "/etc/vector/tls/tls.crt",
+    /** One client CA per agent cluster, in the TLS Secret under clientCaKey(cluster). */
+    clientCaFile: (cluster: string) => `/etc/vector/tls/${clientCaKey(cluster)}`,
     keyFile: "/etc/vector/tls/tls.key",
     /** One file per agent cluster, named after it, holding that cluster's token. */
     tokensDir: "/etc/vector/tokens",
@@ -45,18 +89,45 @@ export interface AggregatorPipelineSettings {
     sampling: Record<string, number>;
     dedupeCacheEvents: number;
     buffers: { lokiMaxBytes: number; prometheusMaxBytes: number };
-    /** Clusters whose tokens are accepted on remote write. */
-    agentClusters: string[];
+    /** Clusters that may send, each on its own sources; sorted by name. */
+    agents: AgentIdentity[];
+}
+
+/** The TLS Secret key holding one cluster's client CA. */
+export const clientCaKey = (cluster: string) => `client-ca-${cluster}.crt`;
+
+/**
+ * VRL deciding whether a remote-write request carries this one cluster's token: each cluster's
+ * source accepts its own token only, so a token opens exactly one identity. The token stays out
+ * of the config: Vector substitutes SECRET[tokens.<cluster>] at load.
+ */
+export function remoteWriteAuthVrl(cluster: string, acceptPrevious = false): string {
+    const accepts = (key: string) => `.headers.authorization == "Bearer SECRET[tokens.${key}]"`;
+    // The previous token's key has a dot, which no cluster name (a DNS label) has: no collision.
+    return vrl(acceptPrevious ? `${accepts(cluster)} || ${accepts(previousTokenKey(cluster))}` : accepts(cluster));
+}
+
+/** The tokens Secret key of a cluster's previous token during a rotation. */
+export const previousTokenKey = (cluster: string) => `${cluster}.previous`;
+
+/**
+ * The route condition that picks events claiming another cluster. An event without a claim is no
+ * impersonation (it gets the identity all the same). Logs carry `cluster` as a field, metrics as
+ * a tag.
+ */
+export function impersonationCondition(signal: "logs" | "metrics", cluster: string): string {
+    const claim = signal === "logs" ? ".cluster" : ".tags.cluster";
+    return `${claim} != null && ${claim} != ${vrlString(cluster)}`;
 }
 
 /**
- * VRL deciding whether a remote-write request carries one of the clusters' tokens. The tokens
- * themselves stay out of the config: Vector substitutes SECRET[tokens.<cluster>] at load.
+ * VRL writing the sender's identity over whatever the event claimed. Identity fields the hub does
+ * not know for this cluster are removed rather than trusted.
  */
-export function remoteWriteAuthVrl(clusters: string[]): string {
-    if (clusters.length === 0) return "false\n";
-    const accepted = [...clusters].sort().map((c) => `"Bearer SECRET[tokens.${c}]"`);
-    return vrl(`includes([${accepted.join(", ")}], .headers.authorization)`);
+export function bindIdentityVrl(signal: "logs" | "metrics", a: AgentIdentity): string {
+    const at = signal === "logs" ? "." : ".tags.";
+    const set = (k: string, v: string | undefined) => (v === undefined ? `del(${at}${k})` : `${at}${k} = ${vrlString(v)}`);
+    return vrl(set("cluster", a.name), set("environment", a.environment), set("region", a.region));
 }
 
 /** VRL giving each log event its namespace's sampling rate (1 = keep all). */
@@ -139,12 +210,13 @@ export function heartbeatMetrics(): LogToMetricMetric[] {
     ];
 }
 
-const serverTls = (verifyClients: boolean) => ({
+/** Client certificates required, and trusted only from the one cluster's own client CA. */
+const serverTls = (cluster: string) => ({
     enabled: true as const,
-    ca_file: AGGREGATOR_PATHS.caFile,
+    ca_file: AGGREGATOR_PATHS.clientCaFile(cluster),
     crt_file: AGGREGATOR_PATHS.certFile,
     key_file: AGGREGATOR_PATHS.keyFile,
-    verify_certificate: verifyClients,
+    verify_certificate: true,
 });
 
 /**
@@ -168,9 +240,23 @@ export const HTTP_KEEPALIVE: HttpKeepalive = { max_connection_age_secs: RECYCLE_
 export const DEDUPE_FIELDS = ["cluster", "namespace", "pod", "container", "message", "timestamp", "runtime_timestamp"];
 
 export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorConfig {
+    const config = pipeline(s);
+    if (s.agents.length > 0) return config;
+    // No cluster may send: the log path (and the heartbeats counted on it) would have no input,
+    // which Vector refuses at load.
+    const { sources, transforms = {}, sinks } = config;
+    const { route_logs, dedupe_logs, sample_rate, sample_logs, logs_finalize, heartbeats, heartbeat_received, heartbeat_metrics, ...keptTransforms } = transforms;
+    const { loki, prometheus, ...keptSinks } = sinks;
+    void [route_logs, dedupe_logs, sample_rate, sample_logs, logs_finalize, heartbeats, heartbeat_received, heartbeat_metrics, loki];
+    const metricsOnly = { ...prometheus, inputs: prometheus.inputs.filter((i) => i !== "heartbeat_metrics") };
+    return { ...config, sources, transforms: keptTransforms, sinks: { ...keptSinks, prometheus: metricsOnly } };
+}
+
+function pipeline(s: AggregatorPipelineSettings): VectorConfig {
     // Label values are bare `{{ field }}` templates: since 0.58 (vectordotdev/vector PR 26176) the loki
     // sink confines only label keys and tenant_id, and ours are literals. Vector 0.57 would refuse to
     // start with these values (NoDerivableBase); see MIN_VECTOR_VERSION.
+    const agents = [...s.agents].sort((a, b) => a.name.localeCompare(b.name));
     const labels = Object.fromEntries(
         Object.entries(s.loki.labels)
             .sort(([a], [b]) => a.localeCompare(b))
@@ -181,27 +267,71 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
         api: { enabled: true, address: `0.0.0.0:${AGGREGATOR_PORTS.api}` },
         secret: { tokens: { type: "directory", path: AGGREGATOR_PATHS.tokensDir, remove_trailing_whitespace: true } },
         sources: {
-            agents: {
-                type: "vector",
-                address: `0.0.0.0:${AGGREGATOR_PORTS.vector}`,
-                keepalive: GRPC_KEEPALIVE,
-                // Client certificates required: only agents holding a certificate from our CA get in.
-                tls: serverTls(true),
-            },
-            remote_write: {
-                type: "prometheus_remote_write",
-                address: `0.0.0.0:${AGGREGATOR_PORTS.remoteWrite}`,
-                path: AGGREGATOR_PATHS.remoteWritePath,
-                auth: { strategy: "custom", source: remoteWriteAuthVrl(s.agentClusters) },
-                tls: serverTls(true),
-                keepalive: HTTP_KEEPALIVE,
-            },
+            ...Object.fromEntries(
+                agents.flatMap((a) => {
+                    const id = identityComponentIds(a.name);
+                    const ports = agentPorts(a.slot);
+                    return [
+                        [
+                            id.logsSource,
+                            {
+                                type: "vector" as const,
+                                address: `0.0.0.0:${ports.vector}`,
+                                keepalive: GRPC_KEEPALIVE,
+                                // Only a certificate from this cluster's own CA gets in on this port.
+                                tls: serverTls(a.name),
+                            },
+                        ],
+                        [
+                            id.metricsSource,
+                            {
+                                type: "prometheus_remote_write" as const,
+                                address: `0.0.0.0:${ports.remoteWrite}`,
+                                path: AGGREGATOR_PATHS.remoteWritePath,
+                                auth: { strategy: "custom" as const, source: remoteWriteAuthVrl(a.name, a.acceptPreviousToken === true) },
+                                tls: serverTls(a.name),
+                                keepalive: HTTP_KEEPALIVE,
+                            },
+                        ],
+                    ];
+                }),
+            ),
             internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
         },
         transforms: {
+            ...Object.fromEntries(
+                agents.flatMap((a) => {
+                    const id = identityComponentIds(a.name);
+                    const check = (input: string, signal: "logs" | "metrics") => ({
+                        type: "route" as const,
+                        inputs: [input],
+                        // A named output, so vector_component_sent_events_total{output="impersonating"} counts them.
+                        route: { [IMPERSONATING_OUTPUT]: impersonationCondition(signal, a.name) },
+                        reroute_unmatched: true,
+                    });
+                    const bind = (checkId: string, signal: "logs" | "metrics") => ({
+                        type: "remap" as const,
+                        inputs: [`${checkId}.${IMPERSONATING_OUTPUT}`, `${checkId}._unmatched`],
+                        source: bindIdentityVrl(signal, a),
+                        drop_on_error: false,
+                    });
+                    return [
+                        // The vector protocol carries any event type; only logs belong on this path.
+                        [id.logsOnly, { type: "filter" as const, inputs: [id.logsSource], condition: { type: "is_log" as const } }],
+                        [id.logsCheck, check(id.logsOnly, "logs")],
+                        [id.logsBind, bind(id.logsCheck, "logs")],
+                        // Before the shared path: a burst is dropped here, counted against this cluster only.
+                        ...(a.logEventsPerSec === undefined
+                            ? []
+                            : [[id.logsThrottle, { type: "throttle" as const, inputs: [id.logsBind], threshold: a.logEventsPerSec * THROTTLE_WINDOW_SECS, window_secs: THROTTLE_WINDOW_SECS }]]),
+                        [id.metricsCheck, check(id.metricsSource, "metrics")],
+                        [id.metricsBind, bind(id.metricsCheck, "metrics")],
+                    ];
+                }),
+            ),
             route_logs: {
                 type: "route",
-                inputs: ["agents"],
+                inputs: agents.map(logsExit),
                 // Pod logs are the ones the agents flattened; anything else goes to Loki untouched.
                 route: { kubernetes: "is_string(.namespace) && is_string(.pod)" },
                 reroute_unmatched: true,
@@ -258,7 +388,7 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
             },
             prometheus: {
                 type: "prometheus_remote_write",
-                inputs: ["remote_write", "aggregator_metrics_enrich", "heartbeat_metrics"],
+                inputs: [...agents.map((a) => identityComponentIds(a.name).metricsBind), "aggregator_metrics_enrich", "heartbeat_metrics"],
                 endpoint: s.prometheusRemoteWriteUrl,
                 buffer: { type: "disk", max_size: s.buffers.prometheusMaxBytes, when_full: "block" },
                 batch: { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 },

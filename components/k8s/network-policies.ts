@@ -14,7 +14,7 @@ import * as net from "node:net";
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { AGENT_PORTS, AgentPorts, KUBELET_PORT } from "../agent/pipeline";
-import { AGGREGATOR_PORTS } from "../aggregator/pipeline";
+import { AGGREGATOR_PORTS, agentPorts } from "../aggregator/pipeline";
 import { appLabels, Obj, selectorLabels } from "./common";
 import T = k8s.types.input;
 
@@ -86,13 +86,16 @@ export interface AgentNetworkSettings {
     ports?: AgentPorts;
     apiServer: { cidrs: string[]; ports: number[] };
     aggregators: AggregatorPeer;
+    /** The aggregator ports this cluster's agent dials (its slot's); default slot 0's. */
+    aggregatorPorts?: { vector: Input<number>; remoteWrite: Input<number> };
     /** Namespace of the Prometheus that scrapes the agent; undefined when none does. */
     scrapeFrom?: string;
 }
 
 export function agentNetworkPolicy(s: AgentNetworkSettings): NetworkPolicy {
     const ports = s.ports ?? AGENT_PORTS;
-    const aggregatorPorts = tcp(AGGREGATOR_PORTS.vector, AGGREGATOR_PORTS.remoteWrite);
+    const dial = s.aggregatorPorts ?? agentPorts(0);
+    const aggregatorPorts: Port[] = [dial.vector, dial.remoteWrite].map((port) => ({ protocol: "TCP", port }));
     const toAggregators: EgressRule =
         s.aggregators.kind === "loadBalancer"
             ? { to: [{ ipBlock: { cidr: s.aggregators.cidr } }], ports: aggregatorPorts }
@@ -123,6 +126,8 @@ export interface AggregatorNetworkSettings {
      * matches are in the private Network's range, its tunnel address in the pod network.
      */
     agentCidrs: Input<string>[];
+    /** Slots of the clusters that may send: each has its own pair of ports. */
+    agentSlots: number[];
     /** Loki and Prometheus URLs the aggregators write to. */
     destinations: string[];
     /** Namespace of the Prometheus that scrapes the aggregators; undefined when none does. */
@@ -140,7 +145,7 @@ export function aggregatorNetworkPolicy(s: AggregatorNetworkSettings): NetworkPo
     }
     return tierPolicy("aggregator", s.name, s.namespace, {
         ingress: [
-            { from: s.agentCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(AGGREGATOR_PORTS.vector, AGGREGATOR_PORTS.remoteWrite) },
+            { from: s.agentCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...[...new Set(s.agentSlots)].sort((a, b) => a - b).flatMap((slot) => Object.values(agentPorts(slot)))) },
             ...(s.scrapeFrom === undefined ? [] : [{ from: [namespacePeer(s.scrapeFrom)], ports: tcp(AGGREGATOR_PORTS.metrics) }]),
         ],
         egress,

@@ -361,6 +361,55 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
             runbook: anchor("VectorBufferNearlyFull"),
         },
         {
+            alert: "VectorClusterImpersonation",
+            group: "vector-fleet-components",
+            // The aggregators' identity routes send events that claim another cluster than the
+            // one whose certificate (and token) they came with through their `impersonating`
+            // output (components/aggregator/pipeline.ts); a route counts each named output apart
+            // (vectordotdev/vector lib/vector-common/src/internal_event/events_sent.rs, tag `output`).
+            // Relabelled, not lost: the alert is about the sender, which is misconfigured or compromised.
+            expr: promql(
+                "label_replace(",
+                "  sum by (cluster, component_id) (",
+                '    increase(vector_component_sent_events_total{vector_role="aggregator", output="impersonating"}[10m])',
+                "  ) > 0,",
+                '  "sender", "$1", "component_id", "identity_(?:logs|metrics)_(.+)"',
+                ")",
+            ),
+            for: "0m",
+            severity: "critical",
+            summary: "Cluster {{ $labels.sender }} sends data claiming to be another cluster",
+            description:
+                "The aggregators in {{ $labels.cluster }} received {{ $value | humanize }} events in 10 minutes on {{ $labels.sender }}'s own " +
+                "listener ({{ $labels.component_id }}) that claimed another cluster. They were stored labelled {{ $labels.sender }}; " +
+                "find out why {{ $labels.sender }} claims otherwise: a misconfigured agent, or a compromised cluster.",
+            runbook: anchor("VectorClusterImpersonation"),
+        },
+        {
+            alert: "VectorClusterLogsThrottled",
+            group: "vector-fleet-components",
+            // The per-cluster throttle (components/aggregator/pipeline.ts) drops what exceeds the
+            // cluster's limit; Vector counts it as an intentional discard
+            // (vectordotdev/vector src/internal_events/throttle.rs, ComponentEventsDropped<INTENTIONAL>),
+            // which VectorEventsDiscarded does not watch.
+            expr: promql(
+                "label_replace(",
+                "  sum by (cluster, component_id) (",
+                '    rate(vector_component_discarded_events_total{vector_role="aggregator", intentional="true", component_id=~"throttle_logs_.+"}[10m])',
+                "  ) > 0,",
+                '  "sender", "$1", "component_id", "throttle_logs_(.+)"',
+                ")",
+            ),
+            for: "5m",
+            severity: "warning",
+            summary: "Cluster {{ $labels.sender }} sends more logs than its limit; the excess is dropped",
+            description:
+                'The aggregators in {{ $labels.cluster }} drop {{ printf "%.1f" $value }} log events/s from {{ $labels.sender }} above its ' +
+                "limit (aggregator.logEventsPerSecPerCluster or aggregator.identities.{{ $labels.sender }}.logEventsPerSec). " +
+                "Other clusters are not affected; those events are lost.",
+            runbook: anchor("VectorClusterLogsThrottled"),
+        },
+        {
             alert: "VectorHighMemoryUsage",
             group: "vector-fleet-resources",
             // max, not sum: a restarted container's old series lingers beside the new one for a while.

@@ -25,16 +25,29 @@ export interface FleetPkiArgs {
     serverDnsNames: string[];
     /** IP addresses the aggregators answer to: the load balancer's private IP. Required. */
     serverIpAddresses: pulumi.Input<string>[];
+    /**
+     * Per cluster, its current token generation and whether the previous one still exists (a
+     * rotation in progress). Default generation 0, no previous.
+     */
+    tokenGenerations?: Record<string, { generation: number; keepPrevious: boolean }>;
     /** Organisation in certificate subjects. Default "vector-fleet": only informative. */
     organization?: string;
 }
 
 export interface ClusterCredentials {
+    /**
+     * The CA of this cluster alone: it signs only this cluster's client certificate, and the
+     * aggregators' sources for this cluster trust only it. That is what binds a connection to a
+     * cluster (docs/identity.md), and what cuts one cluster off without touching the others.
+     */
+    clientCaPem: pulumi.Output<string>;
     certPem: pulumi.Output<string>;
     /** Secret. */
     keyPem: pulumi.Output<string>;
     /** Secret. */
     token: pulumi.Output<string>;
+    /** Secret: the previous generation's token while a rotation is in progress. */
+    previousToken?: pulumi.Output<string>;
 }
 
 /**
@@ -47,6 +60,8 @@ export class FleetPki extends pulumi.ComponentResource {
     readonly serverCertPem: pulumi.Output<string>;
     readonly serverKeyPem: pulumi.Output<string>;
     readonly clients: Record<string, ClusterCredentials>;
+    /** Every certificate's not-after (RFC 3339), for the expiry alert; cluster unset = the hub's. */
+    readonly expiries: { certificate: string; cluster?: string; notAfter: pulumi.Output<string> }[];
 
     constructor(name: string, args: FleetPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vector-fleet:index:FleetPki", name, {}, opts);
@@ -67,14 +82,20 @@ export class FleetPki extends pulumi.ComponentResource {
             },
             child,
         );
-        const sign = (n: string, keyPem: pulumi.Output<string>, req: Omit<tls.CertRequestArgs, "privateKeyPem">, uses: string[]) => {
+        const sign = (
+            n: string,
+            keyPem: pulumi.Output<string>,
+            req: Omit<tls.CertRequestArgs, "privateKeyPem">,
+            uses: string[],
+            by: { keyPem: pulumi.Output<string>; certPem: pulumi.Output<string> } = { keyPem: caKey.privateKeyPem, certPem: ca.certPem },
+        ) => {
             const csr = new tls.CertRequest(`${n}-csr`, { ...req, privateKeyPem: keyPem }, child);
             return new tls.LocallySignedCert(
                 n,
                 {
                     certRequestPem: csr.certRequestPem,
-                    caPrivateKeyPem: caKey.privateKeyPem,
-                    caCertPem: ca.certPem,
+                    caPrivateKeyPem: by.keyPem,
+                    caCertPem: by.certPem,
                     validityPeriodHours: PKI_VALIDITY.leafHours,
                     earlyRenewalHours: PKI_VALIDITY.leafEarlyRenewalHours,
                     allowedUses: uses,
@@ -96,17 +117,45 @@ export class FleetPki extends pulumi.ComponentResource {
         );
 
         this.clients = {};
+        this.expiries = [
+            { certificate: "ca", notAfter: ca.validityEndTime },
+            { certificate: "server", notAfter: server.validityEndTime },
+        ];
         for (const cluster of [...args.agentClusters].sort()) {
+            const clientCaKey = key(`${name}-client-ca-${cluster}-key`);
+            const clientCa = new tls.SelfSignedCert(
+                `${name}-client-ca-${cluster}`,
+                {
+                    privateKeyPem: clientCaKey.privateKeyPem,
+                    subject: { commonName: `${organization} client CA ${cluster}`, organization, organizationalUnit: cluster },
+                    isCaCertificate: true,
+                    validityPeriodHours: PKI_VALIDITY.caHours,
+                    earlyRenewalHours: PKI_VALIDITY.caEarlyRenewalHours,
+                    allowedUses: CA_USES,
+                },
+                child,
+            );
             const clientKey = key(`${name}-client-${cluster}-key`);
             const cert = sign(
                 `${name}-client-${cluster}`,
                 clientKey.privateKeyPem,
                 { subject: { commonName: `vector-agent.${cluster}`, organization, organizationalUnit: cluster } },
                 CLIENT_USES,
+                { keyPem: clientCaKey.privateKeyPem, certPem: clientCa.certPem },
             );
             // Stable across updates (no keepers); deleting the cluster from the list deletes it.
-            const token = new random.RandomPassword(`${name}-token-${cluster}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
-            this.clients[cluster] = { certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result) };
+            // Generation 0 keeps the original resource name (its URN, so its value, stays put).
+            const tokenOf = (generation: number) =>
+                new random.RandomPassword(`${name}-token-${cluster}${generation === 0 ? "" : `-g${generation}`}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
+            const gen = args.tokenGenerations?.[cluster] ?? { generation: 0, keepPrevious: false };
+            const token = tokenOf(gen.generation);
+            const previous = gen.keepPrevious && gen.generation > 0 ? tokenOf(gen.generation - 1) : undefined;
+            this.expiries.push(
+                { certificate: `client-ca-${cluster}`, cluster, notAfter: clientCa.validityEndTime },
+                { certificate: `client-${cluster}`, cluster, notAfter: cert.validityEndTime },
+            );
+            this.clients[cluster] = { clientCaPem: clientCa.certPem, certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result),
+                ...(previous ? { previousToken: pulumi.secret(previous.result) } : {}) };
         }
         this.caCertPem = ca.certPem;
         this.serverCertPem = server.certPem;

@@ -256,7 +256,17 @@ export interface LogToMetricTransform {
     metrics: LogToMetricMetric[];
 }
 
-export type Transform = LogToMetricTransform | RemapTransform | RouteTransform | DedupeTransform | SampleTransform | FilterTransform;
+
+/** Logs only (vectordotdev/vector src/transforms/throttle); excess events are discarded, counted as intentional. */
+export interface ThrottleTransform {
+    type: "throttle";
+    inputs: string[];
+    /** Events let through per window. */
+    threshold: number;
+    window_secs: number;
+}
+
+export type Transform = LogToMetricTransform | RemapTransform | RouteTransform | DedupeTransform | SampleTransform | FilterTransform | ThrottleTransform;
 
 // ---- sinks ------------------------------------------------------------------------------------
 

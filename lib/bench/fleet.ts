@@ -29,7 +29,12 @@ export function generateFleet(n: number, hubTemplate: StackFile, sourceTemplate:
     const names = Array.from({ length: n }, (_, i) => clusterName(i + 1));
     const aggregatorJson = hubTemplate.config[KEY("aggregator")];
     if (aggregatorJson === undefined) throw new Error(`hub template ${hubTemplate.stack} has no ${KEY("aggregator")}`);
-    const aggregator = { ...(JSON.parse(aggregatorJson) as Record<string, unknown>), clusters: names };
+    // The template's identities name its own clusters, which the generated fleet does not have; the
+    // largest load balancer type carries the most clusters (two ports each: docs/identity.md).
+    const { identities: _identities, ...template } = JSON.parse(aggregatorJson) as Record<string, unknown>;
+    void _identities;
+    const loadBalancer = { ...(template.loadBalancer as Record<string, unknown>), type: "lb31" };
+    const aggregator = { ...template, loadBalancer, clusters: names };
     const hub: StackFile = {
         ...hubTemplate,
         config: { ...hubTemplate.config, [KEY("aggregator")]: JSON.stringify(aggregator) },

@@ -336,13 +336,21 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
         if (c.kind !== "sources") continue;
         for (const t of c.ref?.out ?? []) outputs.get(c.id)?.types.add(t);
     }
+    const typeCondition = (cond: unknown): string | undefined => {
+        const t = typeof cond === "object" && cond !== null ? (cond as { type?: unknown }).type : undefined;
+        return t === "is_log" ? "log" : t === "is_metric" ? "metric" : t === "is_trace" ? "trace" : undefined;
+    };
     const passthrough = (r?: ComponentRef) => !!r?.in && !!r.out && r.in.length === r.out.length && r.in.every((t) => r.out!.includes(t));
     for (let round = 0; round < comps.length + 1; round++) {
         let changed = false;
         for (const c of comps) {
             if (c.kind !== "transforms") continue;
             const incoming = new Set((inputsOf.get(`transforms.${c.id}`) ?? []).flatMap((i) => [...(outputs.get(i)?.types ?? [])]));
-            const emitted = passthrough(c.ref) ? [...incoming].filter((t) => c.ref!.in!.includes(t)) : (c.ref?.out ?? []);
+            let emitted = passthrough(c.ref) ? [...incoming].filter((t) => c.ref!.in!.includes(t)) : (c.ref?.out ?? []);
+            // A filter on is_log / is_metric / is_trace passes only that type
+            // (vectordotdev/vector src/conditions/is_log.rs, is_metric.rs, is_trace.rs).
+            const only = typeCondition(c.type === "filter" ? c.cfg.condition : undefined);
+            if (only) emitted = emitted.filter((t) => t === only);
             for (const [oid, o] of outputs) {
                 if (o.owner !== c.id) continue;
                 for (const t of emitted) if (!o.types.has(t)) [changed] = [true, o.types.add(t)];

@@ -119,6 +119,8 @@ const HIGH_UTILIZATION = "VectorHighUtilization";
 const HEARTBEATS_STOPPED = "VectorHeartbeatsStopped";
 const HEARTBEAT_LOSS = "VectorHeartbeatLoss";
 const HEARTBEAT_LATE = "VectorHeartbeatLatencyHigh";
+const IMPERSONATION = "VectorClusterImpersonation";
+const THROTTLED = "VectorClusterLogsThrottled";
 
 export const ALL_TESTED_ALERTS = [
     AGENT_DOWN,
@@ -134,6 +136,8 @@ export const ALL_TESTED_ALERTS = [
     HEARTBEATS_STOPPED,
     HEARTBEAT_LOSS,
     HEARTBEAT_LATE,
+    IMPERSONATION,
+    THROTTLED,
 ];
 
 const logsSink = component("aggregator", "sink", "vector");
@@ -765,11 +769,99 @@ function healthyFleet(): TestGroup {
     };
 }
 
+/** A route output of the aggregators' identity check, as internal_metrics reports it. */
+const identityRoute = (signal: "logs" | "metrics", sender: string, output: string): Labels => ({
+    ...component(`identity_${signal}_${sender}`, "transform", "route"),
+    output,
+});
+
+const impersonation: TestGroup = {
+    name: "impersonation: dev sends events claiming another cluster",
+    interval: "1m",
+    input_series: [
+        // dev's honest traffic: the unmatched output grows, the impersonating one stays at 0.
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-0", "mon-1", identityRoute("logs", "dev", "_unmatched")), "0+100x60"),
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-0", "mon-1", identityRoute("logs", "dev", "impersonating")), "0+0x60"),
+        // From 20m, 5 metric samples a minute claim another cluster on dev's remote-write listener.
+        // increase() over 10m of 1m samples sees the 9 steps inside the window: 45.
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "dev", "impersonating")), "0+0x20 0+5x40"),
+        // Staging stays honest.
+        series("vector_component_sent_events_total", aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "staging", "impersonating")), "0+0x60"),
+    ],
+    alert_rule_test: [
+        none(IMPERSONATION, "19m"),
+        {
+            alertname: IMPERSONATION,
+            eval_time: "30m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "critical", cluster: "monitoring", component_id: "identity_metrics_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends data claiming to be another cluster",
+                        description:
+                            "The aggregators in monitoring received 45 events in 10 minutes on dev's own listener (identity_metrics_dev) that claimed another cluster. " +
+                            "They were stored labelled dev; find out why dev claims otherwise: a misconfigured agent, or a compromised cluster.",
+                        runbook_url: runbook(IMPERSONATION),
+                    },
+                },
+            ],
+        },
+    ],
+};
+
+const throttled: TestGroup = {
+    name: "fairness: dev bursts above its log limit, staging stays under",
+    interval: "1m",
+    input_series: [
+        // 0.5 events/s dropped from dev from the start.
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_dev", "transform", "throttle"), intentional: "true" }), "0+30x40"),
+        // Staging's throttle never drops.
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }), "0+0x40"),
+        // A 2-minute burst on another replica's staging throttle from 21m: at 26m the alert is still pending (for: 5m).
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-1", "mon-2", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }), "0+0x20 0+60x2 120+0x18"),
+    ],
+    alert_rule_test: [
+        none(THROTTLED, "4m"),
+        {
+            alertname: THROTTLED,
+            eval_time: "15m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "monitoring", component_id: "throttle_logs_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends more logs than its limit; the excess is dropped",
+                        description:
+                            "The aggregators in monitoring drop 0.5 log events/s from dev above its limit (aggregator.logEventsPerSecPerCluster or " +
+                            "aggregator.identities.dev.logEventsPerSec). Other clusters are not affected; those events are lost.",
+                        runbook_url: runbook(THROTTLED),
+                    },
+                },
+            ],
+        },
+        {
+            alertname: THROTTLED,
+            eval_time: "26m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "monitoring", component_id: "throttle_logs_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends more logs than its limit; the excess is dropped",
+                        description:
+                            "The aggregators in monitoring drop 0.5 log events/s from dev above its limit (aggregator.logEventsPerSecPerCluster or " +
+                            "aggregator.identities.dev.logEventsPerSec). Other clusters are not affected; those events are lost.",
+                        runbook_url: runbook(THROTTLED),
+                    },
+                },
+            ],
+        },
+    ],
+};
+
 /** The whole test file; `ruleFile` is the path of the rendered rule file. */
 export function ruleTestFile(ruleFile: string): PromtoolTestFile {
     return {
         rule_files: [ruleFile],
         evaluation_interval: "1m",
-        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, heartbeatsDelivered, heartbeatsLost, heartbeatsLate, heartbeatsStopped, healthyFleet()],
+        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, heartbeatsDelivered, heartbeatsLost, heartbeatsLate, heartbeatsStopped, impersonation, throttled, healthyFleet()],
     };
 }
