@@ -177,13 +177,24 @@ describe("validate: rules", () => {
         assert.deepEqual(rules(cfg(".ns = .kubernetes.pod_namespace\np = object!(parse_json!(.message))\n. = merge(., p)")), []);
         assert.deepEqual(rules(cfg("m = .kubernetes\np = object!(parse_json!(.message))\n. = merge(., p)\n.ns = m.pod_namespace\ndel(.kubernetes)")), []);
     });
+    it("pitfall: the filesystem collector, on by default, reports the container's mounts (src/sources/host_metrics/filesystem.rs, self/mounts)", () => {
+        const cfg = (collectors: string) => `[sources.m]\ntype = "host_metrics"\n${collectors}disk.devices.excludes = ["loop*"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["m"]\n`;
+        assert.deepEqual(rules(cfg("")), ["sources.m.collectors pitfall/filesystem-container"], "the default collectors include it");
+        assert.deepEqual(rules(cfg('collectors = ["cpu", "filesystem"]\n')), ["sources.m.collectors pitfall/filesystem-container"]);
+        assert.deepEqual(rules(cfg('collectors = ["cpu", "disk"]\n')), []);
+    });
+    it("pitfall: a test of .tags.mode against the CPU-count gauges never matches (src/sources/host_metrics/cpu.rs)", () => {
+        const cfg = (src: string) => `[sources.m]\ntype = "host_metrics"\ncollectors = ["cpu"]\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = '''\n${src}\n'''\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
+        assert.deepEqual(rules(cfg('if includes(["logical_cpus", "physical_cpus"], .tags.mode) { abort }')), ["transforms.t.source pitfall/cpu-count-mode"]);
+        assert.deepEqual(rules(cfg('if includes(["logical_cpus", "physical_cpus"], .name) { abort }')), []);
+    });
     it("pitfall: scraping the kubelet over plain HTTP", () => {
         const cfg = `[sources.k]\ntype = "prometheus_scrape"\nendpoints = ["http://127.0.0.1:10250/metrics/cadvisor"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["k"]\n`;
         assert.deepEqual(rules(cfg), ["sources.k.endpoints[0] pitfall/kubelet-http"]);
         assert.deepEqual(rules(cfg.replace("http://", "https://")), []);
     });
     it("event types on every edge (vectordotdev/vector src/config/graph.rs typecheck: Data type mismatch)", () => {
-        const cfg = `[sources.m]\ntype = "host_metrics"\ndisk.devices.excludes = ["loop*"]\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = "."\n[sinks.l]\ntype = "loki"\ninputs = ["t"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\nlabels.a = "b"\n`;
+        const cfg = `[sources.m]\ntype = "host_metrics"\ncollectors = ["cpu", "disk"]\ndisk.devices.excludes = ["loop*"]\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = "."\n[sinks.l]\ntype = "loki"\ninputs = ["t"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\nlabels.a = "b"\n`;
         assert.deepEqual(rules(cfg), ["sinks.l.inputs[0] engine/event-type"]);
     });
     it("unknown inputs, sinks as inputs, route outputs and unused outputs", () => {
@@ -255,12 +266,27 @@ describe("validate: known-bad configs", () => {
             "sources.agents.keepalive.max_connection_age_jitter_factor reference/unknown-option",
             "transforms.sample_logs pitfall/sample-rate-key",
         ]));
-    it("the day-one agent: unbounded partial merge, unfiltered disk devices, metadata merged over", () =>
+    // - filesystem: src/sources/host_metrics/filesystem.rs reads <PROCFS_ROOT>/self/mounts (vector#18231);
+    // - CPU counts: src/sources/host_metrics/cpu.rs emits logical_cpus/physical_cpus as gauges, no mode tag.
+    it("the day-one agent: unbounded partial merge, unfiltered disk devices, metadata merged over, container filesystems, dead CPU-count test", () =>
         expectLines("day-one-agent.toml", [
             "sources.kubernetes_logs pitfall/partial-merge-unbounded",
             "sources.host_metrics.disk.devices pitfall/disk-devices",
             "transforms.logs_enrich.source pitfall/merge-overwrites-metadata",
+            "sources.host_metrics.collectors pitfall/filesystem-container",
+            "transforms.metrics_enrich.source pitfall/cpu-count-mode",
         ]));
+    // src/transforms/dedupe: events equal in every match field are one; the agent's day-one VRL put
+    // the application's (whole-second) timestamp in .timestamp and kept the runtime's nowhere.
+    it("the day-one pair: the aggregators dedupe on a timestamp the agent replaced with the application's", () => {
+        const files = Object.fromEntries(
+            [["vector-agent.vector.toml", "day-one-agent.toml"], ["vector-aggregator.vector.toml", "day-one-aggregator.toml"]].map(([as, f]) => [as, fs.readFileSync(path.join(FIX, f), "utf8")]),
+        );
+        const found = validateRenderedStacks([{ stack: "hub", files }]).filter((p) => p.rule === "pitfall/dedupe-app-timestamp");
+        assert.deepEqual(found.map((p) => `${p.file} ${p.path}`), ["hub/vector-aggregator.vector.toml transforms.dedupe_logs.fields.match"]);
+        // Each config alone says nothing: the rule is about the two tiers together.
+        assert.deepEqual(validateRenderedStacks([{ stack: "hub", files: { "vector-aggregator.vector.toml": files["vector-aggregator.vector.toml"] } }]).filter((p) => p.rule === "pitfall/dedupe-app-timestamp"), []);
+    });
 });
 
 describe("validate: good configs", () => {

@@ -4,16 +4,56 @@
  */
 export { formatProblem, parseConfig, referenceData, validateVectorConfig } from "./vector";
 export type { Problem } from "./vector";
-import { formatProblem, Problem, validateVectorConfig } from "./vector";
+import { formatProblem, parseConfig, Problem, validateVectorConfig } from "./vector";
 
 /** Each `*.vector.toml` of each rendered stack, named `<stack>/<file>` as `out/` lays them out. */
 export function validateRenderedStacks(stacks: { stack: string; files: Record<string, string> }[]): Problem[] {
-    return stacks.flatMap((s) =>
-        Object.entries(s.files)
-            .filter(([name]) => name.endsWith(".vector.toml"))
-            .flatMap(([name, text]) => validateVectorConfig(text, `${s.stack}/${name}`)),
-    );
+    return stacks.flatMap((s) => {
+        const configs = Object.entries(s.files).filter(([name]) => name.endsWith(".vector.toml"));
+        return [...configs.flatMap(([name, text]) => validateVectorConfig(text, `${s.stack}/${name}`)), ...tierProblems(s.stack, configs)];
+    });
 }
+
+/**
+ * Rules about an agent and an aggregator config together (a hub stack renders both; every source
+ * stack's agent is built the same way). One so far: an agent that replaces an event's
+ * `.timestamp` with the application's own (often whole seconds) must carry the runtime's
+ * nanosecond timestamp in a field the aggregators' dedupe matches on, or two equal lines of one
+ * second become one (vectordotdev/vector src/transforms/dedupe: equal match fields, one event;
+ * src/sources/kubernetes_logs/parser/cri.rs: the runtime's timestamp is nanosecond).
+ */
+function tierProblems(stack: string, configs: [string, string][]): Problem[] {
+    const parsed = configs.map(([name, text]) => ({ name, doc: parseConfig(text, name) }));
+    const remaps = parsed.flatMap(({ doc }) =>
+        Object.values(tableOf(doc, "transforms")).flatMap((t) => (t.type === "remap" && typeof t.source === "string" ? [t.source] : [])),
+    );
+    const out: Problem[] = [];
+    for (const program of remaps) {
+        const saved = /^(\w+) = \.timestamp$/m.exec(program)?.[1];
+        if (!/^\s*\.timestamp = /m.test(program) || !/parse_timestamp\(/.test(program)) continue;
+        const carried = saved ? new RegExp(`^\\.(\\w+) = ${saved}$`, "m").exec(program)?.[1] : undefined;
+        for (const { name, doc } of parsed) {
+            for (const [id, t] of Object.entries(tableOf(doc, "transforms"))) {
+                const match = t.type === "dedupe" && isObject(t.fields) && Array.isArray(t.fields.match) ? t.fields.match.map(String) : undefined;
+                if (!match?.includes("timestamp") || (carried && match.includes(carried))) continue;
+                out.push({
+                    file: `${stack}/${name}`,
+                    path: `transforms.${id}.fields.match`,
+                    message: `dedupe matches on timestamp, which the agent replaces with the application's own (${carried ? `the runtime's is carried as ${JSON.stringify(carried)}, not matched` : "the runtime's is not carried"}): equal lines within one of its ticks become one`,
+                    fix: "carry the runtime's timestamp in a field of its own on the agent and add it to fields.match",
+                    rule: "pitfall/dedupe-app-timestamp",
+                    severity: "error",
+                });
+            }
+        }
+    }
+    return out;
+}
+
+type Table = Record<string, Record<string, unknown>>;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const tableOf = (doc: Record<string, unknown>, key: string): Table =>
+    Object.fromEntries(Object.entries(isObject(doc[key]) ? doc[key] : {}).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])));
 
 /** Errors fail a render; warnings are Vector's own start-up warnings and do not. */
 export function errorsOf(problems: Problem[]): Problem[] {

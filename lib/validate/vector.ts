@@ -467,6 +467,11 @@ function checkPitfalls(ctx: Ctx, doc: Obj, data: ReferenceData) {
         }
     }
     for (const [id, cfg] of table("transforms")) {
+        if (cfg.type === "remap" && typeof cfg.source === "string" && /\.tags\.mode\b[^\n]*"(logical|physical)_cpus"|"(logical|physical)_cpus"[^\n]*\.tags\.mode\b/.test(cfg.source)) {
+            // vectordotdev/vector src/sources/host_metrics/cpu.rs: logical_cpus and physical_cpus are
+            // gauges of their own names, with no mode tag; a test of .tags.mode never sees them.
+            add(ctx, `transforms.${id}.source`, "compares .tags.mode with logical_cpus/physical_cpus, which host_metrics emits as gauges of those names, never as a mode: the test never matches", 'match the metric name instead (.name == "logical_cpus")', "pitfall/cpu-count-mode");
+        }
         if (cfg.type === "sample" && cfg.sample_rate_key === undefined) {
             const d = data.transforms.sample?.o.sample_rate_key?.d;
             // vectordotdev/vector src/transforms/sample/config.rs: sample_rate_key defaults to
@@ -492,12 +497,18 @@ function checkPitfalls(ctx: Ctx, doc: Obj, data: ReferenceData) {
         }
         if (cfg.type === "host_metrics") {
             const collectors = Array.isArray(cfg.collectors) ? cfg.collectors.map(String) : (data.sources.host_metrics?.o.collectors?.d as string[] | undefined) ?? [];
+            if (collectors.includes("filesystem")) {
+                // vectordotdev/vector src/sources/host_metrics/filesystem.rs lists mountpoints from
+                // <PROCFS_ROOT>/self/mounts: Vector's own mount namespace (vector#18231). In a container
+                // the node's / never appears; its disk shows up as /var/log, /etc/hosts and the like.
+                add(ctx, `sources.${id}.collectors`, "the filesystem collector reads Vector's own mount table: in a container it reports the container's mounts, not the node's filesystems", 'leave "filesystem" out of collectors (node-exporter\'s filesystem collector covers it: docs/migration.md)', "pitfall/filesystem-container");
+            }
             const disk = isObj(cfg.disk) ? cfg.disk : {};
             const devices = isObj(disk.devices) ? disk.devices : {};
             if (collectors.includes("disk") && !Array.isArray(devices.excludes) && !Array.isArray(devices.includes)) {
                 // vectordotdev/vector src/sources/host_metrics/disk.rs reports every block device
                 // (partitions, dm-*, loop*); node-exporter excludes them, so per-node sums double-count.
-                add(ctx, `sources.${id}.disk.devices`, "the disk collector reports every device, partitions, dm-* and loop* included: per-node sums double-count", 'set disk.devices.excludes (e.g. ["loop*", "ram*", "dm-*", "sd*[0-9]", "nvme*p*", "vd*[0-9]"])', "pitfall/disk-devices");
+                add(ctx, `sources.${id}.disk.devices`, "the disk collector reports every device, partitions, dm-* and loop* included: per-node sums double-count", 'set disk.devices.excludes (node-exporter\'s default as globs, e.g. ["loop*", "ram*", "sd*[0-9]", "nvme*n*p*", "vd*[0-9]"])', "pitfall/disk-devices");
             }
         }
     }
