@@ -7,6 +7,7 @@ import { collect, silentProgress, textProgress } from "./collect";
 import { EndpointError } from "./http";
 import { parseVerifyArgs, UsageError, USAGE } from "./options";
 import { EXIT, evaluate } from "./parity";
+import { EXIT_CRASH } from "../cli/entry";
 import { formatHuman, formatJson, ReportContext } from "./report";
 
 export interface CliIO {
@@ -19,7 +20,7 @@ export interface CliIO {
 }
 
 /** verify itself failed (a bug, not a finding): distinct from every documented outcome. */
-export const EXIT_INTERNAL = 4;
+export const EXIT_INTERNAL = EXIT_CRASH;
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
     let parsed;
