@@ -65,6 +65,67 @@ describe("GitHub workflows", () => {
         for (const { where, cond } of ifs) assert.ok(!/\bsecrets\b/.test(cond), `${where}: secrets cannot be read in if: (${cond})`);
     });
 
+    describe("secrets and pull requests", () => {
+        // GitHub hands repository secrets to any workflow a same-repository pull request adds or
+        // edits; an environment's secrets reach a job only once the environment's protection rules
+        // (required reviewers, deployment branches) pass. So a secret a pull request's code may
+        // read must live in the protected environment `preview`, and the Pulumi token, which reads
+        // the hub's outputs (every cluster's key and token) through the StackReference, in
+        // environments only. docs/ci.md#what-to-configure.
+        const PROTECTED_PR_ENVIRONMENT = "preview";
+        const triggers = (w: Doc): string[] => (typeof w.on === "string" ? [w.on] : Array.isArray(w.on) ? w.on.map(String) : Object.keys(obj(w.on, "on")));
+        const secretsRead = (job: Doc): string[] => {
+            const text = JSON.stringify(job);
+            const names = [...text.matchAll(/secrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[)/g)].map((m) => m[1] ?? "secrets[...]");
+            if (job.secrets === "inherit") names.push("secrets: inherit");
+            return [...new Set(names)].filter((n) => n !== "GITHUB_TOKEN");
+        };
+        const environmentOf = (job: Doc): string | undefined =>
+            typeof job.environment === "string" ? job.environment : isObj(job.environment) ? str(job.environment.name) : undefined;
+        /** Every way a workflow breaks the rule, as `file job: why`. */
+        function exposures(file: string, w: Doc): string[] {
+            const out: string[] = [];
+            const onPullRequest = triggers(w).some((t) => t.startsWith("pull_request"));
+            // pull_request_target runs with the base repository's secrets for a fork's code.
+            if (triggers(w).includes("pull_request_target")) out.push(`${file}: pull_request_target hands secrets to forks' code`);
+            for (const [name, job] of Object.entries(jobsOf(w))) {
+                const read = secretsRead(job);
+                const env = environmentOf(job);
+                if (read.includes("PULUMI_ACCESS_TOKEN") && env === undefined) out.push(`${file} ${name}: reads PULUMI_ACCESS_TOKEN outside an environment`);
+                if (onPullRequest && read.length > 0 && env !== PROTECTED_PR_ENVIRONMENT)
+                    out.push(`${file} ${name}: runs for pull requests and reads ${read.join(", ")} outside the environment ${PROTECTED_PR_ENVIRONMENT}`);
+            }
+            return out;
+        }
+
+        it("gives no job a pull request triggers a secret unless it runs in the protected preview environment", () => {
+            assert.deepEqual(workflowFiles.flatMap((f) => exposures(f, workflow(f))), []);
+            // The rule has something to hold: the previews do read the token, in that environment.
+            const preview = jobsOf(workflow("preview.yml"));
+            for (const j of ["pulumi-gate", "pulumi-preview"]) {
+                assert.ok(secretsRead(preview[j]).includes("PULUMI_ACCESS_TOKEN"), j);
+                assert.equal(preview[j].environment, PROTECTED_PR_ENVIRONMENT, j);
+            }
+            assert.deepEqual(secretsRead(preview.diff), [], "the rendered diff needs no secret");
+        });
+
+        it("catches a preview job without its environment, a repository-level token and pull_request_target", () => {
+            const w = workflow("preview.yml");
+            delete jobsOf(w)["pulumi-preview"].environment;
+            assert.deepEqual(exposures("preview.yml", w), [
+                "preview.yml pulumi-preview: reads PULUMI_ACCESS_TOKEN outside an environment",
+                "preview.yml pulumi-preview: runs for pull requests and reads PULUMI_ACCESS_TOKEN, secrets[...], HCLOUD_TOKEN outside the environment preview",
+            ]);
+            const d = workflow("deploy.yml");
+            delete jobsOf(d)["pulumi-gate"].environment;
+            assert.deepEqual(exposures("deploy.yml", d), ["deploy.yml pulumi-gate: reads PULUMI_ACCESS_TOKEN outside an environment"]);
+            const t = workflow("ci.yml");
+            t.on = { pull_request_target: null };
+            jobsOf(t)[Object.keys(jobsOf(t))[0]].env = { T: "${{ secrets.ANY }}" };
+            assert.equal(exposures("ci.yml", t).length, 2);
+        });
+    });
+
     describe("the stacks", () => {
         it("has a hub and agent stacks to check against", () => {
             assert.ok(hubs.length >= 1 && sources.length >= 1, JSON.stringify(stacks.map((s) => [s.stack, s.role])));
