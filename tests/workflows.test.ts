@@ -11,11 +11,27 @@ import { dryRunInput, engineVersions, KIND_NODE_IMAGE, PROMETHEUS_OPERATOR_VERSI
 import { listStacks } from "../lib/offline/render";
 import { ROLLOUT_WAVES } from "../config/stack";
 import { stacksInWave } from "../lib/gate/cli";
+import { PKI_VALIDITY } from "../components/pki";
+import { EXPIRY_WARNING_DAYS } from "../components/pki/expiry-rules";
 import { parseManifests } from "../lib/offline/summary";
 import { sharedRender } from "./support/fleet";
 import { patch, renderedStack } from "./support/rendered";
 import { arr, isObj, obj, str } from "./support/json";
 import { actionFiles, allSteps, Doc, jobsOf, kubeconfigSecretName, ROOT, step, stepsOf, workflow, workflowFiles, WORKFLOWS } from "./support/workflows";
+
+/**
+ * Days between consecutive runs of a cron schedule, for the forms the workflows use: fixed minute
+ * and hour, any day of the month, weekdays `*` or a list of 0-6 (GitHub's cron: POSIX fields, UTC).
+ */
+function maxCronGapDays(cron: string): number {
+    const [min, hour, dom, month, dow] = cron.trim().split(/\s+/);
+    assert.ok(/^\d+$/.test(min) && /^\d+$/.test(hour), `${cron}: fixed minute and hour expected`);
+    assert.ok(dom === "*" && month === "*", `${cron}: day-of-month and month must be *`);
+    if (dow === "*") return 1;
+    const days = [...new Set(dow.split(",").map(Number))].sort((a, b) => a - b);
+    assert.ok(days.every((d) => Number.isInteger(d) && d >= 0 && d <= 6), `${cron}: weekdays 0-6 expected`);
+    return Math.max(...days.map((d, i) => (i + 1 < days.length ? days[i + 1] - d : days[0] + 7 - d)));
+}
 
 describe("GitHub workflows", () => {
     const stacks = listStacks(ROOT);
@@ -190,9 +206,30 @@ describe("GitHub workflows", () => {
             const c = obj(w.concurrency, "concurrency");
             assert.equal(c.group, "deploy");
             assert.equal(c["cancel-in-progress"], false);
-            assert.deepEqual(Object.keys(obj(w.on, "on")).sort(), ["push", "workflow_dispatch"]);
+            assert.deepEqual(Object.keys(obj(w.on, "on")).sort(), ["push", "schedule", "workflow_dispatch"]);
             assert.deepEqual(obj(obj(w.on, "on").push, "push").branches, ["main"]);
             assert.equal(jobsOf(w).checks.uses, "./.github/workflows/ci.yml");
+        });
+
+        it("runs on a schedule often enough that every certificate renews before its expiry alert", () => {
+            // @pulumi/tls (bridged hashicorp/terraform-provider-tls) marks a certificate
+            // ready_for_renewal inside early_renewal_hours and replaces it on the next update;
+            // nothing renews without an update. So the longest
+            // gap between scheduled deploys must fit in the days between the window opening and
+            // the alert, with a week's slack to fix a failed run.
+            const crons = arr(obj(workflow("deploy.yml").on, "on").schedule, "schedule").map((e) => str(obj(e, "schedule entry").cron));
+            assert.equal(crons.length, 1);
+            const gapDays = maxCronGapDays(crons[0]);
+            const windowDays = PKI_VALIDITY.leafEarlyRenewalHours / 24 - EXPIRY_WARNING_DAYS;
+            assert.ok(gapDays <= windowDays - 2, `deploys ${gapDays} days apart, the window before the alert is ${windowDays} days`);
+            assert.ok(windowDays > 0, "the alert must come after the renewal window opens");
+        });
+
+        it("reads the longest gap of the cron forms it uses, and refuses others", () => {
+            assert.equal(maxCronGapDays("23 4 * * 1"), 7);
+            assert.equal(maxCronGapDays("0 3 * * *"), 1);
+            assert.equal(maxCronGapDays("0 3 * * 1,4"), 4);
+            assert.throws(() => maxCronGapDays("0 3 1 * *"), /day-of-month/);
         });
 
         it("gives the hcloud token to hub stacks only", () => {
