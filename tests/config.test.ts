@@ -218,7 +218,7 @@ describe("stack config", () => {
         ["zero replicas", { ...HUB, aggregator: { ...HUB.aggregator, replicas: 0 } }, `${P}:aggregator.replicas`, "0"],
         ["Loki URL without scheme", { ...HUB, aggregator: { ...HUB.aggregator, loki: { endpoint: "loki:3100" } } }, `${P}:aggregator.loki.endpoint`, '"loki:3100"'],
         ["remote-write URL with credentials", { ...HUB, aggregator: { ...HUB.aggregator, prometheus: { remoteWriteUrl: "https://u:p@prom/api/v1/write" } } }, `${P}:aggregator.prometheus.remoteWriteUrl`, "u:p@prom"],
-        ["sample age limit under a scrape", { ...HUB, aggregator: { ...HUB.aggregator, prometheus: { maxSampleAgeSecs: 30 } } }, `${P}:aggregator.prometheus.maxSampleAgeSecs`, "30"],
+        ["sample age limit under 30 minutes", { ...HUB, aggregator: { ...HUB.aggregator, prometheus: { maxSampleAgeSecs: 1799 } } }, `${P}:aggregator.prometheus.maxSampleAgeSecs`, "1799"],
         ["sampling rate zero", { ...HUB, aggregator: { ...HUB.aggregator, sampling: { "kube-system": 0 } } }, `${P}:aggregator.sampling.kube-system`, "0"],
         ["sampling rate as a fraction", { ...HUB, aggregator: { ...HUB.aggregator, sampling: { "kube-system": 0.1 } } }, `${P}:aggregator.sampling.kube-system`, "0.1"],
         ["public load balancer IP", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { network: "n", privateIp: "8.8.8.8" } } }, `${P}:aggregator.loadBalancer.privateIp`, '"8.8.8.8"'],

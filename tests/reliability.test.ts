@@ -82,6 +82,20 @@ describe("reliability: what carries the pipeline through each failure", () => {
             assert.equal(aggregatorBufferCapacity(big).prometheusMinutes, DEFAULT_MAX_SAMPLE_AGE_SECS / 60);
             assert.equal(aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 4 * 3600 } }).prometheusMinutes, 240);
             assert.equal(aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 12 * 3600 } }).prometheusMinutes, 600, "a smaller buffer is its own limit");
+            // The smallest limit the config takes still clears the renderer's short-buffer warning,
+            // whose advice (a bigger buffer) could not help a figure the age caps.
+            const lowest = aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 1800 } }).prometheusMinutes;
+            assert.ok(lowest >= MIN_BUFFER_MINUTES);
+            const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]) as Obj;
+            const parse = (maxSampleAgeSecs: number) =>
+                parseStackConfig({
+                    values: { ...stackConfig("monitoring").config, "vector-fleet:aggregator": JSON.stringify({ ...agg, prometheus: { maxSampleAgeSecs } }) },
+                    isSecret: () => false,
+                    project: "vector-fleet",
+                    stack: "monitoring",
+                });
+            assert.doesNotThrow(() => parse(1800));
+            assert.throws(() => parse(1799), /maxSampleAgeSecs/);
         });
 
         it("capacity: bytes over each replica's share of the load, at Vector's sizing-guide event sizes", () => {
