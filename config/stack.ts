@@ -68,6 +68,14 @@ export function qualifiedStackName(name: string, organization: string, project: 
 /** Vector refuses a disk buffer below this size (it reserves room for its data files). */
 export const MIN_DISK_BUFFER_BYTES = 268435488;
 
+/**
+ * Prometheus' head refuses samples older than its newest minus half the block range
+ * (prometheus/prometheus tsdb/head_append.go appendableMinValidTime: MaxTime - chunkRange/2,
+ * DefaultBlockDuration 2 h in tsdb/db.go), unless out_of_order_time_window is set: 1 h. Five
+ * minutes less, for the batch timeout and retries between the age check and the write.
+ */
+export const DEFAULT_MAX_SAMPLE_AGE_SECS = 55 * 60;
+
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
@@ -238,6 +246,13 @@ const aggregatorSchema = obj({
                 url(),
                 "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
                 "Prometheus remote-write receiver (Prometheus needs --web.enable-remote-write-receiver).",
+            ),
+            maxSampleAgeSecs: opt(
+                // From 30 minutes: below that the capped buffer-minutes figure would set off the
+                // renderer's short-buffer warning, whose advice (a bigger buffer) would not help.
+                int(30 * 60, 30 * 24 * 3600, "seconds"),
+                DEFAULT_MAX_SAMPLE_AGE_SECS,
+                "Metric samples older than this are dropped and counted (alert VectorClusterSamplesOutOfRange) before the shared Prometheus sink: Prometheus refuses a whole remote-write request with one sample older than its head accepts (1 h behind its newest sample with the default 2 h blocks and no out-of-order window), and Vector does not retry it (docs/reliability.md#samples-prometheus-would-refuse). Raise it only with Prometheus' out_of_order_time_window; also caps the Prometheus buffer-minutes figure.",
             ),
         }),
         "Prometheus destination.",

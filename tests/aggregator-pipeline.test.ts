@@ -10,6 +10,8 @@ import {
     heartbeatMetrics,
     impersonationCondition,
     remoteWriteAuthVrl,
+    MAX_SAMPLE_AHEAD_SECS,
+    sampleAgeCondition,
     sampleRateVrl,
 } from "../components/aggregator/pipeline";
 import { logsEnrichVrl } from "../components/agent/pipeline";
@@ -19,6 +21,7 @@ import { toToml } from "../components/vector/toml";
 import { topologyProblems } from "../components/vector/topology";
 import { sink, source, transform, VRL, withoutVrl } from "./support/vector";
 import { HubConfig, parseStackConfig } from "../config";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../config/stack";
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -101,6 +104,7 @@ describe("aggregator pipeline", () => {
                 bind_logs_dev: { type: "remap", inputs: ["identity_logs_dev.impersonating", "identity_logs_dev._unmatched"], source: VRL, drop_on_error: false },
                 identity_metrics_dev: { type: "route", inputs: ["remote_write_dev"], route: { impersonating: '.tags.cluster != null && .tags.cluster != "dev"' }, reroute_unmatched: true },
                 bind_metrics_dev: { type: "remap", inputs: ["identity_metrics_dev.impersonating", "identity_metrics_dev._unmatched"], source: VRL, drop_on_error: false },
+                sample_age_dev: { type: "filter", inputs: ["bind_metrics_dev"], condition: { type: "vrl", source: sampleAgeCondition(DEFAULT_MAX_SAMPLE_AGE_SECS) } },
                 route_logs: { type: "route", inputs: ["bind_logs_dev"], route: { kubernetes: "is_string(.namespace) && is_string(.pod)" }, reroute_unmatched: true },
                 dedupe_logs: {
                     type: "dedupe",
@@ -142,7 +146,7 @@ describe("aggregator pipeline", () => {
                 },
                 prometheus: {
                     type: "prometheus_remote_write",
-                    inputs: ["bind_metrics_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
+                    inputs: ["sample_age_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
                     endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
                     buffer: { type: "disk", max_size: 2147483648, when_full: "block" },
                     batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
@@ -514,7 +518,7 @@ describe("aggregator pipeline: Prometheus sink", () => {
         );
         assert.deepEqual(p, {
             type: "prometheus_remote_write",
-            inputs: ["bind_metrics_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
+            inputs: ["sample_age_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
             endpoint: "https://mimir:8080/api/v1/push",
             buffer: { type: "disk", max_size: 2 * 1024 ** 3, when_full: "block" },
             batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
@@ -584,5 +588,43 @@ describe("aggregator pipeline: rendered TOML", () => {
         // Two sources per cluster, three files each.
         assert.equal(files.length, 6 * defaults().agents.length);
         for (const f of files) assert.ok(f.startsWith(`${AGGREGATOR_PATHS.tlsDir}/`), f);
+    });
+});
+
+describe("aggregator pipeline: samples Prometheus would refuse", () => {
+    // prometheus/prometheus storage/remote/write_handler.go: remote write 1.0 appends a request's
+    // samples in one appender and rolls all of it back on the first out-of-bounds, out-of-order,
+    // duplicate or too-old sample (HTTP 400); vectordotdev/vector src/sinks/util/http.rs
+    // RetryStrategy::Default retries 5xx, 408 and 429 only. One stale sample loses the batch.
+    const PROMETHEUS_MAX_AHEAD_SECS = 10 * 60; // write_handler.go maxAheadTime
+    const PROMETHEUS_HEAD_WINDOW_SECS = (2 * 3600) / 2; // tsdb/head_append.go MaxTime - chunkRange/2, tsdb/db.go DefaultBlockDuration 2h
+
+    it("keeps the age limits inside what Prometheus accepts, with room for batching and clock skew", () => {
+        assert.ok(DEFAULT_MAX_SAMPLE_AGE_SECS < PROMETHEUS_HEAD_WINDOW_SECS, "a sample the guard passes must still be in the head's window when the batch lands");
+        assert.ok(PROMETHEUS_HEAD_WINDOW_SECS - DEFAULT_MAX_SAMPLE_AGE_SECS >= 60, "at least a minute for batch timeouts and retries");
+        assert.ok(MAX_SAMPLE_AHEAD_SECS < PROMETHEUS_MAX_AHEAD_SECS, "the guard must refuse before Prometheus does");
+    });
+
+    it("filters every cluster's metrics on its own path, after its identity is bound and before the shared sink", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: ids("dev", "staging") }));
+        for (const n of ["dev", "staging"]) {
+            const f = transform(c, `sample_age_${n}`, "filter");
+            assert.deepEqual(f.inputs, [`bind_metrics_${n}`]);
+            assert.deepEqual(f.condition, { type: "vrl", source: sampleAgeCondition(DEFAULT_MAX_SAMPLE_AGE_SECS) });
+        }
+        // Nothing an agent sent reaches the sink around the guard; the aggregators' own metrics are made now.
+        assert.deepEqual(sink(c, "prometheus", "prometheus_remote_write").inputs, ["sample_age_dev", "sample_age_staging", "aggregator_metrics_enrich", "heartbeat_metrics"]);
+    });
+
+    it("keeps a sample without a timestamp and one inside both limits, in milliseconds as VRL's now() compares", () => {
+        const src = sampleAgeCondition(600);
+        // timestamp() fails on a missing .timestamp: Vector's sink stamps such a sample at write time.
+        assert.match(src, /^t, err = timestamp\(\.timestamp\)\nif err != null \{ true \} else \{\n/);
+        assert.match(src, /age_ms <= 600000 && age_ms >= -300000\n\}\n?$/);
+    });
+
+    it("takes the limit from aggregator.prometheus.maxSampleAgeSecs", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV], prometheusMaxSampleAgeSecs: 7200 }));
+        assert.deepEqual(transform(c, "sample_age_dev", "filter").condition, { type: "vrl", source: sampleAgeCondition(7200) });
     });
 });

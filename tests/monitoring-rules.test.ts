@@ -80,7 +80,7 @@ describe("monitoring: alert rules", () => {
                 ["vector-fleet-aggregators", ["VectorAggregatorReplicasBelowQuorum critical 5m", "VectorAggregatorReplicasDegraded warning 15m"]],
                 [
                     "vector-fleet-components",
-                    ["VectorSinkSendFailures warning 10m", "VectorComponentErrors warning 15m", "VectorEventsDiscarded warning 5m", "VectorBufferNearlyFull warning 10m", "VectorClusterImpersonation critical 0m", "VectorClusterLogsThrottled warning 5m"],
+                    ["VectorSinkSendFailures warning 10m", "VectorComponentErrors warning 15m", "VectorEventsDiscarded warning 5m", "VectorBufferNearlyFull warning 10m", "VectorClusterImpersonation critical 0m", "VectorClusterLogsThrottled warning 5m", "VectorClusterSamplesOutOfRange warning 10m"],
                 ],
                 ["vector-fleet-resources", ["VectorHighMemoryUsage warning 15m", "VectorHighUtilization info 30m"]],
             ],

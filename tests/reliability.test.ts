@@ -7,6 +7,7 @@ import { parse as parseToml } from "smol-toml";
 import { aggregatorBufferCapacity, bufferMinutes, EVENT_BYTES, MIN_BUFFER_MINUTES } from "../components/aggregator/capacity";
 import { quorum } from "../components/aggregator/manifests";
 import { parseStackConfig } from "../config";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../config/stack";
 import { RenderedStack } from "../lib/offline/render";
 import { RegisteredResource } from "../lib/offline/simulator";
 import { sharedRender, stackConfig } from "./support/fleet";
@@ -68,7 +69,33 @@ describe("reliability: what carries the pipeline through each failure", () => {
         });
 
         it("the hub states how many minutes of outage its buffers carry at the declared load, and clears 30 minutes", () => {
-            assert.deepEqual(hub.result.outputs.values.aggregatorBufferMinutes, { lokiMinutes: 279.6, prometheusMinutes: 125.8 });
+            // The Prometheus buffer holds 125.8 minutes, but Prometheus accepts nothing older than
+            // the sample-age limit (55 minutes by default): that is all it bridges.
+            assert.deepEqual(hub.result.outputs.values.aggregatorBufferMinutes, { lokiMinutes: 279.6, prometheusMinutes: 55 });
+        });
+
+        it("never reports more Prometheus minutes than the age Prometheus still accepts", () => {
+            // prometheus/prometheus tsdb/head_append.go: the head refuses samples older than its
+            // newest minus half the block range; a buffer holding older ones only stores rejects.
+            const big = { replicas: 1, buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: 100 * 256 * 60 * 600 }, expectedLoad: { logEventsPerSec: 1, metricSamplesPerSec: 100 } };
+            assert.equal(bufferMinutes(big.buffers.prometheusMaxBytes, 100, EVENT_BYTES.metric), 600);
+            assert.equal(aggregatorBufferCapacity(big).prometheusMinutes, DEFAULT_MAX_SAMPLE_AGE_SECS / 60);
+            assert.equal(aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 4 * 3600 } }).prometheusMinutes, 240);
+            assert.equal(aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 12 * 3600 } }).prometheusMinutes, 600, "a smaller buffer is its own limit");
+            // The smallest limit the config takes still clears the renderer's short-buffer warning,
+            // whose advice (a bigger buffer) could not help a figure the age caps.
+            const lowest = aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 1800 } }).prometheusMinutes;
+            assert.ok(lowest >= MIN_BUFFER_MINUTES);
+            const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]) as Obj;
+            const parse = (maxSampleAgeSecs: number) =>
+                parseStackConfig({
+                    values: { ...stackConfig("monitoring").config, "vector-fleet:aggregator": JSON.stringify({ ...agg, prometheus: { maxSampleAgeSecs } }) },
+                    isSecret: () => false,
+                    project: "vector-fleet",
+                    stack: "monitoring",
+                });
+            assert.doesNotThrow(() => parse(1800));
+            assert.throws(() => parse(1799), /maxSampleAgeSecs/);
         });
 
         it("capacity: bytes over each replica's share of the load, at Vector's sizing-guide event sizes", () => {

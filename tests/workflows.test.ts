@@ -11,11 +11,27 @@ import { dryRunInput, engineVersions, KIND_NODE_IMAGE, PROMETHEUS_OPERATOR_VERSI
 import { listStacks } from "../lib/offline/render";
 import { ROLLOUT_WAVES } from "../config/stack";
 import { stacksInWave } from "../lib/gate/cli";
+import { PKI_VALIDITY } from "../components/pki";
+import { EXPIRY_WARNING_DAYS } from "../components/pki/expiry-rules";
 import { parseManifests } from "../lib/offline/summary";
 import { sharedRender } from "./support/fleet";
 import { patch, renderedStack } from "./support/rendered";
 import { arr, isObj, obj, str } from "./support/json";
 import { actionFiles, allSteps, Doc, jobsOf, kubeconfigSecretName, ROOT, step, stepsOf, workflow, workflowFiles, WORKFLOWS } from "./support/workflows";
+
+/**
+ * Days between consecutive runs of a cron schedule, for the forms the workflows use: fixed minute
+ * and hour, any day of the month, weekdays `*` or a list of 0-6 (GitHub's cron: POSIX fields, UTC).
+ */
+function maxCronGapDays(cron: string): number {
+    const [min, hour, dom, month, dow] = cron.trim().split(/\s+/);
+    assert.ok(/^\d+$/.test(min) && /^\d+$/.test(hour), `${cron}: fixed minute and hour expected`);
+    assert.ok(dom === "*" && month === "*", `${cron}: day-of-month and month must be *`);
+    if (dow === "*") return 1;
+    const days = [...new Set(dow.split(",").map(Number))].sort((a, b) => a - b);
+    assert.ok(days.every((d) => Number.isInteger(d) && d >= 0 && d <= 6), `${cron}: weekdays 0-6 expected`);
+    return Math.max(...days.map((d, i) => (i + 1 < days.length ? days[i + 1] - d : days[0] + 7 - d)));
+}
 
 describe("GitHub workflows", () => {
     const stacks = listStacks(ROOT);
@@ -63,6 +79,67 @@ describe("GitHub workflows", () => {
         }
         assert.ok(ifs.length >= 4);
         for (const { where, cond } of ifs) assert.ok(!/\bsecrets\b/.test(cond), `${where}: secrets cannot be read in if: (${cond})`);
+    });
+
+    describe("secrets and pull requests", () => {
+        // GitHub hands repository secrets to any workflow a same-repository pull request adds or
+        // edits; an environment's secrets reach a job only once the environment's protection rules
+        // (required reviewers, deployment branches) pass. So a secret a pull request's code may
+        // read must live in the protected environment `preview`, and the Pulumi token, which reads
+        // the hub's outputs (every cluster's key and token) through the StackReference, in
+        // environments only. docs/ci.md#what-to-configure.
+        const PROTECTED_PR_ENVIRONMENT = "preview";
+        const triggers = (w: Doc): string[] => (typeof w.on === "string" ? [w.on] : Array.isArray(w.on) ? w.on.map(String) : Object.keys(obj(w.on, "on")));
+        const secretsRead = (job: Doc): string[] => {
+            const text = JSON.stringify(job);
+            const names = [...text.matchAll(/secrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[)/g)].map((m) => m[1] ?? "secrets[...]");
+            if (job.secrets === "inherit") names.push("secrets: inherit");
+            return [...new Set(names)].filter((n) => n !== "GITHUB_TOKEN");
+        };
+        const environmentOf = (job: Doc): string | undefined =>
+            typeof job.environment === "string" ? job.environment : isObj(job.environment) ? str(job.environment.name) : undefined;
+        /** Every way a workflow breaks the rule, as `file job: why`. */
+        function exposures(file: string, w: Doc): string[] {
+            const out: string[] = [];
+            const onPullRequest = triggers(w).some((t) => t.startsWith("pull_request"));
+            // pull_request_target runs with the base repository's secrets for a fork's code.
+            if (triggers(w).includes("pull_request_target")) out.push(`${file}: pull_request_target hands secrets to forks' code`);
+            for (const [name, job] of Object.entries(jobsOf(w))) {
+                const read = secretsRead(job);
+                const env = environmentOf(job);
+                if (read.includes("PULUMI_ACCESS_TOKEN") && env === undefined) out.push(`${file} ${name}: reads PULUMI_ACCESS_TOKEN outside an environment`);
+                if (onPullRequest && read.length > 0 && env !== PROTECTED_PR_ENVIRONMENT)
+                    out.push(`${file} ${name}: runs for pull requests and reads ${read.join(", ")} outside the environment ${PROTECTED_PR_ENVIRONMENT}`);
+            }
+            return out;
+        }
+
+        it("gives no job a pull request triggers a secret unless it runs in the protected preview environment", () => {
+            assert.deepEqual(workflowFiles.flatMap((f) => exposures(f, workflow(f))), []);
+            // The rule has something to hold: the previews do read the token, in that environment.
+            const preview = jobsOf(workflow("preview.yml"));
+            for (const j of ["pulumi-gate", "pulumi-preview"]) {
+                assert.ok(secretsRead(preview[j]).includes("PULUMI_ACCESS_TOKEN"), j);
+                assert.equal(preview[j].environment, PROTECTED_PR_ENVIRONMENT, j);
+            }
+            assert.deepEqual(secretsRead(preview.diff), [], "the rendered diff needs no secret");
+        });
+
+        it("catches a preview job without its environment, a repository-level token and pull_request_target", () => {
+            const w = workflow("preview.yml");
+            delete jobsOf(w)["pulumi-preview"].environment;
+            assert.deepEqual(exposures("preview.yml", w), [
+                "preview.yml pulumi-preview: reads PULUMI_ACCESS_TOKEN outside an environment",
+                "preview.yml pulumi-preview: runs for pull requests and reads PULUMI_ACCESS_TOKEN, secrets[...], HCLOUD_TOKEN outside the environment preview",
+            ]);
+            const d = workflow("deploy.yml");
+            delete jobsOf(d)["pulumi-gate"].environment;
+            assert.deepEqual(exposures("deploy.yml", d), ["deploy.yml pulumi-gate: reads PULUMI_ACCESS_TOKEN outside an environment"]);
+            const t = workflow("ci.yml");
+            t.on = { pull_request_target: null };
+            jobsOf(t)[Object.keys(jobsOf(t))[0]].env = { T: "${{ secrets.ANY }}" };
+            assert.equal(exposures("ci.yml", t).length, 2);
+        });
     });
 
     describe("the stacks", () => {
@@ -129,9 +206,30 @@ describe("GitHub workflows", () => {
             const c = obj(w.concurrency, "concurrency");
             assert.equal(c.group, "deploy");
             assert.equal(c["cancel-in-progress"], false);
-            assert.deepEqual(Object.keys(obj(w.on, "on")).sort(), ["push", "workflow_dispatch"]);
+            assert.deepEqual(Object.keys(obj(w.on, "on")).sort(), ["push", "schedule", "workflow_dispatch"]);
             assert.deepEqual(obj(obj(w.on, "on").push, "push").branches, ["main"]);
             assert.equal(jobsOf(w).checks.uses, "./.github/workflows/ci.yml");
+        });
+
+        it("runs on a schedule often enough that every certificate renews before its expiry alert", () => {
+            // @pulumi/tls (bridged hashicorp/terraform-provider-tls) marks a certificate
+            // ready_for_renewal inside early_renewal_hours and replaces it on the next update;
+            // nothing renews without an update. So the longest
+            // gap between scheduled deploys must fit in the days between the window opening and
+            // the alert, with a week's slack to fix a failed run.
+            const crons = arr(obj(workflow("deploy.yml").on, "on").schedule, "schedule").map((e) => str(obj(e, "schedule entry").cron));
+            assert.equal(crons.length, 1);
+            const gapDays = maxCronGapDays(crons[0]);
+            const windowDays = PKI_VALIDITY.leafEarlyRenewalHours / 24 - EXPIRY_WARNING_DAYS;
+            assert.ok(gapDays <= windowDays - 2, `deploys ${gapDays} days apart, the window before the alert is ${windowDays} days`);
+            assert.ok(windowDays > 0, "the alert must come after the renewal window opens");
+        });
+
+        it("reads the longest gap of the cron forms it uses, and refuses others", () => {
+            assert.equal(maxCronGapDays("23 4 * * 1"), 7);
+            assert.equal(maxCronGapDays("0 3 * * *"), 1);
+            assert.equal(maxCronGapDays("0 3 * * 1,4"), 4);
+            assert.throws(() => maxCronGapDays("0 3 1 * *"), /day-of-month/);
         });
 
         it("gives the hcloud token to hub stacks only", () => {

@@ -3,7 +3,7 @@
  * stack declares (aggregator.expectedLoad). Nothing is sized from this: it is stated in the docs,
  * exported by the hub and warned about by the renderer, so a reviewer sees what a buffer size means.
  */
-import type { AggregatorConfig } from "../../config/stack";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS, type AggregatorConfig } from "../../config/stack";
 
 /**
  * Vector's sizing guide (vector.dev/docs/setup/going-to-prod/sizing): a structured log event is
@@ -17,7 +17,11 @@ export const MIN_BUFFER_MINUTES = 30;
 export interface BufferCapacity {
     /** Minutes one replica's Loki buffer lasts with Loki down, at its share of the load. */
     lokiMinutes: number;
-    /** Minutes one replica's Prometheus buffer lasts with Prometheus down. */
+    /**
+     * Minutes of a Prometheus outage one replica's buffer bridges: what it holds, but never more
+     * than the age Prometheus still accepts (aggregator.prometheus.maxSampleAgeSecs). Samples that
+     * waited longer are refused once Prometheus is back, so a bigger buffer only stores rejects.
+     */
     prometheusMinutes: number;
 }
 
@@ -31,11 +35,14 @@ export function bufferMinutes(bytes: number, eventsPerSec: number, eventBytes: n
  * connections evenly. Sampling is ignored (it only makes the buffers last longer), so the
  * figures are a floor.
  */
-export function aggregatorBufferCapacity(a: Pick<AggregatorConfig, "buffers" | "replicas" | "expectedLoad">): BufferCapacity {
+export function aggregatorBufferCapacity(
+    a: Pick<AggregatorConfig, "buffers" | "replicas" | "expectedLoad"> & { prometheus?: Pick<AggregatorConfig["prometheus"], "maxSampleAgeSecs"> },
+): BufferCapacity {
+    const prometheusAgeLimitMinutes = (a.prometheus?.maxSampleAgeSecs ?? DEFAULT_MAX_SAMPLE_AGE_SECS) / 60;
     const share = (perSec: number) => perSec / a.replicas;
     const round = (m: number) => Math.floor(m * 10) / 10;
     return {
         lokiMinutes: round(bufferMinutes(a.buffers.lokiMaxBytes, share(a.expectedLoad.logEventsPerSec), EVENT_BYTES.log)),
-        prometheusMinutes: round(bufferMinutes(a.buffers.prometheusMaxBytes, share(a.expectedLoad.metricSamplesPerSec), EVENT_BYTES.metric)),
+        prometheusMinutes: round(Math.min(prometheusAgeLimitMinutes, bufferMinutes(a.buffers.prometheusMaxBytes, share(a.expectedLoad.metricSamplesPerSec), EVENT_BYTES.metric))),
     };
 }

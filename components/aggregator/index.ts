@@ -96,6 +96,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
             cluster: args.cluster,
             loki: s.loki,
             prometheusRemoteWriteUrl: s.prometheus.remoteWriteUrl,
+            prometheusMaxSampleAgeSecs: s.prometheus.maxSampleAgeSecs,
             sampling: s.sampling,
             dedupeCacheEvents: s.dedupeCacheEvents,
             buffers: s.buffers,

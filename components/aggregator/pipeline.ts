@@ -5,16 +5,16 @@
  * client CA; what arrives there IS from C, whatever the events claim.
  *
  *   agents_C ─> logs_only_C ─> identity_logs_C ─impersonating / _unmatched─> bind_logs_C ─┐
- *   remote_write_C ─> identity_metrics_C ─impersonating / _unmatched─> bind_metrics_C ─┐
+ *   remote_write_C ─> identity_metrics_C ─impersonating / _unmatched─> bind_metrics_C ─> sample_age_C ─┐
  *
  *   bind_logs_* ─> route_logs ─kubernetes─> dedupe_logs ─> sample_rate ─> sample_logs ─> logs_finalize ─┐
  *                                     └─_unmatched─────────────────────────────────────────────────────────────────┴─> loki
- *   bind_metrics_* ───────────────────────────────────────────────────────────────────────────┐
+ *   sample_age_* ─────────────────────────────────────────────────────────────────────────────┐
  *   internal_metrics ─> aggregator_metrics_enrich ───────────────────────────────────────────┴─> prometheus
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
  *   logs_finalize ─> heartbeats (filter) ─> heartbeat_received ─> heartbeat_metrics ─> prometheus
  */
-import { AgentIdentity, ClusterIdentity } from "../../config/stack";
+import { AgentIdentity, ClusterIdentity, DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
 import { GrpcKeepalive, HttpKeepalive, LogToMetricMetric, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
 import { HEARTBEAT_FIELD } from "../agent/pipeline";
@@ -53,7 +53,33 @@ export const identityComponentIds = (cluster: string) => ({
     logsBind: `bind_logs_${cluster}`,
     logsThrottle: `throttle_logs_${cluster}`,
     metricsBind: `bind_metrics_${cluster}`,
+    metricsAge: `sample_age_${cluster}`,
 });
+
+/**
+ * Prometheus refuses samples more than 10 minutes ahead of its clock (prometheus/prometheus
+ * storage/remote/write_handler.go maxAheadTime); half that, for skew between the clocks.
+ */
+export const MAX_SAMPLE_AHEAD_SECS = 5 * 60;
+
+/**
+ * The filter condition keeping a metric sample Prometheus would accept by its age. Remote write
+ * 1.0 answers a request holding one sample out of bounds (too old, or too far in the future) with
+ * 400 and appends none of it (storage/remote/write_handler.go: write() rolls the appender back on
+ * the first such error), and Vector does not retry a 4xx but 408/429 (vectordotdev/vector
+ * src/sinks/util/http.rs RetryStrategy::Default): the whole batch, every cluster's samples, is
+ * lost. So a sample Prometheus would refuse never joins the shared batch. Samples without a
+ * timestamp are stamped at write time and kept.
+ */
+export function sampleAgeCondition(maxAgeSecs: number): string {
+    return vrl(
+        "t, err = timestamp(.timestamp)",
+        "if err != null { true } else {",
+        '  age_ms = to_unix_timestamp(now(), unit: "milliseconds") - to_unix_timestamp(t, unit: "milliseconds")',
+        `  age_ms <= ${maxAgeSecs * 1000} && age_ms >= ${-MAX_SAMPLE_AHEAD_SECS * 1000}`,
+        "}",
+    );
+}
 
 /**
  * The per-cluster log limit is enforced over this window: a cluster may burst to 10 s worth of its
@@ -85,6 +111,8 @@ export interface AggregatorPipelineSettings {
     cluster: ClusterIdentity;
     loki: { endpoint: string; tenantId?: string; labels: Record<string, string> };
     prometheusRemoteWriteUrl: string;
+    /** Older samples are dropped before the Prometheus sink; DEFAULT_MAX_SAMPLE_AGE_SECS when unset. */
+    prometheusMaxSampleAgeSecs?: number;
     /** namespace -> N (keep 1 in N); unlisted namespaces keep everything. */
     sampling: Record<string, number>;
     dedupeCacheEvents: number;
@@ -326,6 +354,16 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
                             : [[id.logsThrottle, { type: "throttle" as const, inputs: [id.logsBind], threshold: a.logEventsPerSec * THROTTLE_WINDOW_SECS, window_secs: THROTTLE_WINDOW_SECS }]]),
                         [id.metricsCheck, check(id.metricsSource, "metrics")],
                         [id.metricsBind, bind(id.metricsCheck, "metrics")],
+                        // Per cluster: what it drops is counted against the cluster that sent it
+                        // (vector_component_discarded_events_total{component_id="sample_age_C", intentional="true"}).
+                        [
+                            id.metricsAge,
+                            {
+                                type: "filter" as const,
+                                inputs: [id.metricsBind],
+                                condition: { type: "vrl" as const, source: sampleAgeCondition(s.prometheusMaxSampleAgeSecs ?? DEFAULT_MAX_SAMPLE_AGE_SECS) },
+                            },
+                        ],
                     ];
                 }),
             ),
@@ -388,7 +426,8 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
             },
             prometheus: {
                 type: "prometheus_remote_write",
-                inputs: [...agents.map((a) => identityComponentIds(a.name).metricsBind), "aggregator_metrics_enrich", "heartbeat_metrics"],
+                // The aggregators' own metrics are made here and now: only what agents send can be stale.
+                inputs: [...agents.map((a) => identityComponentIds(a.name).metricsAge), "aggregator_metrics_enrich", "heartbeat_metrics"],
                 endpoint: s.prometheusRemoteWriteUrl,
                 buffer: { type: "disk", max_size: s.buffers.prometheusMaxBytes, when_full: "block" },
                 batch: { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 },

@@ -410,6 +410,30 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
             runbook: anchor("VectorClusterLogsThrottled"),
         },
         {
+            alert: "VectorClusterSamplesOutOfRange",
+            group: "vector-fleet-components",
+            // The per-cluster sample-age filter (components/aggregator/pipeline.ts) drops samples
+            // Prometheus would refuse, so they cannot fail a shared batch; Vector counts a filter's
+            // drops as intentional discards (vectordotdev/vector src/internal_events/filter.rs,
+            // ComponentEventsDropped<INTENTIONAL>), which VectorEventsDiscarded does not watch.
+            expr: promql(
+                "label_replace(",
+                "  sum by (cluster, component_id) (",
+                '    rate(vector_component_discarded_events_total{vector_role="aggregator", intentional="true", component_id=~"sample_age_.+"}[10m])',
+                "  ) > 0,",
+                '  "sender", "$1", "component_id", "sample_age_(.+)"',
+                ")",
+            ),
+            for: "10m",
+            severity: "warning",
+            summary: "Cluster {{ $labels.sender }} sends metric samples Prometheus would refuse; they are dropped",
+            description:
+                'The aggregators in {{ $labels.cluster }} drop {{ printf "%.2f" $value }} samples/s from {{ $labels.sender }} that are older than ' +
+                "aggregator.prometheus.maxSampleAgeSecs or minutes in the future: a backlog replayed after a long outage, or a clock off. " +
+                "Other clusters' samples are not affected; these are lost.",
+            runbook: anchor("VectorClusterSamplesOutOfRange"),
+        },
+        {
             alert: "VectorHighMemoryUsage",
             group: "vector-fleet-resources",
             // max, not sum: a restarted container's old series lingers beside the new one for a while.

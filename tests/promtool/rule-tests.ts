@@ -121,6 +121,7 @@ const HEARTBEAT_LOSS = "VectorHeartbeatLoss";
 const HEARTBEAT_LATE = "VectorHeartbeatLatencyHigh";
 const IMPERSONATION = "VectorClusterImpersonation";
 const THROTTLED = "VectorClusterLogsThrottled";
+const OUT_OF_RANGE = "VectorClusterSamplesOutOfRange";
 
 export const ALL_TESTED_ALERTS = [
     AGENT_DOWN,
@@ -138,6 +139,7 @@ export const ALL_TESTED_ALERTS = [
     HEARTBEAT_LATE,
     IMPERSONATION,
     THROTTLED,
+    OUT_OF_RANGE,
 ];
 
 const logsSink = component("aggregator", "sink", "vector");
@@ -857,11 +859,60 @@ const throttled: TestGroup = {
     ],
 };
 
+const outOfRange: TestGroup = {
+    name: "no batch poisoning: dev replays stale samples, staging's are fresh",
+    interval: "1m",
+    input_series: [
+        // 0.1 stale samples/s from dev from the start.
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("sample_age_dev", "transform", "filter"), intentional: "true" }), "0+6x40"),
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("sample_age_staging", "transform", "filter"), intentional: "true" }), "0+0x40"),
+        // A single stale sample from staging at 20m: pending for a while, never firing (for: 10m).
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-1", "mon-2", { ...component("sample_age_staging", "transform", "filter"), intentional: "true" }), "0+0x20 1+0x20"),
+        // The Loki throttle is not this alert's business.
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_dev", "transform", "throttle"), intentional: "true" }), "0+60x40"),
+    ],
+    alert_rule_test: [
+        none(OUT_OF_RANGE, "9m"),
+        {
+            alertname: OUT_OF_RANGE,
+            eval_time: "15m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "monitoring", component_id: "sample_age_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends metric samples Prometheus would refuse; they are dropped",
+                        description:
+                            "The aggregators in monitoring drop 0.10 samples/s from dev that are older than aggregator.prometheus.maxSampleAgeSecs or " +
+                            "minutes in the future: a backlog replayed after a long outage, or a clock off. Other clusters' samples are not affected; these are lost.",
+                        runbook_url: runbook(OUT_OF_RANGE),
+                    },
+                },
+            ],
+        },
+        {
+            alertname: OUT_OF_RANGE,
+            eval_time: "28m",
+            exp_alerts: [
+                {
+                    exp_labels: { severity: "warning", cluster: "monitoring", component_id: "sample_age_dev", sender: "dev" },
+                    exp_annotations: {
+                        summary: "Cluster dev sends metric samples Prometheus would refuse; they are dropped",
+                        description:
+                            "The aggregators in monitoring drop 0.10 samples/s from dev that are older than aggregator.prometheus.maxSampleAgeSecs or " +
+                            "minutes in the future: a backlog replayed after a long outage, or a clock off. Other clusters' samples are not affected; these are lost.",
+                        runbook_url: runbook(OUT_OF_RANGE),
+                    },
+                },
+            ],
+        },
+    ],
+};
+
 /** The whole test file; `ruleFile` is the path of the rendered rule file. */
 export function ruleTestFile(ruleFile: string): PromtoolTestFile {
     return {
         rule_files: [ruleFile],
         evaluation_interval: "1m",
-        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, heartbeatsDelivered, heartbeatsLost, heartbeatsLate, heartbeatsStopped, impersonation, throttled, healthyFleet()],
+        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, heartbeatsDelivered, heartbeatsLost, heartbeatsLate, heartbeatsStopped, impersonation, throttled, outOfRange, healthyFleet()],
     };
 }
