@@ -1,43 +1,24 @@
 import { strict as assert } from "node:assert";
 import { aggregatorClaimName, aggregatorStatefulSet, aggregatorVolumeClaimPatches, AggregatorObjectSettings, AGGREGATOR_STATEFULSET_IGNORE_CHANGES } from "../components/aggregator/manifests";
+import { changedProperties, replacement } from "../lib/offline/replacement";
 import { RunResult } from "../lib/offline/simulator";
+import { ManifestObject } from "../lib/offline/summary";
 import { find, repoStackFile, runHub, sharedHub } from "./support/fleet";
 
 /**
- * What pulumi-kubernetes replaces rather than updates: provider/pkg/provider/diff.go, the
- * `statefulSet` list (with labelSelectorForceNewProperties(".spec.selector")) for apps/v1
- * StatefulSet, and the `PersistentVolumeClaim` entry of `core` for v1 PersistentVolumeClaim. A
- * change at or below one of these paths is a replacement; for a named object, delete-first.
+ * pulumi-kubernetes' own replace rule (provider/pkg/provider/diff.go: the StatefulSet list with
+ * `.spec.volumeClaimTemplates`, the PersistentVolumeClaim entry of `core`) and Pulumi's
+ * ignoreChanges (pkg/resource/deploy/step_generator.go, processIgnoreChanges), as the diff
+ * applies them: lib/offline/replacement.ts holds the one encoding of both.
  */
-const FORCE_NEW: Record<string, string[]> = {
-    StatefulSet: [
-        ".spec.podManagementPolicy",
-        ".spec.revisionHistoryLimit",
-        ".spec.selector",
-        ".spec.serviceName",
-        ".spec.volumeClaimTemplates",
-        ".spec.selector.matchExpressions",
-        ".spec.selector.matchLabels",
-    ],
-    PersistentVolumeClaim: [".spec.accessModes", ".spec.selector", ".spec.storageClassName", ".spec.volumeName"],
-};
-
-/** Leaf paths (".a.b.0.c") whose values differ between two JSON-like values. */
-function changedPaths(a: unknown, b: unknown, at = ""): string[] {
-    if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].flatMap((k) => changedPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`));
+function asManifest(object: object, ignoreChanges?: string[]): ManifestObject {
+    const body = object as Record<string, unknown>;
+    const metadata = body.metadata as { name: string; namespace?: string };
+    return { apiVersion: String(body.apiVersion), kind: String(body.kind), name: metadata.name, namespace: metadata.namespace, body, ...(ignoreChanges ? { ignoreChanges } : {}) };
 }
 
-/**
- * Pulumi's ignoreChanges: an ignored input path keeps its old value, so it never reaches the
- * provider's diff (pulumi/pulumi pkg/resource/deploy/step_generator.go, processIgnoreChanges).
- */
-function afterIgnoreChanges(paths: string[], ignore: string[]): string[] {
-    return paths.filter((p) => !ignore.some((i) => p === `.${i}` || p.startsWith(`.${i}.`)));
-}
-
-const forcesReplacement = (kind: string, paths: string[]) => paths.filter((p) => FORCE_NEW[kind].some((f) => p === f || p.startsWith(`${f}.`)));
+/** Leaf paths (".a.b.0.c") whose values differ. */
+const changedPaths = (a: unknown, b: unknown) => changedProperties(a, b).map((c) => c.path.map((seg) => `.${seg}`).join(""));
 
 const SETTINGS: AggregatorObjectSettings = {
     name: "vector-aggregator",
@@ -55,7 +36,8 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
         it("the rule bites: a size change alone lands in volumeClaimTemplates, a forceNew field", () => {
             const before = aggregatorStatefulSet(SETTINGS, CHECKSUMS);
             const after = aggregatorStatefulSet({ ...SETTINGS, storage: { ...SETTINGS.storage, size: "40Gi" } }, CHECKSUMS);
-            assert.deepEqual(forcesReplacement("StatefulSet", changedPaths(before, after)), [".spec.volumeClaimTemplates.0.spec.resources.requests.storage"]);
+            assert.deepEqual(changedPaths(before, after), [".spec.volumeClaimTemplates.0.spec.resources.requests.storage"]);
+            assert.deepEqual(replacement(asManifest(before), asManifest(after)), { fields: ["spec.volumeClaimTemplates"], deleteFirst: true });
         });
 
         it("the StatefulSet ignores its claim templates after creation, so no storage change reaches a forceNew field", () => {
@@ -66,8 +48,8 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
             ];
             const before = aggregatorStatefulSet(SETTINGS, CHECKSUMS);
             for (const v of variants) {
-                const changed = afterIgnoreChanges(changedPaths(before, aggregatorStatefulSet(v, CHECKSUMS)), AGGREGATOR_STATEFULSET_IGNORE_CHANGES);
-                assert.deepEqual(forcesReplacement("StatefulSet", changed), [], JSON.stringify(v.storage));
+                const after = aggregatorStatefulSet(v, CHECKSUMS);
+                assert.equal(replacement(asManifest(before, AGGREGATOR_STATEFULSET_IGNORE_CHANGES), asManifest(after, AGGREGATOR_STATEFULSET_IGNORE_CHANGES)), undefined, JSON.stringify(v.storage));
             }
         });
 
@@ -98,7 +80,7 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
             const before = aggregatorVolumeClaimPatches(SETTINGS)[0];
             const after = aggregatorVolumeClaimPatches({ ...SETTINGS, storage: { ...SETTINGS.storage, size: "40Gi" } })[0];
             assert.deepEqual(changedPaths(before, after), [".spec.resources.requests.storage"]);
-            assert.deepEqual(forcesReplacement("PersistentVolumeClaim", changedPaths(before, after)), []);
+            assert.equal(replacement(asManifest(before), asManifest(after)), undefined);
         });
     });
 
@@ -118,8 +100,8 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
         });
 
         it("a storage size change in the stack config changes no forceNew field of the StatefulSet", () => {
-            const changed = afterIgnoreChanges(changedPaths(sts(hub).inputs, sts(bigger).inputs), sts(bigger).ignoreChanges ?? []);
-            assert.deepEqual(forcesReplacement("StatefulSet", changed), []);
+            assert.notDeepEqual(changedPaths(sts(hub).inputs, sts(bigger).inputs), [], "the size reached the claim templates");
+            assert.equal(replacement(asManifest(sts(hub).inputs, sts(hub).ignoreChanges), asManifest(sts(bigger).inputs, sts(bigger).ignoreChanges)), undefined);
         });
 
         it("resizes every replica's claim to the new size, and changes nothing else", () => {
