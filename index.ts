@@ -14,7 +14,7 @@ import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { certificateExpiryRule } from "./components/pki/expiry-rules";
 import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
-import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./config/hub-outputs";
+import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;

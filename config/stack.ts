@@ -2,7 +2,7 @@
  * The stack config model: one typed object per stack, parsed from untrusted `Pulumi.<stack>.yaml`
  * values, with every default applied here and nowhere else.
  */
-import { MIN_VECTOR_VERSION, VECTOR_IMAGE } from "../components/vector/version";
+import { MIN_VECTOR_VERSION, VECTOR_IMAGE } from "./versions";
 import {
     bool,
     ConfigError,

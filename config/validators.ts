@@ -144,7 +144,7 @@ export const pinnedImage = (): Schema<string> =>
 
 /**
  * A pinned Vector image whose release tag, when it names one, is at least `min`: the rendered
- * pipelines use options older releases refuse at boot (components/vector/version.ts,
+ * pipelines use options older releases refuse at boot (config/versions.ts,
  * MIN_VECTOR_VERSION). A digest names no release, so it is taken on trust.
  */
 export const vectorImage = (min: string): Schema<string> =>

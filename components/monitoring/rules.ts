@@ -6,7 +6,7 @@
  *
  * The rules are data: `vectorAlertRules` returns them typed, `vectorPrometheusRule` wraps them in the
  * CRD, and `promtoolRuleFile` gives promtool the same groups. The promtool unit tests in
- * tests/promtool/ exercise every alert both firing and silent.
+ * tests/support/promtool/ exercise every alert both firing and silent.
  */
 import { AGGREGATOR_JOB } from "./podmonitors";
 import { alternation, dnsLabel, Duration, promql } from "./promql";

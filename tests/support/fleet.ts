@@ -1,8 +1,8 @@
 /** Helpers to run the real program for the repo's stacks (or variations of them) under mocks. */
 import * as path from "node:path";
 import program = require("../../index");
-import { checkedStack, listStacks, readStackFile, RenderedStack, StackFile } from "../../lib/offline/render";
-import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../lib/offline/simulator";
+import { checkedStack, listStacks, readStackFile, RenderedStack, StackFile } from "../../tools/render/render";
+import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../tools/render/simulator";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export { program };
@@ -57,7 +57,7 @@ export function sharedSource(stack: string): Promise<RunResult> {
 
 /**
  * What renderFleet(program, ROOT) renders, made once from the shared runs above rather than by
- * running every stack again (tests/render.test.ts compares it with a real renderFleet).
+ * running every stack again (tests/tools/render/render.test.ts compares it with a real renderFleet).
  */
 export function sharedRender(): Promise<RenderedStack[]> {
     return once("render", () =>

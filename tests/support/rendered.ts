@@ -1,6 +1,6 @@
 /** Hand-made out/<stack>/ folders, written by the real renderFiles so they match `npm run render`'s format. */
-import { renderFiles } from "../../lib/offline/render";
-import { RegisteredResource } from "../../lib/offline/simulator";
+import { renderFiles } from "../../tools/render/render";
+import { RegisteredResource } from "../../tools/render/simulator";
 
 export interface FixtureObject {
     apiVersion: string;

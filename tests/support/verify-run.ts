@@ -1,6 +1,6 @@
 /** `npm run verify -- ARGS` run in-process, for the unit and the integration tests of the CLI. */
 import * as path from "node:path";
-import { main } from "../../lib/verify/cli";
+import { main } from "../../tools/verify/cli";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -11,9 +11,9 @@ export interface Run {
 }
 
 /**
- * `npm run verify -- ARGS` in-process: lib/verify/cli.ts's main() with the repo root and only the
+ * `npm run verify -- ARGS` in-process: tools/verify/cli.ts's main() with the repo root and only the
  * environment given here (so the caller's VERIFY_* cannot leak into a test about defaults).
- * One integration test runs scripts/verify.ts as a real child process to prove the entry script wires
+ * One integration test runs tools/verify/main.ts as a real child process to prove the entry script wires
  * argv, environment, both streams and the exit code to main(); spawning tsx for every case
  * would cost a third of a second each.
  */

@@ -1,0 +1,630 @@
+import { strict as assert } from "node:assert";
+import {
+    AGGREGATOR_PATHS,
+    AGGREGATOR_PORTS,
+    aggregatorMetricsVrl,
+    AggregatorPipelineSettings,
+    agentPorts,
+    bindIdentityVrl,
+    buildAggregatorPipeline,
+    heartbeatMetrics,
+    impersonationCondition,
+    remoteWriteAuthVrl,
+    MAX_SAMPLE_AHEAD_SECS,
+    sampleAgeCondition,
+    sampleRateVrl,
+} from "../../../components/aggregator/pipeline";
+import { logsEnrichVrl } from "../../../components/agent/pipeline";
+import { GrpcKeepalive, HttpKeepalive, ServerTls, VectorConfig } from "../../../components/vector/model";
+import { MIN_VECTOR_VERSION, VECTOR_VERSION } from "../../../config/versions";
+import { toToml } from "../../../components/vector/toml";
+import { topologyProblems } from "../../../components/vector/topology";
+import { sink, source, transform, VRL, withoutVrl } from "../../support/vector";
+import { HubConfig, parseStackConfig } from "../../../config";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../../config/stack";
+
+// ---- fixtures ---------------------------------------------------------------------------------
+
+const P = "vector-fleet";
+const HUB_STACK = {
+    role: "hub",
+    cluster: "monitoring",
+    environment: "production",
+    region: "fsn1",
+    kubeContext: "mon",
+    aggregator: { clusters: ["dev", "staging"], loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" } },
+};
+
+/** The hub config exactly as config/stack.ts defaults it. */
+function hubConfig(): HubConfig {
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(HUB_STACK)) values[`${P}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    const c = parseStackConfig({ values, isSecret: () => false, project: P, stack: "test" });
+    assert.equal(c.role, "hub");
+    return c as HubConfig;
+}
+
+/** Settings the way components/aggregator/index.ts derives them from the parsed config. */
+function defaults(): AggregatorPipelineSettings {
+    const c = hubConfig();
+    const s = c.aggregator;
+    return {
+        cluster: c.cluster,
+        loki: s.loki,
+        prometheusRemoteWriteUrl: s.prometheus.remoteWriteUrl,
+        sampling: s.sampling,
+        dedupeCacheEvents: s.dedupeCacheEvents,
+        buffers: s.buffers,
+        agents: c.agentIdentities,
+    };
+}
+const withOverrides = (o: Partial<AggregatorPipelineSettings>): AggregatorPipelineSettings => ({ ...defaults(), ...o });
+
+
+/** One agent cluster, for whole-object expectations. */
+const DEV = { name: "dev", environment: "development", region: "hel1", slot: 1 };
+const ids = (...names: string[]) => names.map((name, i) => ({ name, slot: i + 1 }));
+
+const SERVER_TLS: ServerTls = {
+    enabled: true,
+    ca_file: "/etc/vector/tls/client-ca-dev.crt",
+    crt_file: "/etc/vector/tls/tls.crt",
+    key_file: "/etc/vector/tls/tls.key",
+    verify_certificate: true,
+};
+
+// ---- the whole pipeline -----------------------------------------------------------------------
+
+describe("aggregator pipeline", () => {
+    it("builds the full default pipeline", () => {
+        assert.deepEqual(withoutVrl(buildAggregatorPipeline(withOverrides({ agents: [DEV] }))), {
+            data_dir: "/vector-data-dir",
+            api: { enabled: true, address: "0.0.0.0:8686" },
+            secret: { tokens: { type: "directory", path: "/etc/vector/tokens", remove_trailing_whitespace: true } },
+            sources: {
+                agents_dev: {
+                    type: "vector",
+                    address: "0.0.0.0:6001",
+                    keepalive: { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 },
+                    tls: SERVER_TLS,
+                },
+                remote_write_dev: {
+                    type: "prometheus_remote_write",
+                    address: "0.0.0.0:9202",
+                    path: "/api/v1/write",
+                    auth: { strategy: "custom", source: VRL },
+                    tls: SERVER_TLS,
+                    keepalive: { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 },
+                },
+                internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
+            },
+            transforms: {
+                logs_only_dev: { type: "filter", inputs: ["agents_dev"], condition: { type: "is_log" } },
+                identity_logs_dev: { type: "route", inputs: ["logs_only_dev"], route: { impersonating: '.cluster != null && .cluster != "dev"' }, reroute_unmatched: true },
+                bind_logs_dev: { type: "remap", inputs: ["identity_logs_dev.impersonating", "identity_logs_dev._unmatched"], source: VRL, drop_on_error: false },
+                identity_metrics_dev: { type: "route", inputs: ["remote_write_dev"], route: { impersonating: '.tags.cluster != null && .tags.cluster != "dev"' }, reroute_unmatched: true },
+                bind_metrics_dev: { type: "remap", inputs: ["identity_metrics_dev.impersonating", "identity_metrics_dev._unmatched"], source: VRL, drop_on_error: false },
+                sample_age_dev: { type: "filter", inputs: ["bind_metrics_dev"], condition: { type: "vrl", source: sampleAgeCondition(DEFAULT_MAX_SAMPLE_AGE_SECS) } },
+                route_logs: { type: "route", inputs: ["bind_logs_dev"], route: { kubernetes: "is_string(.namespace) && is_string(.pod)" }, reroute_unmatched: true },
+                dedupe_logs: {
+                    type: "dedupe",
+                    inputs: ["route_logs.kubernetes"],
+                    fields: { match: ["cluster", "namespace", "pod", "container", "message", "timestamp", "runtime_timestamp"] },
+                    cache: { num_events: 10000 },
+                },
+                sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: VRL, drop_on_error: false },
+                sample_logs: { type: "sample", inputs: ["sample_rate"], rate: 1, rate_field: "sample_n", group_by: "{{ namespace }}", sample_rate_key: "" },
+                logs_finalize: { type: "remap", inputs: ["sample_logs"], source: VRL, drop_on_error: false },
+                heartbeats: { type: "filter", inputs: ["logs_finalize"], condition: { type: "vrl", source: "exists(.vector_fleet_heartbeat)" } },
+                heartbeat_received: { type: "remap", inputs: ["heartbeats"], source: VRL, drop_on_error: false },
+                heartbeat_metrics: { type: "log_to_metric", inputs: ["heartbeat_received"], metrics: heartbeatMetrics() },
+                aggregator_metrics_enrich: { type: "remap", inputs: ["internal_metrics"], source: VRL, drop_on_error: false },
+            },
+            sinks: {
+                loki: {
+                    type: "loki",
+                    inputs: ["logs_finalize", "route_logs._unmatched"],
+                    endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
+                    tenant_id: undefined,
+                    labels: {
+                        cluster: "{{ cluster }}",
+                        container: "{{ container }}",
+                        environment: "{{ environment }}",
+                        namespace: "{{ namespace }}",
+                        node: "{{ node }}",
+                        pod: "{{ pod }}",
+                        severity: "{{ severity }}",
+                        shipper: "{{ shipper }}",
+                    },
+                    compression: "gzip",
+                    encoding: { codec: "json", timestamp_format: "rfc3339" },
+                    out_of_order_action: "accept",
+                    buffer: { type: "disk", max_size: 1073741824, when_full: "block" },
+                    batch: { max_bytes: 1048576, timeout_secs: 10 },
+                    acknowledgements: { enabled: true },
+                    healthcheck: { enabled: true },
+                },
+                prometheus: {
+                    type: "prometheus_remote_write",
+                    inputs: ["sample_age_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
+                    endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
+                    buffer: { type: "disk", max_size: 2147483648, when_full: "block" },
+                    batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
+                    acknowledgements: { enabled: true },
+                    healthcheck: { enabled: false },
+                },
+                internal_metrics_exporter: { type: "prometheus_exporter", inputs: ["internal_metrics"], address: "0.0.0.0:9598" },
+            },
+        } satisfies VectorConfig);
+    });
+
+    it("places each VRL program where it belongs", () => {
+        const s = defaults();
+        const c = buildAggregatorPipeline(s);
+        assert.equal(transform(c, "sample_rate", "remap").source, sampleRateVrl(s.sampling));
+        assert.equal(transform(c, "logs_finalize", "remap").source, "del(.sample_n)\ndel(.runtime_timestamp)\n");
+        assert.equal(transform(c, "aggregator_metrics_enrich", "remap").source, aggregatorMetricsVrl(s.cluster));
+        for (const a of s.agents) {
+            assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(a.name) });
+            assert.equal(transform(c, `bind_logs_${a.name}`, "remap").source, bindIdentityVrl("logs", a));
+            assert.equal(transform(c, `bind_metrics_${a.name}`, "remap").source, bindIdentityVrl("metrics", a));
+            assert.deepEqual(transform(c, `identity_logs_${a.name}`, "route").route, { impersonating: impersonationCondition("logs", a.name) });
+            assert.deepEqual(transform(c, `identity_metrics_${a.name}`, "route").route, { impersonating: impersonationCondition("metrics", a.name) });
+        }
+    });
+
+    it("is wired as Vector would accept it for any sampling and cluster list", () => {
+        const samplings: Record<string, number>[] = [{}, { a: 2 }, { a: 2, b: 3, c: 1 }];
+        for (const sampling of samplings) {
+            for (const agents of [[], ids("dev"), ids("dev", "staging", "monitoring")]) {
+                assert.deepEqual(topologyProblems(buildAggregatorPipeline(withOverrides({ sampling, agents }))), [], JSON.stringify({ sampling, agents }));
+            }
+        }
+    });
+
+    it("is pure: same settings, same config and TOML; the settings are not mutated", () => {
+        const s = withOverrides({ agents: ids("staging", "dev"), sampling: { b: 2, a: 3 } });
+        const before = JSON.stringify(s);
+        assert.deepEqual(buildAggregatorPipeline(s), buildAggregatorPipeline(s));
+        assert.equal(toToml(buildAggregatorPipeline(s)), toToml(buildAggregatorPipeline(s)));
+        assert.equal(JSON.stringify(s), before);
+    });
+
+    it("listens for the API on every interface (probed through the pod IP) and keeps its data on the volume", () => {
+        const c = buildAggregatorPipeline(defaults());
+        assert.deepEqual(c.api, { enabled: true, address: `0.0.0.0:${AGGREGATOR_PORTS.api}` });
+        assert.equal(c.data_dir, AGGREGATOR_PATHS.dataDir);
+    });
+});
+
+// ---- sources ----------------------------------------------------------------------------------
+
+describe("aggregator pipeline: sources", () => {
+    it("accepts each cluster's logs on its own vector port only with a client certificate from that cluster's CA", () => {
+        const a = source(buildAggregatorPipeline(withOverrides({ agents: [DEV] })), "agents_dev", "vector");
+        assert.equal(a.address, `0.0.0.0:${agentPorts(1).vector}`);
+        assert.deepEqual(a.tls, SERVER_TLS);
+        assert.equal(a.tls.verify_certificate, true);
+    });
+
+    it("recycles agent connections every 5 minutes so the load balancer spreads them again", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        assert.deepEqual(source(c, "agents_dev", "vector").keepalive, { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 });
+        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").keepalive, { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 });
+    });
+
+    // Both structs are `#[serde(deny_unknown_fields)]`: one unknown key and Vector refuses the config.
+    // Their fields in every release from v0.57.0 to the pinned one (main of 2026-08-21, and the 0.58.0 and
+    // 0.59.0 release notes, which add only `tcp_keepalive` to the HTTP struct in 0.59): the gRPC
+    // jitter exists only on an unmerged pull request branch.
+    const GRPC_KEEPALIVE_FIELDS = ["max_connection_age_secs", "max_connection_age_grace_secs"]; // vectordotdev/vector src/sources/util/grpc/mod.rs, GrpcKeepaliveConfig
+    const HTTP_KEEPALIVE_FIELDS = ["max_connection_age_secs", "max_connection_age_jitter_factor"]; // vectordotdev/vector src/http.rs, KeepaliveConfig
+    it("cannot type one source's keepalive field into the other's (checked by tsc)", () => {
+        // @ts-expect-error GrpcKeepaliveConfig has no jitter factor
+        const grpc: GrpcKeepalive = { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 };
+        // @ts-expect-error the HTTP KeepaliveConfig has no grace period
+        const http: HttpKeepalive = { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 };
+        assert.ok(grpc && http);
+    });
+
+    it("gives each source only the keepalive fields its own struct has (gRPC for vector, HTTP for remote write)", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        const grpc = source(c, "agents_dev", "vector").keepalive ?? {};
+        const http = source(c, "remote_write_dev", "prometheus_remote_write").keepalive ?? {};
+        for (const k of Object.keys(grpc)) assert.ok(GRPC_KEEPALIVE_FIELDS.includes(k), `vector source keepalive.${k} is not a GrpcKeepaliveConfig field`);
+        for (const k of Object.keys(http)) assert.ok(HTTP_KEEPALIVE_FIELDS.includes(k), `prometheus_remote_write keepalive.${k} is not a KeepaliveConfig field`);
+        // KeepaliveConfig: #[configurable(validation(range(min = 0.0, max = 1.0)))] on the jitter factor.
+        const f = http.max_connection_age_jitter_factor ?? 0;
+        assert.ok(f >= 0 && f <= 1);
+        assert.match(toToml(c), /\[sources\.agents_dev\.keepalive\]\nmax_connection_age_grace_secs = 30\nmax_connection_age_secs = 300\n\n/);
+    });
+
+    it("accepts each cluster's remote write on its own port with that cluster's client CA and its token only", () => {
+        const r = source(buildAggregatorPipeline(withOverrides({ agents: [DEV] })), "remote_write_dev", "prometheus_remote_write");
+        assert.equal(r.address, `0.0.0.0:${agentPorts(1).remoteWrite}`);
+        assert.equal(r.path, "/api/v1/write");
+        assert.deepEqual(r.tls, SERVER_TLS);
+        assert.deepEqual(r.auth, { strategy: "custom", source: '.headers.authorization == "Bearer SECRET[tokens.dev]"\n' });
+    });
+
+    it("reads the tokens from the tokens directory backend, trailing newline stripped", () => {
+        assert.deepEqual(buildAggregatorPipeline(defaults()).secret, {
+            tokens: { type: "directory", path: AGGREGATOR_PATHS.tokensDir, remove_trailing_whitespace: true },
+        });
+    });
+});
+
+describe("aggregator pipeline: remote-write auth VRL", () => {
+    it("has no agent source when no cluster may send", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [] }));
+        assert.deepEqual(Object.keys(c.sources), ["internal_metrics"]);
+    });
+
+    it("accepts exactly its own cluster's token, reading the lower-case header", () => {
+        assert.equal(remoteWriteAuthVrl("dev"), '.headers.authorization == "Bearer SECRET[tokens.dev]"\n');
+    });
+
+    it("accepts the previous token as well only while a rotation is in progress", () => {
+        assert.equal(
+            remoteWriteAuthVrl("dev", true),
+            '.headers.authorization == "Bearer SECRET[tokens.dev]" || .headers.authorization == "Bearer SECRET[tokens.dev.previous]"\n',
+        );
+        // vectordotdev/vector src/config/loading/secret.rs COLLECTOR: SECRET[backend.key], the key may hold
+        // dots (after the first, which ends the backend name); a DNS-label cluster name has none.
+        const key = /SECRET\[([\w-]+)\.([\w.\-/]+)\]/;
+        assert.deepEqual(key.exec("SECRET[tokens.dev.previous]")?.slice(1), ["tokens", "dev.previous"]);
+        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, acceptPreviousToken: true }, { name: "staging", slot: 2 }] }));
+        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("dev", true) });
+        assert.deepEqual(source(c, "remote_write_staging", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("staging") });
+    });
+
+    it("gives every cluster of the default hub, its own included, a source with only its token", () => {
+        const c = buildAggregatorPipeline(defaults());
+        assert.deepEqual(defaults().agents.map((a) => a.name), ["dev", "monitoring", "staging"]);
+        for (const a of defaults().agents)
+            assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(a.name) });
+    });
+});
+
+// ---- log path ---------------------------------------------------------------------------------
+
+describe("aggregator pipeline: per-cluster log limit", () => {
+    it("throttles a limited cluster's logs on its own path, after its identity is bound and before the shared path", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, logEventsPerSec: 300 }, { name: "staging", slot: 2 }] }));
+        // vectordotdev/vector src/transforms/throttle: `threshold` events per `window_secs`, logs only.
+        assert.deepEqual(transform(c, "throttle_logs_dev", "throttle"), { type: "throttle", inputs: ["bind_logs_dev"], threshold: 3000, window_secs: 10 });
+        assert.deepEqual(transform(c, "route_logs", "route").inputs, ["throttle_logs_dev", "bind_logs_staging"]);
+        assert.equal(c.transforms.throttle_logs_staging, undefined);
+        assert.deepEqual(topologyProblems(c), []);
+    });
+
+    it("has no throttle when no limit is set", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        assert.deepEqual(Object.values(c.transforms).filter((t) => t.type === "throttle"), []);
+    });
+});
+
+describe("aggregator pipeline: log path", () => {
+    it("routes pod logs through dedupe and sampling, and anything else straight to Loki", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
+        const r = transform(c, "route_logs", "route");
+        assert.deepEqual(r.route, { kubernetes: "is_string(.namespace) && is_string(.pod)" });
+        assert.equal(r.reroute_unmatched, true);
+        assert.deepEqual(transform(c, "dedupe_logs", "dedupe").inputs, ["route_logs.kubernetes"]);
+        assert.deepEqual(sink(c, "loki", "loki").inputs, ["logs_finalize", "route_logs._unmatched"]);
+    });
+
+    it("deduplicates on cluster, namespace, pod, container, message and both timestamps with the configured cache", () => {
+        const d = transform(buildAggregatorPipeline(withOverrides({ dedupeCacheEvents: 123_456 })), "dedupe_logs", "dedupe");
+        assert.deepEqual(d.fields, { match: ["cluster", "namespace", "pod", "container", "message", "timestamp", "runtime_timestamp"] });
+        assert.deepEqual(d.cache, { num_events: 123_456 });
+    });
+
+    // Was a bug: pipeline.ts:130 matches duplicates without `timestamp`, so a line a pod legitimately repeats
+    // (a health-check access log, a retry warning) is dropped for as long as it stays among the last
+    // `dedupeCacheEvents` events; on a quiet pod that is forever. Redelivered batches (what dedupe is
+    // for) carry the original timestamp, so matching on it loses nothing. Vector's own default match
+    // list includes timestamp.
+    it("keeps a line the same pod repeats at a later time (timestamp is part of the match)", () => {
+        const d = transform(buildAggregatorPipeline(defaults()), "dedupe_logs", "dedupe");
+        assert.ok("match" in d.fields);
+        if ("match" in d.fields) assert.ok(d.fields.match.includes("timestamp"), d.fields.match.join(", "));
+    });
+
+    // Was a bug (issue 14, item 6): the agent replaces .timestamp with the application's, often whole
+    // seconds, so two equal lines in one second matched. vectordotdev/vector src/transforms/dedupe:
+    // events are duplicates when every `match` field is equal; the agent's runtime_timestamp is the
+    // CRI line's nanosecond timestamp (src/sources/kubernetes_logs/parser/cri.rs), unique per line of a
+    // container and unchanged when the agent re-sends the line after a restart.
+    it("tells two equal lines of one second apart by the runtime's nanosecond timestamp the agent keeps", () => {
+        const d = transform(buildAggregatorPipeline(defaults()), "dedupe_logs", "dedupe");
+        assert.ok("match" in d.fields && d.fields.match.includes("runtime_timestamp"));
+        assert.match(logsEnrichVrl({ cluster: defaults().cluster, extraLabels: {} }), /^\.runtime_timestamp = runtime_timestamp$/m);
+        // Loki gets the line without it.
+        assert.match(transform(buildAggregatorPipeline(defaults()), "logs_finalize", "remap").source, /^del\(\.runtime_timestamp\)$/m);
+    });
+
+    it("samples each namespace at its own rate from sample_n, keeping everything by default", () => {
+        const c = buildAggregatorPipeline(defaults());
+        assert.deepEqual(transform(c, "sample_logs", "sample"), {
+            type: "sample",
+            inputs: ["sample_rate"],
+            rate: 1,
+            rate_field: "sample_n",
+            group_by: "{{ namespace }}",
+            sample_rate_key: "",
+        });
+        assert.ok(!("key_field" in transform(c, "sample_logs", "sample")), "key_field cannot be combined with rate_field");
+        assert.deepEqual(transform(c, "logs_finalize", "remap"), {
+            type: "remap",
+            inputs: ["sample_logs"],
+            source: "del(.sample_n)\ndel(.runtime_timestamp)\n",
+            drop_on_error: false,
+        });
+    });
+
+    // vectordotdev/vector src/transforms/sample/config.rs: sample_rate_key is an OptionalValuePath
+    // defaulting to "sample_rate" (default_sample_rate_key), and transform.rs writes the rate there
+    // with LegacyKey::Overwrite, replacing an application's own `sample_rate`. lib/vector-lookup
+    // src/lookup_v2/optional_path.rs: the empty string deserialises to None, and None writes nothing.
+    // Same field and default at v0.57.0.
+    it("writes no sample_rate into kept events (the empty key path turns it off)", () => {
+        const t = transform(buildAggregatorPipeline(defaults()), "sample_logs", "sample");
+        assert.equal(t.sample_rate_key, "");
+        assert.match(toToml(buildAggregatorPipeline(defaults())), /^sample_rate_key = ""$/m);
+    });
+
+    // vectordotdev/vector src/transforms/sample/config.rs: group_by is an UnconfinedTemplate; only sinks
+    // confine templates (0.57 upgrade guide, "Template confinement for sink routing templates").
+    it("groups by a bare namespace template, which transforms do not confine", () => {
+        assert.equal(transform(buildAggregatorPipeline(defaults()), "sample_logs", "sample").group_by, "{{ namespace }}");
+    });
+});
+
+describe("aggregator pipeline: sampling VRL", () => {
+    it("keeps everything when no namespace is sampled", () => {
+        assert.equal(sampleRateVrl({}), ".sample_n = 1\n");
+    });
+
+    it("ignores namespaces sampled at 1 (keep all)", () => {
+        assert.equal(sampleRateVrl({ a: 1, b: 1 }), ".sample_n = 1\n");
+    });
+
+    it("sets one namespace's rate", () => {
+        assert.equal(sampleRateVrl({ "kube-system": 10 }), '.sample_n = if .namespace == "kube-system" {\n  10\n} else {\n  1\n}\n');
+    });
+
+    it("sets several namespaces' rates, sorted by namespace", () => {
+        assert.equal(
+            sampleRateVrl({ "kube-system": 10, "ingress-nginx": 5, default: 1, argocd: 2 }),
+            [
+                '.sample_n = if .namespace == "argocd" {',
+                "  2",
+                '} else if .namespace == "ingress-nginx" {',
+                "  5",
+                '} else if .namespace == "kube-system" {',
+                "  10",
+                "} else {",
+                "  1",
+                "}",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("uses the default sampling (ingress-nginx 1 in 5, kube-system 1 in 10)", () => {
+        assert.deepEqual(defaults().sampling, { "ingress-nginx": 5, "kube-system": 10 });
+        assert.equal(
+            transform(buildAggregatorPipeline(defaults()), "sample_rate", "remap").source,
+            '.sample_n = if .namespace == "ingress-nginx" {\n  5\n} else if .namespace == "kube-system" {\n  10\n} else {\n  1\n}\n',
+        );
+    });
+});
+
+// ---- sinks ------------------------------------------------------------------------------------
+
+describe("aggregator pipeline: Loki sink", () => {
+    it("labels streams from event fields, sorted by label name", () => {
+        const l = sink(buildAggregatorPipeline(withOverrides({ loki: { endpoint: "http://loki:3100", labels: { team: "labels.team", app: "kubernetes.pod_labels.app" } } })), "loki", "loki");
+        assert.deepEqual(l.labels, { app: "{{ kubernetes.pod_labels.app }}", team: "{{ labels.team }}" });
+        assert.deepEqual(Object.keys(l.labels), ["app", "team"]);
+        assert.equal(l.endpoint, "http://loki:3100");
+    });
+
+    /**
+     * Vector's build-time confinement of one sink template (vectordotdev/vector
+     * src/template/confinement.rs, ConfinementChecker::for_template, and src/template/unconfined.rs):
+     * a template with no `{{ field }}` reference is never checked; one with references needs a literal
+     * prefix (the text before the first `{{` or `%`) that is neither empty (NoDerivableBase) nor "/"
+     * (DerivedBaseIsRoot), or the sink fails to build and Vector exits.
+     */
+    function confinementBuildError(template: string): string | undefined {
+        if (!/\{\{.*?\}\}/.test(template)) return undefined;
+        const prefix = template.slice(0, template.search(/\{\{|%/));
+        if (prefix === "") return "NoDerivableBase";
+        if (prefix === "/") return "DerivedBaseIsRoot";
+        return undefined;
+    }
+
+    it("encodes Vector's confinement rule faithfully", () => {
+        assert.equal(confinementBuildError("{{ namespace }}"), "NoDerivableBase");
+        assert.equal(confinementBuildError("/{{ host }}"), "DerivedBaseIsRoot");
+        assert.equal(confinementBuildError("%Y-{{ host }}"), "NoDerivableBase");
+        assert.equal(confinementBuildError("logs-{{ topic }}"), undefined);
+        assert.equal(confinementBuildError("fleet"), undefined);
+    });
+
+    // Which loki templates are confined: vectordotdev/vector src/sinks/loki/sink.rs (confine_template_map
+    // over label keys and values, and tenant_id) at main of 2026-08-21; since 0.58.0 (PR 26176, release
+    // notes website/cue/reference/releases/0.58.0.cue) label and structured-metadata VALUES are no longer
+    // confined, keys and tenant_id still are. Our pinned release is 0.59, so bare `{{ field }}` values
+    // build, and MIN_VECTOR_VERSION keeps that from being forgotten.
+    it("builds under Vector's confinement: label keys and tenant_id confinable, bare values only from 0.58", () => {
+        const variants = [
+            defaults(),
+            withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { team: "labels.team", app: "labels.app" } } }),
+        ];
+        for (const s of variants) {
+            const l = sink(buildAggregatorPipeline(s), "loki", "loki");
+            for (const key of Object.keys(l.labels)) assert.equal(confinementBuildError(key), undefined, `label key ${key}`);
+            if (l.tenant_id !== undefined) assert.equal(confinementBuildError(l.tenant_id), undefined, `tenant_id ${l.tenant_id}`);
+            // The values would not build on 0.57: that is why the floor is 0.58.
+            assert.ok(Object.values(l.labels).every((v) => confinementBuildError(v) === "NoDerivableBase"));
+        }
+        const [major, minor] = MIN_VECTOR_VERSION.split(".").map(Number);
+        assert.ok(major > 0 || minor >= 58, MIN_VECTOR_VERSION);
+        const [pMajor, pMinor] = VECTOR_VERSION.split(".").map(Number);
+        assert.ok(pMajor > major || (pMajor === major && pMinor >= minor), `pinned ${VECTOR_VERSION} is below ${MIN_VECTOR_VERSION}`);
+        assert.doesNotMatch(toToml(buildAggregatorPipeline(defaults())), /dangerously_allow_unconfined_template_resolution/);
+    });
+
+    // The other sinks we render carry no template at all (prometheus_remote_write's only confined
+    // field is tenant_id, src/sinks/prometheus/remote_write/config.rs; the vector sink has none).
+    it("renders no template in any other sink", () => {
+        const c = buildAggregatorPipeline(defaults());
+        for (const [id, k] of Object.entries(c.sinks)) {
+            if (k.type === "loki") continue;
+            assert.doesNotMatch(JSON.stringify(k), /\{\{/, id);
+        }
+    });
+
+    it("sends no tenant by default and the configured static tenant when set", () => {
+        assert.doesNotMatch(toToml(buildAggregatorPipeline(defaults())), /tenant_id/);
+        const s = withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { cluster: "cluster" } } });
+        assert.equal(sink(buildAggregatorPipeline(s), "loki", "loki").tenant_id, "fleet");
+        assert.match(toToml(buildAggregatorPipeline(s)), /^tenant_id = "fleet"$/m);
+    });
+
+    it("sends JSON with RFC 3339 timestamps, gzip, accepting out-of-order lines", () => {
+        const l = sink(buildAggregatorPipeline(defaults()), "loki", "loki");
+        assert.deepEqual(l.encoding, { codec: "json", timestamp_format: "rfc3339" });
+        assert.equal(l.compression, "gzip");
+        assert.equal(l.out_of_order_action, "accept");
+    });
+
+    it("buffers on disk, blocks when full, sized from the settings, and acknowledges end to end", () => {
+        const l = sink(buildAggregatorPipeline(withOverrides({ buffers: { lokiMaxBytes: 5 * 1024 ** 3, prometheusMaxBytes: 536870912 } })), "loki", "loki");
+        assert.deepEqual(l.buffer, { type: "disk", max_size: 5 * 1024 ** 3, when_full: "block" });
+        assert.deepEqual(l.acknowledgements, { enabled: true });
+    });
+});
+
+describe("aggregator pipeline: Prometheus sink", () => {
+    it("forwards agents' remote write and its own metrics, buffered on disk, acknowledged, without the GET healthcheck", () => {
+        const p = sink(
+            buildAggregatorPipeline(withOverrides({ agents: [DEV], prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push", buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2 * 1024 ** 3 } })),
+            "prometheus",
+            "prometheus_remote_write",
+        );
+        assert.deepEqual(p, {
+            type: "prometheus_remote_write",
+            inputs: ["sample_age_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
+            endpoint: "https://mimir:8080/api/v1/push",
+            buffer: { type: "disk", max_size: 2 * 1024 ** 3, when_full: "block" },
+            batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
+            acknowledgements: { enabled: true },
+            healthcheck: { enabled: false },
+        });
+    });
+
+    it("exposes its own metrics on :9598", () => {
+        assert.deepEqual(sink(buildAggregatorPipeline(defaults()), "internal_metrics_exporter", "prometheus_exporter"), {
+            type: "prometheus_exporter",
+            inputs: ["internal_metrics"],
+            address: `0.0.0.0:${AGGREGATOR_PORTS.metrics}`,
+        });
+    });
+});
+
+describe("aggregator pipeline: own metrics VRL", () => {
+    it("tags the hub's identity, role, node and pod", () => {
+        assert.equal(
+            aggregatorMetricsVrl({ name: "monitoring", environment: "production", region: "fsn1" }),
+            [
+                '.tags.cluster = "monitoring"',
+                '.tags.environment = "production"',
+                '.tags.region = "fsn1"',
+                '.tags.vector_role = "aggregator"',
+                '.tags.shipper = "vector"',
+                '.tags.node = get_env_var("VECTOR_SELF_NODE_NAME") ?? .tags.host',
+                '.tags.pod = get_env_var("VECTOR_SELF_POD_NAME") ?? null',
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("refuses an identity value with a brace", () => {
+        assert.throws(() => aggregatorMetricsVrl({ name: "{x}", environment: "production", region: "fsn1" }), /brace/);
+    });
+});
+
+// ---- the rendered TOML ------------------------------------------------------------------------
+
+describe("aggregator pipeline: rendered TOML", () => {
+    const variants: [string, AggregatorPipelineSettings][] = [
+        ["defaults", defaults()],
+        ["no clusters, no sampling", withOverrides({ agents: [], sampling: {} })],
+        ["tenant", withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { cluster: "cluster" } } })],
+    ];
+
+    it("contains no ${ anywhere (env interpolation is off since 0.57)", () => {
+        for (const [name, s] of variants) assert.ok(!toToml(buildAggregatorPipeline(s)).includes("${"), name);
+    });
+
+    it("holds no token: the auth rule references SECRET[tokens.<cluster>] of the declared backend only", () => {
+        for (const [name, s] of variants) {
+            const c = buildAggregatorPipeline(s);
+            const toml = toToml(c);
+            const refs = [...toml.matchAll(/SECRET\[([^\]]+)\]/g)].map((m) => m[1]);
+            assert.deepEqual(refs, s.agents.map((a) => a.name).sort().map((cluster) => `tokens.${cluster}`), name);
+            assert.deepEqual(Object.keys(c.secret ?? {}), ["tokens"]);
+            assert.doesNotMatch(toml, /BEGIN|PRIVATE KEY|password|^token/m, name);
+        }
+    });
+
+    it("references TLS files only under the mounted TLS directory", () => {
+        const toml = toToml(buildAggregatorPipeline(defaults()));
+        const files = [...toml.matchAll(/^(?:ca_file|crt_file|key_file) = "([^"]+)"$/gm)].map((m) => m[1]);
+        // Two sources per cluster, three files each.
+        assert.equal(files.length, 6 * defaults().agents.length);
+        for (const f of files) assert.ok(f.startsWith(`${AGGREGATOR_PATHS.tlsDir}/`), f);
+    });
+});
+
+describe("aggregator pipeline: samples Prometheus would refuse", () => {
+    // prometheus/prometheus storage/remote/write_handler.go: remote write 1.0 appends a request's
+    // samples in one appender and rolls all of it back on the first out-of-bounds, out-of-order,
+    // duplicate or too-old sample (HTTP 400); vectordotdev/vector src/sinks/util/http.rs
+    // RetryStrategy::Default retries 5xx, 408 and 429 only. One stale sample loses the batch.
+    const PROMETHEUS_MAX_AHEAD_SECS = 10 * 60; // write_handler.go maxAheadTime
+    const PROMETHEUS_HEAD_WINDOW_SECS = (2 * 3600) / 2; // tsdb/head_append.go MaxTime - chunkRange/2, tsdb/db.go DefaultBlockDuration 2h
+
+    it("keeps the age limits inside what Prometheus accepts, with room for batching and clock skew", () => {
+        assert.ok(DEFAULT_MAX_SAMPLE_AGE_SECS < PROMETHEUS_HEAD_WINDOW_SECS, "a sample the guard passes must still be in the head's window when the batch lands");
+        assert.ok(PROMETHEUS_HEAD_WINDOW_SECS - DEFAULT_MAX_SAMPLE_AGE_SECS >= 60, "at least a minute for batch timeouts and retries");
+        assert.ok(MAX_SAMPLE_AHEAD_SECS < PROMETHEUS_MAX_AHEAD_SECS, "the guard must refuse before Prometheus does");
+    });
+
+    it("filters every cluster's metrics on its own path, after its identity is bound and before the shared sink", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: ids("dev", "staging") }));
+        for (const n of ["dev", "staging"]) {
+            const f = transform(c, `sample_age_${n}`, "filter");
+            assert.deepEqual(f.inputs, [`bind_metrics_${n}`]);
+            assert.deepEqual(f.condition, { type: "vrl", source: sampleAgeCondition(DEFAULT_MAX_SAMPLE_AGE_SECS) });
+        }
+        // Nothing an agent sent reaches the sink around the guard; the aggregators' own metrics are made now.
+        assert.deepEqual(sink(c, "prometheus", "prometheus_remote_write").inputs, ["sample_age_dev", "sample_age_staging", "aggregator_metrics_enrich", "heartbeat_metrics"]);
+    });
+
+    it("keeps a sample without a timestamp and one inside both limits, in milliseconds as VRL's now() compares", () => {
+        const src = sampleAgeCondition(600);
+        // timestamp() fails on a missing .timestamp: Vector's sink stamps such a sample at write time.
+        assert.match(src, /^t, err = timestamp\(\.timestamp\)\nif err != null \{ true \} else \{\n/);
+        assert.match(src, /age_ms <= 600000 && age_ms >= -300000\n\}\n?$/);
+    });
+
+    it("takes the limit from aggregator.prometheus.maxSampleAgeSecs", () => {
+        const c = buildAggregatorPipeline(withOverrides({ agents: [DEV], prometheusMaxSampleAgeSecs: 7200 }));
+        assert.deepEqual(transform(c, "sample_age_dev", "filter").condition, { type: "vrl", source: sampleAgeCondition(7200) });
+    });
+});

@@ -1,0 +1,290 @@
+/**
+ * Turns simulated stack runs into the files of `out/<stack>/`: what would be applied, the
+ * resource tree, the outputs and each Vector config. Secrets are redacted here, and a final
+ * check refuses to write anything that still contains a mocked secret value.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify as toYaml, parse as parseYaml } from "yaml";
+import { ConfigError, formatProblem } from "../../config/schema-kit";
+import { VECTOR_VERSION } from "../../config/versions";
+import { checkProjectConfig } from "../pulumi-project";
+import { errorsOf, formatProblem as formatVectorProblem, Problem as VectorProblem, validateRenderedStacks } from "../validate";
+import { markReported } from "./failures";
+import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
+import { IGNORE_NOTE, PATCH_NOTE } from "./summary";
+
+export interface StackFile {
+    stack: string;
+    /** `vector-fleet:key` -> value as Pulumi passes it (structured values JSON-encoded). */
+    config: Record<string, string>;
+    secretKeys: string[];
+    role: string | undefined;
+}
+
+/** Reads `Pulumi.<stack>.yaml`. Encrypted values cannot be decrypted offline: they become marked placeholders. */
+export function readStackFile(root: string, stack: string): StackFile {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [k, v] of Object.entries(doc.config ?? {})) {
+        const key = k.includes(":") ? k : `vector-fleet:${k}`;
+        if (v !== null && typeof v === "object" && "secure" in v) {
+            config[key] = `${SECRET_MARKER}-config-${key}`;
+            secretKeys.push(key);
+        } else config[key] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return { stack, config, secretKeys, role: config["vector-fleet:role"] };
+}
+
+/** Every `Pulumi.<stack>.yaml` in the repo, hubs first (agent stacks read their outputs). */
+export function listStacks(root: string): StackFile[] {
+    return fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort()
+        .map((s) => readStackFile(root, s))
+        .sort((a, b) => Number(b.role === "hub") - Number(a.role === "hub") || a.stack.localeCompare(b.stack));
+}
+
+/** Kinds in apply order: namespaces and cluster-wide RBAC first, CRD-backed kinds last. */
+const KIND_ORDER = [
+    "Namespace", "PriorityClass", "ClusterRole", "ClusterRoleBinding", "ServiceAccount", "Role", "RoleBinding",
+    "ConfigMap", "Secret", "Service", "NetworkPolicy", "PodDisruptionBudget", "DaemonSet", "StatefulSet",
+    "Deployment", "DaemonSetPatch", "PodMonitor", "ServiceMonitor", "PrometheusRule",
+];
+
+/** Marks server-side apply patches, which look like whole objects but change only the fields they name. */
+const PATCH = Symbol("patch");
+/** The resource's ignoreChanges, written above the object so that the diff can honour them as the engine does. */
+const IGNORE = Symbol("ignoreChanges");
+
+interface K8sObject {
+    [PATCH]?: string;
+    [IGNORE]?: string[];
+    apiVersion: string;
+    kind: string;
+    metadata: { name?: string; namespace?: string; [k: string]: unknown };
+    [k: string]: unknown;
+}
+
+export function kubernetesObjects(resources: RegisteredResource[]): K8sObject[] {
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:") && r.custom)
+        .map((r) => ({ ...(r.inputs as unknown as K8sObject), ...(r.type.endsWith("Patch") ? { [PATCH]: r.type } : {}), ...(r.ignoreChanges ? { [IGNORE]: r.ignoreChanges } : {}) }))
+        .filter((o) => typeof o.kind === "string")
+        .sort((a, b) => {
+            const rank = (k: string) => (KIND_ORDER.indexOf(k) < 0 ? KIND_ORDER.length : KIND_ORDER.indexOf(k));
+            return (
+                rank(a.kind) - rank(b.kind) ||
+                a.kind.localeCompare(b.kind) ||
+                (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
+                (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "")
+            );
+        });
+}
+
+/** Secret objects keep their keys, never their values. */
+export function redact(o: K8sObject): K8sObject {
+    if (o.kind !== "Secret") return o;
+    const hide = (m: unknown) =>
+        m && typeof m === "object"
+            ? Object.fromEntries(Object.entries(m as Record<string, unknown>).map(([k, v]) => [k, `<redacted: ${String(v).length} bytes, known after deploy>`]))
+            : m;
+    return { ...o, ...(o.data ? { data: hide(o.data) } : {}), ...(o.stringData ? { stringData: hide(o.stringData) } : {}) };
+}
+
+function nameOfUrn(urn: string | undefined): string | undefined {
+    return urn?.split("::").pop();
+}
+
+/** The resource tree as `pulumi preview` lists it: type, name, indented under the parent. */
+export function resourceTree(resources: RegisteredResource[]): string {
+    const children = new Map<string, RegisteredResource[]>();
+    const byUrnName = new Map<string, RegisteredResource>();
+    for (const r of resources) byUrnName.set(`${r.type}::${r.name}`, r);
+    const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    for (const r of resources) {
+        if (r === root) continue;
+        const parent = r.parentUrn ? `${r.parentUrn.split("::")[2].split("$").pop()}::${nameOfUrn(r.parentUrn)}` : "";
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const rows: [string, string][] = [["TYPE", "NAME"]];
+    const walk = (key: string, prefix: string) => {
+        const kids = (children.get(key) ?? []).sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+        kids.forEach((r, i) => {
+            const last = i === kids.length - 1;
+            rows.push([`${prefix}${last ? "└─ " : "├─ "}${r.type}`, r.name]);
+            walk(`${r.type}::${r.name}`, `${prefix}${last ? "   " : "│  "}`);
+        });
+    };
+    if (root) {
+        rows.push([root.type, root.name]);
+        walk(`${root.type}::${root.name}`, "");
+    }
+    const width = Math.max(...rows.map(([left]) => left.length)) + 4;
+    const lines = rows.map(([left, name]) => left.padEnd(width) + name);
+    return `${lines.join("\n")}\n`;
+}
+
+export function outputsJson(outputs: StackOutputs): string {
+    const shown: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(outputs.values)) shown[k] = outputs.secretNames.includes(k) ? "[secret]" : v;
+    return `${JSON.stringify(shown, null, 2)}\n`;
+}
+
+/** Each Vector config as its own file, named after the component that owns it. */
+export function vectorConfigs(resources: RegisteredResource[]): Record<string, string> {
+    const files: Record<string, string> = {};
+    for (const r of resources) {
+        if (r.type !== "kubernetes:core/v1:ConfigMap") continue;
+        const toml = (r.inputs.data as Record<string, string> | undefined)?.["vector.toml"];
+        if (toml === undefined) continue;
+        files[`${nameOfUrn(r.parentUrn) ?? r.name}.vector.toml`] = toml;
+    }
+    return files;
+}
+
+export interface RenderedStack {
+    stack: string;
+    files: Record<string, string>;
+    result: RunResult;
+    /** What the Vector validator (lib/validate) says of the stack's configs: warnings only, errors fail the render. */
+    vectorWarnings: VectorProblem[];
+}
+
+export function renderFiles(result: RunResult): Record<string, string> {
+    const objects = kubernetesObjects(result.resources).map(redact);
+    const files: Record<string, string> = {
+        "manifests.yaml": objects
+            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") + (o[IGNORE] ? `# ${IGNORE_NOTE} ${o[IGNORE].join(", ")}\n` : "") + toYaml(o, { sortMapEntries: true, lineWidth: 0 }))
+            .join("---\n"),
+        "resources.txt": resourceTree(result.resources),
+        "outputs.json": outputsJson(result.outputs),
+        ...vectorConfigs(result.resources),
+    };
+    for (const [name, content] of Object.entries(files)) {
+        if (content.includes(SECRET_MARKER)) throw new Error(`refusing to render: a secret value would be written to ${name}`);
+    }
+    return files;
+}
+
+export type Program = () => Promise<Record<string, unknown>>;
+
+/**
+ * Renders the requested stacks (all by default). Hub stacks are always run first, so an agent
+ * stack's StackReference is answered from the hub's simulated outputs.
+ */
+export async function renderFleet(program: Program, root: string, only?: string[]): Promise<RenderedStack[]> {
+    const stacks = listStacks(root);
+    for (const s of only ?? []) {
+        if (!stacks.some((f) => f.stack === s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${stacks.map((f) => f.stack).join(", ")})`);
+    }
+    const stackOutputs: Record<string, StackOutputs> = {};
+    const rendered: RenderedStack[] = [];
+    const failures: StackFailure[] = [];
+    const skipped: string[] = [];
+    // What the Pulumi CLI refuses before the program starts (tools/pulumi-project); a directory of
+    // stack files without a Pulumi.yaml (some tests) has no project to check them against.
+    const cli = fs.existsSync(path.join(root, "Pulumi.yaml")) ? checkProjectConfig(root) : undefined;
+    for (const s of stacks) {
+        const wanted = !only || only.includes(s.stack);
+        const needed = s.role === "hub" && !!only && stacks.some((o) => only.includes(o.stack) && o.role !== "hub");
+        if (!wanted && !needed) continue;
+        const refused = cli ? [...cli.project, ...(cli.stacks[s.stack] ?? [])] : [];
+        if (refused.length > 0) {
+            failures.push({ stack: s.stack, hub: s.role === "hub", message: `the Pulumi CLI would refuse this stack:\n  - ${refused.join("\n  - ")}`, problems: refused });
+            continue;
+        }
+        // Agent stacks read a hub's outputs: with a hub failed, their own errors would only mislead.
+        if (s.role !== "hub" && failures.some((f) => f.hub)) {
+            skipped.push(s.stack);
+            continue;
+        }
+        try {
+            const result = await runStack(program, { project: "vector-fleet", stack: s.stack, config: s.config, secretKeys: s.secretKeys, stackOutputs });
+            stackOutputs[s.stack] = result.outputs;
+            if (!wanted) continue;
+            const stack = checkedStack(s.stack, result);
+            // Its outputs are sound, so agent stacks still render after a hub whose Vector config fails.
+            if ("refused" in stack) failures.push({ stack: s.stack, hub: false, message: stack.refused.message, problems: stack.refused.problems });
+            else rendered.push(stack);
+        } catch (e) {
+            markReported(e);
+            failures.push({ stack: s.stack, hub: s.role === "hub", message: e instanceof Error ? e.message : String(e), problems: problemLines(e) });
+        }
+    }
+    if (failures.length > 0) throw new RenderError(failures, skipped);
+    return rendered;
+}
+
+/**
+ * A run's files, checked by the Vector validator: a config the pinned Vector would refuse (or a
+ * pitfall lint) fails the stack, in render, diff and the tests alike (docs/validation.md).
+ */
+export function checkedStack(stack: string, result: RunResult): RenderedStack | { refused: { message: string; problems: string[] } } {
+    const files = renderFiles(result);
+    const vector = validateRenderedStacks([{ stack, files }]);
+    const problems = errorsOf(vector).map(formatVectorProblem);
+    if (problems.length === 0) return { stack, files, result, vectorWarnings: vector };
+    return { refused: { message: `Vector ${VECTOR_VERSION} would refuse or mishandle its configs (npm run validate):\n  - ${problems.join("\n  - ")}`, problems } };
+}
+
+/** One stack that did not render: its error as thrown, and one line per problem in it. */
+export interface StackFailure {
+    stack: string;
+    hub: boolean;
+    message: string;
+    problems: string[];
+}
+
+/** Every stack that failed in one render; agent stacks are skipped (not failed) when a hub failed. */
+export class RenderError extends Error {
+    constructor(
+        readonly failures: StackFailure[],
+        readonly skipped: string[],
+    ) {
+        super(failures.map((f) => `stack ${f.stack}: ${f.message}`).join("\n"));
+        this.name = "RenderError";
+    }
+}
+
+/**
+ * One line per problem: a ConfigError's own list, or the items of a `header:\n  - item` message
+ * (how the program reports hub outputs an agent stack cannot use), each after its header.
+ */
+export function problemLines(e: unknown): string[] {
+    if (e instanceof ConfigError) return e.problems.map(formatProblem);
+    const message = e instanceof Error ? e.message : String(e);
+    const [head, ...rest] = message.split("\n");
+    if (rest.length > 0 && rest.every((l) => /^\s+- /.test(l))) return rest.map((l) => `${head.replace(/:\s*$/, "")}: ${l.replace(/^\s+- /, "")}`);
+    return [message.replace(/\s*\n\s*/g, " ")];
+}
+
+/**
+ * What a failed render prints: one line per problem, prefixed with its stack, and the agent
+ * stacks a failed hub kept from rendering. `npm run render` and `npm run diff` both say it so.
+ */
+export function formatRenderFailure(e: unknown): string {
+    if (e instanceof RenderError) {
+        const lines = e.failures.flatMap((f) => f.problems.map((p) => `${f.stack}: ${p}`));
+        const skipped = e.skipped.length > 0 ? `\nnot rendered, they need the hub: ${e.skipped.join(", ")}` : "";
+        return `render failed, nothing written (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n${lines.join("\n")}${skipped}`;
+    }
+    return `render failed, nothing written:\n${e instanceof Error ? e.message : String(e)}`;
+}
+
+/** Writes every stack's files at once, replacing out/<stack>/ only after everything rendered. */
+export function writeRendered(outDir: string, rendered: RenderedStack[]): void {
+    for (const r of rendered) {
+        const dir = path.join(outDir, r.stack);
+        const tmp = `${dir}.tmp-${process.pid}`;
+        fs.rmSync(tmp, { recursive: true, force: true });
+        fs.mkdirSync(tmp, { recursive: true });
+        for (const [name, content] of Object.entries(r.files)) fs.writeFileSync(path.join(tmp, name), content);
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.renameSync(tmp, dir);
+    }
+}

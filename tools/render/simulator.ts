@@ -1,0 +1,388 @@
+/**
+ * Runs the real program for one stack with Pulumi's mocks standing in for the engine and the
+ * providers. Tests and `npm run render` both use it, so what the tests assert is what a
+ * newcomer sees in `out/`.
+ *
+ * Values only a real deployment knows (generated keys, certificates, tokens, cloud ids) come
+ * back as clearly marked placeholders; secrets carry a marker so leak checks can find them.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { cidrContains } from "../../config/validators";
+
+/** Every mocked secret value contains this marker; finding it in a rendered file is a leak. */
+export const SECRET_MARKER = "MOCK-SECRET";
+
+export interface RegisteredResource {
+    /** Property paths of inputs that were secret Outputs (e.g. `stringData`). */
+    secretPaths: string[];
+    type: string;
+    name: string;
+    /** URN of the parent resource; undefined for the stack itself. */
+    parentUrn?: string;
+    urn: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+    provider?: string;
+    /** URNs the registration depended on (dependsOn and input dependencies). */
+    dependencies?: string[];
+    /** The resource option `ignoreChanges`: input paths the engine keeps at their old values on update. */
+    ignoreChanges?: string[];
+}
+
+export interface StackOutputs {
+    /** Output values, secrets included (in the clear: keep them in memory only). */
+    values: Record<string, unknown>;
+    /** Names of the outputs that are secret. */
+    secretNames: string[];
+}
+
+/** The simulated Hetzner Cloud: what `hcloud.getNetwork` answers. */
+export interface SimulatedCloud {
+    networks: Record<string, { id: number; ipRange: string }>;
+    /**
+     * What `hcloud.getLoadBalancer` finds, by name. A name not listed is the LB the cloud
+     * controller made for a registered Service of that `load-balancer.hetzner.cloud/name`,
+     * at its `private-ipv4` in the Network containing it (a controller configured with the Network).
+     */
+    loadBalancers?: Record<string, { networkId: number; networkIp: string }>;
+}
+
+/**
+ * The simulated cluster: what `Resource.get` reads find. A real preview runs these reads against
+ * the cluster, and a read of a missing object fails it with "resource '<id>' does not exist"
+ * (pulumi/pulumi pkg/resource/deploy/step.go, ReadStep; pulumi-kubernetes answers a 404 or an
+ * unknown kind with an empty read, provider/pkg/provider/provider.go Read). The render cannot
+ * know the cluster: by default everything read exists; tests say what does not.
+ */
+export interface SimulatedCluster {
+    /** CustomResourceDefinitions by name; undefined: every CRD read exists. */
+    crds?: string[];
+    /** DaemonSets by "namespace/name", with their live pod spec; undefined: every DaemonSet read exists, with an empty pod spec. */
+    daemonSets?: Record<string, Record<string, unknown>>;
+    /** Namespaces by name; undefined: every Namespace read exists. */
+    namespaces?: string[];
+}
+
+export const DEFAULT_CLOUD: SimulatedCloud = {
+    networks: { "fleet-private": { id: 4711001, ipRange: "10.0.0.0/16" } },
+};
+
+export interface RunOptions {
+    project: string;
+    stack: string;
+    /** `vector-fleet:key` -> value (structured values JSON-encoded, as Pulumi passes them). */
+    config: Record<string, string>;
+    secretKeys?: string[];
+    /** Outputs of other stacks, by the name a StackReference uses. */
+    stackOutputs?: Record<string, StackOutputs>;
+    cloud?: SimulatedCloud;
+    cluster?: SimulatedCluster;
+    /**
+     * What pulumi.getOrganization() returns. Under mocks it is whatever setMocks is given, and
+     * getOrganization() throws on the default "" (@pulumi/pulumi runtime/settings.js); the DIY
+     * backend names every stack's organization "organization", so that is the default here.
+     */
+    organization?: string;
+}
+
+export const DEFAULT_ORGANIZATION = "organization";
+
+export interface RunResult {
+    resources: RegisteredResource[];
+    /** What the program read with `Resource.get` (type and id); not managed, so not in `resources`. */
+    reads?: { type: string; name: string; id: string }[];
+    outputs: StackOutputs;
+}
+
+/** A placeholder that names what fills it at deploy time. */
+export function placeholder(what: string): string {
+    return `<known after deploy: ${what}>`;
+}
+
+function mockSecret(kind: string, name: string): string {
+    const h = createHash("sha256").update(`${kind}/${name}`).digest("hex").slice(0, 12);
+    return `${SECRET_MARKER}-${kind}-${name}-${h}`;
+}
+
+function pem(label: string, body: string): string {
+    return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+class FleetMocks implements pulumi.runtime.Mocks {
+    readonly byKey = new Map<string, RegisteredResource>();
+    private nextId = 1;
+    constructor(private readonly opts: RunOptions) {}
+
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        if (args.token === "hcloud:index/getNetwork:getNetwork") {
+            const cloud = this.opts.cloud ?? DEFAULT_CLOUD;
+            const name = args.inputs.name as string;
+            const net = cloud.networks[name];
+            if (!net) throw new Error(`hcloud: network "${name}" not found`);
+            return { id: net.id, name, ipRange: net.ipRange, labels: {}, deleteProtection: false, exposeRoutesToVswitch: false };
+        }
+        if (args.token === "hcloud:index/getLoadBalancer:getLoadBalancer") {
+            const cloud = this.opts.cloud ?? DEFAULT_CLOUD;
+            const name = args.inputs.name as string;
+            const given = cloud.loadBalancers?.[name];
+            const pinned = this.lbServices.get(name);
+            const net = Object.values(cloud.networks).find((n) => pinned !== undefined && cidrContains(n.ipRange, pinned));
+            const lb = given ?? (pinned !== undefined ? { networkIp: net ? pinned : "", networkId: net?.id ?? 0 } : undefined);
+            if (!lb) throw new Error(`hcloud: load balancer "${name}" not found`);
+            return { id: 4712001, name, ...lb, ipv4: "", ipv6: "", location: "fsn1", loadBalancerType: "lb11", networkZone: "eu-central", labels: {}, deleteProtection: false, algorithms: [], services: [], targets: [] };
+        }
+        throw new Error(`the offline simulator has no answer for invoke ${args.token}`);
+    }
+
+    /** LoadBalancer Services registered so far: hcloud LB name -> pinned private IPv4. */
+    private readonly lbServices = new Map<string, string>();
+
+    /** A `Resource.get`: answered from the simulated cluster, failing as the engine does when absent. */
+    read(args: pulumi.runtime.MockResourceArgs & { id: string }): pulumi.runtime.MockResourceResult {
+        const c = this.opts.cluster ?? {};
+        const missing = () => new Error(`${args.type} (${args.name}): error: resource '${args.id}' does not exist`);
+        const [ns, name] = args.id.includes("/") ? args.id.split("/") : [undefined, args.id];
+        switch (args.type) {
+            case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
+                if (c.crds && !c.crds.includes(args.id)) throw missing();
+                return { id: args.id, state: { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: args.id } } };
+            case "kubernetes:core/v1:Namespace":
+                if (c.namespaces && !c.namespaces.includes(args.id)) throw missing();
+                return { id: args.id, state: { apiVersion: "v1", kind: "Namespace", metadata: { name: args.id } } };
+            case "kubernetes:apps/v1:DaemonSet": {
+                const pod = c.daemonSets ? c.daemonSets[args.id] : {};
+                if (pod === undefined) throw missing();
+                return { id: args.id, state: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns }, spec: { template: { spec: pod } } } };
+            }
+            default:
+                throw new Error(`the offline simulator has no answer for a read of ${args.type} ${args.id}`);
+        }
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        if (args.id && args.type !== "pulumi:pulumi:StackReference") return this.read({ ...args, id: args.id });
+        const inputs = args.inputs as Record<string, unknown>;
+        if (args.type === "kubernetes:core/v1:Service") {
+            const a = ((inputs.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+            const lbName = a["load-balancer.hetzner.cloud/name"];
+            if (lbName) this.lbServices.set(lbName, a["load-balancer.hetzner.cloud/private-ipv4"] ?? "");
+        }
+        // hcloud ids are numeric strings; everything else gets a readable one.
+        const id = `${this.nextId++}`;
+        switch (args.type) {
+            case "pulumi:pulumi:StackReference": {
+                const ref = inputs.name as string;
+                // Rendered stacks are this run's organization and project: "<org>/vector-fleet/dev"
+                // is the rendered "dev"; another organization's or project's stack is not.
+                const [org, project, stack] = ref.split("/");
+                const ours = stack !== undefined && org === (this.opts.organization ?? DEFAULT_ORGANIZATION) && project === this.opts.project;
+                const found = this.opts.stackOutputs?.[ref] ?? (ours ? this.opts.stackOutputs?.[stack] : undefined);
+                if (!found) throw new Error(`stack "${ref}" has not been rendered (is its name right, and was it rendered first?)`);
+                return { id: ref, state: { name: ref, outputs: found.values, secretOutputNames: found.secretNames } };
+            }
+            case "tls:index/privateKey:PrivateKey":
+                return {
+                    id,
+                    state: {
+                        ...inputs,
+                        privateKeyPem: pem("PRIVATE KEY", mockSecret("private-key", args.name)),
+                        privateKeyPemPkcs8: pem("PRIVATE KEY", mockSecret("private-key", args.name)),
+                        publicKeyPem: pem("PUBLIC KEY", placeholder(`public key of ${args.name}`)),
+                    },
+                };
+            case "tls:index/selfSignedCert:SelfSignedCert":
+            case "tls:index/locallySignedCert:LocallySignedCert":
+                return {
+                    id,
+                    state: {
+                        ...inputs,
+                        certPem: pem("CERTIFICATE", placeholder(`certificate ${args.name}`)),
+                        validityStartTime: placeholder("validity start"),
+                        validityEndTime: placeholder("validity end"),
+                        readyForRenewal: false,
+                    },
+                };
+            case "tls:index/certRequest:CertRequest":
+                return { id, state: { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST", placeholder(`CSR ${args.name}`)) } };
+            case "random:index/randomPassword:RandomPassword":
+                return { id, state: { ...inputs, result: mockSecret("token", args.name), bcryptHash: placeholder("bcrypt hash") } };
+            default:
+                return { id: args.custom ? id : "", state: inputs };
+        }
+    }
+}
+
+/** The Pulumi runtime keeps queues it does not declare; wait for them to drain. */
+interface RuntimeInternals {
+    waitForRPCs(): Promise<void>;
+    getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; readResource(req: RegisterRequest, cb: unknown): Promise<void> } | undefined;
+}
+interface RegisterRequest {
+    /** Only on registerResource requests. */
+    getIgnorechangesList?(): string[];
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getDependenciesList?(): string[];
+    /** Only on registrations (reads have none). */
+    getIgnorechangesList?(): string[];
+}
+const runtime = pulumi.runtime as unknown as RuntimeInternals;
+
+type StackProgram = () => Promise<Record<string, pulumi.Output<unknown> | unknown> | void>;
+
+/** Errors runs have thrown: their leftover unhandled rejections belong to no later run. */
+const thrown = new WeakSet<object>();
+
+/** The run in progress: Pulumi's mock runtime (config, mocks, the stack) is process-global. */
+let current: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `program` as stack `opts.stack`. The program must be a function (never top-level code),
+ * so the same module can be run for several stacks in one process. Runs asked for while another
+ * is in progress wait for it, so callers that start runs concurrently (a test's early work, a
+ * command rendering two trees) cannot mix one stack's config into another's.
+ */
+export function runStack(program: StackProgram, opts: RunOptions): Promise<RunResult> {
+    const run = current.then(() => runStackAlone(program, opts));
+    current = run.catch(() => undefined);
+    return run;
+}
+
+async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<RunResult> {
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+    const mocks = new FleetMocks(opts);
+    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false, opts.organization ?? DEFAULT_ORGANIZATION);
+
+    // The mocks API does not pass the parent; the monitor's request has it, so record it there.
+    const parents = new Map<string, string>();
+    // What each registration waited for (dependsOn, expanded to a component's children, and the
+    // resources its inputs came from), as URNs.
+    const dependencies = new Map<string, string[]>();
+    const ignoreChanges = new Map<string, string[]>();
+    const monitor = runtime.getMonitor();
+    if (monitor) {
+        // StackReferences are read, not registered; both requests carry the parent.
+        for (const method of ["registerResource", "readResource"] as const) {
+            const original = monitor[method].bind(monitor);
+            monitor[method] = (req, cb) => {
+                parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+                dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList?.() ?? []);
+                const ignored = req.getIgnorechangesList?.() ?? [];
+                if (ignored.length > 0) ignoreChanges.set(`${req.getType()}::${req.getName()}`, ignored);
+                return original(req, cb);
+            };
+        }
+    }
+    const recorded: RegisteredResource[] = [];
+    const reads: RunResult["reads"] = [];
+    const originalNew = mocks.newResource.bind(mocks);
+    // What fails a real run besides the program's own promise: a read the engine could not do
+    // (the engine fails the step), and an error nobody awaited, e.g. thrown in an apply that feeds
+    // a resource's inputs (the language host's unhandledRejection handler reports it and the run
+    // fails: pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+    const failures: unknown[] = [];
+    const onUnhandled = (reason: unknown) => {
+        // The runtime leaves a second, unobserved rejection of an error a run already threw
+        // (tools/render/failures.ts); it may surface during the next run and is not that run's.
+        if (!(reason !== null && typeof reason === "object" && thrown.has(reason))) failures.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
+    mocks.newResource = (args) => {
+        let result: pulumi.runtime.MockResourceResult;
+        try {
+            result = originalNew(args);
+        } catch (e) {
+            if (args.id) failures.push(e);
+            throw e;
+        }
+        // Reads (an id to read, and not a StackReference, which Pulumi also reads) manage nothing.
+        if (args.id && args.type !== "pulumi:pulumi:StackReference") {
+            reads.push({ type: args.type, name: args.name, id: args.id });
+            return result;
+        }
+        const secretPaths: string[] = [];
+        recorded.push({
+            type: args.type,
+            name: args.name,
+            custom: args.custom ?? true,
+            inputs: unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>,
+            secretPaths,
+            provider: args.provider,
+            urn: "",
+        });
+        return result;
+    };
+
+    let exported: Record<string, unknown> = {};
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            exported = ((await program()) ?? {}) as Record<string, unknown>;
+            return exported;
+        });
+        await runtime.waitForRPCs();
+        // Unhandled rejections are reported after the microtask queue drains.
+        await new Promise((r) => setImmediate(r));
+        if (failures.length > 0) throw failures[0];
+    } catch (e) {
+        // The failed stack still registers its outputs: let that reach these mocks, not the next run's.
+        await runtime.waitForRPCs().catch(() => undefined);
+        // Tests check what had been registered when the program failed (ideally nothing).
+        if (e instanceof Error) Object.assign(e, { registered: recorded.map((r) => `${r.type} ${r.name}`) });
+        if (e !== null && typeof e === "object") thrown.add(e);
+        throw e;
+    } finally {
+        process.off("unhandledRejection", onUnhandled);
+    }
+
+    const values: Record<string, unknown> = {};
+    const secretNames: string[] = [];
+    for (const [k, v] of Object.entries(exported).sort(([a], [b]) => a.localeCompare(b))) {
+        const out = pulumi.output(v);
+        values[k] = await resolve(out);
+        if (await pulumi.isSecret(out)) secretNames.push(k);
+    }
+    for (const r of recorded) {
+        r.parentUrn = parents.get(`${r.type}::${r.name}`) || undefined;
+        r.dependencies = dependencies.get(`${r.type}::${r.name}`) ?? [];
+        const ignored = ignoreChanges.get(`${r.type}::${r.name}`);
+        if (ignored) r.ignoreChanges = ignored;
+        r.urn = urnOf(opts, r, parents);
+    }
+    return { resources: recorded, reads, outputs: { values, secretNames } };
+}
+
+function urnOf(opts: RunOptions, r: RegisteredResource, parents: Map<string, string>): string {
+    let type = r.type;
+    const parent = parents.get(`${r.type}::${r.name}`);
+    if (parent) {
+        const qualified = parent.split("::")[2];
+        type = `${qualified.split("$").pop()}$${type}`;
+    }
+    return `urn:pulumi:${opts.stack}::${opts.project}::${type}::${r.name}`;
+}
+
+/** Pulumi's wire marker for a secret value: `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces secret wrappers by their values, recording where they were. */
+function unwrapSecrets(v: unknown, at: string, found: string[]): unknown {
+    if (Array.isArray(v)) return v.map((x, i) => unwrapSecrets(x, `${at}[${i}]`, found));
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[SECRET_SIG_KEY] === SECRET_SIG) {
+            found.push(at);
+            return unwrapSecrets(o.value, at, []);
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, at ? `${at}.${k}` : k, found)]));
+    }
+    return v;
+}
+
+/** Resolves an Output in a mock run (every value is known: this is not a preview). */
+export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((res) => o.apply((v) => res(v)));
+}
