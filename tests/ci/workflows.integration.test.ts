@@ -147,7 +147,7 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
             const engines = () => jobsOf(workflow("ci.yml")).engines;
             /** The step's working directory as a checkout: the repository's code, and a rendered dev stack in out/. */
             const checkout = (dir: string) => {
-                for (const f of ["scripts", "lib", "components", "config", "node_modules", "package.json", "tsconfig.json"]) fs.symlinkSync(path.join(ROOT, f), path.join(dir, f));
+                for (const f of ["tools", "components", "config", "node_modules", "package.json", "tsconfig.json"]) fs.symlinkSync(path.join(ROOT, f), path.join(dir, f));
                 fs.mkdirSync(path.join(dir, "out", "dev"), { recursive: true });
                 const files = agentStack({
                     extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: { template: { spec: { nodeSelector: { parked: "yes" } } } } })],

@@ -120,6 +120,12 @@ async function checkout(top: string, sha: string, dir: string): Promise<void> {
     fs.symlinkSync(path.join(top, "node_modules"), path.join(dir, "node_modules"), "dir");
 }
 
+/**
+ * Where a tree keeps its renderer: today's layout, then the one before tools/ existed, so the
+ * preview of a change made across the move still renders its base.
+ */
+const RENDER_SCRIPTS = ["tools/render/main.ts", "scripts/render.ts"] as const;
+
 /** How one tree is rendered: with the program loaded here, or by its own tools/render/main.ts. */
 type Renderer = { program: Program } | { child: string };
 
@@ -137,8 +143,9 @@ async function render(tree: string, renderer: Renderer, what: string, only: stri
             throw new Error(`cannot render ${what}:\n${formatRenderFailure(e)}`);
         }
     }
-    if (!fs.existsSync(path.join(tree, "scripts", "render.ts"))) throw new Error(`${what} has no tools/render/main.ts to render with`);
-    const r = await run(process.execPath, ["--import", "tsx", "tools/render/main.ts", "--out", renderer.child, ...here.flatMap((s) => ["--stack", s])], tree);
+    const script = RENDER_SCRIPTS.find((s) => fs.existsSync(path.join(tree, s)));
+    if (script === undefined) throw new Error(`${what} has no ${RENDER_SCRIPTS[0]} to render with`);
+    const r = await run(process.execPath, ["--import", "tsx", script, "--out", renderer.child, ...here.flatMap((s) => ["--stack", s])], tree);
     if (r.code !== 0) throw new Error(`cannot render ${what}:\n${r.stderr.trim()}`);
     return readRendered(renderer.child);
 }

@@ -31,7 +31,8 @@ fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\
  * - hub-namespace: moves the aggregators to another namespace;
  * - broken-dev: gives dev a region Hetzner does not have;
  * - stub-base: main with tools/render/main.ts replaced by STUB_RENDER, and on top of it
- *   code-change: the real renderer back. Compared with stub-base, its base's code differs.
+ *   code-change: the real renderer back. Compared with stub-base, its base's code differs;
+ * - old-layout: stub-base with its renderer where the layout before tools/ kept it (scripts/render.ts).
  * Git only, so it is made while the first tests run.
  */
 const clone = startEarly(
@@ -67,11 +68,16 @@ const clone = startEarly(
         await git("commit", "--quiet", "-am", "dev: a region Hetzner does not have");
 
         await git("checkout", "--quiet", "-b", "stub-base", "main");
-        fs.writeFileSync(path.join(dir, "scripts", "render.ts"), STUB_RENDER);
+        fs.writeFileSync(path.join(dir, "tools", "render", "main.ts"), STUB_RENDER);
         await git("commit", "--quiet", "-am", "a renderer of its own");
         await git("checkout", "--quiet", "-b", "code-change");
         await git("checkout", "--quiet", "main", "--", "tools/render/main.ts");
         await git("commit", "--quiet", "-am", "the real renderer");
+        await git("checkout", "--quiet", "-b", "old-layout", "stub-base");
+        fs.mkdirSync(path.join(dir, "scripts"));
+        await git("mv", "tools/render/main.ts", "scripts/render.ts");
+        await git("commit", "--quiet", "-m", "the renderer where it was before tools/");
+        await git("checkout", "--quiet", "code-change");
         return dir;
     },
     (dir) => fs.rmSync(dir, { recursive: true, force: true }),
@@ -135,13 +141,19 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
     it("renders a base whose code differs with the base's own tools/render/main.ts, in a child process", async () => {
         const r = await diff("code-change", ["--base", "stub-base", "--name-only"]);
         assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stderr, /^diff: the base's code differs: rendering it with its own scripts\/render\.ts$/m);
+        assert.match(r.stderr, /^diff: the base's code differs: rendering it with its own tools\/render\/main\.ts$/m);
         const lines = r.stdout.trim().split("\n");
         // Only the stand-in renderer at the base wrote this object.
         assert.ok(lines.includes("dev - ConfigMap vector-system/from-the-base-code"), r.stdout);
         assert.ok(lines.includes("dev + DaemonSet vector-system/vector-agent"), r.stdout);
         // The base rendered no other stack, so each is new.
         for (const stack of ["monitoring", "management", "staging"]) assert.ok(lines.some((l) => l.startsWith(`${stack} + `)), `${stack} added:\n${r.stdout}`);
+    });
+
+    it("renders a base from before the tools/ layout with its scripts/render.ts", async () => {
+        const r = await diff("code-change", ["--base", "old-layout", "--name-only", "--stack", "dev"]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.ok(r.stdout.trim().split("\n").includes("dev - ConfigMap vector-system/from-the-base-code"), r.stdout);
     });
 
     it("exits 0 and says so when the base renders the same fleet", async () => {
@@ -176,7 +188,7 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
 /** tools/diff/main.ts as child processes (tsx start-up, no Pulumi): started with the mocha run. */
 const children = startEarly(() => {
     const child = (arg: string) =>
-        exec(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "diff.ts"), arg], { cwd: ROOT }).then(
+        exec(process.execPath, ["--import", "tsx", path.join(ROOT, "tools", "diff", "main.ts"), arg], { cwd: ROOT }).then(
             (r) => ({ code: 0, ...r }),
             (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
         );
