@@ -7,7 +7,7 @@
  * limit, memory is OOM-killed). Neither is usage: a node's real footprint depends on its log volume.
  */
 import type { RegisteredResource } from "../render/simulator";
-import { markdownTable } from "../bench/stats";
+import { markdownTable } from "../shared/markdown";
 
 export interface Amounts {
     /** millicores */

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { diffFleet, formatMarkdown, formatText, hasChanges, parseDiffArgs, readRendered, RenderedFleet } from "./diff";
 import type { Program } from "../render/render";
+import type { ProcessIO } from "../shared/cli";
 
 const exec = promisify(execFile);
 
@@ -37,11 +38,7 @@ both are rendered in this one process.
 
 Exit status: 0 nothing changed, 1 something changed, 2 usage error or a render failed.`;
 
-export interface DiffIo {
-    stdout(text: string): void;
-    stderr(text: string): void;
-    /** Where the command runs: the repository compared is the one containing it. */
-    cwd: string;
+export interface DiffIo extends Pick<ProcessIO, "stdout" | "stderr" | "cwd" | "onCleanup"> {
     /** Colors unless --no-color (the CLI: stdout is a terminal and NO_COLOR is unset). */
     color: boolean;
     /**
@@ -51,8 +48,6 @@ export interface DiffIo {
      * a child. Absent: every tree renders in a child.
      */
     local?: { root: string; program(): Promise<Program> };
-    /** Called with the cleanup of the temporary files, for a caller that handles signals. */
-    onCleanup?(cleanup: (() => void) | undefined): void;
 }
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
