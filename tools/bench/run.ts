@@ -147,14 +147,16 @@ function measureStartup(opts: BenchOptions): { samples: StartupSamples[]; buildM
 }
 
 function measureRenderProcess(opts: BenchOptions): { wallMs: number[]; cpuMs: number[] } {
-    const tsx = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    // The command of `npm run render` itself (package.json), without npm's own start-up.
+    const [node, ...renderArgs] = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.render.split(" ");
+    if (node !== "node") throw new Error(`package.json's render script no longer starts with node: update tools/bench/run.ts`);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-bench-"));
     try {
         const walls: number[] = [];
         const cpus: number[] = [];
         for (let i = 0; i < opts.runs.render; i++) {
             opts.log(`render: npm run render run ${i + 1}/${opts.runs.render}`);
-            const { wallMs, cpuMs, res } = timed(process.execPath, [tsx, "tools/render/main.ts", "--out", out], cleanEnv());
+            const { wallMs, cpuMs, res } = timed(process.execPath, [...renderArgs, "--out", out], cleanEnv());
             if (res.status !== 0) throw new Error(`npm run render failed:\n${tail(res.stderr)}`);
             walls.push(wallMs);
             cpus.push(cpuMs);

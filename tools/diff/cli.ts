@@ -121,6 +121,9 @@ async function checkout(top: string, sha: string, dir: string): Promise<void> {
  */
 const RENDER_SCRIPTS = ["tools/render/main.ts", "scripts/render.ts"] as const;
 
+/** The preload that loads the Pulumi SDKs the fast way (see its header), relative to a tree. */
+const FAST_PULUMI = "tools/shared/fast-pulumi.cjs";
+
 /** How one tree is rendered: with the program loaded here, or by its own tools/render/main.ts. */
 type Renderer = { program: Program } | { child: string };
 
@@ -140,7 +143,10 @@ async function render(tree: string, renderer: Renderer, what: string, only: stri
     }
     const script = RENDER_SCRIPTS.find((s) => fs.existsSync(path.join(tree, s)));
     if (script === undefined) throw new Error(`${what} has no ${RENDER_SCRIPTS[0]} to render with`);
-    const r = await run(process.execPath, ["--import", "tsx", script, "--out", renderer.child, ...here.flatMap((s) => ["--stack", s])], tree);
+    // As `npm run render` starts it, with the tree's own SDK preload where it has one (a base from
+    // before tools/shared/fast-pulumi.cjs renders the same, only slower).
+    const preload = fs.existsSync(path.join(tree, FAST_PULUMI)) ? ["--require", `./${FAST_PULUMI}`] : [];
+    const r = await run(process.execPath, [...preload, "--import", "tsx", script, "--out", renderer.child, ...here.flatMap((s) => ["--stack", s])], tree);
     if (r.code !== 0) throw new Error(`cannot render ${what}:\n${r.stderr.trim()}`);
     return readRendered(renderer.child);
 }
