@@ -7,7 +7,7 @@ import * as path from "node:path";
 import program = require("../../index");
 import { ProcessIO, UsageError } from "../shared/cli";
 import { configWarnings } from "./config-warnings";
-import { readRendered } from "../diff/diff";
+import { readRendered } from "./out-dir";
 import { formatRenderFailure, listStacks, renderFleet, writeRendered } from "./render";
 import { formatSummary, summarizeStack } from "./summary";
 import { formatProblems } from "../validate";

@@ -5,7 +5,7 @@
  */
 import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { parse as parseToml } from "smol-toml";
-import { statefulLosses } from "../diff/replacement";
+import { statefulLosses } from "./replacement";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 
 /** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
