@@ -77,6 +77,18 @@ export interface EntryOptions {
     reportedRejection?: (reason: unknown) => boolean;
 }
 
+/**
+ * `main` as runEntry runs it, minus the process: its exit code, or the one of the error it threw
+ * (reported on io.stderr). Tests run a tool through this to see what its process would.
+ */
+export async function runTool<IO extends ProcessIO>(name: string, main: ToolMain<IO>, argv: string[], io: IO): Promise<number> {
+    try {
+        return await main(argv, io);
+    } catch (e) {
+        return reportError(name, e, io.stderr);
+    }
+}
+
 /** Runs `main` as this process: argv, streams and environment in, the exit code out. */
 export function runEntry(name: string, main: ToolMain, options: EntryOptions = {}): void {
     let cleanup: (() => void) | undefined;
@@ -111,13 +123,8 @@ export function runEntry(name: string, main: ToolMain, options: EntryOptions = {
         cleanup?.();
         exit(reportError(name, reason, io.stderr));
     });
-    Promise.resolve()
-        .then(() => main(process.argv.slice(2), io))
-        .then(
-            (code) => exit(code),
-            (e: unknown) => {
-                cleanup?.();
-                exit(reportError(name, e, io.stderr));
-            },
-        );
+    void runTool(name, main, process.argv.slice(2), io).then((code) => {
+        cleanup?.();
+        exit(code);
+    });
 }
