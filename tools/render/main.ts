@@ -8,7 +8,7 @@ import { isReportedFailure } from "./failures";
 import { configWarnings } from "./config-warnings";
 import { readRendered } from "../diff/diff";
 import { formatRenderFailure, listStacks, renderFleet, writeRendered } from "./render";
-import { formatSummary, summarizeStack } from "./summary";
+import { formatSummary, sizingLines, summarizeStack } from "./summary";
 import { formatProblems } from "../validate";
 
 const USAGE = `usage: npm run render [-- --stack NAME ...] [--out DIR]
@@ -63,7 +63,10 @@ async function main(argv: string[]): Promise<number> {
         for (const r of rendered) {
             const summary = summarizeStack(r.stack, r.files, previous[r.stack]);
             const file = stackFiles.get(r.stack);
-            if (file) summary.warnings.push(...configWarnings(file));
+            if (file) {
+                summary.warnings.push(...configWarnings(file));
+                summary.sizing = sizingLines(file);
+            }
             warnings += summary.warnings.length;
             console.log(formatSummary(summary, `${path.join(out, r.stack)}/`).join("\n"));
         }
