@@ -44,6 +44,7 @@ import {
     vectorImage,
     url,
 } from "./validators";
+import { applySizing, MIN_DISK_BUFFER_BYTES, SIZING_PRESETS, type SizingReport } from "./sizing";
 
 export const PROJECT = "vector-fleet";
 
@@ -65,8 +66,7 @@ export function qualifiedStackName(name: string, organization: string, project: 
     return name.includes("/") ? name : `${organization}/${project}/${name}`;
 }
 
-/** Vector refuses a disk buffer below this size (it reserves room for its data files). */
-export const MIN_DISK_BUFFER_BYTES = 268435488;
+export { MIN_DISK_BUFFER_BYTES } from "./sizing";
 
 /**
  * Prometheus' head refuses samples older than its newest minus half the block range
@@ -400,6 +400,30 @@ const rolloutSchema = obj({
     ),
 });
 
+/** What one cluster sends; each field overrides its preset's (docs/sizing.md). */
+const clusterLoadFields = {
+    preset: opt(oneOf(SIZING_PRESETS), undefined, "A named input set (small ~50 nodes, medium ~250, large ~1000; docs/sizing.md#presets); the fields beside it override its figures."),
+    nodes: opt(int(1, 5000, "nodes"), undefined, "Nodes in the cluster (required without a preset)."),
+    logLinesPerSec: opt(int(1, 10_000_000, "lines per second"), undefined, "Log lines per second the whole cluster writes (required without a preset)."),
+    metricSamplesPerSec: opt(int(1, 100_000_000, "samples per second"), undefined, "Metric samples per second the cluster's agents send. Unset: nodes x metricSeriesPerNode / 30 s."),
+    metricSeriesPerNode: opt(int(1, 1_000_000, "series"), undefined, "Metric series per node (host metrics and cAdvisor); default 2000."),
+    avgLogEventBytes: opt(int(64, 1024 * 1024, "bytes"), undefined, "Average log line with its Kubernetes metadata; default 768 (Vector's sizing guide, a structured log event)."),
+};
+
+const sizingSchema = obj({
+    ...clusterLoadFields,
+    outageMinutes: opt(
+        int(1, 7 * 24 * 60, "minutes"),
+        undefined,
+        "Minutes of an outage the disk buffers carry at twice the load: Loki or Prometheus down for the aggregators (Prometheus capped at aggregator.prometheus.maxSampleAgeSecs), the aggregators unreachable for an agent. Default: the preset's, else 60.",
+    ),
+    clusters: opt(
+        dict(dnsLabel(32), obj(clusterLoadFields)),
+        undefined,
+        "Hub only: the load of each cluster in aggregator.clusters (every one, e.g. { preset: small }); the aggregators are sized for their sum plus the hub's own.",
+    ),
+});
+
 /** Top-level keys, in the `vector-fleet:` namespace. */
 const topFields = {
     role: req(oneOf(["hub", "source"] as const), "hub runs the aggregators (the monitoring stack); source runs agents only."),
@@ -422,6 +446,11 @@ const topFields = {
     networkPolicy: section(networkPolicySchema, "NetworkPolicies for the agent and aggregator namespaces."),
     migration: section(migrationSchema, "Migration away from Promtail and node-exporter, per cluster."),
     rollout: section(rolloutSchema, "Progressive rollout: this stack's wave and its gate's thresholds."),
+    sizing: opt(
+        sizingSchema,
+        undefined,
+        "Derive agent and aggregator resources, disk buffers, aggregator replicas and volume size from the cluster's load (docs/sizing.md). A key set explicitly still wins; without this section nothing changes.",
+    ),
 } satisfies Record<string, Field<unknown>>;
 
 type TopConfig = Infer<ObjectSchema<typeof topFields>>;
@@ -450,6 +479,8 @@ interface Common {
     networkPolicy: NetworkPolicyConfig;
     migration: MigrationConfig;
     rollout: RolloutConfig;
+    /** Present only with a `sizing` section: every figure it decided and where each came from. */
+    sizing?: SizingReport;
 }
 /**
  * Who an agent cluster is, as the hub knows it: what the aggregators write on its data, and its
@@ -552,6 +583,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     }
     const p = parsed as Partial<TopConfig>;
     const k = (name: keyof typeof topFields) => `${prefix}${name}`;
+
+    // Sizing fills in what the stack file leaves unset, so the rules below check the result.
+    const sizing = applySizing(p.sizing, p, { agent: values.agent, aggregator: values.aggregator }, k, problems);
 
     // Cross-field rules: what no single key can say on its own.
     if (given.has("kubeconfig") && !raw.isSecret(k("kubeconfig"))) {
@@ -674,6 +708,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         networkPolicy,
         migration,
         rollout,
+        ...(sizing ? { sizing } : {}),
     };
     if (p.role === "hub") {
         const aggregator = p.aggregator!;

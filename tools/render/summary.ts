@@ -7,6 +7,9 @@ import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { parse as parseToml } from "smol-toml";
 import { statefulLosses } from "./replacement";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import { parseStackConfig } from "../../config/stack";
+import { formatSizingReport } from "../../config/sizing";
+import type { StackFile } from "./render";
 
 /** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
 export const PATCH_NOTE = "a server-side apply patch of an object this program does not own";
@@ -210,6 +213,18 @@ export interface StackSummary {
     kinds: Record<string, number>;
     vector: Record<string, VectorComponents>;
     warnings: RenderWarning[];
+    /** What the stack's `sizing` section decided, a line per figure (docs/sizing.md); absent without one. */
+    sizing?: string[];
+}
+
+/** The sizing section's figures and where each came from, from the stack file; none without a section. */
+export function sizingLines(file: StackFile, project = "vector-fleet"): string[] {
+    try {
+        const cfg = parseStackConfig({ values: file.config, isSecret: (k) => file.secretKeys.includes(k), project, stack: file.stack });
+        return cfg.sizing ? formatSizingReport(cfg.sizing) : [];
+    } catch {
+        return []; // the program's own config check has reported it
+    }
 }
 
 /**
@@ -252,6 +267,7 @@ export function formatSummary(s: StackSummary, dir: string): string[] {
     ];
     for (const [file, c] of Object.entries(s.vector))
         lines.push(`  ${file}: ${componentList("sources", c.sources)}; ${componentList("transforms", c.transforms)}; ${componentList("sinks", c.sinks)}`);
+    for (const l of s.sizing ?? []) lines.push(`  ${l}`);
     for (const w of s.warnings) lines.push(`  warning: ${w.message}`);
     return lines;
 }
