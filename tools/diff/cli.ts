@@ -156,7 +156,7 @@ async function render(tree: string, renderer: Renderer, what: string, only: stri
 export async function main(argv: string[], io: DiffIo): Promise<number> {
     const args = parseDiffArgs(argv);
     if ("error" in args) {
-        io.stderr(`diff: ${args.error}\n\n${USAGE}\n`);
+        io.stderr(`diff: ${args.error}\n(run with --help for usage)\n`);
         return 2;
     }
     if (args.help) {
