@@ -73,9 +73,14 @@ function tail(s: string, lines = 8): string {
     return s.trim().split("\n").slice(-lines).join("\n");
 }
 
-/** Runs `tools/bench/main.ts --child <job...>` with the same TypeScript loader as this process. */
+/**
+ * Runs `tools/bench/main.ts --child <job...>` with the same TypeScript loader as this process. The
+ * jobs that render load the Pulumi SDKs as `npm run render` does (tools/shared/fast-pulumi.cjs);
+ * the import profile does not, as it measures what loading them costs.
+ */
 function child<T>(script: string, job: string[]): T & { processCpuMs: number } {
-    const { res, cpuMs } = timed(process.execPath, [...process.execArgv, script, "--child", ...job], cleanEnv());
+    const preload = job[0] === "imports" ? [] : ["--require", path.join(ROOT, "tools", "shared", "fast-pulumi.cjs")];
+    const { res, cpuMs } = timed(process.execPath, [...preload, ...process.execArgv, script, "--child", ...job], cleanEnv());
     const line = res.stdout.split("\n").find((l) => l.startsWith(CHILD_PREFIX));
     if (res.status !== 0 || line === undefined) throw new Error(`bench child ${job.join(" ")} failed (exit ${res.status}):\n${tail(res.stderr || res.stdout)}`);
     return { ...(JSON.parse(line.slice(CHILD_PREFIX.length)) as T), processCpuMs: cpuMs };
