@@ -13,8 +13,9 @@ import type { BenchResults, Machine, StartupSamples, TestSuiteSamples } from "./
 import { CHOSEN_VARIANT, parseProbe, PRECOMPILED_DIR, STARTUP_VARIANTS, startupCommand } from "./startup";
 import { childrenCpuMs } from "./stats";
 import { readStackFile } from "../render/render";
+import { REPO_ROOT } from "../shared/paths";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = REPO_ROOT;
 
 export interface BenchOptions {
     quick: boolean;
