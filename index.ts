@@ -5,8 +5,8 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { VectorAgent } from "./components/agent";
-import { aggregatorNames, VectorAggregator, aggregatorDnsNames, previousTokenKey } from "./components/aggregator";
+import { AGENT_NAME, VectorAgent } from "./components/agent";
+import { AGGREGATOR_NAME, aggregatorNames, VectorAggregator, aggregatorDnsNames, previousTokenKey } from "./components/aggregator";
 import { aggregatorBufferCapacity } from "./components/aggregator/capacity";
 import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
@@ -88,7 +88,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const agg = cfg.aggregator;
     const network = await privateNetwork(cfg);
     const provider = makeProvider();
-    const name = "vector-aggregator";
+    const name = AGGREGATOR_NAME;
     const pki = new FleetPki("vector-fleet-pki", {
         agentClusters: cfg.agentClusters,
         tokenGenerations: Object.fromEntries(cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }])),
@@ -109,7 +109,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const own = pki.clients[cfg.cluster.name];
     let agent: VectorAgent | undefined;
     if (cfg.agent.enabled && own) {
-        agent = new VectorAgent("vector-agent", {
+        agent = new VectorAgent(AGENT_NAME, {
             provider,
             cluster: cfg.cluster,
             settings: cfg.agent,
@@ -175,7 +175,7 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     // Each cluster has its own address: the port is its identity on the aggregators (docs/identity.md).
     const address = mine(HUB_OUTPUTS.aggregatorAddress);
-    const agent = new VectorAgent("vector-agent", {
+    const agent = new VectorAgent(AGENT_NAME, {
         provider,
         cluster: cfg.cluster,
         settings: cfg.agent,
@@ -216,10 +216,10 @@ async function program(): Promise<Outputs> {
             monitoringNamespace: cfg.monitoring.namespace,
             selectorLabels: cfg.monitoring.selectorLabels,
             // Each PodMonitor waits for the component that creates its namespace.
-            agent: deployed.agent ? { instance: "vector-agent", namespace: cfg.agent.namespace, dependsOn: [deployed.agent] } : undefined,
+            agent: deployed.agent ? { instance: AGENT_NAME, namespace: cfg.agent.namespace, dependsOn: [deployed.agent] } : undefined,
             aggregator:
                 cfg.role === "hub" && deployed.aggregator
-                    ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
+                    ? { instance: AGGREGATOR_NAME, namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
                     : undefined,
         });
     }

@@ -17,6 +17,7 @@ import {
 } from "./manifests";
 import { AgentPorts, buildAgentPipeline } from "./pipeline";
 
+export { AGENT_NAME } from "../contract/fleet";
 export * from "./manifests";
 export * from "./pipeline";
 

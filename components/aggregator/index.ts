@@ -24,6 +24,7 @@ import {
 } from "./manifests";
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPorts, buildAggregatorPipeline } from "./pipeline";
 
+export { AGGREGATOR_NAME } from "../contract/fleet";
 export * from "./manifests";
 export * from "./pipeline";
 

@@ -47,10 +47,6 @@ export const aggregatorNames = (name: string) => ({
     pdb: name,
 });
 
-/** Majority of the replicas: what must stay up through voluntary disruptions. */
-export function quorum(replicas: number): number {
-    return Math.floor(replicas / 2) + 1;
-}
 
 /** In-cluster DNS names of the aggregators, for the server certificate and the hub's own agent. */
 export function aggregatorDnsNames(name: string, namespace: string): string[] {

@@ -17,25 +17,10 @@
 import { AgentIdentity, ClusterIdentity, DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
 import { GrpcKeepalive, HttpKeepalive, LogToMetricMetric, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
-import { HEARTBEAT_FIELD } from "../agent/pipeline";
+import { AGGREGATOR_PORTS, agentPorts, HEARTBEAT_FIELD, MAX_AGENT_SLOT } from "../contract/fleet";
 
-export const AGGREGATOR_PORTS = {
-    /** Vector's native protocol, the agents' log stream (6000 is Vector's conventional port): slot 0's. */
-    vector: 6000,
-    /** Prometheus remote write from agents: slot 0's. */
-    remoteWrite: 9201,
-    api: 8686,
-    metrics: 9598,
-} as const;
-
-/** Slots run 0..MAX_AGENT_SLOT: the port ranges stay clear of each other and of api/metrics. */
-export const MAX_AGENT_SLOT = 98;
-
-/** The ports of one agent cluster's sources: its slot above slot 0's. */
-export function agentPorts(slot: number): { vector: number; remoteWrite: number } {
-    if (!Number.isInteger(slot) || slot < 0 || slot > MAX_AGENT_SLOT) throw new Error(`agent slot ${slot} is outside 0..${MAX_AGENT_SLOT}`);
-    return { vector: AGGREGATOR_PORTS.vector + slot, remoteWrite: AGGREGATOR_PORTS.remoteWrite + slot };
-}
+// Shared with the agents and the NetworkPolicies, so they live in the contract; exported here too for the aggregators' callers.
+export { AGGREGATOR_PORTS, agentPorts, MAX_AGENT_SLOT };
 
 /** Kubernetes port names (IANA service names: at most 15 characters), slot 0 keeps the historic ones. */
 export function agentPortNames(slot: number): { vector: string; remoteWrite: string } {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { AGENT_NAME, AGGREGATOR_NAME } from "../contract/fleet";
 
 /** Validity figures: leaf certificates follow the seed's cert-manager settings (1 year, renewed 30 days early). */
 export const PKI_VALIDITY = {
@@ -109,7 +110,7 @@ export class FleetPki extends pulumi.ComponentResource {
             `${name}-server`,
             serverKey.privateKeyPem,
             {
-                subject: { commonName: args.serverDnsNames[0] ?? "vector-aggregator", organization },
+                subject: { commonName: args.serverDnsNames[0] ?? AGGREGATOR_NAME, organization },
                 dnsNames: args.serverDnsNames,
                 ipAddresses: args.serverIpAddresses,
             },
@@ -139,7 +140,7 @@ export class FleetPki extends pulumi.ComponentResource {
             const cert = sign(
                 `${name}-client-${cluster}`,
                 clientKey.privateKeyPem,
-                { subject: { commonName: `vector-agent.${cluster}`, organization, organizationalUnit: cluster } },
+                { subject: { commonName: `${AGENT_NAME}.${cluster}`, organization, organizationalUnit: cluster } },
                 CLIENT_USES,
                 { keyPem: clientCaKey.privateKeyPem, certPem: clientCa.certPem },
             );

@@ -14,8 +14,8 @@ import {
     aggregatorTlsSecret,
     aggregatorTokensSecret,
     LoadBalancerSettings,
-    quorum,
 } from "../../../components/aggregator/manifests";
+import { quorum } from "../../../components/contract/fleet";
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPortNames, AggregatorPipelineSettings, buildAggregatorPipeline } from "../../../components/aggregator/pipeline";
 import { selectorLabels, sha256 } from "../../../components/k8s/common";
 import { toToml } from "../../../components/vector/toml";
