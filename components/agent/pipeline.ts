@@ -9,10 +9,9 @@
  *   heartbeat ─> heartbeat_enrich ─┬──────────────────────────> aggregator (the same sink as pod logs)
  *                                  └─> heartbeat_sent ─> metrics_enrich ─> prometheus
  */
-import { ClusterIdentity } from "../../config/stack";
 import { VectorConfig } from "../vector/model";
 import { vrl, vrlField, vrlString } from "../vector/vrl";
-import { AGENT_PORTS, AgentPorts, HEARTBEAT_FIELD, KUBELET_PORT } from "../contract/fleet";
+import { AGENT_PORTS, AgentPorts, ClusterIdentity, HEARTBEAT_FIELD, KUBELET_PORT } from "../contract/fleet";
 import { nodeExporterNamesVrl } from "./node-exporter";
 
 // Shared with the aggregators and monitoring, so they live in the contract; exported here too for the agent's callers.

@@ -14,10 +14,10 @@
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
  *   logs_finalize ─> heartbeats (filter) ─> heartbeat_received ─> heartbeat_metrics ─> prometheus
  */
-import { AgentIdentity, ClusterIdentity, DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
 import { GrpcKeepalive, HttpKeepalive, LogToMetricMetric, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
-import { AGGREGATOR_PORTS, agentPorts, HEARTBEAT_FIELD, MAX_AGENT_SLOT } from "../contract/fleet";
+import { AGGREGATOR_PORTS, agentPorts, ClusterIdentity, HEARTBEAT_FIELD, MAX_AGENT_SLOT } from "../contract/fleet";
 
 // Shared with the agents and the NetworkPolicies, so they live in the contract; exported here too for the aggregators' callers.
 export { AGGREGATOR_PORTS, agentPorts, MAX_AGENT_SLOT };
@@ -90,6 +90,20 @@ export const AGGREGATOR_PATHS = {
     dataDir: "/vector-data-dir",
     remoteWritePath: "/api/v1/write",
 } as const;
+
+/** A cluster whose agents may send to the aggregators, and what the aggregators write on its data (docs/identity.md). */
+export interface AgentIdentity {
+    name: string;
+    /** Its sources' ports (agentPorts); 0 is the hub's own cluster, reached in-cluster only. */
+    slot: number;
+    /** Written on its data whatever its events claim; undefined keeps the claimed value. */
+    environment?: string;
+    region?: string;
+    /** Log events per second it may send; undefined = no limit. */
+    logEventsPerSec?: number;
+    /** Whether the aggregators still accept its previous remote-write token (a rotation). */
+    acceptPreviousToken?: boolean;
+}
 
 export interface AggregatorPipelineSettings {
     /** The hub's identity, on the aggregators' own metrics. */

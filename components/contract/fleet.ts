@@ -14,6 +14,16 @@ export const AGENT_NAME = "vector-agent";
 /** The aggregator component's name: objects, Services, `up{job}` and the server certificate's name. */
 export const AGGREGATOR_NAME = "vector-aggregator";
 
+/**
+ * Who a cluster is: its name, environment and region, written on everything its agents send and
+ * on the aggregators' own metrics. Config parses it (config/stack.ts ClusterIdentity has this shape).
+ */
+export interface ClusterIdentity {
+    name: string;
+    environment: string;
+    region: string;
+}
+
 /** The agent's host ports (it shares the node's network). */
 export const AGENT_PORTS = {
     /** Vector's API (health); bound to loopback because the agent shares the node's network. */

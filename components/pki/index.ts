@@ -28,10 +28,14 @@ export interface FleetPkiArgs {
     serverIpAddresses: pulumi.Input<string>[];
     /**
      * Per cluster, its current token generation and whether the previous one still exists (a
-     * rotation in progress). Default generation 0, no previous.
+     * rotation in progress).
+     * @default generation 0 and no previous token for every cluster: generation 0 keeps the first token's resource name.
      */
     tokenGenerations?: Record<string, { generation: number; keepPrevious: boolean }>;
-    /** Organisation in certificate subjects. Default "vector-fleet": only informative. */
+    /**
+     * Organisation in certificate subjects.
+     * @default "vector-fleet" : only informative; nothing checks it.
+     */
     organization?: string;
 }
 
