@@ -12,7 +12,7 @@ import {
     storageBytes,
 } from "../../config/sizing";
 import { cpuMillis, memoryBytes } from "../../config/validators";
-import { quorum } from "../../components/aggregator/manifests";
+import { quorum } from "../../components/contract/fleet";
 import { sizingLines } from "../../tools/render/summary";
 
 const P = "vector-fleet";

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { parse as parseToml } from "smol-toml";
 import { aggregatorBufferCapacity, bufferMinutes, EVENT_BYTES, MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
-import { quorum } from "../../components/aggregator/manifests";
+import { quorum } from "../../components/contract/fleet";
 import { parseStackConfig } from "../../config";
 import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
 import { RenderedStack } from "../../tools/render/render";

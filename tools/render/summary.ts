@@ -4,6 +4,7 @@
  * `npm run diff` can use it without loading the Pulumi SDK.
  */
 import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
+import { AGENT_JOB } from "../../components/monitoring/podmonitors";
 import { parse as parseToml } from "smol-toml";
 import { statefulLosses } from "./replacement";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
@@ -130,7 +131,7 @@ export function renderWarnings(files: Record<string, string>, objects: ManifestO
     if (outputs.agentNamespace && !hasKind("PodMonitor", outputs.agentNamespace))
         warnings.push({
             code: "agent-not-scraped",
-            message: `no PodMonitor for the agent in ${outputs.agentNamespace}: this cluster's Prometheus has no up{job="vector-agent"} (the agent's own metrics still reach the hub by remote write)`,
+            message: `no PodMonitor for the agent in ${outputs.agentNamespace}: this cluster's Prometheus has no up{job="${AGENT_JOB}"} (the agent's own metrics still reach the hub by remote write)`,
         });
 
     for (const [file, toml] of Object.entries(files).filter(([f]) => f.endsWith(".vector.toml"))) {
