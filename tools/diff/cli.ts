@@ -140,7 +140,7 @@ async function render(tree: string, renderer: Renderer, what: string, only: stri
             const rendered = await renderFleet(renderer.program, tree, here.length > 0 ? here : undefined);
             return Object.fromEntries(rendered.map((r) => [r.stack, r.files]));
         } catch (e) {
-            throw new Error(`cannot render ${what}:\n${formatRenderFailure(e)}`);
+            throw new Error(`cannot render ${what}:\n${formatRenderFailure(e)}`, { cause: e });
         }
     }
     const script = RENDER_SCRIPTS.find((s) => fs.existsSync(path.join(tree, s)));
@@ -185,7 +185,10 @@ export async function main(argv: string[], io: DiffIo): Promise<number> {
         else if (local) io.stderr("diff: the base's code differs: rendering it with its own tools/render/main.ts\n");
         const baseWhat = `the base ${base.sha.slice(0, 7)}`;
         // Two children run side by side; in-process renders take turns anyway (runStack).
-        const [before, after] = await Promise.all([render(baseDir, baseRenderer, baseWhat, args.stacks), render(top, workRenderer, "the working tree", args.stacks)]);
+        const [before, after] = await Promise.all([
+            render(baseDir, baseRenderer, baseWhat, args.stacks),
+            render(top, workRenderer, "the working tree", args.stacks),
+        ]);
 
         const diffs = diffFleet(before, after);
         if (args.mode === "markdown") io.stdout(formatMarkdown(diffs, { base: base.label, maxChars: args.maxChars }));

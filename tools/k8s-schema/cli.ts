@@ -89,6 +89,8 @@ export function main(argv: string[], io: ProcessIO): number {
         models: Object.fromEntries([...keep].sort().map((m) => [m, models[m]])),
     };
     fs.writeFileSync(out, `${JSON.stringify(data, null, 1)}\n`);
-    io.stderr(`k8s:schema: ${Object.keys(data.kinds).length} kinds, ${keep.size} models from ${data.source.package} (OpenAPI ${openapi}) -> ${path.relative(io.cwd, out)}\n`);
+    io.stderr(
+        `k8s:schema: ${Object.keys(data.kinds).length} kinds, ${keep.size} models from ${data.source.package} (OpenAPI ${openapi}) -> ${path.relative(io.cwd, out)}\n`,
+    );
     return 0;
 }

@@ -49,6 +49,8 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
     }
     if (problems.length > 0) io.stdout(`${formatProblems(problems)}\n`);
     const errors = errorsOf(problems).length;
-    io.stdout(`${checked} config(s) checked against Vector ${data.release} (reference ${data.base_commit.slice(0, 12)} + ${data.overlay.length} overlay change(s)): ${errors} error(s), ${problems.length - errors} warning(s)\n`);
+    io.stdout(
+        `${checked} config(s) checked against Vector ${data.release} (reference ${data.base_commit.slice(0, 12)} + ${data.overlay.length} overlay change(s)): ${errors} error(s), ${problems.length - errors} warning(s)\n`,
+    );
     return errors > 0 ? 1 : 0;
 }

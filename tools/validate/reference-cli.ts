@@ -16,9 +16,20 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { applyOverlay, Overlay } from "./overlay";
 import {
-    componentOptions, componentSourceFacts, markLaxObjects, OptNode, structFacts, ComponentRef, eventTypes, fallibleHelpers, optionsOf, ReferenceData, VrlFunction, vrlFunction,
+    componentOptions,
+    componentSourceFacts,
+    markLaxObjects,
+    OptNode,
+    structFacts,
+    ComponentRef,
+    eventTypes,
+    fallibleHelpers,
+    optionsOf,
+    ReferenceData,
+    VrlFunction,
+    vrlFunction,
 } from "./reference";
-import { parseCue } from "./cue";
+import { CueValue, parseCue } from "./cue";
 import { VECTOR_VERSION } from "../../config/versions";
 import { ProcessIO, ToolError, UsageError, wantsHelp } from "../shared/cli";
 
@@ -63,11 +74,19 @@ function diskTree(dir: string): Tree {
 const REF = "website/cue/reference";
 const KINDS = ["sources", "transforms", "sinks"] as const;
 
+/** The part of Vector's generated CUE files read here (the generator decides the rest). */
+interface GeneratedCue {
+    generated?: { configuration?: { configuration?: CueValue }; components?: Record<string, { configuration?: CueValue } | undefined> };
+}
+
 export function buildReference(vector: Tree, vrl: Tree, vrlVersion: string, release: string, sourceLabel: string, vrlLabel: string): ReferenceData {
-    const conf = parseCue(vector.read(`${REF}/generated/configuration.cue`)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const globals = optionsOf(conf.generated.configuration.configuration);
+    const conf = parseCue(vector.read(`${REF}/generated/configuration.cue`)) as GeneratedCue;
+    const globals = optionsOf(conf.generated?.configuration?.configuration);
     const common = Object.fromEntries(
-        KINDS.map((k) => [k, optionsOf((parseCue(vector.read(`${REF}/components/generated/${k}.cue`)) as any).generated.components[k].configuration)]), // eslint-disable-line @typescript-eslint/no-explicit-any
+        KINDS.map((k) => [
+            k,
+            optionsOf((parseCue(vector.read(`${REF}/components/generated/${k}.cue`)) as GeneratedCue).generated?.components?.[k]?.configuration),
+        ]),
     ) as ReferenceData["common"];
     // lib/vector-buffers/src/config.rs BufferConfig is untagged: Single(BufferType) or
     // Chained(Vec<BufferType>), and WhenFull has a docs::hidden `overflow` for chained stages. The
@@ -82,7 +101,10 @@ export function buildReference(vector: Tree, vrl: Tree, vrlVersion: string, rele
     const comps = {} as Record<(typeof KINDS)[number], Record<string, ComponentRef>>;
     for (const kind of KINDS) {
         comps[kind] = {};
-        for (const file of vector.list(`${REF}/components/${kind}/generated`).filter((f) => f.endsWith(".cue")).sort()) {
+        for (const file of vector
+            .list(`${REF}/components/${kind}/generated`)
+            .filter((f) => f.endsWith(".cue"))
+            .sort()) {
             const name = path.basename(file, ".cue");
             const c: ComponentRef = { o: componentOptions(vector.read(file), kind, name) };
             const handWritten = `${REF}/components/${kind}/${name}.cue`;
@@ -107,11 +129,12 @@ export function buildReference(vector: Tree, vrl: Tree, vrlVersion: string, rele
             if (f.lax) c.lax = 1;
             // Hidden fields are accepted by the engine; they are taken as they come (any type).
             for (const h of f.hidden) c.o[h] ??= { dep: 1 };
-            for (const [alias, field] of f.aliases) if (c.o[field] && !c.o[alias]) {
-                const { r: _required, ...rest } = c.o[field];
-                void _required;
-                c.o[alias] = { ...rest, dep: 1, al: field };
-            }
+            for (const [alias, field] of f.aliases)
+                if (c.o[field] && !c.o[alias]) {
+                    const { r: _required, ...rest } = c.o[field];
+                    void _required;
+                    c.o[alias] = { ...rest, dep: 1, al: field };
+                }
         }
     }
     // Nested option structs that ignore unknown keys (matched by their exact set of field names).
@@ -181,7 +204,14 @@ export function main(argv: string[], io: ProcessIO): number {
     const vrlDir = opt.vrl ?? "/work/.mirror/vectordotdev+vrl/repo";
     const vrl = gitTree(vrlDir, vrlRef);
     const source = `vectordotdev/vector@${vector.commit}${vector.date ? ` (${vector.date})` : ""} ${REF}/**/generated/*.cue, read from ${opt.src}${opt.ref ? ` at ${opt.ref}` : ""}`;
-    let data = buildReference(vector, vrl, vrlEntry?.[1] ?? "unknown", release, source, `vectordotdev/vrl@${vrl.commit} src/stdlib (the commit Vector's Cargo.lock pins)`);
+    let data = buildReference(
+        vector,
+        vrl,
+        vrlEntry?.[1] ?? "unknown",
+        release,
+        source,
+        `vectordotdev/vrl@${vrl.commit} src/stdlib (the commit Vector's Cargo.lock pins)`,
+    );
     const root = io.rootDir;
     const overlayFile = opt.overlay ?? path.join(root, `tools/validate/data/overlay-${release}.json`);
     if (overlayFile !== "none" && fs.existsSync(overlayFile)) {

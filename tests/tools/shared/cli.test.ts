@@ -23,11 +23,17 @@ function report(e: unknown): { code: number; stderr: string } {
 
 describe("shared: how a tool ends on an error", () => {
     it("prints a usage mistake as one line and a pointer to --help, exit 2", () => {
-        assert.deepEqual(report(new UsageError('unknown argument "--x"')), { code: EXIT.usage, stderr: 'tool: unknown argument "--x"\n(run with --help for usage)\n' });
+        assert.deepEqual(report(new UsageError('unknown argument "--x"')), {
+            code: EXIT.usage,
+            stderr: 'tool: unknown argument "--x"\n(run with --help for usage)\n',
+        });
     });
 
     it("prints an error the tool expects as one line, with the exit code it carries (2 unless told)", () => {
-        assert.deepEqual(report(new ToolError("no out/dev/manifests.yaml: render the stack first")), { code: 2, stderr: "tool: no out/dev/manifests.yaml: render the stack first\n" });
+        assert.deepEqual(report(new ToolError("no out/dev/manifests.yaml: render the stack first")), {
+            code: 2,
+            stderr: "tool: no out/dev/manifests.yaml: render the stack first\n",
+        });
         assert.deepEqual(report(new ToolError("changed", EXIT.result)), { code: 1, stderr: "tool: changed\n" });
     });
 
@@ -46,7 +52,16 @@ describe("shared: how a tool ends on an error", () => {
  */
 describe("every tool's command line", () => {
     const io = (): ProcessIO & { out: string; err: string; color: boolean } => {
-        const r = { out: "", err: "", color: false, env: {}, rootDir: ROOT, cwd: ROOT, stdout: (t: string) => void (r.out += t), stderr: (t: string) => void (r.err += t) };
+        const r = {
+            out: "",
+            err: "",
+            color: false,
+            env: {},
+            rootDir: ROOT,
+            cwd: ROOT,
+            stdout: (t: string) => void (r.out += t),
+            stderr: (t: string) => void (r.err += t),
+        };
         return r;
     };
     /** Entry file -> the name it reports under and its main, as the entry wires them. */
@@ -67,11 +82,19 @@ describe("every tool's command line", () => {
     it("has one entry per tool, each a runEntry call under the tool's name and nothing else", () => {
         const entries = fs
             .readdirSync(path.join(ROOT, "tools"))
-            .flatMap((t) => fs.readdirSync(path.join(ROOT, "tools", t)).filter((f) => /(^|-)main\.ts$/.test(f)).map((f) => `tools/${t}/${f}`))
+            .flatMap((t) =>
+                fs
+                    .readdirSync(path.join(ROOT, "tools", t))
+                    .filter((f) => /(^|-)main\.ts$/.test(f))
+                    .map((f) => `tools/${t}/${f}`),
+            )
             .sort();
         assert.deepEqual(entries, Object.keys(TOOLS).sort());
         for (const [entry, [name]] of Object.entries(TOOLS)) {
-            const code = fs.readFileSync(path.join(ROOT, entry), "utf8").replace(/\/\*[\s\S]*?\*\/|^import .*$/gm, "").trim();
+            const code = fs
+                .readFileSync(path.join(ROOT, entry), "utf8")
+                .replace(/\/\*[\s\S]*?\*\/|^import .*$/gm, "")
+                .trim();
             assert.match(code, new RegExp(`^runEntry\\(\\s*"${name}",[\\s\\S]*\\);$`), entry);
             assert.equal(code.match(/;$/gm)?.length, 1, `${entry}: one statement`);
         }

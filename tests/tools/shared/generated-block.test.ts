@@ -27,8 +27,14 @@ describe("shared: generated blocks of the docs", () => {
 
     it("names a section <!-- BEGIN name --> ... <!-- END name --> and adds it at the end when missing", () => {
         const doc = "# Perf\n\nwhy\n\n<!-- BEGIN BENCH -->\nold\n<!-- END BENCH -->\n\nmore prose\n";
-        assert.equal(replaceSection(doc, "BENCH", "new table", "docs/performance.md"), "# Perf\n\nwhy\n\n<!-- BEGIN BENCH -->\nnew table\n<!-- END BENCH -->\n\nmore prose\n");
+        assert.equal(
+            replaceSection(doc, "BENCH", "new table", "docs/performance.md"),
+            "# Perf\n\nwhy\n\n<!-- BEGIN BENCH -->\nnew table\n<!-- END BENCH -->\n\nmore prose\n",
+        );
         assert.equal(replaceSection("# Perf\n", "COST", "x", "docs/performance.md"), "# Perf\n\n<!-- BEGIN COST -->\nx\n<!-- END COST -->\n");
-        assert.throws(() => replaceSection("<!-- END BENCH --> <!-- BEGIN BENCH -->", "BENCH", "x", "docs/performance.md"), /docs\/performance\.md: the markers of a generated block are broken/);
+        assert.throws(
+            () => replaceSection("<!-- END BENCH --> <!-- BEGIN BENCH -->", "BENCH", "x", "docs/performance.md"),
+            /docs\/performance\.md: the markers of a generated block are broken/,
+        );
     });
 });

@@ -3,7 +3,14 @@ import { markdownTable } from "../../../tools/shared/markdown";
 
 describe("shared: Markdown tables", () => {
     it("writes a table with right-aligned columns, escaping pipes and folding newlines so no cell breaks its row", () => {
-        const t = markdownTable(["what", "ms"], [["a|b", "12"], ["two\nlines", "3"]], ["l", "r"]);
+        const t = markdownTable(
+            ["what", "ms"],
+            [
+                ["a|b", "12"],
+                ["two\nlines", "3"],
+            ],
+            ["l", "r"],
+        );
         assert.equal(t, "| what | ms |\n| --- | ---: |\n| a\\|b | 12 |\n| two lines | 3 |\n");
     });
 
