@@ -189,6 +189,9 @@ const agentSchema = obj({
     ),
 });
 
+/** The aggregators' log sampling when the hub sets none (namespace -> keep 1 in N). */
+export const DEFAULT_SAMPLING: Readonly<Record<string, number>> = { "ingress-nginx": 5, "kube-system": 10 };
+
 const DEFAULT_LOKI_LABELS = {
     cluster: "cluster",
     container: "container",
@@ -259,7 +262,7 @@ const aggregatorSchema = obj({
     ),
     sampling: opt(
         dict(namespaceName(), int(1, 1_000_000, "(keep 1 in N)")),
-        { "ingress-nginx": 5, "kube-system": 10 },
+        { ...DEFAULT_SAMPLING },
         "Per-namespace log sampling, namespace to N (keep 1 in N). Namespaces not listed keep everything.",
     ),
     dedupeCacheEvents: opt(int(100, 10_000_000, "events"), 10_000, "How many recent log events each replica remembers to drop duplicates."),

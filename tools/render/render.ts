@@ -5,8 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stringify as toYaml, parse as parseYaml } from "yaml";
+import { stringify as toYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
+import { readStackFile, StackFile, stackNames } from "../../config/stack-file";
 import { VECTOR_VERSION } from "../../config/versions";
 import { checkProjectConfig } from "../pulumi-project";
 import { errorsOf, formatProblem as formatVectorProblem, Problem as VectorProblem, validateRenderedStacks } from "../validate";
@@ -14,37 +15,12 @@ import { markReported } from "./failures";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
 import { IGNORE_NOTE, PATCH_NOTE } from "./summary";
 
-export interface StackFile {
-    stack: string;
-    /** `vector-fleet:key` -> value as Pulumi passes it (structured values JSON-encoded). */
-    config: Record<string, string>;
-    secretKeys: string[];
-    role: string | undefined;
-}
-
-/** Reads `Pulumi.<stack>.yaml`. Encrypted values cannot be decrypted offline: they become marked placeholders. */
-export function readStackFile(root: string, stack: string): StackFile {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [k, v] of Object.entries(doc.config ?? {})) {
-        const key = k.includes(":") ? k : `vector-fleet:${k}`;
-        if (v !== null && typeof v === "object" && "secure" in v) {
-            config[key] = `${SECRET_MARKER}-config-${key}`;
-            secretKeys.push(key);
-        } else config[key] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return { stack, config, secretKeys, role: config["vector-fleet:role"] };
-}
+export type { StackFile };
+export { readStackFile };
 
 /** Every `Pulumi.<stack>.yaml` in the repo, hubs first (agent stacks read their outputs). */
 export function listStacks(root: string): StackFile[] {
-    return fs
-        .readdirSync(root)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort()
+    return stackNames(root)
         .map((s) => readStackFile(root, s))
         .sort((a, b) => Number(b.role === "hub") - Number(a.role === "hub") || a.stack.localeCompare(b.stack));
 }
