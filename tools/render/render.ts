@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
 import { readStackFile, StackFile, stackNames } from "../../config/stack-file";
+import { checkFleetFiles, FleetMember, FleetProblem, fleetErrorLines } from "../../config/fleet";
 import { VECTOR_VERSION } from "../../config/versions";
 import { checkProjectConfig } from "../pulumi-project";
 import { errorsOf, formatProblem as formatVectorProblem, Problem as VectorProblem, validateRenderedStacks } from "../validate";
@@ -149,15 +150,45 @@ export function renderFiles(result: RunResult): Record<string, string> {
 
 export type Program = () => Promise<Record<string, unknown>>;
 
+export interface RenderOptions {
+    /** Where the fleet checks' warnings go (default: stderr). */
+    warn?: (line: string) => void;
+}
+
+/**
+ * The fleet checks (config/fleet.ts), before any stack runs: a file that is not YAML or a mistake
+ * across stacks fails the render with every problem listed, each stack's own ones included. A
+ * stack that is only wrong on its own is left to its run, which reports it as before. With
+ * `only`, problems that involve none of the requested stacks (nor their hubs) do not stop it.
+ */
+function checkFleetBeforeRendering(root: string, only: string[] | undefined, warn: (line: string) => void): void {
+    const report = checkFleetFiles(root);
+    const files = only ? new Set(only.flatMap((s) => [`Pulumi.${s}.yaml`, ...hubFilesOf(report.members, s)])) : undefined;
+    const relevant = <P extends FleetProblem>(ps: P[]) => (files ? ps.filter((p) => files.has(p.file) || (p.also !== undefined && files.has(p.also.file))) : ps);
+    for (const w of relevant(report.warnings)) warn(formatProblem(w));
+    const unreadable = files ? report.unreadable.filter((e) => files.has(e.file)) : report.unreadable;
+    const fleet = relevant(report.problems);
+    if (unreadable.length === 0 && fleet.length === 0) return;
+    const lines = fleetErrorLines({ ...report, unreadable, problems: fleet, fileProblems: relevant(report.fileProblems) });
+    throw new RenderError([{ stack: "fleet", hub: false, message: `the stack files do not fit together:\n  - ${lines.join("\n  - ")}`, problems: lines }], []);
+}
+
+function hubFilesOf(members: FleetMember[], stack: string): string[] {
+    const m = members.find((x) => x.stack === stack);
+    return m?.config.role === "source" && !m.config.monitoringStack.includes("/") ? [`Pulumi.${m.config.monitoringStack}.yaml`] : [];
+}
+
 /**
  * Renders the requested stacks (all by default). Hub stacks are always run first, so an agent
  * stack's StackReference is answered from the hub's simulated outputs.
  */
-export async function renderFleet(program: Program, root: string, only?: string[]): Promise<RenderedStack[]> {
-    const stacks = listStacks(root);
+export async function renderFleet(program: Program, root: string, only?: string[], opts: RenderOptions = {}): Promise<RenderedStack[]> {
+    const names = stackNames(root);
     for (const s of only ?? []) {
-        if (!stacks.some((f) => f.stack === s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${stacks.map((f) => f.stack).join(", ")})`);
+        if (!names.includes(s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${names.join(", ")})`);
     }
+    checkFleetBeforeRendering(root, only, opts.warn ?? ((line) => console.warn(`warning: ${line}`)));
+    const stacks = listStacks(root);
     const stackOutputs: Record<string, StackOutputs> = {};
     const rendered: RenderedStack[] = [];
     const failures: StackFailure[] = [];
