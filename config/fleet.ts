@@ -31,6 +31,8 @@ export interface FleetProblem extends Problem {
 }
 
 export interface FleetReport {
+    /** Every readable stack file, as the CLI would hand it over (the renderer runs these). */
+    files: StackFile[];
     /** Stacks whose file is valid on its own (the fleet checks look at these). */
     members: FleetMember[];
     /** Files that are not YAML (file:line:column) or not a stack file at all. */
@@ -47,8 +49,12 @@ const key = (name: string, project = PROJECT) => `${project}:${name}`;
 const q = JSON.stringify;
 
 /** Reads and parses every stack file of `root`; problems of single files are collected, not thrown. */
-export function loadFleet(root: string, project = PROJECT): { names: string[]; clusters: string[]; members: FleetMember[]; unreadable: StackFileError[]; fileProblems: FleetProblem[] } {
+export function loadFleet(
+    root: string,
+    project = PROJECT,
+): { names: string[]; clusters: string[]; files: StackFile[]; members: FleetMember[]; unreadable: StackFileError[]; fileProblems: FleetProblem[] } {
     const names = stackNames(root);
+    const files: StackFile[] = [];
     const clusters: string[] = [];
     const members: FleetMember[] = [];
     const unreadable: StackFileError[] = [];
@@ -56,6 +62,7 @@ export function loadFleet(root: string, project = PROJECT): { names: string[]; c
     for (const stack of names) {
         try {
             const f = readStackFile(root, stack, project);
+            files.push(f);
             // As written, also when the file is invalid: a hub's list may still name it.
             const cluster = f.config[key("cluster", project)];
             if (cluster !== undefined) clusters.push(cluster);
@@ -66,7 +73,7 @@ export function loadFleet(root: string, project = PROJECT): { names: string[]; c
             else throw e;
         }
     }
-    return { names, clusters, members, unreadable, fileProblems };
+    return { names, clusters, files, members, unreadable, fileProblems };
 }
 
 /**
@@ -235,11 +242,20 @@ export function checkFleet(
     return { problems, warnings };
 }
 
-/** Every stack file of `root`, each on its own and all of them together. */
+/**
+ * Every stack file of `root`, each on its own and all of them together. Always read afresh; the
+ * report is kept for the program's runs in the same process (the offline render checks the fleet,
+ * then runs every stack), so the directory is parsed once per render, not once per stack.
+ */
 export function checkFleetFiles(root: string, project = PROJECT): FleetReport {
-    const { names, clusters, members, unreadable, fileProblems } = loadFleet(root, project);
-    return { members, unreadable, fileProblems, ...checkFleet(members, names, clusters, project) };
+    const { names, clusters, files, members, unreadable, fileProblems } = loadFleet(root, project);
+    const report = { files, members, unreadable, fileProblems, ...checkFleet(members, names, clusters, project) };
+    fleets.set(fleetId(root, project, names), report);
+    return report;
 }
+
+const fleets = new Map<string, FleetReport>();
+const fleetId = (dir: string, project: string, names: string[]) => `${project}\0${path.resolve(dir)}\0${names.join("\0")}`;
 
 /** One line per error of the report (warnings apart): unreadable files, then each file's own problems, then the fleet's. */
 export function fleetErrorLines(r: FleetReport): string[] {
@@ -255,8 +271,6 @@ export function involving<P extends FleetProblem>(problems: readonly P[], file: 
 export function blocking<P extends FleetProblem>(problems: readonly P[], file: string): P[] {
     return problems.filter((p) => p.file === file || (p.also?.shared && p.also.file === file));
 }
-
-const fleets = new Map<string, FleetReport>();
 
 /**
  * The fleet problems the program can soundly raise for the stack it runs: those that make
@@ -276,13 +290,7 @@ export function fleetProblemsForRun(dir: string, raw: RawConfig): { problems: Fl
         return none; // no file of its own here (or one the CLI would not have run)
     }
     if (!sameValues(own, raw)) return none;
-    const names = stackNames(dir);
-    const id = `${raw.project}\0${dir}\0${names.join("\0")}`;
-    let report = fleets.get(id);
-    if (!report) {
-        report = checkFleetFiles(dir, raw.project);
-        fleets.set(id, report);
-    }
+    const report = fleets.get(fleetId(dir, raw.project, stackNames(dir))) ?? checkFleetFiles(dir, raw.project);
     return { problems: blocking(report.problems, own.file), warnings: involving(report.warnings, own.file) };
 }
 

@@ -1,5 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { fleetProblemsForRun } from "./fleet";
+import type { FleetProblem } from "./fleet";
 import { ConfigError, formatProblem } from "./schema-kit";
 import { parseStackConfig, PROJECT, RawConfig, StackConfig } from "./stack";
 
@@ -23,8 +25,18 @@ export function loadStackConfig(dir = process.cwd()): StackConfig {
         stack: pulumi.getStack(),
     };
     const config = parseStackConfig(raw);
-    const fleet = fleetProblemsForRun(dir, raw);
+    const fleet = siblingChecks(dir, raw);
     for (const w of fleet.warnings) void pulumi.log.warn(formatProblem(w));
     if (fleet.problems.length > 0) throw new ConfigError(fleet.problems);
     return config;
+}
+
+/**
+ * config/fleet.ts (and the YAML parser) is loaded only when there are sibling files to read: a run
+ * without them (the bench's generated fleets, a stackConfigDir elsewhere) does not pay its startup.
+ */
+function siblingChecks(dir: string, raw: RawConfig): { problems: FleetProblem[]; warnings: FleetProblem[] } {
+    if (!fs.existsSync(path.join(dir, "Pulumi.yaml")) || !fs.existsSync(path.join(dir, `Pulumi.${raw.stack}.yaml`))) return { problems: [], warnings: [] };
+    const { fleetProblemsForRun } = require("./fleet") as typeof import("./fleet");
+    return fleetProblemsForRun(dir, raw);
 }

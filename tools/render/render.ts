@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
 import { readStackFile, StackFile, stackNames } from "../../config/stack-file";
-import { checkFleetFiles, FleetMember, FleetProblem, fleetErrorLines } from "../../config/fleet";
+import { checkFleetFiles, FleetMember, FleetProblem, fleetErrorLines, FleetReport } from "../../config/fleet";
 import { VECTOR_VERSION } from "../../config/versions";
 import { checkProjectConfig } from "../pulumi-project";
 import { errorsOf, formatProblem as formatVectorProblem, Problem as VectorProblem, validateRenderedStacks } from "../validate";
@@ -21,9 +21,11 @@ export { readStackFile };
 
 /** Every `Pulumi.<stack>.yaml` in the repo, hubs first (agent stacks read their outputs). */
 export function listStacks(root: string): StackFile[] {
-    return stackNames(root)
-        .map((s) => readStackFile(root, s))
-        .sort((a, b) => Number(b.role === "hub") - Number(a.role === "hub") || a.stack.localeCompare(b.stack));
+    return hubsFirst(stackNames(root).map((s) => readStackFile(root, s)));
+}
+
+function hubsFirst(files: StackFile[]): StackFile[] {
+    return [...files].sort((a, b) => Number(b.role === "hub") - Number(a.role === "hub") || a.stack.localeCompare(b.stack));
 }
 
 /** Kinds in apply order: namespaces and cluster-wide RBAC first, CRD-backed kinds last. */
@@ -161,14 +163,14 @@ export interface RenderOptions {
  * stack that is only wrong on its own is left to its run, which reports it as before. With
  * `only`, problems that involve none of the requested stacks (nor their hubs) do not stop it.
  */
-function checkFleetBeforeRendering(root: string, only: string[] | undefined, warn: (line: string) => void): void {
+function checkFleetBeforeRendering(root: string, only: string[] | undefined, warn: (line: string) => void): FleetReport {
     const report = checkFleetFiles(root);
     const files = only ? new Set(only.flatMap((s) => [`Pulumi.${s}.yaml`, ...hubFilesOf(report.members, s)])) : undefined;
     const relevant = <P extends FleetProblem>(ps: P[]) => (files ? ps.filter((p) => files.has(p.file) || (p.also !== undefined && files.has(p.also.file))) : ps);
     for (const w of relevant(report.warnings)) warn(formatProblem(w));
     const unreadable = files ? report.unreadable.filter((e) => files.has(e.file)) : report.unreadable;
     const fleet = relevant(report.problems);
-    if (unreadable.length === 0 && fleet.length === 0) return;
+    if (unreadable.length === 0 && fleet.length === 0) return report;
     const lines = fleetErrorLines({ ...report, unreadable, problems: fleet, fileProblems: relevant(report.fileProblems) });
     throw new RenderError([{ stack: "fleet", hub: false, message: `the stack files do not fit together:\n  - ${lines.join("\n  - ")}`, problems: lines }], []);
 }
@@ -187,8 +189,8 @@ export async function renderFleet(program: Program, root: string, only?: string[
     for (const s of only ?? []) {
         if (!names.includes(s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${names.join(", ")})`);
     }
-    checkFleetBeforeRendering(root, only, opts.warn ?? ((line) => console.warn(`warning: ${line}`)));
-    const stacks = listStacks(root);
+    // The files as the fleet check read them: each is parsed once per render.
+    const stacks = hubsFirst(checkFleetBeforeRendering(root, only, opts.warn ?? ((line) => console.warn(`warning: ${line}`))).files);
     const stackOutputs: Record<string, StackOutputs> = {};
     const rendered: RenderedStack[] = [];
     const failures: StackFailure[] = [];

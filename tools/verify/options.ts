@@ -47,7 +47,8 @@ Thresholds:
                                from the expected one, as a fraction or percent (default ${DEFAULTS.maxLogRatioDrift})
   --max-staleness DURATION     oldest acceptable newest Vector sample / log line (default ${DEFAULTS.maxStaleness})
   --sampled NS=N,...           namespaces the aggregator keeps 1 line in N of (expected ratio 1/N);
-                               default: the hub stack's vector-fleet:aggregator sampling; "none" for none
+                               default: the hub stack's vector-fleet:aggregator sampling, the
+                               program's default when it sets none; "none" for none
   --ignore-namespaces NS,...   namespaces shown but not judged; default: those the agent does not
                                collect on purpose (agent.namespace, agent.excludedNamespaces)
 
