@@ -14,5 +14,9 @@ export function missingVerifyLabels(labels: Readonly<Record<string, string>>): s
         .sort();
 }
 
-/** The path Loki's push API is served under; the endpoint setting is the base URL before it. */
+/**
+ * The path Loki's push API is served under. Vector's loki sink appends its `path` option (default
+ * this) to `endpoint` (vectordotdev/vector src/sinks/loki/config.rs, default_loki_path and the
+ * endpoint's doc), so the endpoint setting is the base URL before it.
+ */
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";

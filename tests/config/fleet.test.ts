@@ -170,6 +170,8 @@ describe("fleet checks, through the stack files", () => {
     });
 
     it("a Loki endpoint that already ends in the push path", () => {
+        // Vector's loki sink appends `path` (default /loki/api/v1/push) to `endpoint`:
+        // vectordotdev/vector src/sinks/loki/config.rs, default_loki_path.
         set("hub", ["vector-fleet:aggregator", "loki"], { endpoint: "http://loki:3100/loki/api/v1/push" });
         reports(
             `Pulumi.hub.yaml: vector-fleet:aggregator.loki.endpoint: got "http://loki:3100/loki/api/v1/push"; expected Loki's base URL, without /loki/api/v1/push: Vector's loki sink appends it, so the URL would end in it twice`,

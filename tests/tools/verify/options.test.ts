@@ -18,6 +18,7 @@ import {
 import { matchersOf } from "../../../tools/shared/selector";
 import { parseDocument } from "yaml";
 import { DEFAULT_SAMPLING } from "../../../config/stack";
+import { VERIFY_LOKI_LABELS } from "../../../config/verify-labels";
 import { loadStackFile } from "../../../config/stack-file";
 import { evaluate, Observations } from "../../../tools/verify/parity";
 import { formatHuman } from "../../../tools/verify/report";
@@ -67,6 +68,13 @@ describe("verify: queries", () => {
             'time() - (max(timestamp(node_load1{cluster="dev",shipper="vector"})) or max(max_over_time(timestamp(node_load1{cluster="dev",shipper="vector"})[1h:1m])))',
         );
         assert.equal(vectorHostSeries('we"ird'), 'node_load1{cluster="we\\"ird",shipper="vector"}');
+    });
+
+    it("selects and groups Vector's logs only by the labels the fleet checks keep while a migration runs in parallel", () => {
+        const query = linesPerNamespaceQuery(vectorLogSelector("dev"), 3_600_000);
+        const used = new Set([...query.matchAll(/([a-z_]+)(?:=|!=|=~)"/g)].map((m) => m[1]));
+        for (const by of /by \(([^)]*)\)/.exec(query)![1].split(",")) used.add(by.trim());
+        assert.deepEqual([...used].sort(), Object.keys(VERIFY_LOKI_LABELS).sort());
     });
 
     it("builds the LogQL of the brief", () => {
