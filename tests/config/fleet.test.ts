@@ -8,7 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Document, parseDocument } from "yaml";
 import { checkFleet, checkFleetFiles, fleetErrorLines, fleetProblemsForRun, loadFleet } from "../../config/fleet";
-import { formatProblem } from "../../config/schema-kit";
+import { ConfigError, formatProblem } from "../../config/schema-kit";
+import { runStack } from "../../tools/render/simulator";
+import { program } from "../support/fleet";
 import { rawConfigOf, readStackFile } from "../../config/stack-file";
 
 const HUB = `config:
@@ -207,6 +209,26 @@ describe("fleet checks, through the stack files", () => {
             assert.match(line("beta")[0], /^Pulumi\.beta\.yaml: vector-fleet:kubeContext: got "alpha-admin@alpha", which Pulumi\.alpha\.yaml also uses/);
             assert.deepEqual(line("hub"), [], "gamma is not the hub's problem to fail on: it is gamma's");
             assert.equal(line("gamma").length, 1);
+        });
+
+        it("the program itself refuses its stack before any resource, run where the files are (as the CLI runs it)", async () => {
+            set("beta", ["vector-fleet:kubeContext"], "alpha-admin@alpha");
+            const beta = readStackFile(root, "beta");
+            const cwd = process.cwd();
+            process.chdir(root);
+            try {
+                await assert.rejects(runStack(program, { project: "vector-fleet", stack: "beta", config: beta.config, secretKeys: beta.secretKeys }), (e: unknown) => {
+                    assert.ok(e instanceof ConfigError, String(e));
+                    assert.deepEqual(e.problems.map(formatProblem), [
+                        `Pulumi.beta.yaml: vector-fleet:kubeContext: got "alpha-admin@alpha", which Pulumi.alpha.yaml also uses (vector-fleet:kubeContext); expected the context of this stack's own cluster: two stacks on one context deploy into one cluster and overwrite each other's objects`,
+                    ]);
+                    const registered = ((e as { registered?: string[] }).registered ?? []).filter((r) => !r.startsWith("pulumi:pulumi:Stack"));
+                    assert.deepEqual(registered, [], "nothing registered but the stack itself");
+                    return true;
+                });
+            } finally {
+                process.chdir(cwd);
+            }
         });
 
         it("checks nothing when the files do not describe the run: other values, no Pulumi.yaml, no file of its own", () => {
