@@ -124,7 +124,7 @@ export function checkFleet(
     }
 
     // Sources and their hubs.
-    const hubClusters = new Map<string, Set<string>>(); // hub stack -> clusters of the sources that name it
+    const listedBy = new Map<string, Set<string>>(); // hub stack -> its aggregator.clusters, built once
     for (const m of sorted) {
         if (m.config.role !== "source") continue;
         const ms = m.config.monitoringStack;
@@ -153,10 +153,8 @@ export function checkFleet(
         }
         const h: HubConfig = hub.config;
         const cluster = m.config.cluster.name;
-        if (!hubClusters.has(hub.stack)) hubClusters.set(hub.stack, new Set());
-        hubClusters.get(hub.stack)!.add(cluster);
-        const listed = new Set(h.aggregator.clusters);
-        if (!listed.has(cluster))
+        if (!listedBy.has(hub.stack)) listedBy.set(hub.stack, new Set(h.aggregator.clusters));
+        if (!listedBy.get(hub.stack)!.has(cluster))
             problems.push({
                 file: m.file,
                 path: k("cluster"),
@@ -191,9 +189,8 @@ export function checkFleet(
     const allClusters = new Set(clusters);
     for (const hub of sorted) {
         if (hub.config.role !== "hub") continue;
-        const named = hubClusters.get(hub.stack) ?? new Set<string>();
         hub.config.aggregator.clusters.forEach((c, i) => {
-            if (!named.has(c) && !allClusters.has(c))
+            if (!allClusters.has(c))
                 warnings.push({
                     file: hub.file,
                     path: `${k("aggregator")}.clusters[${i}]`,
