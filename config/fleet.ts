@@ -252,6 +252,11 @@ export function checkFleetFiles(root: string, project = PROJECT): FleetReport {
 }
 
 const fleets = new Map<string, FleetReport>();
+const fileIndex = new WeakMap<FleetReport, Map<string, StackFile>>();
+function fileOf(report: FleetReport, stack: string): StackFile | undefined {
+    if (!fileIndex.has(report)) fileIndex.set(report, new Map(report.files.map((f) => [f.stack, f])));
+    return fileIndex.get(report)!.get(stack);
+}
 const fleetId = (dir: string, project: string, names: string[]) => `${project}\0${path.resolve(dir)}\0${names.join("\0")}`;
 
 /** One line per error of the report (warnings apart): unreadable files, then each file's own problems, then the fleet's. */
@@ -280,14 +285,11 @@ export function blocking<P extends FleetProblem>(problems: readonly P[], file: s
 export function fleetProblemsForRun(dir: string, raw: RawConfig): { problems: FleetProblem[]; warnings: FleetProblem[] } {
     const none = { problems: [], warnings: [] };
     if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) return none;
-    let own: StackFile;
-    try {
-        own = readStackFile(dir, raw.stack, raw.project);
-    } catch {
-        return none; // no file of its own here (or one the CLI would not have run)
-    }
-    if (!sameValues(own, raw)) return none;
+    // Read once per process and directory: each stack of an offline render finds its file here.
     const report = fleets.get(fleetId(dir, raw.project, stackNames(dir))) ?? checkFleetFiles(dir, raw.project);
+    const own = fileOf(report, raw.stack);
+    // No readable file of its own here, or one with other values: the files do not describe this run.
+    if (!own || !sameValues(own, raw)) return none;
     return { problems: blocking(report.problems, own.file), warnings: involving(report.warnings, own.file) };
 }
 
