@@ -45,6 +45,7 @@ import {
     url,
 } from "./validators";
 import { applySizing, MIN_DISK_BUFFER_BYTES, SIZING_PRESETS, type SizingReport } from "./sizing";
+import { LOKI_PUSH_PATH, missingVerifyLabels, VERIFY_LOKI_LABELS } from "./verify-labels";
 
 export const PROJECT = "vector-fleet";
 
@@ -189,6 +190,9 @@ const agentSchema = obj({
     ),
 });
 
+/** The aggregators' log sampling when the hub sets none (namespace -> keep 1 in N). */
+export const DEFAULT_SAMPLING: Readonly<Record<string, number>> = { "ingress-nginx": 5, "kube-system": 10 };
+
 const DEFAULT_LOKI_LABELS = {
     cluster: "cluster",
     container: "container",
@@ -221,7 +225,7 @@ const aggregatorSchema = obj({
             }),
         ),
         {},
-        "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). A cluster without an entry gets its claimed environment and region removed.",
+        "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). Every listed cluster needs an entry.",
     ),
     logEventsPerSecPerCluster: opt(
         int(1, 10_000_000, "events per second"),
@@ -259,7 +263,7 @@ const aggregatorSchema = obj({
     ),
     sampling: opt(
         dict(namespaceName(), int(1, 1_000_000, "(keep 1 in N)")),
-        { "ingress-nginx": 5, "kube-system": 10 },
+        { ...DEFAULT_SAMPLING },
         "Per-namespace log sampling, namespace to N (keep 1 in N). Namespaces not listed keep everything.",
     ),
     dedupeCacheEvents: opt(int(100, 10_000_000, "events"), 10_000, "How many recent log events each replica remembers to drop duplicates."),
@@ -625,6 +629,28 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             for (const name of Object.keys(p.aggregator.identities).sort())
                 if (!p.aggregator.clusters.includes(name))
                     problems.push({ path: `${k("aggregator")}.identities.${name}`, value: JSON.stringify(name), expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)" });
+            // Without an identity the aggregators would strip the environment and region a cluster claims.
+            for (const name of p.aggregator.clusters)
+                if (!(name in p.aggregator.identities))
+                    problems.push({
+                        path: `${k("aggregator")}.identities.${name}`,
+                        value: "nothing",
+                        expected: `the environment and region the aggregators write on ${name}'s data, e.g. { environment: production, region: fsn1 } (every listed cluster has one: docs/identity.md)`,
+                    });
+            const endpoint = p.aggregator.loki.endpoint;
+            if (new URL(endpoint).pathname.replace(/\/+$/, "").endsWith(LOKI_PUSH_PATH))
+                problems.push({
+                    path: `${k("aggregator")}.loki.endpoint`,
+                    value: JSON.stringify(endpoint),
+                    expected: `Loki's base URL, without ${LOKI_PUSH_PATH}: Vector's loki sink appends it, so the URL would end in it twice`,
+                });
+            const lacking = missingVerifyLabels(p.aggregator.loki.labels);
+            if (p.migration?.phase === "parallel" && lacking.length > 0)
+                problems.push({
+                    path: `${k("aggregator")}.loki.labels`,
+                    value: `no ${lacking.map((l) => `${l}: ${VERIFY_LOKI_LABELS[l]}`).join(", ")} while this stack's migration.phase is "parallel"`,
+                    expected: `the labels npm run verify selects Vector's logs by (${Object.entries(VERIFY_LOKI_LABELS).map(([l, f]) => `${l}: ${f}`).join(", ")}) until every migration has left "parallel"`,
+                });
             const lb = p.aggregator.loadBalancer;
             const needed = p.aggregator.clusters.length * LB_SERVICES_PER_CLUSTER;
             if (lb && needed > LB_MAX_SERVICES[lb.type])
@@ -645,6 +671,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             problems.push({ path: k("monitoringStack"), value: "nothing", expected: "the monitoring stack's name (required when role is \"source\"), e.g. \"monitoring\"" });
         if (given.has("aggregator"))
             problems.push({ path: k("aggregator"), value: "an object", expected: "nothing on a source stack: only the hub runs aggregators (role: hub)" });
+        const ms = p.monitoringStack;
+        if (ms !== undefined && (ms === raw.stack || ms === `${ms.split("/")[0]}/${raw.project}/${raw.stack}`))
+            problems.push({ path: k("monitoringStack"), value: JSON.stringify(ms), expected: "the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub" });
         if (p.agent && !p.agent.enabled)
             problems.push({ path: `${k("agent")}.enabled`, value: "false", expected: "true on a source stack: an agent is all it runs" });
     }
@@ -666,6 +695,12 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                     expected: `the namespace of the old ${role === "promtail" ? "Promtail" : "node-exporter"} DaemonSet, not the Vector agent's own (${own}): parking a DaemonSet there would stop Vector's agent on every node`,
                 });
         }
+        if (m.promtail && m.nodeExporter && m.promtail.namespace === m.nodeExporter.namespace && m.promtail.name === m.nodeExporter.name)
+            problems.push({
+                path: `${k("migration")}.nodeExporter`,
+                value: JSON.stringify(`${m.nodeExporter.namespace}/${m.nodeExporter.name}`),
+                expected: "a DaemonSet other than migration.promtail's: one object parked twice is two patches fighting over it",
+            });
         if ((m.phase === "cutover" || m.phase === "done") && p.agent && !p.agent.enabled)
             problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"parallel\" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved" });
     }

@@ -32,7 +32,11 @@ const HUB = {
     environment: "production",
     region: "fsn1",
     kubeContext: "mon",
-    aggregator: { clusters: ["dev", "staging"], loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" } },
+    aggregator: {
+        clusters: ["dev", "staging"],
+        identities: { dev: { environment: "development", region: "hel1" }, staging: { environment: "staging", region: "hel1" } },
+        loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" },
+    },
 };
 
 const parse = (values: Record<string, unknown>): StackConfig => parseStackConfig(raw(values));
@@ -377,7 +381,7 @@ describe("sizing: the render summary", () => {
     });
 
     it("reads the figures from the stack file, and prints none without a sizing section", () => {
-        const file = (values: Record<string, unknown>) => ({ stack: "dev", config: raw(values).values, secretKeys: [], role: "source" });
+        const file = (values: Record<string, unknown>) => ({ stack: "dev", file: "Pulumi.dev.yaml", config: raw(values).values, secretKeys: [], role: "source" });
         assert.deepEqual(sizingLines(file(SOURCE)), []);
         assert.equal(sizingLines(file({ ...SOURCE, sizing: { preset: "small" } }))[0], "sizing (docs/sizing.md): outage to survive 30 min (preset small)");
         assert.deepEqual(sizingLines(file({ ...SOURCE, sizing: { preset: "huge" } })), []);

@@ -115,7 +115,7 @@ describe("reliability: what carries the pipeline through each failure", () => {
 
         it(`the defaults carry at least ${MIN_BUFFER_MINUTES} minutes at the default load`, () => {
             const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]) as Obj;
-            const minimal = { clusters: agg.clusters, loadBalancer: agg.loadBalancer };
+            const minimal = { clusters: agg.clusters, identities: agg.identities, loadBalancer: agg.loadBalancer };
             const cfg = parseStackConfig({
                 values: { ...stackConfig("monitoring").config, "vector-fleet:aggregator": JSON.stringify(minimal) },
                 isSecret: () => false,

@@ -7,7 +7,7 @@ import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { AGENT_JOB } from "../../components/monitoring/podmonitors";
 import { parse as parseToml } from "smol-toml";
 import { statefulLosses } from "./replacement";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../../config/stack";
 import { formatSizingReport } from "../../config/sizing";
 import type { StackFile } from "./render";
@@ -40,16 +40,15 @@ const IGNORE_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*${IGNORE_NOTE}[ \\t]*(.+?)[ \
 
 /**
  * Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch.
- * js-yaml with the YAML 1.2 core schema (what `yaml` writes): it reads these files about five
- * times as fast as `yaml`'s document model, and the render summary, the warnings and every diff
- * read each stack's manifests.
+ * With `yaml`, the library that writes these files (the project's one YAML library), in its
+ * default YAML 1.2 core schema.
  */
 export function parseManifests(text: string): ManifestObject[] {
     const objects: ManifestObject[] = [];
     text.split(DOCUMENT_SEPARATOR).forEach((doc, i) => {
         let body: unknown;
         try {
-            body = loadYaml(doc, { schema: CORE_SCHEMA });
+            body = parseYaml(doc);
         } catch (e) {
             throw new Error(`manifests.yaml, document ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
         }
