@@ -8,7 +8,7 @@
  */
 import { parseQuantity as parseKubernetesQuantity } from "../../config/quantity";
 import type { RegisteredResource } from "../render/simulator";
-import { markdownTable } from "../bench/stats";
+import { markdownTable } from "../shared/markdown";
 
 export interface Amounts {
     /** millicores */

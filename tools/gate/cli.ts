@@ -7,17 +7,13 @@
 import { StackConfig } from "../../config/stack";
 import { ConfigError } from "../../config/schema-kit";
 import { loadStackFile, StackFileError, stackNames } from "../../config/stack-file";
+import { ProcessIO, UsageError } from "../shared/cli";
 import { parseDuration } from "../shared/duration";
 import { EndpointError } from "../shared/http";
 import { promInstantQuery } from "../shared/prometheus";
 import { CheckResult, gateChecks, gatePasses, rollbackGuidance } from "./checks";
 
-export interface GateIO {
-    stdout: (text: string) => void;
-    stderr: (text: string) => void;
-    env: Record<string, string | undefined>;
-    /** Where Pulumi.<stack>.yaml live. */
-    rootDir: string;
+export interface GateIO extends Pick<ProcessIO, "stdout" | "stderr" | "env" | "rootDir"> {
     /** Waits `ms` (for --wait); tests pass a fake. */
     sleep?: (ms: number) => Promise<void>;
 }
@@ -39,8 +35,6 @@ kills, each against rollout.gate.* of Pulumi.STACK.yaml, over the soak window.
 
 Exit: 0 every check passed, 1 a check failed or had no data, 2 usage or config error, 3 Prometheus unreachable.
 `;
-
-class UsageError extends Error {}
 
 interface GateArgs {
     stack: string;

@@ -6,7 +6,7 @@
 import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { AGENT_JOB } from "../../components/monitoring/podmonitors";
 import { parse as parseToml } from "smol-toml";
-import { statefulLosses } from "../diff/replacement";
+import { statefulLosses } from "./replacement";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../../config/stack";
 import { formatSizingReport } from "../../config/sizing";

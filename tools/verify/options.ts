@@ -2,6 +2,7 @@
  * Command line of `npm run verify`: flags, defaults, and every check that can fail before a
  * single request is sent (all of them exit 2 with a message naming the flag to fix).
  */
+import { UsageError } from "../shared/cli";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatDuration, parseDuration } from "../shared/duration";
@@ -67,13 +68,8 @@ Exit codes: 0 parity, 1 no parity, 2 usage or config error, 3 endpoint unreachab
 credentials, or no data, 4 verify itself failed (a bug).
 `;
 
-/** A problem with the command line or the stack files: exit 2. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+/** A problem with the command line or the stack files: exit 2 (the one UsageError of every tool). */
+export { UsageError };
 
 export interface VerifyOptions {
     stack?: string;
