@@ -16,6 +16,11 @@
  *   index.ts                       the Pulumi program, mapping the config to the components' Args
  * Beside it: policy/ (the policy pack, may use config/), tools/ (may use the program and
  * tools/shared/, never tests/ or policy/), tests/ (anything).
+ *
+ * Between tools: a tool's entry (`main.ts`, `cli.ts`) may use any other tool's modules; a tool's
+ * modules may use another tool's modules only where TOOL_USES says so, and TOOL_USES has no
+ * cycle. Nobody imports another tool's entry. So `npm run validate` may render the fleet while
+ * the renderer validates every config it renders, without a loop between the two.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -25,6 +30,32 @@ import { importsOf } from "./support/imports";
 
 const ROOT = path.resolve(__dirname, "..");
 const SKIP = new Set(["node_modules", "out", "dist", ".git", ".pulumi", ".scratch"]);
+
+/** Which tools' modules a tool's own modules build on (its entry may use any tool's modules). */
+export const TOOL_USES: Record<string, readonly string[]> = {
+    render: ["validate", "pulumi-project"],
+    diff: ["render"],
+    bench: ["render", "validate"],
+    cost: ["render"],
+    engines: ["render"],
+};
+
+const isEntry = (file: string) => /^tools\/[^/]+\/(main|cli)\.ts$/.test(file);
+
+/** Every tool a tool's modules reach through TOOL_USES, for the cycle check. */
+function reach(tool: string, seen = new Set<string>()): Set<string> {
+    for (const t of TOOL_USES[tool] ?? []) if (!seen.has(t)) reach(t, seen.add(t));
+    return seen;
+}
+
+/** Why tool file `from` may not import tool file `to` (both in tools/<tool>/), or undefined. */
+function toolViolation(from: string, to: string): string | undefined {
+    const [fromTool, toTool] = [from.split("/")[1], to.split("/")[1]];
+    if (fromTool === toTool || toTool === "shared") return undefined;
+    if (isEntry(to)) return `${to} is ${toTool}'s entry: import its modules, never its main.ts/cli.ts`;
+    if (isEntry(from)) return undefined;
+    return (TOOL_USES[fromTool] ?? []).includes(toTool) ? undefined : `tools/${fromTool}/'s modules may use tools/${toTool}/ only if TOOL_USES says so (entries may use any tool)`;
+}
 
 /** Folders below components/ that are layers of their own; any other folder there is a feature. */
 const MODELS = ["vector", "prometheus"];
@@ -131,7 +162,7 @@ function upwardImports(files: string[], root = ROOT): string[] {
             const target = resolve(file, imp.specifier);
             if (target === undefined) continue; // a non-.ts file (JSON, .cjs): not a layer's code
             const to = rel(target, root);
-            const why = violation(layerOf(from), layerOf(to));
+            const why = violation(layerOf(from), layerOf(to)) ?? (from.startsWith("tools/") && to.startsWith("tools/") ? toolViolation(from, to) : undefined);
             if (why) problems.push(`${from}:${imp.line} imports "${imp.specifier}" (${to}): ${why}`);
         }
     }
@@ -144,6 +175,14 @@ describe("architecture: imports only go down", () => {
         // The walk reaches the program at all (a wrong ROOT would pass vacuously).
         assert.ok(files.some((f) => rel(f) === "index.ts") && files.some((f) => rel(f).startsWith("components/")));
         assert.deepEqual(upwardImports(files), []);
+    });
+
+    it("tools build on each other without a cycle, and only through modules, never another tool's entry", () => {
+        for (const tool of Object.keys(TOOL_USES)) assert.ok(!reach(tool).has(tool), `TOOL_USES has a cycle through ${tool}`);
+        assert.equal(toolViolation("tools/diff/diff.ts", "tools/render/render.ts"), undefined);
+        assert.equal(toolViolation("tools/validate/cli.ts", "tools/render/render.ts"), undefined, "an entry may use any tool");
+        assert.match(toolViolation("tools/validate/vector.ts", "tools/render/render.ts") ?? "allowed", /only if TOOL_USES/);
+        assert.match(toolViolation("tools/bench/run.ts", "tools/render/main.ts") ?? "allowed", /entry/);
     });
 
     it("places a file by its folder, so one added later has its folder's rule", () => {
