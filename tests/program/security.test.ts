@@ -53,7 +53,8 @@ describe("security: a walk over everything the fleet renders", () => {
         fleet = await sharedRender();
     });
     const each = (fn: (r: RenderedStack) => void) => () => {
-        assert.equal(fleet.length, 4);
+        // Whatever stacks the repository has; a hub among them renders both tiers, so no walk is vacuous.
+        assert.ok(fleet.some((r) => r.result.resources.some((x) => x.type === "vector-fleet:index:VectorAggregator")), "no stack renders the aggregators");
         for (const r of fleet) fn(r);
     };
 

@@ -7,7 +7,7 @@ import { ConfigError } from "../../../config";
 import { DEFAULT_SELECTOR_LABELS } from "../../../config/stack";
 import { configWarnings } from "../../../tools/render/config-warnings";
 import { RunResult, runStack, SimulatedCluster } from "../../../tools/render/simulator";
-import { program, repoStackFile, runHub, sharedHub, sharedSource, stackConfig } from "../../support/fleet";
+import { program, fleetStackFile, runHub, sharedHub, sharedSource, stackConfig } from "../../support/fleet";
 
 const CR = "kubernetes:monitoring.coreos.com/v1";
 type Meta = { name: string; namespace: string; labels: Record<string, string> };
@@ -76,7 +76,7 @@ describe("self-monitoring objects a Prometheus selects (monitoring.selectorLabel
 
     describe("render warning", () => {
         const file = (monitoring?: unknown) => {
-            const f = repoStackFile("staging");
+            const f = fleetStackFile("staging");
             if (monitoring === undefined) delete f.config["vector-fleet:monitoring"];
             else f.config["vector-fleet:monitoring"] = JSON.stringify(monitoring);
             return f;
