@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { isMap, isSeq, parse as parseYaml, parseDocument, YAMLMap, YAMLSeq } from "yaml";
+import { isMap, isSeq, parse as parseYaml, parseDocument } from "yaml";
 import { startEarly } from "../support/early";
 import { ROOT } from "../support/fleet";
 
@@ -42,7 +42,9 @@ function steps(markdown: string): Map<number, Step> {
         const blocks = (lang: string) => [...part.matchAll(new RegExp("^```" + lang + "\\n([\\s\\S]*?)^```", "gm"))].map((b) => b[1]);
         out.set(Number(m[1]), {
             title: m[2],
-            bash: blocks("bash").flatMap((b) => b.split("\n")).filter((l) => l.trim() !== "" && !l.startsWith("#")),
+            bash: blocks("bash")
+                .flatMap((b) => b.split("\n"))
+                .filter((l) => l.trim() !== "" && !l.startsWith("#")),
             console: blocks("console"),
         });
     }
@@ -51,7 +53,9 @@ function steps(markdown: string): Map<number, Step> {
 
 /** The example's name in a command or an expected line, replaced by ours. */
 const renamed = (text: string, name: string) =>
-    text.replace(new RegExp(`(?<![A-Za-z0-9])${EXAMPLE}(?![A-Za-z0-9])`, "g"), name).replace(new RegExp(`(?<![A-Za-z0-9])${EXAMPLE.toUpperCase()}(?![A-Za-z0-9])`, "g"), name.toUpperCase());
+    text
+        .replace(new RegExp(`(?<![A-Za-z0-9])${EXAMPLE}(?![A-Za-z0-9])`, "g"), name)
+        .replace(new RegExp(`(?<![A-Za-z0-9])${EXAMPLE.toUpperCase()}(?![A-Za-z0-9])`, "g"), name.toUpperCase());
 
 /** A line of expected output as a pattern: lists of stacks (`[...]`, or after `must list ...:`) depend on the fleet. */
 function expectedLine(line: string): RegExp {
@@ -86,7 +90,9 @@ async function run(dir: string, command: string, env: NodeJS.ProcessEnv = {}): P
 /** The repository's files (committed or not, ignored ones left out) in a temp dir, node_modules linked. */
 async function repositoryCopy(): Promise<string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-new-cluster-"));
-    const files = (await exec("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })).stdout.split("\0").filter(Boolean);
+    const files = (await exec("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })).stdout
+        .split("\0")
+        .filter(Boolean);
     // Asynchronously: this runs beside the tier's in-process tests, some of which time a second.
     for (const f of files) {
         await fs.promises.mkdir(path.dirname(path.join(dir, f)), { recursive: true });
@@ -115,16 +121,16 @@ function applyWorkflowMessage(dir: string, message: string): void {
     assert.ok(isSeq(node) && node.range, `${file} ${keyPath} is not a list`);
     let edited: string;
     if (add) {
-        const last = (node as YAMLSeq).items.at(-1);
+        const last = node.items.at(-1);
         assert.ok(isMap(last) && last.range, `${file} ${keyPath}: its entries are not maps`);
         const lineStart = text.lastIndexOf("\n", last.range[0]) + 1;
         const indent = " ".repeat(last.range[0] - lineStart);
         const entry = parseYaml(add[1]) as Record<string, string>;
         const lines = Object.entries(entry).map(([k, v], i) => `${i === 0 ? `${indent.slice(2)}- ` : indent}${k}: ${v}\n`);
-        const at = text.indexOf("\n", (last as YAMLMap).range![1] - 1) + 1;
+        const at = text.indexOf("\n", last.range[1] - 1) + 1;
         edited = text.slice(0, at) + lines.join("") + text.slice(at);
     } else {
-        assert.ok((node as YAMLSeq).flow, `${file} ${keyPath} is not a [flow] list`);
+        assert.ok(node.flow, `${file} ${keyPath} is not a [flow] list`);
         edited = text.slice(0, node.range[0]) + `[${list![3]}]` + text.slice(node.range[1]);
     }
     fs.writeFileSync(full, edited);
@@ -140,38 +146,36 @@ interface Followed {
     integration?: Ran;
 }
 
-const followed = startEarly(
-    async (): Promise<Followed> => {
-        // A DNS label that is in no file yet: not a word a test or a default could know.
-        const name = `n${randomBytes(4).toString("hex")}`;
-        const page = steps(fs.readFileSync(PAGE, "utf8"));
-        const dir = await repositoryCopy();
-        const result: Followed = { name, page, ran: [], workflowFailures: [] };
-        const must = async (command: string) => {
-            const r = await run(dir, command);
-            result.ran.push(r);
-            if (r.code !== 0) throw new Error(`\`${command}\` exited ${r.code}:\n${r.output}`);
-        };
-        try {
-            // 1. The stack file: the page's commands, then the render the page shows failing.
-            for (const c of page.get(1)?.bash ?? []) await must(renamed(c, name));
-            const shown = page.get(1)?.console[0]?.split("\n")[0];
-            if (shown?.startsWith("$ ")) result.stepOneRender = await run(dir, renamed(shown.slice(2), name));
-            // 2. The hub's list and identities: the page's commands, its `npm run render` included.
-            for (const c of page.get(2)?.bash ?? []) await must(renamed(c, name));
-            // 3. The workflow matrices: npm test says where; do what it says.
-            const workflows = await run(dir, "npx mocha tests/ci/workflows.test.ts");
-            result.workflowFailures = [...workflows.output.matchAll(/^\s*AssertionError \[ERR_ASSERTION\]: (.*)$/gm)].map((m) => m[1]);
-            for (const message of result.workflowFailures) applyWorkflowMessage(dir, message);
-            // Green again: the unit tier as `npm test` runs it, then the integration tests over the repository's files.
-            result.unit = await run(dir, "npm test", { CI: "true" });
-            result.integration = await run(dir, `npx mocha ${INTEGRATION_OVER_THE_REPO.join(" ")}`, { CI: "true" });
-            return result;
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    },
-);
+const followed = startEarly(async (): Promise<Followed> => {
+    // A DNS label that is in no file yet: not a word a test or a default could know.
+    const name = `n${randomBytes(4).toString("hex")}`;
+    const page = steps(fs.readFileSync(PAGE, "utf8"));
+    const dir = await repositoryCopy();
+    const result: Followed = { name, page, ran: [], workflowFailures: [] };
+    const must = async (command: string) => {
+        const r = await run(dir, command);
+        result.ran.push(r);
+        if (r.code !== 0) throw new Error(`\`${command}\` exited ${r.code}:\n${r.output}`);
+    };
+    try {
+        // 1. The stack file: the page's commands, then the render the page shows failing.
+        for (const c of page.get(1)?.bash ?? []) await must(renamed(c, name));
+        const shown = page.get(1)?.console[0]?.split("\n")[0];
+        if (shown?.startsWith("$ ")) result.stepOneRender = await run(dir, renamed(shown.slice(2), name));
+        // 2. The hub's list and identities: the page's commands, its `npm run render` included.
+        for (const c of page.get(2)?.bash ?? []) await must(renamed(c, name));
+        // 3. The workflow matrices: npm test says where; do what it says.
+        const workflows = await run(dir, "npx mocha tests/ci/workflows.test.ts");
+        result.workflowFailures = [...workflows.output.matchAll(/^\s*AssertionError \[ERR_ASSERTION\]: (.*)$/gm)].map((m) => m[1]);
+        for (const message of result.workflowFailures) applyWorkflowMessage(dir, message);
+        // Green again: the unit tier as `npm test` runs it, then the integration tests over the repository's files.
+        result.unit = await run(dir, "npm test", { CI: "true" });
+        result.integration = await run(dir, `npx mocha ${INTEGRATION_OVER_THE_REPO.join(" ")}`, { CI: "true" });
+        return result;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
 
 describe("docs/adding-a-cluster.md, followed in a copy of the repository with a random cluster name", function () {
     this.timeout(600_000);
@@ -186,7 +190,11 @@ describe("docs/adding-a-cluster.md, followed in a copy of the repository with a 
 
     it("step 1: the render refuses the new cluster the hub does not list yet, as the page shows", async () => {
         const f = await followed();
-        const shown = f.page.get(1)!.console[0].split("\n").slice(1).filter((l) => l.trim() !== "");
+        const shown = f.page
+            .get(1)!
+            .console[0].split("\n")
+            .slice(1)
+            .filter((l) => l.trim() !== "");
         assert.ok(f.stepOneRender, "the page shows no `$ npm run render` in step 1");
         assert.notEqual(f.stepOneRender.code, 0, f.stepOneRender.output);
         for (const line of shown) assert.match(f.stepOneRender.output, expectedLine(renamed(line, f.name)));

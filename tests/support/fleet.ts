@@ -72,7 +72,9 @@ function sharedRun(root: string, stack: string): Promise<RunResult> {
     const hubName = f.config["vector-fleet:monitoringStack"];
     if (f.role === "hub" || hubName === undefined) return once(`run ${runKey(f)}`, () => runStack(program, base));
     const hub = sharedRun(root, hubName); // queued first: a source run waits for the hub it reads
-    return once(`run ${runKey(f)} of ${runKey(cachedStackFile(root, hubName))}`, async () => runStack(program, { ...base, stackOutputs: { [hubName]: (await hub).outputs } }));
+    return once(`run ${runKey(f)} of ${runKey(cachedStackFile(root, hubName))}`, async () =>
+        runStack(program, { ...base, stackOutputs: { [hubName]: (await hub).outputs } }),
+    );
 }
 
 /** runHub() with no overrides, run once. */

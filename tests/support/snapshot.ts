@@ -22,21 +22,25 @@ import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
 
 const truthy = (v: string | undefined) => v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
-const UPDATE_HINT = "run `UPDATE_SNAPSHOTS=1 npm test` (or the one file: `UPDATE_SNAPSHOTS=1 npx mocha <test file>`), review the diff of the snapshot file and commit it";
+const UPDATE_HINT =
+    "run `UPDATE_SNAPSHOTS=1 npm test` (or the one file: `UPDATE_SNAPSHOTS=1 npx mocha <test file>`), review the diff of the snapshot file and commit it";
 
 /** Plain data with every object's keys sorted, undefined dropped: the value as the file holds it. */
 function canonical(x: unknown): unknown {
-    return JSON.parse(JSON.stringify(x, (_k, v: unknown) => {
-        if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-        return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }));
+    return JSON.parse(
+        JSON.stringify(x, (_k, v: unknown) => {
+            if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+            return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+        }),
+    );
 }
 
 export function serialise(name: string, value: unknown): string {
     const ext = path.extname(name);
     if (ext === ".json") return `${JSON.stringify(canonical(value), null, 2)}\n`;
     if (ext === ".yaml" || ext === ".yml") return toYaml(canonical(value), { lineWidth: 0, sortMapEntries: true });
-    if (typeof value !== "string") throw new TypeError(`snapshot ${name}: a ${ext || "extension-less"} snapshot takes a string; name it .yaml or .json for data`);
+    if (typeof value !== "string")
+        throw new TypeError(`snapshot ${name}: a ${ext || "extension-less"} snapshot takes a string; name it .yaml or .json for data`);
     return value.endsWith("\n") ? value : `${value}\n`;
 }
 
@@ -63,8 +67,10 @@ export function lineDiff(expected: string, actual: string, context = 3): string 
     let i = 0;
     let j = 0;
     while (i < am.length || j < bm.length) {
-        if (i < am.length && j < bm.length && am[i] === bm[j]) ops.push({ op: " ", text: am[i++], line: head + i }), j++;
-        else if (i < am.length && (j === bm.length || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push({ op: "-", text: am[i++], line: head + i });
+        if (i < am.length && j < bm.length && am[i] === bm[j]) {
+            ops.push({ op: " ", text: am[i++], line: head + i });
+            j++;
+        } else if (i < am.length && (j === bm.length || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push({ op: "-", text: am[i++], line: head + i });
         else ops.push({ op: "+", text: bm[j++], line: head + i });
     }
     a.slice(a.length - tail).forEach((text, k) => ops.push({ op: " ", text, line: a.length - tail + k + 1 }));
@@ -106,7 +112,12 @@ export function snapshots(testFile: string): MatchSnapshot {
             });
         }
         if (!update && truthy(process.env.CI)) {
-            throw quiet({ message: `${shown} does not exist, and CI never writes a snapshot: ${UPDATE_HINT}.`, actual, expected: "", operator: "matchSnapshot" });
+            throw quiet({
+                message: `${shown} does not exist, and CI never writes a snapshot: ${UPDATE_HINT}.`,
+                actual,
+                expected: "",
+                operator: "matchSnapshot",
+            });
         }
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(file, actual);

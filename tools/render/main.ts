@@ -8,7 +8,7 @@ import { isReportedFailure } from "./failures";
 import { configWarnings } from "./config-warnings";
 import { readRendered } from "../diff/diff";
 import { formatRenderFailure, listStacks, renderFleet, writeRendered } from "./render";
-import { formatSummary, summarizeStack } from "./summary";
+import { formatSummary, sizingLines, summarizeStack } from "./summary";
 import { formatProblems } from "../validate";
 
 const USAGE = `usage: npm run render [-- --stack NAME ...] [--out DIR]
@@ -18,7 +18,8 @@ Writes out/<stack>/manifests.yaml, resources.txt, outputs.json and <component>.v
 Hub stacks are always evaluated first: agent stacks read their outputs through a StackReference.
 
 Prints per stack its Kubernetes objects by kind, the Vector components of each config (sources,
-transforms, sinks, by type) and warnings: what a reviewer should notice (self-monitoring off,
+transforms, sinks, by type), for a stack with a sizing section every figure it decided and
+where it came from (docs/sizing.md), and warnings: what a reviewer should notice (self-monitoring off,
 logs shipped twice during a migration, objects patched that another tool owns, node drains a
 PodDisruptionBudget blocks, no container metrics, self-monitoring labels left at their default,
 and a stateful object that the change since the last render in the same folder would replace or
@@ -63,7 +64,10 @@ async function main(argv: string[]): Promise<number> {
         for (const r of rendered) {
             const summary = summarizeStack(r.stack, r.files, previous[r.stack]);
             const file = stackFiles.get(r.stack);
-            if (file) summary.warnings.push(...configWarnings(file));
+            if (file) {
+                summary.warnings.push(...configWarnings(file));
+                summary.sizing = sizingLines(file);
+            }
             warnings += summary.warnings.length;
             console.log(formatSummary(summary, `${path.join(out, r.stack)}/`).join("\n"));
         }
