@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../../config";
 import { RunResult, runStack, SimulatedCloud, StackOutputs } from "../../tools/render/simulator";
-import { program, repoStackFile, sharedHub } from "../support/fleet";
+import { program, fleetStackFile, sharedHub } from "../support/fleet";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const REMOVE = Symbol("remove");
@@ -29,7 +29,7 @@ function merge(base: Json | undefined, patch: PatchValue): Json | undefined {
 
 /** The stack's own Pulumi.<stack>.yaml with top-level keys deep-patched (objects merge, REMOVE deletes). */
 function configWith(stack: string, patch: Patch, secretKeys: string[] = []) {
-    const file = repoStackFile(stack);
+    const file = fleetStackFile(stack);
     const config: Record<string, string> = {};
     const keys = new Set([...Object.keys(file.config).map((k) => k.replace(/^vector-fleet:/, "")), ...Object.keys(patch)]);
     for (const key of keys) {

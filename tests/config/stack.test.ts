@@ -1,8 +1,11 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, DEFAULT_ROLLOUT_GATE, parseStackConfig, StackConfig } from "../../config";
+import { ConfigError, DEFAULT_ROLLOUT_GATE, parseStackConfig } from "../../config";
 import { Ctx } from "../../config/schema-kit";
 import { vectorImage } from "../../config/validators";
 import { MIN_VECTOR_VERSION, VECTOR_IMAGE } from "../../config/versions";
+import { snapshots } from "../support/snapshot";
+
+const matchSnapshot = snapshots(__filename);
 
 const P = "vector-fleet";
 
@@ -40,30 +43,7 @@ function problemsOf(values: Record<string, unknown>, secret: string[] = []): str
 describe("stack config", () => {
     it("applies every default for a minimal source stack", () => {
         const c = parseStackConfig(raw(SOURCE));
-        assert.deepEqual(c, {
-            project: P,
-            stack: "test",
-            role: "source",
-            monitoringStack: "monitoring",
-            cluster: { name: "dev", environment: "development", region: "hel1" },
-            kubernetes: { context: "dev" },
-            agent: {
-                enabled: true,
-                namespace: "vector-system",
-                image: "timberio/vector:0.59.0-distroless-libc",
-                excludedNamespaces: [],
-                maxMergedLineBytes: 131072,
-                hostMetrics: { collectors: ["cpu", "disk", "load", "memory", "network"], scrapeIntervalSecs: 30 },
-                kubelet: { enabled: true, scrapeIntervalSecs: 30 },
-                extraLabels: {},
-                buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 50000 },
-                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-            },
-            monitoring: { enabled: true, namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack" } },
-            networkPolicy: { enabled: true, apiServer: { cidrs: ["0.0.0.0/0"], ports: [443, 6443] }, clusterCidrs: ["10.244.0.0/16"] },
-            migration: { phase: "none", promtail: undefined, nodeExporter: undefined },
-            rollout: { wave: "main", gate: { ...DEFAULT_ROLLOUT_GATE } },
-        } satisfies StackConfig);
+        matchSnapshot("source-defaults.yaml", c);
     });
 
     it("applies the aggregator defaults and adds the hub's own cluster to the credential list", () => {
@@ -71,30 +51,7 @@ describe("stack config", () => {
         assert.equal(c.role, "hub");
         if (c.role !== "hub") return;
         assert.deepEqual(c.agentClusters, ["dev", "monitoring", "staging"]);
-        assert.deepEqual(c.aggregator, {
-            namespace: "vector-aggregator",
-            image: "timberio/vector:0.59.0-distroless-libc",
-            replicas: 3,
-            clusters: ["dev", "staging"],
-            identities: {
-                dev: { ...DEV_ID, logEventsPerSec: undefined, tokenGeneration: 0, acceptPreviousToken: false },
-                staging: { ...STAGING_ID, logEventsPerSec: undefined, tokenGeneration: 0, acceptPreviousToken: false },
-            },
-            logEventsPerSecPerCluster: undefined,
-            loki: {
-                endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
-                tenantId: undefined,
-                labels: { cluster: "cluster", container: "container", environment: "environment", namespace: "namespace", node: "node", pod: "pod", severity: "severity", shipper: "shipper" },
-            },
-            prometheus: { remoteWriteUrl: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", maxSampleAgeSecs: 3300 },
-            sampling: { "ingress-nginx": 5, "kube-system": 10 },
-            dedupeCacheEvents: 10000,
-            expectedLoad: { logEventsPerSec: 2000, metricSamplesPerSec: 10000 },
-            buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2147483648 },
-            storage: { size: "10Gi", storageClassName: "hcloud-volumes" },
-            resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-            loadBalancer: { name: "vector-aggregator", type: "lb11", location: "fsn1", network: "fleet-private", privateIp: "10.0.64.250" },
-        });
+        matchSnapshot("hub-aggregator-defaults.yaml", c.aggregator);
     });
 
     it("leaves the hub's agent out of the credential list when it is disabled", () => {

@@ -1,42 +1,61 @@
-/** Helpers to run the real program for the repo's stacks (or variations of them) under mocks. */
+/** Helpers to run the real program under mocks: for the repository's stacks, whichever they are, and for the tests' own fleet (or variations of it). */
 import * as path from "node:path";
 import program = require("../../index");
 import { checkedStack, listStacks, readStackFile, RenderedStack, StackFile } from "../../tools/render/render";
 import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../tools/render/simulator";
 
 export const ROOT = path.resolve(__dirname, "../..");
+/**
+ * The tests' own fleet (tests/fixtures/fleet): the stacks a test may name (dev, staging, ...) and
+ * whose exact values it may assert. The repository's own stack files are whatever fleet its users
+ * run; tests over them (sharedRender) hold for any set of stacks.
+ */
+export const FIXTURE_FLEET = path.join(__dirname, "..", "fixtures", "fleet");
 export { program };
 
 const stackFiles = new Map<string, StackFile>();
-
-/** The repository's Pulumi.<stack>.yaml, parsed once per test process (a copy: change it freely). */
-export function repoStackFile(stack: string): StackFile {
-    if (!stackFiles.has(stack)) stackFiles.set(stack, readStackFile(ROOT, stack));
-    return structuredClone(stackFiles.get(stack)!);
+function cachedStackFile(root: string, stack: string): StackFile {
+    const key = `${root}\0${stack}`;
+    if (!stackFiles.has(key)) stackFiles.set(key, readStackFile(root, stack));
+    return stackFiles.get(key)!;
 }
 
-/** The stack's config from its Pulumi.<stack>.yaml, with structured keys overridable as objects. */
+/** A Pulumi.<stack>.yaml of the tests' fleet, parsed once per test process (a copy: change it freely). */
+export function fleetStackFile(stack: string): StackFile {
+    return structuredClone(cachedStackFile(FIXTURE_FLEET, stack));
+}
+
+/** The repository's own stacks, the hubs first: whatever fleet the repository holds. */
+export function repoStacks(): StackFile[] {
+    return listStacks(ROOT);
+}
+
+/** A stack's config from the tests' fleet, with structured keys overridable as objects. */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, remove: string[] = []) {
-    const f = repoStackFile(stack);
+    const f = fleetStackFile(stack);
     const config = { ...f.config };
     for (const k of remove) delete config[`vector-fleet:${k}`];
     for (const [k, v] of Object.entries(overrides)) config[`vector-fleet:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     return { config, secretKeys: f.secretKeys };
 }
 
+/** The tests' hub, monitoring, with overrides. */
 export async function runHub(overrides: Record<string, unknown> = {}, cloud?: SimulatedCloud): Promise<RunResult> {
     return runStack(program, { project: "vector-fleet", stack: "monitoring", ...stackConfig("monitoring", overrides), cloud });
 }
 
+/** A source stack of the tests' fleet, with overrides, reading the given hub outputs. */
 export async function runSource(stack: string, hubOutputs: StackOutputs, overrides: Record<string, unknown> = {}): Promise<RunResult> {
     return runStack(program, { project: "vector-fleet", stack, ...stackConfig(stack, overrides), stackOutputs: { monitoring: hubOutputs } });
 }
 
 /*
- * The repo's stacks exactly as their Pulumi.<stack>.yaml say, run once per test process and
- * shared by every test that only reads the result: a run under mocks costs tens of milliseconds
- * and many files need the same ones. Treat what these return as read-only (structuredClone it to
- * make a variation); a rejected run stays rejected, so each test that needs it fails the same way.
+ * Stacks exactly as their Pulumi.<stack>.yaml say, run once per test process and shared by every
+ * test that only reads the result: a run under mocks costs tens of milliseconds and many files need
+ * the same ones. A run is keyed by what it depends on (the stack's name and parsed config, and for
+ * a source its hub's), so a stack that reads the same in the repository and in the tests' fleet is
+ * run once for both. Treat what these return as read-only (structuredClone it to make a
+ * variation); a rejected run stays rejected, so each test that needs it fails the same way.
  */
 const shared = new Map<string, Promise<unknown>>();
 function once<T>(key: string, make: () => Promise<T>): Promise<T> {
@@ -44,28 +63,40 @@ function once<T>(key: string, make: () => Promise<T>): Promise<T> {
     return shared.get(key) as Promise<T>;
 }
 
-/** runHub() with no overrides, run once. */
-export function sharedHub(): Promise<RunResult> {
-    return once("hub", () => runHub());
+const runKey = (f: StackFile) => JSON.stringify([f.stack, f.config, f.secretKeys]);
+
+/** The stack of `root` run under mocks, a source with the outputs of the hub its monitoringStack names. */
+function sharedRun(root: string, stack: string): Promise<RunResult> {
+    const f = cachedStackFile(root, stack);
+    const base = { project: "vector-fleet", stack, config: f.config, secretKeys: f.secretKeys };
+    const hubName = f.config["vector-fleet:monitoringStack"];
+    if (f.role === "hub" || hubName === undefined) return once(`run ${runKey(f)}`, () => runStack(program, base));
+    const hub = sharedRun(root, hubName); // queued first: a source run waits for the hub it reads
+    return once(`run ${runKey(f)} of ${runKey(cachedStackFile(root, hubName))}`, async () =>
+        runStack(program, { ...base, stackOutputs: { [hubName]: (await hub).outputs } }),
+    );
 }
 
-/** runSource(stack, sharedHub().outputs) with no overrides, run once per stack. */
+/** runHub() with no overrides, run once. */
+export function sharedHub(): Promise<RunResult> {
+    return sharedRun(FIXTURE_FLEET, "monitoring");
+}
+
+/** runSource(stack, sharedHub().outputs) with no overrides, run once per stack of the tests' fleet. */
 export function sharedSource(stack: string): Promise<RunResult> {
-    const hub = sharedHub(); // queued first: a source run waits for the hub it reads
-    return once(`source:${stack}`, async () => runSource(stack, (await hub).outputs));
+    return sharedRun(FIXTURE_FLEET, stack);
 }
 
 /**
- * What renderFleet(program, ROOT) renders, made once from the shared runs above rather than by
- * running every stack again (tests/tools/render/render.test.ts compares it with a real renderFleet).
+ * What renderFleet(program, root) renders (by default the repository's own stacks, whichever they
+ * are), made once from the shared runs above rather than by running every stack again
+ * (tests/tools/render/render.test.ts compares it with a real renderFleet).
  */
-export function sharedRender(): Promise<RenderedStack[]> {
-    return once("render", () =>
+export function sharedRender(root: string = ROOT): Promise<RenderedStack[]> {
+    return once(`render ${root}`, () =>
         Promise.all(
-            listStacks(ROOT).map(async (s) => {
-                if (s.role === "hub" && s.stack !== "monitoring") throw new Error(`sharedRender knows one hub, monitoring; add ${s.stack}`);
-                const result = s.role === "hub" ? await sharedHub() : await sharedSource(s.stack);
-                const stack = checkedStack(s.stack, result);
+            listStacks(root).map(async (s) => {
+                const stack = checkedStack(s.stack, await sharedRun(root, s.stack));
                 if ("refused" in stack) throw new Error(`${s.stack}: ${stack.refused.message}`);
                 return stack;
             }),

@@ -14,6 +14,9 @@ import { AGENT_PATHS, AGENT_PORTS, AgentPipelineSettings, buildAgentPipeline } f
 import { selectorLabels, sha256 } from "../../../components/k8s/common";
 import { toToml } from "../../../components/vector/toml";
 import { arr, at, isObj, json, Json, obj, str } from "../../support/json";
+import { snapshots } from "../../support/snapshot";
+
+const matchSnapshot = snapshots(__filename);
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -90,64 +93,21 @@ describe("agent objects", () => {
     });
 
     it("puts the agent in a privileged namespace (host paths, host network)", () => {
-        assert.deepEqual(agentNamespace(SETTINGS), {
-            apiVersion: "v1",
-            kind: "Namespace",
-            metadata: {
-                name: "vector-system",
-                labels: {
-                    "app.kubernetes.io/name": "vector",
-                    "app.kubernetes.io/component": "agent",
-                    "app.kubernetes.io/instance": "vector-agent",
-                    "app.kubernetes.io/part-of": "vector-fleet",
-                    "app.kubernetes.io/managed-by": "pulumi",
-                    "pod-security.kubernetes.io/enforce": "privileged",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/warn": "privileged",
-                    "pod-security.kubernetes.io/audit": "privileged",
-                },
-            },
-        });
+        const ns = json(agentNamespace(SETTINGS));
+        matchSnapshot("namespace.yaml", ns);
+        for (const mode of ["enforce", "warn", "audit"]) assert.equal(at(ns, "metadata", "labels", `pod-security.kubernetes.io/${mode}`), "privileged");
     });
 
     it("creates a service account that mounts no token by itself", () => {
-        assert.deepEqual(agentServiceAccount(SETTINGS), {
-            apiVersion: "v1",
-            kind: "ServiceAccount",
-            metadata: {
-                name: "vector-agent",
-                namespace: "vector-system",
-                labels: {
-                    "app.kubernetes.io/name": "vector",
-                    "app.kubernetes.io/component": "agent",
-                    "app.kubernetes.io/instance": "vector-agent",
-                    "app.kubernetes.io/part-of": "vector-fleet",
-                    "app.kubernetes.io/managed-by": "pulumi",
-                },
-            },
-            automountServiceAccountToken: false,
-        });
+        const sa = json(agentServiceAccount(SETTINGS));
+        matchSnapshot("serviceaccount.yaml", sa);
+        assert.equal(at(sa, "automountServiceAccountToken"), false);
     });
 
     it("grants read access to pods, namespaces and nodes, plus get nodes/metrics for the kubelet scrape", () => {
-        assert.deepEqual(json(agentClusterRole(SETTINGS)), {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "ClusterRole",
-            metadata: {
-                name: "vector-agent",
-                labels: {
-                    "app.kubernetes.io/name": "vector",
-                    "app.kubernetes.io/component": "agent",
-                    "app.kubernetes.io/instance": "vector-agent",
-                    "app.kubernetes.io/part-of": "vector-fleet",
-                    "app.kubernetes.io/managed-by": "pulumi",
-                },
-            },
-            rules: [
-                { apiGroups: [""], resources: ["namespaces", "nodes", "pods"], verbs: ["get", "list", "watch"] },
-                { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
-            ],
-        });
+        const role = json(agentClusterRole(SETTINGS));
+        matchSnapshot("clusterrole.yaml", role);
+        assert.deepEqual(arr(at(role, "rules"))[1], { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] });
     });
 
     it("without the kubelet scrape, has no nodes/metrics rule", () => {
@@ -166,61 +126,21 @@ describe("agent objects", () => {
     });
 
     it("binds the cluster role to the agent's service account in its namespace", () => {
-        assert.deepEqual(json(agentClusterRoleBinding(SETTINGS)), {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "ClusterRoleBinding",
-            metadata: {
-                name: "vector-agent",
-                labels: {
-                    "app.kubernetes.io/name": "vector",
-                    "app.kubernetes.io/component": "agent",
-                    "app.kubernetes.io/instance": "vector-agent",
-                    "app.kubernetes.io/part-of": "vector-fleet",
-                    "app.kubernetes.io/managed-by": "pulumi",
-                },
-            },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "vector-agent" },
-            subjects: [{ kind: "ServiceAccount", name: "vector-agent", namespace: "vector-system" }],
-        });
+        const binding = json(agentClusterRoleBinding(SETTINGS));
+        matchSnapshot("clusterrolebinding.yaml", binding);
+        assert.deepEqual(at(binding, "subjects"), [{ kind: "ServiceAccount", name: "vector-agent", namespace: "vector-system" }]);
     });
 
     it("ships the config and the public CA in a ConfigMap", () => {
-        assert.deepEqual(json(agentConfigMap(SETTINGS, "data_dir = \"/x\"\n", "-----BEGIN CERTIFICATE-----\n")), {
-            apiVersion: "v1",
-            kind: "ConfigMap",
-            metadata: {
-                name: "vector-agent-config",
-                namespace: "vector-system",
-                labels: {
-                    "app.kubernetes.io/name": "vector",
-                    "app.kubernetes.io/component": "agent",
-                    "app.kubernetes.io/instance": "vector-agent",
-                    "app.kubernetes.io/part-of": "vector-fleet",
-                    "app.kubernetes.io/managed-by": "pulumi",
-                },
-            },
-            data: { "ca.crt": "-----BEGIN CERTIFICATE-----\n", "vector.toml": "data_dir = \"/x\"\n" },
-        });
+        const cm = json(agentConfigMap(SETTINGS, "data_dir = \"/x\"\n", "-----BEGIN CERTIFICATE-----\n"));
+        matchSnapshot("configmap.yaml", cm);
+        assert.deepEqual(at(cm, "data"), { "ca.crt": "-----BEGIN CERTIFICATE-----\n", "vector.toml": "data_dir = \"/x\"\n" });
     });
 
     it("keeps the client certificate, key and remote-write token in a Secret, under the names the config reads", () => {
-        assert.deepEqual(json(agentSecret(SETTINGS, SECRET_DATA)), {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: {
-                name: "vector-agent-credentials",
-                namespace: "vector-system",
-                labels: {
-                    "app.kubernetes.io/name": "vector",
-                    "app.kubernetes.io/component": "agent",
-                    "app.kubernetes.io/instance": "vector-agent",
-                    "app.kubernetes.io/part-of": "vector-fleet",
-                    "app.kubernetes.io/managed-by": "pulumi",
-                },
-            },
-            type: "Opaque",
-            stringData: { "tls.crt": SECRET_DATA.clientCertPem, "tls.key": SECRET_DATA.clientKeyPem, remote_write_token: "t0ken" },
-        });
+        const secret = json(agentSecret(SETTINGS, SECRET_DATA));
+        matchSnapshot("secret.yaml", secret);
+        assert.deepEqual(Object.keys(obj(at(secret, "stringData"))).sort(), ["remote_write_token", "tls.crt", "tls.key"]);
         // Those names are what the pipeline's paths and SECRET[agent.<key>] reference.
         assert.equal(AGENT_PATHS.clientCert, `${AGENT_PATHS.secretsDir}/tls.crt`);
         assert.equal(AGENT_PATHS.clientKey, `${AGENT_PATHS.secretsDir}/tls.key`);
@@ -233,104 +153,7 @@ describe("agent objects", () => {
 
 describe("agent DaemonSet", () => {
     it("is the full expected object", () => {
-        const labels = {
-            "app.kubernetes.io/name": "vector",
-            "app.kubernetes.io/component": "agent",
-            "app.kubernetes.io/instance": "vector-agent",
-            "app.kubernetes.io/part-of": "vector-fleet",
-            "app.kubernetes.io/managed-by": "pulumi",
-        };
-        const health = { path: "/health", port: 8686, host: "127.0.0.1", scheme: "HTTP" };
-        assert.deepEqual(json(agentDaemonSet(SETTINGS, CHECKSUMS)), {
-            apiVersion: "apps/v1",
-            kind: "DaemonSet",
-            metadata: { name: "vector-agent", namespace: "vector-system", labels },
-            spec: {
-                selector: {
-                    matchLabels: { "app.kubernetes.io/name": "vector", "app.kubernetes.io/component": "agent", "app.kubernetes.io/instance": "vector-agent" },
-                },
-                updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
-                template: {
-                    metadata: { labels, annotations: { "vector-fleet.dev/config-sha256": "c0ffee", "vector-fleet.dev/credentials-sha256": "d00d" } },
-                    spec: {
-                        serviceAccountName: "vector-agent",
-                        automountServiceAccountToken: true,
-                        hostNetwork: true,
-                        dnsPolicy: "ClusterFirstWithHostNet",
-                        priorityClassName: "system-node-critical",
-                        tolerations: [{ operator: "Exists" }],
-                        terminationGracePeriodSeconds: 75,
-                        securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-                        initContainers: [
-                            {
-                                name: "node-address",
-                                image: "busybox:1.37.0",
-                                command: ["/bin/sh", "-c", `test -n "$NODE_IP" && printf '%s' "$NODE_IP" > /run/vector-node/ip`],
-                                env: [{ name: "NODE_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }],
-                                resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "16Mi" } },
-                                securityContext: {
-                                    runAsUser: 65534,
-                                    runAsGroup: 65534,
-                                    runAsNonRoot: true,
-                                    readOnlyRootFilesystem: true,
-                                    allowPrivilegeEscalation: false,
-                                    privileged: false,
-                                    capabilities: { drop: ["ALL"] },
-                                },
-                                volumeMounts: [{ name: "node-address", mountPath: "/run/vector-node" }],
-                            },
-                        ],
-                        containers: [
-                            {
-                                name: "vector",
-                                image: "timberio/vector:0.59.0-distroless-libc",
-                                args: ["--config", "/etc/vector/config/vector.toml"],
-                                env: [
-                                    { name: "VECTOR_SELF_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-                                    { name: "VECTOR_SELF_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                    { name: "VECTOR_SELF_POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-                                    { name: "PROCFS_ROOT", value: "/host/proc" },
-                                    { name: "SYSFS_ROOT", value: "/host/sys" },
-                                    { name: "VECTOR_LOG", value: "info" },
-                                ],
-                                ports: [{ name: "metrics", containerPort: 9598, protocol: "TCP" }],
-                                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-                                securityContext: {
-                                    runAsUser: 0,
-                                    runAsGroup: 0,
-                                    runAsNonRoot: false,
-                                    readOnlyRootFilesystem: true,
-                                    allowPrivilegeEscalation: false,
-                                    privileged: false,
-                                    capabilities: { drop: ["ALL"] },
-                                },
-                                startupProbe: { httpGet: health, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
-                                livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
-                                readinessProbe: { httpGet: health, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
-                                volumeMounts: [
-                                    { name: "config", mountPath: "/etc/vector/config", readOnly: true },
-                                    { name: "credentials", mountPath: "/etc/vector/secrets", readOnly: true },
-                                    { name: "data", mountPath: "/vector-data-dir" },
-                                    { name: "node-address", mountPath: "/run/vector-node", readOnly: true },
-                                    { name: "var-log-pods", mountPath: "/var/log/pods", readOnly: true },
-                                    { name: "procfs", mountPath: "/host/proc", readOnly: true },
-                                    { name: "sysfs", mountPath: "/host/sys", readOnly: true },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "config", configMap: { name: "vector-agent-config" } },
-                            { name: "credentials", secret: { secretName: "vector-agent-credentials", defaultMode: 256 } },
-                            { name: "data", hostPath: { path: "/var/lib/vector-fleet/vector-agent", type: "DirectoryOrCreate" } },
-                            { name: "node-address", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
-                            { name: "var-log-pods", hostPath: { path: "/var/log/pods", type: "Directory" } },
-                            { name: "procfs", hostPath: { path: "/proc", type: "Directory" } },
-                            { name: "sysfs", hostPath: { path: "/sys", type: "Directory" } },
-                        ],
-                    },
-                },
-            },
-        });
+        matchSnapshot("daemonset.yaml", json(agentDaemonSet(SETTINGS, CHECKSUMS)));
     });
 
     describe("the metrics port listens on the node's address only", () => {

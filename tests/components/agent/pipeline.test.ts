@@ -4,8 +4,6 @@ import {
     AGENT_PORTS,
     AgentPipelineSettings,
     buildAgentPipeline,
-    EXCLUDED_DISK_DEVICES,
-    EXCLUDED_NETWORK_DEVICES,
     HOST_CPU_COUNT_GAUGES,
     identityLabels,
     KUBELET_CADVISOR_URL,
@@ -13,11 +11,13 @@ import {
     metricsEnrichVrl,
 } from "../../../components/agent/pipeline";
 import { nodeExporterNamesVrl } from "../../../components/agent/node-exporter";
-import { VectorConfig } from "../../../components/vector/model";
 import { toToml } from "../../../components/vector/toml";
 import { topologyProblems } from "../../../components/vector/topology";
 import { AgentConfig, parseStackConfig } from "../../../config";
-import { sink, source, transform, VRL, withoutVrl } from "../../support/vector";
+import { snapshots } from "../../support/snapshot";
+import { sink, source, transform } from "../../support/vector";
+
+const matchSnapshot = snapshots(__filename);
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -60,104 +60,8 @@ const lines = (program: string) => program.split("\n").filter((l) => l.length > 
 
 describe("agent pipeline", () => {
     it("builds the full default pipeline", () => {
-        assert.deepEqual(withoutVrl(buildAgentPipeline(defaults())), {
-            data_dir: "/vector-data-dir",
-            api: { enabled: true, address: "127.0.0.1:8686" },
-            secret: {
-                agent: { type: "directory", path: "/etc/vector/secrets", remove_trailing_whitespace: true },
-                node: { type: "directory", path: "/run/vector-node", remove_trailing_whitespace: true },
-                serviceaccount: { type: "directory", path: "/var/run/secrets/kubernetes.io/serviceaccount", remove_trailing_whitespace: true },
-            },
-            sources: {
-                kubernetes_logs: {
-                    type: "kubernetes_logs",
-                    auto_partial_merge: true,
-                    max_merged_line_bytes: 131072,
-                    max_merged_line_action: "truncate",
-                    extra_namespace_label_selector: "kubernetes.io/metadata.name notin (vector-system)",
-                },
-                host_metrics: {
-                    type: "host_metrics",
-                    collectors: ["cpu", "disk", "load", "memory", "network"],
-                    scrape_interval_secs: 30,
-                    namespace: "host",
-                    disk: { devices: { excludes: EXCLUDED_DISK_DEVICES } },
-                    network: { devices: { excludes: EXCLUDED_NETWORK_DEVICES } },
-                },
-                kubelet_cadvisor: {
-                    type: "prometheus_scrape",
-                    endpoints: ["https://127.0.0.1:10250/metrics/cadvisor"],
-                    scrape_interval_secs: 30,
-                    scrape_timeout_secs: 10,
-                    honor_labels: true,
-                    auth: { strategy: "bearer", token: "SECRET[serviceaccount.token]" },
-                    tls: { ca_file: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", verify_certificate: true, verify_hostname: false },
-                },
-                internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
-                heartbeat: { type: "demo_logs", format: "shuffle", lines: ["heartbeat"], sequence: true, interval: 15 },
-            },
-            transforms: {
-                heartbeat_enrich: { type: "remap", inputs: ["heartbeat"], source: VRL, drop_on_error: false },
-                heartbeat_sent: {
-                    type: "log_to_metric",
-                    inputs: ["heartbeat_enrich"],
-                    metrics: [{ type: "counter", field: "vector_fleet_heartbeat", namespace: "vector_fleet", name: "heartbeat_sent_total" }],
-                },
-                logs_enrich: { type: "remap", inputs: ["kubernetes_logs"], source: VRL, drop_on_error: false },
-                node_exporter_names: { type: "remap", inputs: ["host_metrics"], source: VRL, drop_on_error: false },
-                metrics_enrich: {
-                    type: "remap",
-                    inputs: ["node_exporter_names", "kubelet_cadvisor", "internal_metrics", "heartbeat_sent"],
-                    source: VRL,
-                    drop_on_error: false,
-                    drop_on_abort: true,
-                },
-            },
-            sinks: {
-                aggregator: {
-                    type: "vector",
-                    inputs: ["logs_enrich", "heartbeat_enrich"],
-                    routing: { endpoints: ["https://10.0.64.250:6000"] },
-                    compression: "zstd",
-                    tls: {
-                        enabled: true,
-                        ca_file: "/etc/vector/config/ca.crt",
-                        crt_file: "/etc/vector/secrets/tls.crt",
-                        key_file: "/etc/vector/secrets/tls.key",
-                        verify_certificate: true,
-                        verify_hostname: true,
-                    },
-                    buffer: { type: "disk", max_size: 268435488, when_full: "block" },
-                    batch: { max_bytes: 5242880, max_events: 1000, timeout_secs: 5 },
-                    request: {
-                        concurrency: 10,
-                        rate_limit_num: 1000,
-                        rate_limit_duration_secs: 1,
-                        timeout_secs: 30,
-                        retry_initial_backoff_secs: 1,
-                        retry_max_duration_secs: 10,
-                    },
-                    healthcheck: { enabled: true },
-                },
-                prometheus: {
-                    type: "prometheus_remote_write",
-                    inputs: ["metrics_enrich"],
-                    endpoint: "https://10.0.64.250:9201/api/v1/write",
-                    auth: { strategy: "bearer", token: "SECRET[agent.remote_write_token]" },
-                    tls: {
-                        ca_file: "/etc/vector/config/ca.crt",
-                        crt_file: "/etc/vector/secrets/tls.crt",
-                        key_file: "/etc/vector/secrets/tls.key",
-                        verify_certificate: true,
-                        verify_hostname: true,
-                    },
-                    buffer: { type: "memory", max_events: 50000, when_full: "drop_newest" },
-                    batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
-                    healthcheck: { enabled: false },
-                },
-                internal_metrics_exporter: { type: "prometheus_exporter", inputs: ["internal_metrics"], address: "SECRET[node.ip]:9598" },
-            },
-        } satisfies VectorConfig);
+        // The whole config as Vector reads it, VRL included: a change shows as a diff of this file.
+        matchSnapshot("defaults.vector.toml", toToml(buildAgentPipeline(defaults())));
     });
 
     it("puts the logs, node-exporter naming and metrics VRL programs in their remap transforms", () => {

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { parse as parseToml } from "smol-toml";
 import { IMPERSONATING_OUTPUT } from "../../../components/aggregator/pipeline";
-import { sharedRender } from "../../support/fleet";
+import { repoStacks, sharedRender } from "../../support/fleet";
 
 type Table = Record<string, unknown>;
 type Event = Record<string, unknown>;
@@ -128,15 +128,16 @@ const listening = (cfg: Table, type: string, p: number) =>
 describe("identity bound to data (rendered configs of both tiers)", () => {
     it("labels every source cluster's logs and metrics with its own identity whatever they claim, and counts the claim", async () => {
         const fleet = await sharedRender();
+        // Whatever stacks the repository has: each source stack against the hub it reads.
         const hubs = fleet.filter((r) => r.files["vector-aggregator.vector.toml"] !== undefined);
-        assert.equal(hubs.length, 1, "one hub renders the aggregators");
-        const agg = parseToml(hubs[0].files["vector-aggregator.vector.toml"]) as Table;
-        const hubOut = JSON.parse(hubs[0].files["outputs.json"]) as Table;
-        const clusters = hubOut.agentClusters as string[];
-        const sources = fleet.filter((r) => r !== hubs[0]);
-        assert.ok(sources.length > 0, "the fleet has at least one source stack");
+        assert.ok(hubs.length > 0, "a hub renders the aggregators");
+        const hubOf = new Map(repoStacks().map((s) => [s.stack, s.config["vector-fleet:monitoringStack"]]));
+        const pairs = hubs.flatMap((hub) => fleet.filter((r) => hubOf.get(r.stack) === hub.stack).map((stack) => ({ hub, stack })));
+        assert.ok(pairs.length > 0, "the fleet has at least one source stack");
 
-        for (const stack of sources) {
+        for (const { hub, stack } of pairs) {
+            const agg = parseToml(hub.files["vector-aggregator.vector.toml"]) as Table;
+            const clusters = (JSON.parse(hub.files["outputs.json"]) as Table).agentClusters as string[];
             const own = JSON.parse(stack.files["outputs.json"]) as Table;
             const me = { cluster: String(own.cluster), environment: String(own.environment), region: String(own.region) };
             const agent = parseToml(stack.files["vector-agent.vector.toml"]) as Table;

@@ -21,6 +21,9 @@ import { selectorLabels, sha256 } from "../../../components/k8s/common";
 import { toToml } from "../../../components/vector/toml";
 import { memoryBytes } from "../../../config/quantity";
 import { arr, at, json, Json, obj, str } from "../../support/json";
+import { snapshots } from "../../support/snapshot";
+
+const matchSnapshot = snapshots(__filename);
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -146,20 +149,9 @@ describe("aggregator names and DNS", () => {
 
 describe("aggregator objects", () => {
     it("puts the aggregators in a namespace enforcing the restricted Pod Security level", () => {
-        assert.deepEqual(aggregatorNamespace(SETTINGS), {
-            apiVersion: "v1",
-            kind: "Namespace",
-            metadata: {
-                name: "vector-aggregator",
-                labels: {
-                    ...LABELS,
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
-            },
-        });
+        const ns = json(aggregatorNamespace(SETTINGS));
+        matchSnapshot("namespace.yaml", ns);
+        for (const mode of ["enforce", "warn", "audit"]) assert.equal(at(ns, "metadata", "labels", `pod-security.kubernetes.io/${mode}`), "restricted");
     });
 
     it("creates a service account without an API token", () => {
@@ -210,87 +202,7 @@ describe("aggregator objects", () => {
 
 describe("aggregator StatefulSet", () => {
     it("is the full expected object", () => {
-        const health = { path: "/health", port: "api", scheme: "HTTP" };
-        assert.deepEqual(sts(), {
-            apiVersion: "apps/v1",
-            kind: "StatefulSet",
-            metadata: { name: "vector-aggregator", namespace: "vector-aggregator", labels: LABELS },
-            spec: {
-                replicas: 3,
-                serviceName: "vector-aggregator-headless",
-                podManagementPolicy: "Parallel",
-                updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
-                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                selector: { matchLabels: SELECTOR },
-                template: {
-                    metadata: { labels: LABELS, annotations: { "vector-fleet.dev/config-sha256": "c0ffee", "vector-fleet.dev/credentials-sha256": "d00d" } },
-                    spec: {
-                        serviceAccountName: "vector-aggregator",
-                        automountServiceAccountToken: false,
-                        terminationGracePeriodSeconds: 75,
-                        affinity: {
-                            podAntiAffinity: {
-                                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: SELECTOR }, topologyKey: "kubernetes.io/hostname" }],
-                            },
-                        },
-                        topologySpreadConstraints: [
-                            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: SELECTOR } },
-                        ],
-                        securityContext: {
-                            runAsNonRoot: true,
-                            runAsUser: 10001,
-                            runAsGroup: 10001,
-                            fsGroup: 10001,
-                            fsGroupChangePolicy: "OnRootMismatch",
-                            seccompProfile: { type: "RuntimeDefault" },
-                        },
-                        containers: [
-                            {
-                                name: "vector",
-                                image: "timberio/vector:0.59.0-distroless-libc",
-                                args: ["--config", "/etc/vector/config/vector.toml"],
-                                env: [
-                                    { name: "VECTOR_SELF_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-                                    { name: "VECTOR_SELF_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                    { name: "VECTOR_SELF_POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-                                    { name: "VECTOR_LOG", value: "info" },
-                                ],
-                                ports: [
-                                    { name: "vector", containerPort: 6000, protocol: "TCP" },
-                                    { name: "remote-write", containerPort: 9201, protocol: "TCP" },
-                                    { name: "vector-1", containerPort: 6001, protocol: "TCP" },
-                                    { name: "remote-write-1", containerPort: 9202, protocol: "TCP" },
-                                    { name: "api", containerPort: 8686, protocol: "TCP" },
-                                    { name: "metrics", containerPort: 9598, protocol: "TCP" },
-                                ],
-                                resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-                                securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } },
-                                startupProbe: { httpGet: health, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 },
-                                livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
-                                readinessProbe: { httpGet: health, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
-                                volumeMounts: [
-                                    { name: "config", mountPath: "/etc/vector/config", readOnly: true },
-                                    { name: "tls", mountPath: "/etc/vector/tls", readOnly: true },
-                                    { name: "tokens", mountPath: "/etc/vector/tokens", readOnly: true },
-                                    { name: "data", mountPath: "/vector-data-dir" },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "config", configMap: { name: "vector-aggregator-config" } },
-                            { name: "tls", secret: { secretName: "vector-aggregator-tls", defaultMode: 288 } },
-                            { name: "tokens", secret: { secretName: "vector-aggregator-tokens", defaultMode: 288 } },
-                        ],
-                    },
-                },
-                volumeClaimTemplates: [
-                    {
-                        metadata: { name: "data", labels: SELECTOR },
-                        spec: { accessModes: ["ReadWriteOnce"], storageClassName: "hcloud-volumes", resources: { requests: { storage: "10Gi" } } },
-                    },
-                ],
-            },
-        });
+        matchSnapshot("statefulset.yaml", sts());
     });
 
     it("runs the configured number of replicas", () => {

@@ -7,7 +7,6 @@ import {
     agentPorts,
     bindIdentityVrl,
     buildAggregatorPipeline,
-    heartbeatMetrics,
     impersonationCondition,
     remoteWriteAuthVrl,
     MAX_SAMPLE_AHEAD_SECS,
@@ -15,11 +14,14 @@ import {
     sampleRateVrl,
 } from "../../../components/aggregator/pipeline";
 import { logsEnrichVrl } from "../../../components/agent/pipeline";
-import { GrpcKeepalive, HttpKeepalive, ServerTls, VectorConfig } from "../../../components/vector/model";
+import { GrpcKeepalive, HttpKeepalive, ServerTls } from "../../../components/vector/model";
 import { MIN_VECTOR_VERSION, VECTOR_VERSION } from "../../../config/versions";
 import { toToml } from "../../../components/vector/toml";
 import { topologyProblems } from "../../../components/vector/topology";
-import { sink, source, transform, VRL, withoutVrl } from "../../support/vector";
+import { snapshots } from "../../support/snapshot";
+import { sink, source, transform } from "../../support/vector";
+
+const matchSnapshot = snapshots(__filename);
 import { HubConfig, parseStackConfig } from "../../../config";
 import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../../config/stack";
 
@@ -81,85 +83,8 @@ const SERVER_TLS: ServerTls = {
 
 describe("aggregator pipeline", () => {
     it("builds the full default pipeline", () => {
-        assert.deepEqual(withoutVrl(buildAggregatorPipeline(withOverrides({ agents: [DEV] }))), {
-            data_dir: "/vector-data-dir",
-            api: { enabled: true, address: "0.0.0.0:8686" },
-            secret: { tokens: { type: "directory", path: "/etc/vector/tokens", remove_trailing_whitespace: true } },
-            sources: {
-                agents_dev: {
-                    type: "vector",
-                    address: "0.0.0.0:6001",
-                    keepalive: { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 },
-                    tls: SERVER_TLS,
-                },
-                remote_write_dev: {
-                    type: "prometheus_remote_write",
-                    address: "0.0.0.0:9202",
-                    path: "/api/v1/write",
-                    auth: { strategy: "custom", source: VRL },
-                    tls: SERVER_TLS,
-                    keepalive: { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 },
-                },
-                internal_metrics: { type: "internal_metrics", scrape_interval_secs: 15 },
-            },
-            transforms: {
-                logs_only_dev: { type: "filter", inputs: ["agents_dev"], condition: { type: "is_log" } },
-                identity_logs_dev: { type: "route", inputs: ["logs_only_dev"], route: { impersonating: '.cluster != null && .cluster != "dev"' }, reroute_unmatched: true },
-                bind_logs_dev: { type: "remap", inputs: ["identity_logs_dev.impersonating", "identity_logs_dev._unmatched"], source: VRL, drop_on_error: false },
-                identity_metrics_dev: { type: "route", inputs: ["remote_write_dev"], route: { impersonating: '.tags.cluster != null && .tags.cluster != "dev"' }, reroute_unmatched: true },
-                bind_metrics_dev: { type: "remap", inputs: ["identity_metrics_dev.impersonating", "identity_metrics_dev._unmatched"], source: VRL, drop_on_error: false },
-                sample_age_dev: { type: "filter", inputs: ["bind_metrics_dev"], condition: { type: "vrl", source: sampleAgeCondition(DEFAULT_MAX_SAMPLE_AGE_SECS) } },
-                route_logs: { type: "route", inputs: ["bind_logs_dev"], route: { kubernetes: "is_string(.namespace) && is_string(.pod)" }, reroute_unmatched: true },
-                dedupe_logs: {
-                    type: "dedupe",
-                    inputs: ["route_logs.kubernetes"],
-                    fields: { match: ["cluster", "namespace", "pod", "container", "message", "timestamp", "runtime_timestamp"] },
-                    cache: { num_events: 10000 },
-                },
-                sample_rate: { type: "remap", inputs: ["dedupe_logs"], source: VRL, drop_on_error: false },
-                sample_logs: { type: "sample", inputs: ["sample_rate"], rate: 1, rate_field: "sample_n", group_by: "{{ namespace }}", sample_rate_key: "" },
-                logs_finalize: { type: "remap", inputs: ["sample_logs"], source: VRL, drop_on_error: false },
-                heartbeats: { type: "filter", inputs: ["logs_finalize"], condition: { type: "vrl", source: "exists(.vector_fleet_heartbeat)" } },
-                heartbeat_received: { type: "remap", inputs: ["heartbeats"], source: VRL, drop_on_error: false },
-                heartbeat_metrics: { type: "log_to_metric", inputs: ["heartbeat_received"], metrics: heartbeatMetrics() },
-                aggregator_metrics_enrich: { type: "remap", inputs: ["internal_metrics"], source: VRL, drop_on_error: false },
-            },
-            sinks: {
-                loki: {
-                    type: "loki",
-                    inputs: ["logs_finalize", "route_logs._unmatched"],
-                    endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
-                    tenant_id: undefined,
-                    labels: {
-                        cluster: "{{ cluster }}",
-                        container: "{{ container }}",
-                        environment: "{{ environment }}",
-                        namespace: "{{ namespace }}",
-                        node: "{{ node }}",
-                        pod: "{{ pod }}",
-                        severity: "{{ severity }}",
-                        shipper: "{{ shipper }}",
-                    },
-                    compression: "gzip",
-                    encoding: { codec: "json", timestamp_format: "rfc3339" },
-                    out_of_order_action: "accept",
-                    buffer: { type: "disk", max_size: 1073741824, when_full: "block" },
-                    batch: { max_bytes: 1048576, timeout_secs: 10 },
-                    acknowledgements: { enabled: true },
-                    healthcheck: { enabled: true },
-                },
-                prometheus: {
-                    type: "prometheus_remote_write",
-                    inputs: ["sample_age_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
-                    endpoint: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
-                    buffer: { type: "disk", max_size: 2147483648, when_full: "block" },
-                    batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
-                    acknowledgements: { enabled: true },
-                    healthcheck: { enabled: false },
-                },
-                internal_metrics_exporter: { type: "prometheus_exporter", inputs: ["internal_metrics"], address: "0.0.0.0:9598" },
-            },
-        } satisfies VectorConfig);
+        // The whole config as Vector reads it, VRL included: a change shows as a diff of this file.
+        matchSnapshot("defaults-one-agent.vector.toml", toToml(buildAggregatorPipeline(withOverrides({ agents: [DEV] }))));
     });
 
     it("places each VRL program where it belongs", () => {

@@ -3,7 +3,7 @@ import { aggregatorClaimName, aggregatorStatefulSet, aggregatorVolumeClaimPatche
 import { changedProperties, replacement } from "../../../tools/render/replacement";
 import { RunResult } from "../../../tools/render/simulator";
 import { ManifestObject } from "../../../tools/render/summary";
-import { find, repoStackFile, runHub, sharedHub } from "../../support/fleet";
+import { find, fleetStackFile, runHub, sharedHub } from "../../support/fleet";
 
 /**
  * pulumi-kubernetes' own replace rule (provider/pkg/provider/diff.go: the StatefulSet list with
@@ -89,7 +89,7 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
         let bigger: RunResult;
         before(async () => {
             hub = await sharedHub();
-            const aggregator = repoStackFile("monitoring").config["vector-fleet:aggregator"];
+            const aggregator = fleetStackFile("monitoring").config["vector-fleet:aggregator"];
             const parsed = (typeof aggregator === "string" ? JSON.parse(aggregator) : aggregator) as { storage: { size: string } };
             bigger = await runHub({ aggregator: { ...parsed, storage: { ...parsed.storage, size: "40Gi" } } });
         });

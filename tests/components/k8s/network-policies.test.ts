@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { appLabels, selectorLabels } from "../../../components/k8s/common";
+import { selectorLabels } from "../../../components/k8s/common";
 import {
     agentNetworkPolicy,
     AgentNetworkSettings,
@@ -14,6 +14,9 @@ import { cidrContains } from "../../../config/validators";
 import { RunResult, runStack } from "../../../tools/render/simulator";
 import { dig, find, parentName, program, runHub, runSource, sharedHub, sharedSource, stackConfig } from "../../support/fleet";
 import { arr, at, json } from "../../support/json";
+import { snapshots } from "../../support/snapshot";
+
+const matchSnapshot = snapshots(__filename);
 
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const KUBE_DNS = {
@@ -73,28 +76,10 @@ describe("NetworkPolicy builders", () => {
     });
 
     it("agent: metrics from the Prometheus namespace in; DNS, API server, kubelet and the load balancer out", () => {
-        assert.deepEqual(agentNetworkPolicy(AGENT), {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: { name: "vector-agent", namespace: "vector-system", labels: appLabels("agent", "vector-agent") },
-            spec: {
-                podSelector: { matchLabels: selectorLabels("agent", "vector-agent") },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [{ from: [MONITORING_NS], ports: [{ protocol: "TCP", port: 9598 }] }],
-                egress: [
-                    KUBE_DNS,
-                    { to: [{ ipBlock: { cidr: "10.0.0.0/24" } }], ports: [{ protocol: "TCP", port: 6443 }] },
-                    { ports: [{ protocol: "TCP", port: 10250 }] },
-                    {
-                        to: [{ ipBlock: { cidr: "10.0.64.250/32" } }],
-                        ports: [
-                            { protocol: "TCP", port: 6000 },
-                            { protocol: "TCP", port: 9201 },
-                        ],
-                    },
-                ],
-            },
-        });
+        const p = json(agentNetworkPolicy(AGENT));
+        matchSnapshot("agent.yaml", p);
+        assert.deepEqual(at(p, "spec", "ingress"), [{ from: [MONITORING_NS], ports: [{ protocol: "TCP", port: 9598 }] }]);
+        assert.deepEqual(at(p, "spec", "egress", 3), { to: [{ ipBlock: { cidr: "10.0.64.250/32" } }], ports: [{ protocol: "TCP", port: 6000 }, { protocol: "TCP", port: 9201 }] });
     });
 
     it("agent: the hub's own agent is let out to the aggregator pods only, and without a scraper nothing is let in", () => {
@@ -125,26 +110,8 @@ describe("NetworkPolicy builders", () => {
             destinations: ["http://loki-gateway.monitoring.svc.cluster.local", "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write"],
             scrapeFrom: "monitoring",
         });
-        assert.deepEqual(p, {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: { name: "vector-aggregator", namespace: "vector-aggregator", labels: appLabels("aggregator", "vector-aggregator") },
-            spec: {
-                podSelector: { matchLabels: selectorLabels("aggregator", "vector-aggregator") },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [
-                    {
-                        from: [{ ipBlock: { cidr: "10.0.0.0/16" } }, { ipBlock: { cidr: "10.244.0.0/16" } }],
-                        ports: [
-                            { protocol: "TCP", port: 6000 },
-                            { protocol: "TCP", port: 9201 },
-                        ],
-                    },
-                    { from: [MONITORING_NS], ports: [{ protocol: "TCP", port: 9598 }] },
-                ],
-                egress: [KUBE_DNS, { to: [MONITORING_NS] }],
-            },
-        });
+        matchSnapshot("aggregator.yaml", p);
+        assert.deepEqual(at(json(p), "spec", "egress"), [KUBE_DNS, { to: [MONITORING_NS] }], "Loki and Prometheus share one rule: both in the monitoring namespace");
     });
 
     it("aggregator: distinct destinations get a rule each; no scraper, no metrics rule", () => {

@@ -14,6 +14,9 @@ import {
 } from "../../../components/monitoring";
 import { ALL_TESTED_ALERTS, RULE_TEST_SETTINGS, ruleTestFile } from "../../support/promtool/rule-tests";
 import { deprecatedNamesIn, unknownMetricsIn } from "../../support/promtool/support";
+import { snapshots } from "../../support/snapshot";
+
+const matchSnapshot = snapshots(__filename);
 
 const RUNBOOKS = readFileSync(join(__dirname, "../../..", "docs", "runbooks.md"), "utf8");
 
@@ -45,46 +48,8 @@ describe("monitoring: alert rules", () => {
     it("PrometheusRule: object shape, groups and alerts in a fixed order", () => {
         assert.equal(rule.apiVersion, "monitoring.coreos.com/v1");
         assert.equal(rule.kind, "PrometheusRule");
-        assert.deepStrictEqual(rule.metadata, {
-            name: "vector-fleet",
-            namespace: "monitoring",
-            labels: {
-                "app.kubernetes.io/name": "vector",
-                "app.kubernetes.io/component": "monitoring",
-                "app.kubernetes.io/part-of": "vector-fleet",
-                "app.kubernetes.io/managed-by": "pulumi",
-            },
-        });
-        assert.deepStrictEqual(Object.keys(rule.spec), ["groups"]);
-        assert.deepStrictEqual(
-            rule.spec.groups.map((g) => [
-                g.name,
-                g.rules.map((r) => ("alert" in r ? `${r.alert} ${r.labels.severity} ${r.for}` : `record ${r.record}`)),
-            ]),
-            [
-                [
-                    "vector-fleet-heartbeats",
-                    [
-                        "record cluster_node:vector_fleet_heartbeat_sent:rate5m",
-                        "record cluster_node:vector_fleet_heartbeat_received:rate5m",
-                        "record cluster_node:vector_fleet_heartbeat_delivered:ratio_rate5m",
-                        "record cluster_node:vector_fleet_heartbeat_latency_seconds:p99_rate5m",
-                        "record cluster:vector_fleet_heartbeat_delivered:ratio_rate5m",
-                        "record cluster:vector_fleet_heartbeat_latency_seconds:p99_rate5m",
-                        "VectorHeartbeatsStopped critical 5m",
-                        "VectorHeartbeatLoss warning 15m",
-                        "VectorHeartbeatLatencyHigh warning 10m",
-                    ],
-                ],
-                ["vector-fleet-delivery", ["VectorAgentDown warning 5m", "VectorClusterSilent critical 5m"]],
-                ["vector-fleet-aggregators", ["VectorAggregatorReplicasBelowQuorum critical 5m", "VectorAggregatorReplicasDegraded warning 15m"]],
-                [
-                    "vector-fleet-components",
-                    ["VectorSinkSendFailures warning 10m", "VectorComponentErrors warning 15m", "VectorEventsDiscarded warning 5m", "VectorBufferNearlyFull warning 10m", "VectorClusterImpersonation critical 0m", "VectorClusterLogsThrottled warning 5m", "VectorClusterSamplesOutOfRange warning 10m"],
-                ],
-                ["vector-fleet-resources", ["VectorHighMemoryUsage warning 15m", "VectorHighUtilization info 30m"]],
-            ],
-        );
+        // The whole object, every expression included, with groups and rules in their order.
+        matchSnapshot("prometheusrule.yaml", rule);
     });
 
     it("every alert: unique name, severity, summary, description, runbook_url into docs/runbooks.md, and nothing else", () => {

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { main, USAGE } from "../../../tools/diff/cli";
 import { startEarly } from "../../support/early";
-import { program, ROOT } from "../../support/fleet";
+import { FIXTURE_FLEET, program, ROOT } from "../../support/fleet";
 
 const exec = promisify(execFile);
 
@@ -55,6 +55,12 @@ const clone = startEarly(
         await exec("git", ["clone", "--quiet", "--shared", "--no-checkout", ROOT, dir]);
         await git("checkout", "--quiet", "-B", "main", working);
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+        // The tests' own fleet in place of whichever stacks the repository has: the branches below edit its files.
+        const stackFile = /^Pulumi\..+\.yaml$/;
+        for (const f of fs.readdirSync(dir).filter((f) => stackFile.test(f))) fs.rmSync(path.join(dir, f));
+        for (const f of fs.readdirSync(FIXTURE_FLEET).filter((f) => stackFile.test(f))) fs.copyFileSync(path.join(FIXTURE_FLEET, f), path.join(dir, f));
+        await git("add", "--all", "--", "Pulumi.*.yaml");
+        await git("commit", "--quiet", "--allow-empty", "-m", "the tests' fleet");
 
         await git("checkout", "--quiet", "-b", "raise-dev-cpu", "main");
         edit("Pulumi.dev.yaml", "cpu: 50m", "cpu: 60m");

@@ -8,12 +8,14 @@ import { GATE_EXIT, main, stacksInWave } from "../../../tools/gate/cli";
 import { freePort } from "../../support/prometheus-server";
 
 const ROOT = path.resolve(__dirname, "../../..");
+/** The tests' own fleet: the stacks the runs below name. */
+const FIXTURE_FLEET = path.join(ROOT, "tests", "fixtures", "fleet");
 const target = { cluster: "dev", agentNamespace: "vector-system", soakMs: 15 * 60_000 };
 
 async function run(...argv: string[]) {
     let stdout = "";
     let stderr = "";
-    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {}, rootDir: ROOT });
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {}, rootDir: FIXTURE_FLEET });
     return { code, stdout, stderr };
 }
 
@@ -76,7 +78,7 @@ describe("gate: command line", () => {
             stdout: () => undefined,
             stderr: (t) => (stderr += t),
             env: {},
-            rootDir: ROOT,
+            rootDir: FIXTURE_FLEET,
             sleep: async (ms) => void waited.push(ms),
         });
         assert.equal(code, GATE_EXIT.unreachable, stderr);

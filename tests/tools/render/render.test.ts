@@ -9,7 +9,7 @@ import { withConfigReference } from "../../../tools/docs/config-reference";
 import { formatRenderFailure, kubernetesObjects, problemLines, redact, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../../../tools/render/render";
 import { formatSummary, parseManifests, renderWarnings, summarizeStack, vectorComponents } from "../../../tools/render/summary";
 import { RunResult, SECRET_MARKER } from "../../../tools/render/simulator";
-import { program, ROOT, runHub, runSource, sharedHub, sharedRender } from "../../support/fleet";
+import { FIXTURE_FLEET, program, repoStacks, ROOT, runHub, runSource, sharedHub, sharedRender } from "../../support/fleet";
 import { AGENT_TOML, agentStack, FixtureObject, patch, renderedStack } from "../../support/rendered";
 
 const tempDirs: string[] = [];
@@ -23,10 +23,10 @@ after(() => {
     for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A copy of the repo's stack files in a temp dir, so a test can break one. */
+/** A copy of the tests' fleet's stack files in a temp dir, so a test can break one. */
 function stackFilesCopy(): string {
     const dir = tempDir();
-    for (const f of fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+    for (const f of fs.readdirSync(FIXTURE_FLEET).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) fs.copyFileSync(path.join(FIXTURE_FLEET, f), path.join(dir, f));
     return dir;
 }
 
@@ -44,12 +44,16 @@ describe("offline render", () => {
         for (const r of fleet) docs.set(r.stack, parseAllDocuments(r.files["manifests.yaml"]).map((d) => d.toJS() as Doc));
     });
 
-    it("renders every stack file, the hub first", () => {
-        assert.deepEqual(fleet.map((r) => r.stack), ["monitoring", "dev", "management", "staging"]);
+    it("renders every stack file the repository has, the hubs first", () => {
+        const stackFiles = fs.readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+        assert.deepEqual(fleet.map((r) => r.stack).sort(), stackFiles.sort());
+        const role = (stack: string) => repoStacks().find((s) => s.stack === stack)?.role;
+        const hubs = fleet.filter((r) => role(r.stack) === "hub").length;
+        assert.ok(hubs > 0 && fleet.slice(0, hubs).every((r) => role(r.stack) === "hub"), fleet.map((r) => `${r.stack} (${role(r.stack)})`).join(", "));
         for (const r of fleet) {
             const files = fs.readdirSync(path.join(out, r.stack)).sort();
             const expected = ["manifests.yaml", "outputs.json", "resources.txt", "vector-agent.vector.toml"];
-            if (r.stack === "monitoring") expected.push("vector-aggregator.vector.toml");
+            if (role(r.stack) === "hub") expected.push("vector-aggregator.vector.toml");
             assert.deepEqual(files, expected.sort());
         }
     });
@@ -82,8 +86,8 @@ describe("offline render", () => {
         assert.match(hubOutputs.caCertPem, /<known after deploy: certificate vector-fleet-pki-ca>/);
     });
 
-    it("lists the resource tree with parents", () => {
-        const tree = fleet.find((r) => r.stack === "dev")!.files["resources.txt"];
+    it("lists the resource tree with parents", async () => {
+        const tree = (await sharedRender(FIXTURE_FLEET)).find((r) => r.stack === "dev")!.files["resources.txt"];
         assert.match(tree, /^pulumi:pulumi:Stack\s+vector-fleet-dev$/m);
         assert.match(tree, /^[├└]─ vector-fleet:index:VectorAgent\s+vector-agent$/m);
         assert.match(tree, /^[│ ] {2}├─ kubernetes:apps\/v1:DaemonSet\s+vector-agent-daemonset$/m);
@@ -97,7 +101,7 @@ describe("offline render", () => {
     });
 
     it("renders one stack on request, still resolving its StackReference", async () => {
-        const only = await renderFleet(program, ROOT, ["dev"]);
+        const only = await renderFleet(program, FIXTURE_FLEET, ["dev"]);
         assert.deepEqual(only.map((r) => r.stack), ["dev"]);
         assert.match(only[0].files["vector-agent.vector.toml"], /endpoints = \[ "https:\/\/10\.0\.64\.250:6002" \]/); // dev: its own port (docs/identity.md)
     });
@@ -309,8 +313,8 @@ describe("render warnings", () => {
         ]);
     });
 
-    it("warns about the repo's stacks for what their files say", async () => {
-        const byStack = Object.fromEntries((await sharedRender()).map((r) => [r.stack, codes(r.files)]));
+    it("warns about each stack for what its file says", async () => {
+        const byStack = Object.fromEntries((await sharedRender(FIXTURE_FLEET)).map((r) => [r.stack, codes(r.files)]));
         assert.deepEqual(byStack, {
             monitoring: [],
             dev: ["patches-foreign-objects"], // migration: cutover parks Promtail and node-exporter
