@@ -16,6 +16,7 @@ import {
     AgentObjectSettings,
 } from "./manifests";
 import { AgentPorts, buildAgentPipeline } from "./pipeline";
+import { agentSignalServices, withAgentSignals, withAgentSignalsDaemonSet } from "./signals";
 
 export * from "./manifests";
 export * from "./pipeline";
@@ -80,7 +81,7 @@ export class VectorAgent extends pulumi.ComponentResource {
 
         // Outputs are resolved once, here; everything below is built by pure functions.
         const rendered = pulumi.all([args.aggregatorAddress, args.remoteWriteUrl, args.caCertPem]).apply(([address, remoteWriteUrl, ca]) => {
-            const config = buildAgentPipeline({
+            const base = buildAgentPipeline({
                 cluster: args.cluster,
                 namespace: s.namespace,
                 excludedNamespaces: s.excludedNamespaces,
@@ -93,6 +94,7 @@ export class VectorAgent extends pulumi.ComponentResource {
                 remoteWriteUrl,
                 ports: args.ports,
             });
+            const config = withAgentSignals(base, { ...s, cluster: args.cluster, extraLabels: s.extraLabels });
             assertTopology(config, `agent ${name}`);
             const toml = toToml(config);
             return { toml, ca, checksum: sha256(toml, ca) };
@@ -123,9 +125,11 @@ export class VectorAgent extends pulumi.ComponentResource {
         );
         const ds = new k8s.apps.v1.DaemonSet(
             `${name}-daemonset`,
-            agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }),
+            withAgentSignalsDaemonSet(agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }), s),
             { ...inNs, dependsOn: [ns, cm, secret, binding] },
         );
+
+        for (const svc of agentSignalServices(name, s.namespace, s)) new k8s.core.v1.Service(`${svc.metadata.name}-service`, svc, inNs);
 
         if (args.networkPolicy) {
             new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("agent", name)), inNs);

@@ -4,6 +4,7 @@ import { AgentIdentity, AggregatorConfig, ClusterIdentity } from "../../config/s
 import { cidrContains } from "../../config/validators";
 import { appLabels, credentialsChecksum, sha256 } from "../k8s/common";
 import { aggregatorNetworkPolicy, defaultDenyPolicy } from "../k8s/network-policies";
+import { withAggregatorSignals } from "./signals";
 import { assertTopology } from "../vector/topology";
 import { toToml } from "../vector/toml";
 import {
@@ -92,7 +93,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
         if (missing.length > 0) throw new Error(`aggregator ${name}: no token or client CA for cluster(s) ${missing.join(", ")}`);
 
         const child = { parent: this, provider: args.provider };
-        const config = buildAggregatorPipeline({
+        const base = buildAggregatorPipeline({
             cluster: args.cluster,
             loki: s.loki,
             prometheusRemoteWriteUrl: s.prometheus.remoteWriteUrl,
@@ -102,6 +103,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
             buffers: s.buffers,
             agents: args.agents,
         });
+        const config = withAggregatorSignals(base, { signalLogs: s.signalLogs, tempo: s.tempo, agents: args.agents });
         assertTopology(config, `aggregator ${name}`);
         const toml = toToml(config);
 
@@ -162,7 +164,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
                     namespace: s.namespace,
                     agentCidrs: [args.privateNetworkRange, ...args.networkPolicy.clusterCidrs],
                     agentSlots: objects.agentSlots,
-                    destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl],
+                    destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl, ...(s.tempo ? [s.tempo.endpoint] : [])],
                     scrapeFrom: args.networkPolicy.scrapeFrom,
                 }),
                 inNs,

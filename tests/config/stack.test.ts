@@ -56,6 +56,18 @@ describe("stack config", () => {
                 extraLabels: {},
                 buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 50000 },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                // Every new signal is off unless a stack turns it on (issue 19).
+                nodeLogs: {
+                    enabled: false,
+                    image: "timberio/vector:0.59.0-debian",
+                    journalDirectory: "/var/log/journal",
+                    units: ["containerd.service", "kubelet.service"],
+                    excludeUnits: [],
+                    kernel: true,
+                    sinceNow: true,
+                },
+                events: { enabled: false, image: "otel/opentelemetry-collector-k8s:0.165.0", grpcPort: 4319, httpPort: 4320 },
+                otlp: { enabled: false, grpcPort: 4317, httpPort: 4318 },
             },
             monitoring: { enabled: true, namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack" } },
             networkPolicy: { enabled: true, apiServer: { cidrs: ["0.0.0.0/0"], ports: [443, 6443] }, clusterCidrs: ["10.244.0.0/16"] },
@@ -88,6 +100,8 @@ describe("stack config", () => {
             buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2147483648 },
             storage: { size: "10Gi", storageClassName: "hcloud-volumes" },
             resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+            signalLogs: false,
+            tempo: undefined,
             loadBalancer: { name: "vector-aggregator", type: "lb11", location: "fsn1", network: "fleet-private", privateIp: "10.0.64.250" },
         });
     });
