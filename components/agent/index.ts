@@ -16,6 +16,7 @@ import {
     AgentObjectSettings,
 } from "./manifests";
 import { AgentPorts, buildAgentPipeline } from "./pipeline";
+import { KubernetesEvents } from "../events";
 import { agentSignalServices, withAgentSignals, withAgentSignalsDaemonSet } from "./signals";
 
 export * from "./manifests";
@@ -130,6 +131,16 @@ export class VectorAgent extends pulumi.ComponentResource {
         );
 
         for (const svc of agentSignalServices(name, s.namespace, s)) new k8s.core.v1.Service(`${svc.metadata.name}-service`, svc, inNs);
+        if (s.events.enabled)
+            new KubernetesEvents(
+                `${name}-events`,
+                {
+                    provider: args.provider,
+                    settings: { agent: name, namespace: s.namespace, image: s.events.image, grpcPort: s.events.grpcPort },
+                    networkPolicy: args.networkPolicy ? { apiServer: args.networkPolicy.apiServer } : undefined,
+                },
+                { parent: this, dependsOn: [ns] },
+            );
 
         if (args.networkPolicy) {
             new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("agent", name)), inNs);
