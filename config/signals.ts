@@ -8,7 +8,7 @@
  * `aggregator.tempo` (the traces' destination).
  */
 import { VECTOR_JOURNALD_IMAGE, OTEL_COLLECTOR_IMAGE } from "./versions";
-import { bool, int, list, obj, oneOf, opt, Problem, str } from "./schema-kit";
+import { bool, int, INVALID, list, obj, oneOf, opt, Problem, Schema, str } from "./schema-kit";
 import { pinnedImage, url, vectorImage } from "./validators";
 
 /** Vector refuses a disk buffer below this size; repeated from stack.ts to keep the import one-way. */
@@ -32,13 +32,39 @@ const unitName = () =>
         patternHint: "a systemd unit name such as \"kubelet\" or \"containerd.service\"",
     });
 
+/**
+ * The `_SYSTEMD_UNIT` value a configured unit name matches: Vector appends `.service` to a name
+ * without a dot (vectordotdev/vector src/sources/journald.rs fixup_unit), so "kubelet" means
+ * "kubelet.service" and "init.scope" stays as it is.
+ */
+export function journalUnit(name: string): string {
+    return name.includes(".") ? name : `${name}.service`;
+}
+
 /** Default units: what a Kubernetes node's own logs are (the kernel comes by transport, below). */
 export const DEFAULT_JOURNAL_UNITS = ["containerd.service", "kubelet.service"];
+
+/**
+ * A Vector image that can run the journald source: a release's `-debian` tag, or a digest (taken on
+ * trust). Moving tags such as `latest-debian` are refused like `latest`.
+ */
+function journaldImage(): Schema<string> {
+    const base = vectorImage("0.58.0");
+    return str({
+        patternHint: 'a Vector release\'s -debian image, e.g. "timberio/vector:0.59.0-debian"',
+        check: (img) => {
+            const problems: Problem[] = [];
+            if (base.parse(img, "", { problems, secret: false }) === INVALID) return problems[0]?.expected;
+            if (/@sha256:[a-f0-9]{64}$/.test(img) || /:\d+\.\d+\.\d+-debian$/.test(img)) return undefined;
+            return "an image with journalctl: a release's -debian variant such as \"timberio/vector:0.59.0-debian\" (the distroless and alpine images have no systemd, vectordotdev/vector distribution/docker/; latest-debian moves)";
+        },
+    });
+}
 
 export const nodeLogsSchema = obj({
     enabled: opt(bool(), false, "Ship the node's journal (kubelet, containerd, the kernel) to Loki as streams of their own (job=\"node-journal\")."),
     image: opt(
-        vectorImage("0.58.0"),
+        journaldImage(),
         VECTOR_JOURNALD_IMAGE,
         "Agent image while node logs are on. The journald source runs `journalctl`, which the distroless images lack; the official `-debian` variant installs systemd (vectordotdev/vector distribution/docker/debian/Dockerfile). Must name the same release as agent.image.",
     ),
@@ -110,8 +136,10 @@ interface AgentSignals {
 export function agentSignalProblems(a: AgentSignals, path: string, reserved: Record<string, number>): Problem[] {
     const problems: Problem[] = [];
     if (a.nodeLogs.enabled) {
-        const both = a.nodeLogs.units.filter((u) => a.nodeLogs.excludeUnits.includes(u));
-        // vectordotdev/vector src/sources/journald.rs build(): BuildError::DuplicatedUnit.
+        const excluded = a.nodeLogs.excludeUnits.map(journalUnit);
+        const both = a.nodeLogs.units.filter((u) => excluded.includes(journalUnit(u)));
+        // vectordotdev/vector src/sources/journald.rs build(): DuplicatedUnit, and DuplicatedMatches
+        // once both lists are merged into _SYSTEMD_UNIT matches (after fixup_unit).
         for (const u of both)
             problems.push({ path: `${path}.nodeLogs.excludeUnits`, value: JSON.stringify(u), expected: "a unit not also listed in nodeLogs.units (Vector refuses a unit in both lists)" });
         const want = releaseOf(a.image);
@@ -121,12 +149,6 @@ export function agentSignalProblems(a: AgentSignals, path: string, reserved: Rec
                 path: `${path}.nodeLogs.image`,
                 value: JSON.stringify(a.nodeLogs.image),
                 expected: `an image of the agent's release ${want} (agent.image is ${JSON.stringify(a.image)}), e.g. "timberio/vector:${want}-debian"`,
-            });
-        if (/-(distroless-(libc|static)|alpine)$/.test(a.nodeLogs.image))
-            problems.push({
-                path: `${path}.nodeLogs.image`,
-                value: JSON.stringify(a.nodeLogs.image),
-                expected: "an image with journalctl: the -debian variant (the distroless and alpine images have no systemd; vectordotdev/vector distribution/docker/)",
             });
     }
     const ports: [string, number][] = Object.entries(reserved).map(([k, v]) => [`the agent's ${k} port`, v]);

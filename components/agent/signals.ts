@@ -12,6 +12,7 @@
  * identity again from the mTLS port it arrived on (docs/identity.md).
  */
 import * as k8s from "@pulumi/kubernetes";
+import { journalUnit } from "../../config/signals";
 import { ClusterIdentity } from "../../config/stack";
 import { appLabels, Obj, selectorLabels } from "../k8s/common";
 import { VectorConfig } from "../vector/model";
@@ -171,12 +172,14 @@ export function withAgentSignals(config: VectorConfig, s: AgentSignalSettings & 
         const n = s.nodeLogs;
         // Entries match when any listed field/value pair does (src/sources/journald.rs contains_match):
         // a listed unit OR the kernel. No unit listed: every entry, the kernel's included.
-        const include: Record<string, string[]> = n.units.length === 0 ? {} : { _SYSTEMD_UNIT: [...n.units].sort(), ...(n.kernel ? { _TRANSPORT: ["kernel"] } : {}) };
+        // include_matches takes values as written; include_units' `.service` fixup is applied here.
+        const units = [...new Set(n.units.map(journalUnit))].sort();
+        const include: Record<string, string[]> = units.length === 0 ? {} : { _SYSTEMD_UNIT: units, ...(n.kernel ? { _TRANSPORT: ["kernel"] } : {}) };
         sources.node_journal = {
             type: "journald",
             journal_directory: n.journalDirectory,
             ...(Object.keys(include).length > 0 ? { include_matches: include } : {}),
-            ...(n.excludeUnits.length > 0 ? { exclude_units: [...n.excludeUnits].sort() } : {}),
+            ...(n.excludeUnits.length > 0 ? { exclude_units: [...new Set(n.excludeUnits.map(journalUnit))].sort() } : {}),
             // Vector refuses false with systemd 250..257, and the debian image's is 257.
             current_boot_only: true,
             since_now: n.sinceNow,
