@@ -16,8 +16,8 @@ import {
     AgentObjectSettings,
 } from "./manifests";
 import { AgentPorts, buildAgentPipeline } from "./pipeline";
-import { KubernetesEvents } from "../events";
-import { agentSignalServices, withAgentSignals, withAgentSignalsDaemonSet } from "./signals";
+import { eventsSelectorLabels, KubernetesEvents } from "../events";
+import { agentSignalServices, withAgentSignals, withAgentSignalsDaemonSet, withAgentSignalsNetworkPolicy } from "./signals";
 
 export * from "./manifests";
 export * from "./pipeline";
@@ -146,7 +146,7 @@ export class VectorAgent extends pulumi.ComponentResource {
             new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("agent", name)), inNs);
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-networkpolicy`,
-                agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }),
+                withAgentSignalsNetworkPolicy(agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }), s, eventsSelectorLabels(name)),
                 inNs,
             );
         }

@@ -302,3 +302,21 @@ export function agentSignalService(
         },
     };
 }
+
+/**
+ * The agent's NetworkPolicy with ingress to the switched-on listeners: OTLP from any pod of the
+ * cluster, events from the events collector only. Where a CNI does not enforce policies on
+ * host-network pods (most: docs/network-policies.md) this documents the ports; where it does, it
+ * opens exactly them.
+ */
+export function withAgentSignalsNetworkPolicy(policy: Obj<T.networking.v1.NetworkPolicy>, s: AgentSignalSettings, collectorLabels: Record<string, string>): Obj<T.networking.v1.NetworkPolicy> {
+    if (!s.otlp.enabled && !s.events.enabled) return policy;
+    const spec = policy.spec as T.networking.v1.NetworkPolicySpec;
+    const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+    const ingress = [
+        ...((spec.ingress as T.networking.v1.NetworkPolicyIngressRule[]) ?? []),
+        ...(s.otlp.enabled ? [{ from: [{ namespaceSelector: {} }], ports: tcp(s.otlp.grpcPort, s.otlp.httpPort) }] : []),
+        ...(s.events.enabled ? [{ from: [{ podSelector: { matchLabels: collectorLabels } }], ports: tcp(s.events.grpcPort) }] : []),
+    ];
+    return { ...policy, spec: { ...spec, ingress } };
+}

@@ -49,10 +49,12 @@ export function eventsLabels(s: Pick<EventsCollectorSettings, "agent">): Record<
     };
 }
 
-const selector = (s: Pick<EventsCollectorSettings, "agent">) => {
-    const l = eventsLabels(s);
+/** The collector pods' stable labels: its Deployment's selector, and the agent policy's peer. */
+export function eventsSelectorLabels(agent: string): Record<string, string> {
+    const l = eventsLabels({ agent });
     return { "app.kubernetes.io/name": l["app.kubernetes.io/name"], "app.kubernetes.io/instance": l["app.kubernetes.io/instance"] };
-};
+}
+const selector = (s: Pick<EventsCollectorSettings, "agent">) => eventsSelectorLabels(s.agent);
 
 /** The collector's own config. Component names are the 0.144+ ones (`otlp_grpc`; `otlp` is a deprecated alias). */
 export function eventsCollectorConfig(s: EventsCollectorSettings): Record<string, unknown> {

@@ -9,7 +9,10 @@ import {
     SIGNAL_JOBS,
     withAgentSignals,
     withAgentSignalsDaemonSet,
+    withAgentSignalsNetworkPolicy,
 } from "../../../components/agent/signals";
+import { eventsSelectorLabels } from "../../../components/events";
+import { agentNetworkPolicy } from "../../../components/k8s/network-policies";
 import { toToml } from "../../../components/vector/toml";
 import { topologyProblems } from "../../../components/vector/topology";
 import { AgentConfig, parseStackConfig } from "../../../config";
@@ -167,5 +170,17 @@ describe("agent signals (issue 19)", () => {
         assert.deepEqual(topologyProblems(c), []);
         assert.deepEqual(errorsOf(validateVectorConfig(toToml(c), "agent")), []);
         assert.equal(AGENT_PORTS.metrics, 9598);
+    });
+});
+
+describe("agent NetworkPolicy with signals", () => {
+    it("opens the OTLP ports to the cluster's pods and the events port to the collector only; unchanged when off", () => {
+        const base = agentNetworkPolicy({ name: "vector-agent", namespace: "vector-system", apiServer: { cidrs: ["0.0.0.0/0"], ports: [6443] }, aggregators: { kind: "loadBalancer", cidr: "10.0.64.250/32" } });
+        assert.deepEqual(withAgentSignalsNetworkPolicy(base, agentConfig(), eventsSelectorLabels("vector-agent")), base);
+        const on = withAgentSignalsNetworkPolicy(base, agentConfig(ALL_ON), eventsSelectorLabels("vector-agent"));
+        assert.deepEqual((on.spec as T.networking.v1.NetworkPolicySpec).ingress, [
+            { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }] },
+            { from: [{ podSelector: { matchLabels: eventsSelectorLabels("vector-agent") } }], ports: [{ protocol: "TCP", port: 4319 }] },
+        ]);
     });
 });
