@@ -14,6 +14,7 @@ import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { certificateExpiryRule } from "./components/pki/expiry-rules";
 import { signalPrometheusRule } from "./components/monitoring/signal-rules";
+import { signalsDashboardConfigMap } from "./components/monitoring/signal-dashboard";
 import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
@@ -254,6 +255,10 @@ async function program(): Promise<Outputs> {
             // depending on its parent then never registers (the render hangs).
             { provider: makeProvider(), parent: selfMonitoring },
         );
+        new k8s.core.v1.ConfigMap("vector-monitoring-signals-dashboard", signalsDashboardConfigMap({ name: "vector-fleet-signals-dashboard", namespace: cfg.monitoring.namespace }), {
+            provider: makeProvider(),
+            parent: selfMonitoring,
+        });
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });
     return {
