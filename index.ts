@@ -5,8 +5,8 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { VectorAgent } from "./components/agent";
-import { aggregatorNames, VectorAggregator, aggregatorDnsNames, previousTokenKey } from "./components/aggregator";
+import { AGENT_NAME, VectorAgent, VectorAgentArgs } from "./components/agent";
+import { AGGREGATOR_NAME, aggregatorNames, VectorAggregator, VectorAggregatorArgs, aggregatorDnsNames, previousTokenKey } from "./components/aggregator";
 import { aggregatorBufferCapacity } from "./components/aggregator/capacity";
 import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
@@ -14,8 +14,9 @@ import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { certificateExpiryRule } from "./components/pki/expiry-rules";
 import { signalPrometheusRule } from "./components/monitoring/signal-rules";
+import { KubernetesEvents } from "./components/events";
 import { signalsDashboardConfigMap } from "./components/monitoring/signal-dashboard";
-import { ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
+import { AgentConfig, AggregatorConfig, ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
 
@@ -28,6 +29,45 @@ interface Deployed {
     pki?: FleetPki;
     agent?: VectorAgent;
     aggregator?: VectorAggregator;
+}
+
+/**
+ * The `agent` config section as the agent component's own Args: the component knows nothing of
+ * the config schema, and a config field it does not use (`enabled`) stays here.
+ */
+function agentSettings(a: AgentConfig) {
+    return {
+        namespace: a.namespace,
+        image: a.image,
+        resources: a.resources,
+        excludedNamespaces: a.excludedNamespaces,
+        hostMetrics: a.hostMetrics,
+        maxMergedLineBytes: a.maxMergedLineBytes,
+        kubelet: a.kubelet,
+        extraLabels: a.extraLabels,
+        buffers: a.buffers,
+        signals: { nodeLogs: a.nodeLogs, events: a.events, otlp: a.otlp },
+    } satisfies Partial<VectorAgentArgs>;
+}
+
+/** The `aggregator` config section as the aggregator component's own Args. */
+function aggregatorSettings(a: AggregatorConfig) {
+    const lb = a.loadBalancer;
+    return {
+        namespace: a.namespace,
+        image: a.image,
+        replicas: a.replicas,
+        resources: a.resources,
+        storage: a.storage,
+        loki: a.loki,
+        prometheus: a.prometheus,
+        sampling: a.sampling,
+        dedupeCacheEvents: a.dedupeCacheEvents,
+        buffers: a.buffers,
+        signals: { signalLogs: a.signalLogs, tempo: a.tempo },
+        // The Network is the caller's lookup (privateNetworkRange), not the component's.
+        loadBalancer: { name: lb.name, type: lb.type, location: lb.location, privateIp: lb.privateIp },
+    } satisfies Partial<VectorAggregatorArgs>;
 }
 
 /** Namespace of the Prometheus that scrapes Vector, when self-monitoring is on. */
@@ -90,7 +130,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const agg = cfg.aggregator;
     const network = await privateNetwork(cfg);
     const provider = makeProvider();
-    const name = "vector-aggregator";
+    const name = AGGREGATOR_NAME;
     const pki = new FleetPki("vector-fleet-pki", {
         agentClusters: cfg.agentClusters,
         tokenGenerations: Object.fromEntries(cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }])),
@@ -101,7 +141,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const aggregator = new VectorAggregator(name, {
         provider,
         cluster: cfg.cluster,
-        settings: agg,
+        ...aggregatorSettings(agg),
         agents: cfg.agentIdentities,
         tls: { caCertPem: pki.caCertPem, serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, clientCaPems: Object.fromEntries(clients.map(([c, cred]) => [c, cred.clientCaPem])) },
         tokens: Object.fromEntries(clients.flatMap(([c, cred]) => [[c, cred.token], ...(cred.previousToken ? [[previousTokenKey(c), cred.previousToken]] : [])])),
@@ -111,10 +151,10 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const own = pki.clients[cfg.cluster.name];
     let agent: VectorAgent | undefined;
     if (cfg.agent.enabled && own) {
-        agent = new VectorAgent("vector-agent", {
+        agent = new VectorAgent(AGENT_NAME, {
             provider,
             cluster: cfg.cluster,
-            settings: cfg.agent,
+            ...agentSettings(cfg.agent),
             // The hub's own agent stays inside the cluster: no hairpin through the load balancer.
             aggregatorAddress: aggregator.inClusterAddress,
             remoteWriteUrl: aggregator.inClusterRemoteWriteUrl,
@@ -177,10 +217,10 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     // Each cluster has its own address: the port is its identity on the aggregators (docs/identity.md).
     const address = mine(HUB_OUTPUTS.aggregatorAddress);
-    const agent = new VectorAgent("vector-agent", {
+    const agent = new VectorAgent(AGENT_NAME, {
         provider,
         cluster: cfg.cluster,
-        settings: cfg.agent,
+        ...agentSettings(cfg.agent),
         aggregatorAddress: address,
         remoteWriteUrl: mine(HUB_OUTPUTS.remoteWriteUrl),
         caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
@@ -209,6 +249,17 @@ async function program(): Promise<Outputs> {
     let provider: k8s.Provider | undefined;
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
     const deployed = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
+    // Issue 19: Kubernetes events, once per cluster, into this cluster's agents (docs/signals-events.md).
+    if (deployed.agent && cfg.agent.events.enabled)
+        new KubernetesEvents(
+            `${AGENT_NAME}-events`,
+            {
+                provider: makeProvider(),
+                settings: { agent: AGENT_NAME, namespace: cfg.agent.namespace, image: cfg.agent.events.image, grpcPort: cfg.agent.events.grpcPort },
+                networkPolicy: cfg.networkPolicy.enabled ? { apiServer: cfg.networkPolicy.apiServer } : undefined,
+            },
+            { dependsOn: [deployed.agent] },
+        );
     const { outputs } = deployed;
     let selfMonitoring: VectorSelfMonitoring | undefined;
     if (cfg.monitoring.enabled) {
@@ -218,10 +269,10 @@ async function program(): Promise<Outputs> {
             monitoringNamespace: cfg.monitoring.namespace,
             selectorLabels: cfg.monitoring.selectorLabels,
             // Each PodMonitor waits for the component that creates its namespace.
-            agent: deployed.agent ? { instance: "vector-agent", namespace: cfg.agent.namespace, dependsOn: [deployed.agent] } : undefined,
+            agent: deployed.agent ? { instance: AGENT_NAME, namespace: cfg.agent.namespace, dependsOn: [deployed.agent] } : undefined,
             aggregator:
                 cfg.role === "hub" && deployed.aggregator
-                    ? { instance: "vector-aggregator", namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
+                    ? { instance: AGGREGATOR_NAME, namespace: cfg.aggregator.namespace, replicas: cfg.aggregator.replicas, dependsOn: [deployed.aggregator] }
                     : undefined,
         });
     }

@@ -9,6 +9,8 @@
 
 /** One thing wrong with the stack config. */
 export interface Problem {
+    /** The stack file it is in (`Pulumi.<stack>.yaml`), when read from one (config/stack-file.ts). */
+    readonly file?: string;
     /** Full key path, e.g. `vector-fleet:agent.buffers.logsMaxBytes`. */
     readonly path: string;
     /** The offending value, already rendered for humans (secrets as `[secret]`). */
@@ -38,7 +40,7 @@ export class ConfigError extends Error {
 }
 
 export function formatProblem(p: Problem): string {
-    return `${p.path}: got ${p.value}; expected ${p.expected}`;
+    return `${p.file ? `${p.file}: ` : ""}${p.path}: got ${p.value}; expected ${p.expected}`;
 }
 
 /** Sentinel for "this value was invalid, a problem has been recorded". */

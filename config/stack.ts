@@ -44,6 +44,8 @@ import {
     vectorImage,
     url,
 } from "./validators";
+import { applySizing, MIN_DISK_BUFFER_BYTES, SIZING_PRESETS, type SizingReport } from "./sizing";
+import { LOKI_PUSH_PATH, missingVerifyLabels, VERIFY_LOKI_LABELS } from "./verify-labels";
 import { agentSignalProblems, eventsSchema, nodeLogsSchema, otlpSchema, tempoSchema } from "./signals";
 
 export const PROJECT = "vector-fleet";
@@ -66,8 +68,7 @@ export function qualifiedStackName(name: string, organization: string, project: 
     return name.includes("/") ? name : `${organization}/${project}/${name}`;
 }
 
-/** Vector refuses a disk buffer below this size (it reserves room for its data files). */
-export const MIN_DISK_BUFFER_BYTES = 268435488;
+export { MIN_DISK_BUFFER_BYTES } from "./sizing";
 
 /**
  * Prometheus' head refuses samples older than its newest minus half the block range
@@ -193,6 +194,9 @@ const agentSchema = obj({
     otlp: section(otlpSchema, "OTLP endpoint for applications: traces, metrics, logs (docs/signals-otlp.md)."),
 });
 
+/** The aggregators' log sampling when the hub sets none (namespace -> keep 1 in N). */
+export const DEFAULT_SAMPLING: Readonly<Record<string, number>> = { "ingress-nginx": 5, "kube-system": 10 };
+
 const DEFAULT_LOKI_LABELS = {
     cluster: "cluster",
     container: "container",
@@ -225,7 +229,7 @@ const aggregatorSchema = obj({
             }),
         ),
         {},
-        "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). A cluster without an entry gets its claimed environment and region removed.",
+        "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). Every listed cluster needs an entry.",
     ),
     logEventsPerSecPerCluster: opt(
         int(1, 10_000_000, "events per second"),
@@ -263,7 +267,7 @@ const aggregatorSchema = obj({
     ),
     sampling: opt(
         dict(namespaceName(), int(1, 1_000_000, "(keep 1 in N)")),
-        { "ingress-nginx": 5, "kube-system": 10 },
+        { ...DEFAULT_SAMPLING },
         "Per-namespace log sampling, namespace to N (keep 1 in N). Namespaces not listed keep everything.",
     ),
     dedupeCacheEvents: opt(int(100, 10_000_000, "events"), 10_000, "How many recent log events each replica remembers to drop duplicates."),
@@ -410,6 +414,30 @@ const rolloutSchema = obj({
     ),
 });
 
+/** What one cluster sends; each field overrides its preset's (docs/sizing.md). */
+const clusterLoadFields = {
+    preset: opt(oneOf(SIZING_PRESETS), undefined, "A named input set (small ~50 nodes, medium ~250, large ~1000; docs/sizing.md#presets); the fields beside it override its figures."),
+    nodes: opt(int(1, 5000, "nodes"), undefined, "Nodes in the cluster (required without a preset)."),
+    logLinesPerSec: opt(int(1, 10_000_000, "lines per second"), undefined, "Log lines per second the whole cluster writes (required without a preset)."),
+    metricSamplesPerSec: opt(int(1, 100_000_000, "samples per second"), undefined, "Metric samples per second the cluster's agents send. Unset: nodes x metricSeriesPerNode / 30 s."),
+    metricSeriesPerNode: opt(int(1, 1_000_000, "series"), undefined, "Metric series per node (host metrics and cAdvisor); default 2000."),
+    avgLogEventBytes: opt(int(64, 1024 * 1024, "bytes"), undefined, "Average log line with its Kubernetes metadata; default 768 (Vector's sizing guide, a structured log event)."),
+};
+
+const sizingSchema = obj({
+    ...clusterLoadFields,
+    outageMinutes: opt(
+        int(1, 7 * 24 * 60, "minutes"),
+        undefined,
+        "Minutes of an outage the disk buffers carry at twice the load: Loki or Prometheus down for the aggregators (Prometheus capped at aggregator.prometheus.maxSampleAgeSecs), the aggregators unreachable for an agent. Default: the preset's, else 60.",
+    ),
+    clusters: opt(
+        dict(dnsLabel(32), obj(clusterLoadFields)),
+        undefined,
+        "Hub only: the load of each cluster in aggregator.clusters (every one, e.g. { preset: small }); the aggregators are sized for their sum plus the hub's own.",
+    ),
+});
+
 /** Top-level keys, in the `vector-fleet:` namespace. */
 const topFields = {
     role: req(oneOf(["hub", "source"] as const), "hub runs the aggregators (the monitoring stack); source runs agents only."),
@@ -432,6 +460,11 @@ const topFields = {
     networkPolicy: section(networkPolicySchema, "NetworkPolicies for the agent and aggregator namespaces."),
     migration: section(migrationSchema, "Migration away from Promtail and node-exporter, per cluster."),
     rollout: section(rolloutSchema, "Progressive rollout: this stack's wave and its gate's thresholds."),
+    sizing: opt(
+        sizingSchema,
+        undefined,
+        "Derive agent and aggregator resources, disk buffers, aggregator replicas and volume size from the cluster's load (docs/sizing.md). A key set explicitly still wins; without this section nothing changes.",
+    ),
 } satisfies Record<string, Field<unknown>>;
 
 type TopConfig = Infer<ObjectSchema<typeof topFields>>;
@@ -460,6 +493,8 @@ interface Common {
     networkPolicy: NetworkPolicyConfig;
     migration: MigrationConfig;
     rollout: RolloutConfig;
+    /** Present only with a `sizing` section: every figure it decided and where each came from. */
+    sizing?: SizingReport;
 }
 /**
  * Who an agent cluster is, as the hub knows it: what the aggregators write on its data, and its
@@ -563,6 +598,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     const p = parsed as Partial<TopConfig>;
     const k = (name: keyof typeof topFields) => `${prefix}${name}`;
 
+    // Sizing fills in what the stack file leaves unset, so the rules below check the result.
+    const sizing = applySizing(p.sizing, p, { agent: values.agent, aggregator: values.aggregator }, k, problems);
+
     // Cross-field rules: what no single key can say on its own.
     if (given.has("kubeconfig") && !raw.isSecret(k("kubeconfig"))) {
         problems.push({ path: k("kubeconfig"), value: "[not shown: plaintext]", expected: "a secret: set it with `pulumi config set --secret kubeconfig < kubeconfig.yaml`" });
@@ -601,6 +639,28 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             for (const name of Object.keys(p.aggregator.identities).sort())
                 if (!p.aggregator.clusters.includes(name))
                     problems.push({ path: `${k("aggregator")}.identities.${name}`, value: JSON.stringify(name), expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)" });
+            // Without an identity the aggregators would strip the environment and region a cluster claims.
+            for (const name of p.aggregator.clusters)
+                if (!(name in p.aggregator.identities))
+                    problems.push({
+                        path: `${k("aggregator")}.identities.${name}`,
+                        value: "nothing",
+                        expected: `the environment and region the aggregators write on ${name}'s data, e.g. { environment: production, region: fsn1 } (every listed cluster has one: docs/identity.md)`,
+                    });
+            const endpoint = p.aggregator.loki.endpoint;
+            if (new URL(endpoint).pathname.replace(/\/+$/, "").endsWith(LOKI_PUSH_PATH))
+                problems.push({
+                    path: `${k("aggregator")}.loki.endpoint`,
+                    value: JSON.stringify(endpoint),
+                    expected: `Loki's base URL, without ${LOKI_PUSH_PATH}: Vector's loki sink appends it, so the URL would end in it twice`,
+                });
+            const lacking = missingVerifyLabels(p.aggregator.loki.labels);
+            if (p.migration?.phase === "parallel" && lacking.length > 0)
+                problems.push({
+                    path: `${k("aggregator")}.loki.labels`,
+                    value: `no ${lacking.map((l) => `${l}: ${VERIFY_LOKI_LABELS[l]}`).join(", ")} while this stack's migration.phase is "parallel"`,
+                    expected: `the labels npm run verify selects Vector's logs by (${Object.entries(VERIFY_LOKI_LABELS).map(([l, f]) => `${l}: ${f}`).join(", ")}) until every migration has left "parallel"`,
+                });
             const lb = p.aggregator.loadBalancer;
             const needed = p.aggregator.clusters.length * LB_SERVICES_PER_CLUSTER;
             if (lb && needed > LB_MAX_SERVICES[lb.type])
@@ -621,6 +681,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             problems.push({ path: k("monitoringStack"), value: "nothing", expected: "the monitoring stack's name (required when role is \"source\"), e.g. \"monitoring\"" });
         if (given.has("aggregator"))
             problems.push({ path: k("aggregator"), value: "an object", expected: "nothing on a source stack: only the hub runs aggregators (role: hub)" });
+        const ms = p.monitoringStack;
+        if (ms !== undefined && (ms === raw.stack || ms === `${ms.split("/")[0]}/${raw.project}/${raw.stack}`))
+            problems.push({ path: k("monitoringStack"), value: JSON.stringify(ms), expected: "the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub" });
         if (p.agent && !p.agent.enabled)
             problems.push({ path: `${k("agent")}.enabled`, value: "false", expected: "true on a source stack: an agent is all it runs" });
     }
@@ -642,6 +705,12 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                     expected: `the namespace of the old ${role === "promtail" ? "Promtail" : "node-exporter"} DaemonSet, not the Vector agent's own (${own}): parking a DaemonSet there would stop Vector's agent on every node`,
                 });
         }
+        if (m.promtail && m.nodeExporter && m.promtail.namespace === m.nodeExporter.namespace && m.promtail.name === m.nodeExporter.name)
+            problems.push({
+                path: `${k("migration")}.nodeExporter`,
+                value: JSON.stringify(`${m.nodeExporter.namespace}/${m.nodeExporter.name}`),
+                expected: "a DaemonSet other than migration.promtail's: one object parked twice is two patches fighting over it",
+            });
         if ((m.phase === "cutover" || m.phase === "done") && p.agent && !p.agent.enabled)
             problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"parallel\" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved" });
     }
@@ -693,6 +762,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         networkPolicy,
         migration,
         rollout,
+        ...(sizing ? { sizing } : {}),
     };
     if (p.role === "hub") {
         const aggregator = p.aggregator!;

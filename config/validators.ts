@@ -1,4 +1,5 @@
 import * as net from "node:net";
+import { cpuMillis, memoryBytes } from "./quantity";
 import { Schema, str } from "./schema-kit";
 
 /** Hetzner Cloud locations that host servers and load balancers. */
@@ -100,34 +101,24 @@ export function isPrivateIPv4(ip: string): boolean {
     return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => cidrContains(r, ip));
 }
 
-/** Kubernetes CPU quantity, in millicores. */
-export function cpuMillis(q: string): number | undefined {
-    const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(q);
-    if (!m) return undefined;
-    return m[2] === "m" ? Number(m[1]) : Number(m[1]) * 1000;
-}
-
-const MEMORY_UNITS: Record<string, number> = {
-    "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
-};
-
-/** Kubernetes memory quantity, in bytes. */
-export function memoryBytes(q: string): number | undefined {
-    const m = /^(\d+)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q);
-    if (!m) return undefined;
-    return Number(m[1]) * MEMORY_UNITS[m[2] ?? ""];
-}
+// The one quantity parser (Kubernetes' grammar) lives in ./quantity; config/stack.ts reads it from here.
+export { cpuMillis, memoryBytes };
 
 export const cpuQuantity = (): Schema<string> =>
     str({
         patternHint: "a CPU quantity such as \"500m\" or \"2\"",
-        check: (s) => (cpuMillis(s) === undefined || cpuMillis(s) === 0 ? "a CPU quantity such as \"500m\" or \"2\"" : undefined),
+        // Kubernetes takes zero and negative quantities in its grammar; a request or limit of them is no use.
+        check: (s) => ((cpuMillis(s) ?? 0) <= 0 ? "a CPU quantity such as \"500m\" or \"2\"" : undefined),
     });
 
 export const memoryQuantity = (): Schema<string> =>
     str({
         patternHint: "a memory quantity such as \"256Mi\" or \"2Gi\"",
-        check: (s) => (memoryBytes(s) === undefined || memoryBytes(s) === 0 ? "a memory quantity such as \"256Mi\" or \"2Gi\"" : undefined),
+        // Whole bytes: "256m" parses (0.256 bytes) but is a typo of "256Mi".
+        check: (s) => {
+            const bytes = memoryBytes(s) ?? 0;
+            return bytes < 1 || !Number.isInteger(bytes) ? "a memory quantity such as \"256Mi\" or \"2Gi\"" : undefined;
+        },
     });
 
 /** A container image pinned by tag or digest; `latest` and untagged images are refused. */

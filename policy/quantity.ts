@@ -1,32 +1,18 @@
-/** Kubernetes resource quantities ("500m", "2", "512Mi", "1e3"), as numbers for comparison. */
+/**
+ * A resource quantity as the policies read it: Kubernetes' grammar from the one parser in
+ * config/quantity.ts (the pack runs in place, so it may import it: README.md), plus what the API
+ * server does around it. A value it would reject reads as undefined.
+ */
+import { parseQuantity as parseKubernetesQuantity } from "../config/quantity";
 
-const SUFFIX: Record<string, number> = {
-    n: 1e-9,
-    u: 1e-6,
-    m: 1e-3,
-    "": 1,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-};
-
-/** The quantity's value, or undefined when Kubernetes would reject it. */
+/**
+ * The quantity's value in base units, or undefined when Kubernetes would reject it: a JSON
+ * number is taken as is and a string with white space trimmed (kubernetes/apimachinery
+ * pkg/api/resource/quantity.go UnmarshalJSON: `ParseQuantity(strings.TrimSpace(...))`); a
+ * negative request or limit fails validation (kubernetes/kubernetes pkg/apis/core/validation
+ * validation.go ValidateResourceQuantityValue: "must be greater than or equal to 0").
+ */
 export function parseQuantity(q: unknown): number | undefined {
-    if (typeof q === "number") return Number.isFinite(q) && q >= 0 ? q : undefined;
-    if (typeof q !== "string") return undefined;
-    const m = /^\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:([eE][-+]?[0-9]+)|([a-zA-Z]*))$/.exec(q.trim());
-    if (!m) return undefined;
-    const base = Number(m[1]);
-    if (m[2] !== undefined) return base * 10 ** Number(m[2].slice(1));
-    const factor = SUFFIX[m[3] ?? ""];
-    return factor === undefined ? undefined : base * factor;
+    const value = typeof q === "number" ? (Number.isFinite(q) ? q : undefined) : typeof q === "string" ? parseKubernetesQuantity(q.trim()) : undefined;
+    return value !== undefined && value >= 0 ? value : undefined;
 }

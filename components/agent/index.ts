@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfig, ClusterIdentity } from "../../config/stack";
-import { appLabels, credentialsChecksum, sha256 } from "../k8s/common";
+import { VECTOR_IMAGE } from "../../config/versions";
+import { ClusterIdentity } from "../contract/fleet";
+import { appLabels, ContainerResources, credentialsChecksum, sha256 } from "../k8s/common";
 import { AgentNetworkSettings, agentNetworkPolicy, defaultDenyPolicy } from "../k8s/network-policies";
 import { assertTopology } from "../vector/topology";
 import { toToml } from "../vector/toml";
@@ -16,19 +17,53 @@ import {
     AgentObjectSettings,
 } from "./manifests";
 import { AgentPorts, buildAgentPipeline } from "./pipeline";
-import { eventsSelectorLabels, KubernetesEvents } from "../events";
-import { agentSignalServices, withAgentSignals, withAgentSignalsDaemonSet, withAgentSignalsNetworkPolicy } from "./signals";
+import { eventsCollectorSelector } from "../contract/signals";
+import { agentSignalServices, AgentSignalSettings, SIGNALS_OFF, withAgentSignals, withAgentSignalsDaemonSet, withAgentSignalsNetworkPolicy } from "./signals";
 
+export { AGENT_NAME } from "../contract/fleet";
 export * from "./manifests";
 export * from "./pipeline";
 
 export interface VectorAgentArgs {
-    /** The stack's explicit Kubernetes provider; never the ambient default. Required. */
+    /**
+     * Node logs, Kubernetes events and the OTLP endpoint (issue 19; components/agent/signals.ts).
+     * @default all off: the agent is exactly what it was without them.
+     */
+    signals?: AgentSignalSettings;
+    /** The stack's explicit Kubernetes provider. Required: never the ambient default, which could be any cluster. */
     provider: k8s.Provider;
-    /** Cluster, environment and region: written into every event as literals. Required. */
+    /** Cluster, environment and region. Required: written into every event as literals, the identity the hub checks. */
     cluster: ClusterIdentity;
-    /** The parsed `agent` config section (defaults already applied by config/stack.ts). Required. */
-    settings: AgentConfig;
+    /**
+     * Namespace the component creates for the agent. Required: it is also excluded from log
+     * collection (Vector would ship its own logs in a loop) and named by the alerts' cAdvisor queries.
+     */
+    namespace: string;
+    /**
+     * Vector image.
+     * @default VECTOR_IMAGE (config/versions.ts): the release the pipelines are written and validated for.
+     */
+    image?: string;
+    /** Container requests and limits. Required: the policy pack refuses a container without them. */
+    resources: ContainerResources;
+    /**
+     * Namespaces whose pod logs are not collected, besides the agent's own.
+     * @default [] : every namespace is collected; leaving one out is a decision per cluster.
+     */
+    excludedNamespaces?: string[];
+    /** host_metrics collectors and interval. Required: the node-exporter replacement, sized by the stack. */
+    hostMetrics: { collectors: string[]; scrapeIntervalSecs: number };
+    /** Cap on a log line rebuilt from the runtime's partial lines. Required: it must fit the Loki it ends in. */
+    maxMergedLineBytes: number;
+    /** Kubelet cAdvisor scraping and its interval. Required: a cluster whose kubelet refuses the agent turns it off. */
+    kubelet: { enabled: boolean; scrapeIntervalSecs: number };
+    /**
+     * Labels added to every log and metric.
+     * @default {} : the identity labels (cluster, environment, region) are always there.
+     */
+    extraLabels?: Record<string, string>;
+    /** Sink buffers: logs on disk, metrics in memory. Required: their size is what an outage of the hub costs. */
+    buffers: { logsMaxBytes: number; metricsMaxEvents: number };
     /**
      * `host:port` of the aggregators' vector source: the private load balancer's address for
      * source stacks, the in-cluster Service for the hub's own agent. Required.
@@ -45,14 +80,16 @@ export interface VectorAgentArgs {
     /** This cluster's remote-write bearer token. Required; kept secret, read by Vector's secret backend. */
     remoteWriteToken: pulumi.Input<string>;
     /**
-     * Host ports of Vector's API and metrics. Default 8686/9598. The agent shares the node's
-     * network, so a second agent instance in the same cluster must pick others.
+     * Host ports of Vector's API and metrics. The agent shares the node's network, so a second
+     * agent instance in the same cluster must pick others.
+     * @default AGENT_PORTS (components/contract/fleet.ts): 8686 and 9598, Vector's own defaults.
      */
     ports?: AgentPorts;
     /**
-     * NetworkPolicies for the agent's namespace: a default deny plus what the agent needs. Default
-     * none. The agent runs on the host network, where most CNIs do not enforce them: the policy
-     * states the agent's traffic and guards it wherever a CNI does (SECURITY.md).
+     * NetworkPolicies for the agent's namespace: a default deny plus what the agent needs. The
+     * agent runs on the host network, where most CNIs do not enforce them: the policy states the
+     * agent's traffic and guards it wherever a CNI does (SECURITY.md).
+     * @default undefined : none, for clusters whose CNI enforces no policies.
      */
     networkPolicy?: Omit<AgentNetworkSettings, "name" | "namespace" | "ports">;
 }
@@ -69,7 +106,8 @@ export class VectorAgent extends pulumi.ComponentResource {
 
     constructor(name: string, args: VectorAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vector-fleet:index:VectorAgent", name, {}, opts);
-        const s = args.settings;
+        const s = { ...args, image: args.image ?? VECTOR_IMAGE, excludedNamespaces: args.excludedNamespaces ?? [], extraLabels: args.extraLabels ?? {} };
+        const sig = args.signals ?? SIGNALS_OFF;
         const objects: AgentObjectSettings = {
             name,
             namespace: s.namespace,
@@ -95,7 +133,7 @@ export class VectorAgent extends pulumi.ComponentResource {
                 remoteWriteUrl,
                 ports: args.ports,
             });
-            const config = withAgentSignals(base, { ...s, cluster: args.cluster, extraLabels: s.extraLabels });
+            const config = withAgentSignals(base, { ...sig, cluster: args.cluster, extraLabels: s.extraLabels });
             assertTopology(config, `agent ${name}`);
             const toml = toToml(config);
             return { toml, ca, checksum: sha256(toml, ca) };
@@ -126,27 +164,17 @@ export class VectorAgent extends pulumi.ComponentResource {
         );
         const ds = new k8s.apps.v1.DaemonSet(
             `${name}-daemonset`,
-            withAgentSignalsDaemonSet(agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }), s),
+            withAgentSignalsDaemonSet(agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }), sig),
             { ...inNs, dependsOn: [ns, cm, secret, binding] },
         );
 
-        for (const svc of agentSignalServices(name, s.namespace, s)) new k8s.core.v1.Service(`${svc.metadata.name}-service`, svc, inNs);
-        if (s.events.enabled)
-            new KubernetesEvents(
-                `${name}-events`,
-                {
-                    provider: args.provider,
-                    settings: { agent: name, namespace: s.namespace, image: s.events.image, grpcPort: s.events.grpcPort },
-                    networkPolicy: args.networkPolicy ? { apiServer: args.networkPolicy.apiServer } : undefined,
-                },
-                { parent: this, dependsOn: [ns] },
-            );
+        for (const svc of agentSignalServices(name, s.namespace, sig)) new k8s.core.v1.Service(`${svc.metadata.name}-service`, svc, inNs);
 
         if (args.networkPolicy) {
             new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("agent", name)), inNs);
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-networkpolicy`,
-                withAgentSignalsNetworkPolicy(agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }), s, eventsSelectorLabels(name)),
+                withAgentSignalsNetworkPolicy(agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }), sig, eventsCollectorSelector(name)),
                 inNs,
             );
         }

@@ -4,8 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
-import { Resources } from "../../config/stack";
-import { appLabels, namespaceObject, Obj, selectorLabels, serviceAccountObject, vectorProbes, vectorSelfEnv } from "../k8s/common";
+import { appLabels, ContainerResources, namespaceObject, Obj, selectorLabels, serviceAccountObject, vectorProbes, vectorSelfEnv } from "../k8s/common";
 import { AGENT_PATHS, AGENT_PORTS, AgentPorts } from "./pipeline";
 
 import T = k8s.types.input;
@@ -15,7 +14,7 @@ export interface AgentObjectSettings {
     name: string;
     namespace: string;
     image: string;
-    resources: Resources;
+    resources: ContainerResources;
     /** Scrape the kubelet: grants nodes/metrics and mounts the service-account token for it. */
     kubeletScrape: boolean;
     /** Host ports of the API and metrics; must match the pipeline's. Default AGENT_PORTS. */

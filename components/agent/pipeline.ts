@@ -9,10 +9,14 @@
  *   heartbeat ─> heartbeat_enrich ─┬──────────────────────────> aggregator (the same sink as pod logs)
  *                                  └─> heartbeat_sent ─> metrics_enrich ─> prometheus
  */
-import { ClusterIdentity } from "../../config/stack";
 import { VectorConfig } from "../vector/model";
 import { vrl, vrlField, vrlString } from "../vector/vrl";
+import { AGENT_PORTS, AgentPorts, ClusterIdentity, HEARTBEAT_FIELD, KUBELET_PORT } from "../contract/fleet";
 import { nodeExporterNamesVrl } from "./node-exporter";
+
+// Shared with the aggregators and monitoring, so they live in the contract; exported here too for the agent's callers.
+export { AGENT_PORTS, HEARTBEAT_FIELD, KUBELET_PORT };
+export type { AgentPorts };
 
 /** Where the DaemonSet mounts what the pipeline reads; shared by the pipeline and the pod spec. */
 export const AGENT_PATHS = {
@@ -32,29 +36,15 @@ export const AGENT_PATHS = {
     dataDir: "/vector-data-dir",
 } as const;
 
-export const AGENT_PORTS = {
-    /** Vector's API (health); bound to loopback because the agent shares the node's network. */
-    api: 8686,
-    /** Vector's own metrics, for the PodMonitor. */
-    metrics: 9598,
-} as const;
-
 /**
  * Seconds between two heartbeats of one agent. Fixed fleet-wide: the recording rules and the gate
  * derive "how many should have arrived" from it, so a per-stack value would need per-stack rules.
  */
 export const HEARTBEAT_INTERVAL_SECS = 15;
 
-/**
- * The field a heartbeat carries its proof in ({ seq, sent_at, interval_secs }). The aggregators
- * count events that have it; the agent removes it from pod logs so an application cannot forge one.
- */
-export const HEARTBEAT_FIELD = "vector_fleet_heartbeat";
 /** Container label of heartbeat lines: with the agent's pod and namespace, one Loki stream per node. */
 export const HEARTBEAT_CONTAINER = "heartbeat";
 
-/** Kubelet's authenticated port; reachable on loopback because the agent uses the host network. */
-export const KUBELET_PORT = 10250;
 export const KUBELET_CADVISOR_URL = `https://127.0.0.1:${KUBELET_PORT}/metrics/cadvisor`;
 
 /**
@@ -90,11 +80,6 @@ export interface AgentPipelineSettings {
     remoteWriteUrl: string;
     /** Host ports (the agent shares the node's network); a second agent on the same nodes needs others. Default AGENT_PORTS. */
     ports?: AgentPorts;
-}
-
-export interface AgentPorts {
-    api: number;
-    metrics: number;
 }
 
 /**

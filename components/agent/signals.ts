@@ -16,6 +16,8 @@ import { journalUnit } from "../../config/signals";
 import { ClusterIdentity } from "../../config/stack";
 import { appLabels, Obj, selectorLabels } from "../k8s/common";
 import { VectorConfig } from "../vector/model";
+import { agentEventsServiceName } from "../contract/signals";
+import { resourceAttributesVrl } from "../vector/otlp";
 import { vrl, vrlField, vrlString } from "../vector/vrl";
 import { identityLabels } from "./pipeline";
 
@@ -26,9 +28,16 @@ export const SIGNAL_JOBS = { nodeLogs: "node-journal", events: "kubernetes-event
 
 export interface AgentSignalSettings {
     nodeLogs: { enabled: boolean; image: string; journalDirectory: string; units: string[]; excludeUnits: string[]; kernel: boolean; sinceNow: boolean };
-    events: { enabled: boolean; grpcPort: number; httpPort: number };
+    events: { enabled: boolean; image: string; grpcPort: number; httpPort: number };
     otlp: { enabled: boolean; grpcPort: number; httpPort: number };
 }
+
+/** Every signal off: what an agent without `signals` gets. */
+export const SIGNALS_OFF: AgentSignalSettings = {
+    nodeLogs: { enabled: false, image: "", journalDirectory: "/var/log/journal", units: [], excludeUnits: [], kernel: false, sinceNow: true },
+    events: { enabled: false, image: "", grpcPort: 0, httpPort: 0 },
+    otlp: { enabled: false, grpcPort: 0, httpPort: 0 },
+};
 
 export const anySignal = (s: AgentSignalSettings) => s.nodeLogs.enabled || s.events.enabled || s.otlp.enabled;
 
@@ -120,34 +129,6 @@ export function otlpLogsVrl(s: Identity): string {
         `.job = ${vrlString(SIGNAL_JOBS.otlpLogs)}`,
         '.shipper = "vector"',
         ...identity(s),
-    );
-}
-
-/**
- * OTLP resource attributes written on every resourceSpans entry, replacing any of the same key.
- * Values are VRL expressions of type string (a literal through vrlString, or a variable).
- * The trace keeps its OTLP form (`resourceSpans[].resource.attributes[]` of `{key, value}`), which
- * the opentelemetry sink's otlp codec needs (lib/codecs/src/encoding/format/otlp.rs).
- */
-export function resourceAttributesVrl(attrs: [string, string | undefined][]): string {
-    const keys = `[${attrs.map(([k]) => vrlString(k)).join(", ")}]`;
-    // An attribute without a value is only removed: a claim the receiver cannot vouch for.
-    const added = attrs.filter(([, v]) => v !== undefined).map(([k, v]) => `{"key": ${vrlString(k)}, "value": {"stringValue": ${v}}}`);
-    return vrl(
-        "spans = array(.resourceSpans) ?? []",
-        "out = []",
-        "for_each(spans) -> |_i, rs| {",
-        "  r = object(rs) ?? {}",
-        "  resource = object(r.resource) ?? {}",
-        "  kept = []",
-        "  for_each(array(resource.attributes) ?? []) -> |_j, a| {",
-        `    if !includes(${keys}, a.key) { kept = push(kept, a) }`,
-        "  }",
-        added.length > 0 ? `  resource.attributes = append(kept, [${added.join(", ")}])` : "  resource.attributes = kept",
-        "  r.resource = resource",
-        "  out = push(out, r)",
-        "}",
-        ".resourceSpans = out",
     );
 }
 
@@ -274,7 +255,7 @@ export function agentSignalServices(agent: string, namespace: string, s: AgentSi
         ...(s.otlp.enabled
             ? [agentSignalService(`${agent}-otlp`, namespace, labels, selector, [{ name: "otlp-grpc", port: s.otlp.grpcPort }, { name: "otlp-http", port: s.otlp.httpPort }])]
             : []),
-        ...(s.events.enabled ? [agentSignalService(`${agent}-events`, namespace, labels, selector, [{ name: "events-grpc", port: s.events.grpcPort }])] : []),
+        ...(s.events.enabled ? [agentSignalService(agentEventsServiceName(agent), namespace, labels, selector, [{ name: "events-grpc", port: s.events.grpcPort }])] : []),
     ];
 }
 

@@ -3,7 +3,7 @@
  * stack declares (aggregator.expectedLoad). Nothing is sized from this: it is stated in the docs,
  * exported by the hub and warned about by the renderer, so a reviewer sees what a buffer size means.
  */
-import { DEFAULT_MAX_SAMPLE_AGE_SECS, type AggregatorConfig } from "../../config/stack";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
 
 /**
  * Vector's sizing guide (vector.dev/docs/setup/going-to-prod/sizing): a structured log event is
@@ -35,9 +35,14 @@ export function bufferMinutes(bytes: number, eventsPerSec: number, eventBytes: n
  * connections evenly. Sampling is ignored (it only makes the buffers last longer), so the
  * figures are a floor.
  */
-export function aggregatorBufferCapacity(
-    a: Pick<AggregatorConfig, "buffers" | "replicas" | "expectedLoad"> & { prometheus?: Pick<AggregatorConfig["prometheus"], "maxSampleAgeSecs"> },
-): BufferCapacity {
+export function aggregatorBufferCapacity(a: {
+    buffers: { lokiMaxBytes: number; prometheusMaxBytes: number };
+    replicas: number;
+    /** What the whole fleet sends, before sampling. */
+    expectedLoad: { logEventsPerSec: number; metricSamplesPerSec: number };
+    /** `maxSampleAgeSecs` caps the Prometheus minutes; DEFAULT_MAX_SAMPLE_AGE_SECS when unset. */
+    prometheus?: { maxSampleAgeSecs?: number };
+}): BufferCapacity {
     const prometheusAgeLimitMinutes = (a.prometheus?.maxSampleAgeSecs ?? DEFAULT_MAX_SAMPLE_AGE_SECS) / 60;
     const share = (perSec: number) => perSec / a.replicas;
     const round = (m: number) => Math.floor(m * 10) / 10;

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentIdentity, AggregatorConfig, ClusterIdentity } from "../../config/stack";
 import { cidrContains } from "../../config/validators";
-import { appLabels, credentialsChecksum, sha256 } from "../k8s/common";
+import { VECTOR_IMAGE } from "../../config/versions";
+import { ClusterIdentity } from "../contract/fleet";
+import { appLabels, ContainerResources, credentialsChecksum, sha256 } from "../k8s/common";
 import { aggregatorNetworkPolicy, defaultDenyPolicy } from "../k8s/network-policies";
 import { withAggregatorSignals } from "./signals";
 import { assertTopology } from "../vector/topology";
@@ -23,18 +24,59 @@ import {
     AggregatorObjectSettings,
     AGGREGATOR_STATEFULSET_IGNORE_CHANGES,
 } from "./manifests";
-import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPorts, buildAggregatorPipeline } from "./pipeline";
+import { AgentIdentity, AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPorts, buildAggregatorPipeline } from "./pipeline";
 
+export { AGGREGATOR_NAME } from "../contract/fleet";
 export * from "./manifests";
 export * from "./pipeline";
 
 export interface VectorAggregatorArgs {
-    /** The stack's explicit Kubernetes provider. Required. */
+    /**
+     * Node logs, events and OTLP logs with a `job` Loki label, and traces to Tempo (issue 19;
+     * components/aggregator/signals.ts).
+     * @default both off: the pipeline is exactly what it was without them.
+     */
+    signals?: { signalLogs: boolean; tempo?: { endpoint: string; bufferMaxBytes: number } };
+    /** The stack's explicit Kubernetes provider. Required: never the ambient default, which could be any cluster. */
     provider: k8s.Provider;
-    /** The hub's identity, on the aggregators' own metrics. Required. */
+    /** The hub's identity. Required: written on the aggregators' own metrics, so the fleet's alerts tell hubs apart. */
     cluster: ClusterIdentity;
-    /** The parsed `aggregator` config section (defaults applied by config/stack.ts). Required. */
-    settings: AggregatorConfig;
+    /** Namespace the component creates for the aggregators. Required: the alerts and the agents' NetworkPolicy name it. */
+    namespace: string;
+    /**
+     * Vector image.
+     * @default VECTOR_IMAGE (config/versions.ts): the release the pipelines are written and validated for.
+     */
+    image?: string;
+    /** StatefulSet replicas. Required: the quorum, the disruption budget and the buffer minutes follow it. */
+    replicas: number;
+    /** Container requests and limits. Required: memory request equal to the limit is a sizing decision (docs/aggregator.md). */
+    resources: ContainerResources;
+    /** The PersistentVolumeClaim of each replica. Required: its size must hold every disk buffer. */
+    storage: { size: string; storageClassName: string };
+    /** Where logs go, the tenant and the stream labels. Required: the fleet's one Loki. */
+    loki: { endpoint: string; tenantId?: string; labels: Record<string, string> };
+    /**
+     * Where metrics go, and the age beyond which a sample is dropped before the shared sink.
+     * Required: the fleet's one Prometheus.
+     * `maxSampleAgeSecs` @default DEFAULT_MAX_SAMPLE_AGE_SECS (config/stack.ts): what Prometheus' head still accepts.
+     */
+    prometheus: { remoteWriteUrl: string; maxSampleAgeSecs?: number };
+    /**
+     * Per namespace, keep 1 log event in N.
+     * @default {} : every event is kept; sampling is a per-fleet decision.
+     */
+    sampling?: Record<string, number>;
+    /** Recent log events each replica remembers to drop duplicates. Required: memory traded for duplicates. */
+    dedupeCacheEvents: number;
+    /** Disk buffers in front of Loki and Prometheus. Required: their size is the outage the fleet survives. */
+    buffers: { lokiMaxBytes: number; prometheusMaxBytes: number };
+    /**
+     * The private Hetzner load balancer: name, type, pinned private address. Required: agents in
+     * other clusters dial that address.
+     * `location` @default the cluster's region: the LB sits beside the nodes it serves.
+     */
+    loadBalancer: { name: string; type: string; location?: string; privateIp: string };
     /** Clusters whose agents may send, each on its own ports, with the identity written on its data. Required; may be empty. */
     agents: AgentIdentity[];
     /**
@@ -45,7 +87,7 @@ export interface VectorAggregatorArgs {
     /** Remote-write token per agent cluster (secret). Required; keys must equal the agents. */
     tokens: Record<string, pulumi.Input<string>>;
     /**
-     * IPv4 range of the private hcloud Network named in `settings.loadBalancer.network`. Required:
+     * IPv4 range of the private hcloud Network the load balancer joins. Required:
      * the caller looks it up before registering anything, so a wrong network fails early; the
      * pinned LB address must lie inside it, and agents arrive from it.
      */
@@ -53,7 +95,8 @@ export interface VectorAggregatorArgs {
     /**
      * NetworkPolicies for the aggregators' namespace: a default deny, the log and remote-write
      * ports open to the private Network's range and `clusterCidrs`, metrics to `scrapeFrom`, and
-     * egress to DNS, Loki and Prometheus only. Default none.
+     * egress to DNS, Loki and Prometheus only.
+     * @default undefined : none, for clusters whose CNI enforces no policies.
      */
     networkPolicy?: {
         /** This cluster's pod network(s), from which its own host-network agent may arrive. */
@@ -79,7 +122,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
 
     constructor(name: string, args: VectorAggregatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vector-fleet:index:VectorAggregator", name, {}, opts);
-        const s = args.settings;
+        const s = { ...args, image: args.image ?? VECTOR_IMAGE, sampling: args.sampling ?? {} };
         const objects: AggregatorObjectSettings = {
             name,
             namespace: s.namespace,
@@ -103,7 +146,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
             buffers: s.buffers,
             agents: args.agents,
         });
-        const config = withAggregatorSignals(base, { signalLogs: s.signalLogs, tempo: s.tempo, agents: args.agents });
+        const config = withAggregatorSignals(base, { signalLogs: args.signals?.signalLogs ?? false, tempo: args.signals?.tempo, agents: args.agents });
         assertTopology(config, `aggregator ${name}`);
         const toml = toToml(config);
 
@@ -164,7 +207,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
                     namespace: s.namespace,
                     agentCidrs: [args.privateNetworkRange, ...args.networkPolicy.clusterCidrs],
                     agentSlots: objects.agentSlots,
-                    destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl, ...(s.tempo ? [s.tempo.endpoint] : [])],
+                    destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl, ...(args.signals?.tempo ? [args.signals.tempo.endpoint] : [])],
                     scrapeFrom: args.networkPolicy.scrapeFrom,
                 }),
                 inNs,

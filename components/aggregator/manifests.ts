@@ -3,8 +3,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
-import { Resources } from "../../config/stack";
-import { appLabels, namespaceObject, Obj, selectorLabels, serviceAccountObject, vectorProbes, vectorSelfEnv } from "../k8s/common";
+import { appLabels, ContainerResources, namespaceObject, Obj, selectorLabels, serviceAccountObject, vectorProbes, vectorSelfEnv } from "../k8s/common";
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPortNames, agentPorts, clientCaKey } from "./pipeline";
 import T = k8s.types.input;
 
@@ -13,7 +12,7 @@ export interface AggregatorObjectSettings {
     namespace: string;
     image: string;
     replicas: number;
-    resources: Resources;
+    resources: ContainerResources;
     storage: { size: string; storageClassName: string };
     /** Slots of the clusters that may send (0 = the hub's own, reached in-cluster only). */
     agentSlots: number[];
@@ -47,10 +46,6 @@ export const aggregatorNames = (name: string) => ({
     pdb: name,
 });
 
-/** Majority of the replicas: what must stay up through voluntary disruptions. */
-export function quorum(replicas: number): number {
-    return Math.floor(replicas / 2) + 1;
-}
 
 /** In-cluster DNS names of the aggregators, for the server certificate and the hub's own agent. */
 export function aggregatorDnsNames(name: string, namespace: string): string[] {

@@ -14,28 +14,13 @@
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
  *   logs_finalize ─> heartbeats (filter) ─> heartbeat_received ─> heartbeat_metrics ─> prometheus
  */
-import { AgentIdentity, ClusterIdentity, DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
 import { GrpcKeepalive, HttpKeepalive, LogToMetricMetric, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
-import { HEARTBEAT_FIELD } from "../agent/pipeline";
+import { AGGREGATOR_PORTS, agentPorts, ClusterIdentity, HEARTBEAT_FIELD, MAX_AGENT_SLOT } from "../contract/fleet";
 
-export const AGGREGATOR_PORTS = {
-    /** Vector's native protocol, the agents' log stream (6000 is Vector's conventional port): slot 0's. */
-    vector: 6000,
-    /** Prometheus remote write from agents: slot 0's. */
-    remoteWrite: 9201,
-    api: 8686,
-    metrics: 9598,
-} as const;
-
-/** Slots run 0..MAX_AGENT_SLOT: the port ranges stay clear of each other and of api/metrics. */
-export const MAX_AGENT_SLOT = 98;
-
-/** The ports of one agent cluster's sources: its slot above slot 0's. */
-export function agentPorts(slot: number): { vector: number; remoteWrite: number } {
-    if (!Number.isInteger(slot) || slot < 0 || slot > MAX_AGENT_SLOT) throw new Error(`agent slot ${slot} is outside 0..${MAX_AGENT_SLOT}`);
-    return { vector: AGGREGATOR_PORTS.vector + slot, remoteWrite: AGGREGATOR_PORTS.remoteWrite + slot };
-}
+// Shared with the agents and the NetworkPolicies, so they live in the contract; exported here too for the aggregators' callers.
+export { AGGREGATOR_PORTS, agentPorts, MAX_AGENT_SLOT };
 
 /** Kubernetes port names (IANA service names: at most 15 characters), slot 0 keeps the historic ones. */
 export function agentPortNames(slot: number): { vector: string; remoteWrite: string } {
@@ -105,6 +90,20 @@ export const AGGREGATOR_PATHS = {
     dataDir: "/vector-data-dir",
     remoteWritePath: "/api/v1/write",
 } as const;
+
+/** A cluster whose agents may send to the aggregators, and what the aggregators write on its data (docs/identity.md). */
+export interface AgentIdentity {
+    name: string;
+    /** Its sources' ports (agentPorts); 0 is the hub's own cluster, reached in-cluster only. */
+    slot: number;
+    /** Written on its data whatever its events claim; undefined keeps the claimed value. */
+    environment?: string;
+    region?: string;
+    /** Log events per second it may send; undefined = no limit. */
+    logEventsPerSec?: number;
+    /** Whether the aggregators still accept its previous remote-write token (a rotation). */
+    acceptPreviousToken?: boolean;
+}
 
 export interface AggregatorPipelineSettings {
     /** The hub's identity, on the aggregators' own metrics. */

@@ -19,7 +19,7 @@
 import { AgentIdentity } from "../../config/stack";
 import { VectorConfig } from "../vector/model";
 import { vrl, vrlField, vrlString } from "../vector/vrl";
-import { resourceAttributesVrl } from "../agent/signals";
+import { resourceAttributesVrl } from "../vector/otlp";
 import { identityComponentIds } from "./pipeline";
 
 export interface AggregatorSignalSettings {

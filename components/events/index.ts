@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { Obj, sha256 } from "../k8s/common";
 import { dnsEgress, NetworkPolicy } from "../k8s/network-policies";
+import { agentEventsServiceName, eventsCollectorLabels, eventsCollectorNames, eventsCollectorSelector } from "../contract/signals";
 
 import T = k8s.types.input;
 
@@ -30,31 +31,18 @@ export interface EventsCollectorSettings {
 }
 
 export const eventsNames = (agent: string) => ({
-    name: `${agent}-events-collector`,
-    config: `${agent}-events-collector-config`,
+    ...eventsCollectorNames(agent),
     /** The agents' Service the collector sends to (components/agent/signals.ts agentSignalServices). */
-    agentService: `${agent}-events`,
+    agentService: agentEventsServiceName(agent),
 });
 
 /** Port of the collector's health_check extension, probed by the kubelet. */
 export const EVENTS_HEALTH_PORT = 13133;
 
-export function eventsLabels(s: Pick<EventsCollectorSettings, "agent">): Record<string, string> {
-    return {
-        "app.kubernetes.io/name": "opentelemetry-collector",
-        "app.kubernetes.io/component": "kubernetes-events",
-        "app.kubernetes.io/part-of": "vector-fleet",
-        "app.kubernetes.io/managed-by": "pulumi",
-        "app.kubernetes.io/instance": eventsNames(s.agent).name,
-    };
-}
-
+export const eventsLabels = (s: Pick<EventsCollectorSettings, "agent">) => eventsCollectorLabels(s.agent);
 /** The collector pods' stable labels: its Deployment's selector, and the agent policy's peer. */
-export function eventsSelectorLabels(agent: string): Record<string, string> {
-    const l = eventsLabels({ agent });
-    return { "app.kubernetes.io/name": l["app.kubernetes.io/name"], "app.kubernetes.io/instance": l["app.kubernetes.io/instance"] };
-}
-const selector = (s: Pick<EventsCollectorSettings, "agent">) => eventsSelectorLabels(s.agent);
+export const eventsSelectorLabels = eventsCollectorSelector;
+const selector = (s: Pick<EventsCollectorSettings, "agent">) => eventsCollectorSelector(s.agent);
 
 /** The collector's own config. Component names are the 0.144+ ones (`otlp_grpc`; `otlp` is a deprecated alias). */
 export function eventsCollectorConfig(s: EventsCollectorSettings): Record<string, unknown> {
@@ -187,13 +175,18 @@ export function eventsNetworkPolicy(s: EventsCollectorSettings, apiServer: { cid
 }
 
 export interface KubernetesEventsArgs {
+    /** The stack's explicit Kubernetes provider. Required: never the ambient default, which could be any cluster. */
     provider: k8s.Provider;
+    /** Which agent the events go to, its namespace, the image and the agent's events port. Required: the collector has nowhere else to send. */
     settings: EventsCollectorSettings;
-    /** API server endpoints for the NetworkPolicy; undefined: no policy. */
+    /**
+     * API server endpoints for the collector's NetworkPolicy.
+     * @default none: no NetworkPolicy, as for the agent when networkPolicy.enabled is false.
+     */
     networkPolicy?: { apiServer: { cidrs: string[]; ports: number[] } };
 }
 
-/** The events collector and its grants; created by the agent component when `agent.events.enabled`. */
+/** The events collector and its grants; the program creates it beside the agent when `agent.events.enabled`. */
 export class KubernetesEvents extends pulumi.ComponentResource {
     constructor(name: string, args: KubernetesEventsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vector-fleet:index:KubernetesEvents", name, {}, opts);

@@ -2,6 +2,12 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+/** A container's requests and limits, as Kubernetes quantities ("500m", "512Mi"). */
+export interface ContainerResources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
 export type Obj<T> = T & { metadata: k8s.types.input.meta.v1.ObjectMeta & { name: string } };
 
 /** The recommended labels every object of the fleet carries, by the part of the fleet it belongs to. */

@@ -13,8 +13,7 @@
 import * as net from "node:net";
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
-import { AGENT_PORTS, AgentPorts, KUBELET_PORT } from "../agent/pipeline";
-import { AGGREGATOR_PORTS, agentPorts } from "../aggregator/pipeline";
+import { AGENT_PORTS, AgentPorts, AGGREGATOR_PORTS, agentPorts, KUBELET_PORT } from "../contract/fleet";
 import { appLabels, Obj, selectorLabels } from "./common";
 import T = k8s.types.input;
 

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MigrationConfig } from "../../config/stack";
 
 /**
  * A required node-affinity term no node matches: every kubelet labels its Node with
@@ -27,8 +26,20 @@ export interface LegacyDaemonSet {
     name: string;
 }
 
+/** Where a migration stands (docs/migration.md): only `cutover` and `done` park anything. */
+export type MigrationPhase = "none" | "parallel" | "cutover" | "done";
+
+/** The migration as the component reads it: the phase and the DaemonSets Vector replaces. */
+export interface Migration {
+    phase: MigrationPhase;
+    /** The Promtail DaemonSet; undefined when the cluster runs none. */
+    promtail?: { namespace: string; name: string };
+    /** The node-exporter DaemonSet; undefined when the cluster runs none. */
+    nodeExporter?: { namespace: string; name: string };
+}
+
 /** The legacy DaemonSets this stack's migration phase stops (none in `none` and `parallel`). */
-export function legacyToPark(m: MigrationConfig): LegacyDaemonSet[] {
+export function legacyToPark(m: Migration): LegacyDaemonSet[] {
     if (m.phase !== "cutover" && m.phase !== "done") return [];
     return [
         ...(m.promtail ? [{ role: "promtail" as const, ...m.promtail }] : []),
@@ -87,10 +98,13 @@ export function parkingProblem(d: LegacyDaemonSet, live: LivePodSpec | undefined
 }
 
 export interface LegacyAgentCutoverArgs {
-    /** The stack's explicit Kubernetes provider. Required. */
+    /** The stack's explicit Kubernetes provider. Required: never the ambient default, which could be any cluster. */
     provider: k8s.Provider;
-    /** The parsed `migration` section; phases `cutover` and `done` park the listed DaemonSets. Required. */
-    migration: MigrationConfig;
+    /**
+     * The phase and the legacy DaemonSets. Required: `cutover` and `done` park the listed ones; in
+     * `done` they are patched without a read, since they may already be deleted by hand.
+     */
+    migration: Migration;
 }
 
 /** Name of the read of a DaemonSet to park; the engine prints it beside "resource ... does not exist". */

@@ -13,11 +13,13 @@ export interface VectorSelfMonitoringArgs {
     monitoringNamespace: string;
     /**
      * Labels on the PodMonitors and the PrometheusRule, for the Prometheus' podMonitorSelector and
-     * ruleSelector (a default kube-prometheus-stack selects `release: <release name>`). Default none.
+     * ruleSelector (a default kube-prometheus-stack selects `release: <release name>`).
+     * @default {} : for a Prometheus that selects every PodMonitor and rule.
      */
     selectorLabels?: Record<string, string>;
     /**
-     * The agent to watch (its component name and namespace); omitted when the stack runs none.
+     * The agent to watch (its component name and namespace).
+     * @default undefined : the stack runs no agent.
      * `dependsOn`: what creates its namespace (the agent component), so the PodMonitor is not
      * created into a namespace that does not exist yet.
      */
@@ -25,9 +27,13 @@ export interface VectorSelfMonitoringArgs {
     /**
      * The aggregators to watch; present on the hub only. Rules and the dashboard are created only
      * with it: the central Prometheus is the one that sees every cluster's remote-written metrics.
+     * @default undefined : a source stack, which has no aggregators.
      */
     aggregator?: { instance: string; namespace: string; replicas: number; dependsOn?: pulumi.Resource[] };
-    /** Namespace of the agents in every cluster, for cAdvisor-based alerts. Default "vector-system". */
+    /**
+     * Namespace of the agents in every cluster, for cAdvisor-based alerts.
+     * @default the watched agent's namespace, else "vector-system" (the config's default).
+     */
     agentNamespace?: string;
 }
 

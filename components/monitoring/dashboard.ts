@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { fleetLabels, Obj } from "../k8s/common";
 import { ALERT_DEFAULTS, HEARTBEAT_SERIES } from "./rules";
-import { dnsLabel, promql } from "./promql";
+import { dnsLabel, promql } from "../prometheus/promql";
 
 import T = k8s.types.input;
 

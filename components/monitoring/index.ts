@@ -2,7 +2,7 @@
 export * from "./podmonitors";
 export * from "./rules";
 export * from "./dashboard";
-export { alternation, dnsLabel } from "./promql";
-export type { Duration } from "./promql";
+export { alternation, dnsLabel } from "../prometheus/promql";
+export type { Duration } from "../prometheus/promql";
 export { VectorSelfMonitoring } from "./component";
 export type { VectorSelfMonitoringArgs } from "./component";

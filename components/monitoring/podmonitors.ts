@@ -7,11 +7,12 @@
  * thing that broke, which is why the aggregator quorum alert is built on it.
  */
 import { appLabels, selectorLabels } from "../k8s/common";
-import { dnsLabel } from "./promql";
+import { AGENT_NAME, AGGREGATOR_NAME } from "../contract/fleet";
+import { dnsLabel } from "../prometheus/promql";
 
-/** The fixed `job` label of each PodMonitor's `up` series; the alert rules select on these. */
-export const AGENT_JOB = "vector-agent";
-export const AGGREGATOR_JOB = "vector-aggregator";
+/** The fixed `job` label of each PodMonitor's `up` series (the components' names); the alert rules select on these. */
+export const AGENT_JOB = AGENT_NAME;
+export const AGGREGATOR_JOB = AGGREGATOR_NAME;
 
 /** Both workloads name their internal-metrics container port this (containerPort 9598). */
 export const METRICS_PORT_NAME = "metrics";

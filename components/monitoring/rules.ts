@@ -9,11 +9,10 @@
  * tests/support/promtool/ exercise every alert both firing and silent.
  */
 import { AGGREGATOR_JOB } from "./podmonitors";
-import { alternation, dnsLabel, Duration, promql } from "./promql";
-import { quorum } from "../aggregator/manifests";
+import { alternation, dnsLabel, Duration, promql } from "../prometheus/promql";
+import type { PrometheusAlertingRule, PrometheusRecordingRule, PrometheusRule, PrometheusRuleFile, PrometheusRuleGroup, Severity } from "../prometheus/rule";
+import { quorum } from "../contract/fleet";
 import { fleetLabels } from "../k8s/common";
-
-export type Severity = "critical" | "warning" | "info";
 
 /** Rule groups are evaluated independently; grouping by concern keeps one slow group from delaying the rest. */
 export type RuleGroupName = "vector-fleet-heartbeats" | "vector-fleet-delivery" | "vector-fleet-aggregators" | "vector-fleet-components" | "vector-fleet-resources";
@@ -49,6 +48,7 @@ export const DEFAULT_RUNBOOK_BASE_URL = "docs/runbooks.md";
 
 /** The aggregators' PodDisruptionBudget keeps this many up; the alerts use the same figure. */
 export { quorum };
+export type { PrometheusAlertingRule, PrometheusRecordingRule, PrometheusRule, PrometheusRuleFile, PrometheusRuleGroup, Severity };
 
 /** GitHub's heading anchor for a heading that is a plain alert name. */
 const anchor = (alert: string) => alert.toLowerCase();
@@ -467,39 +467,6 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
     ];
     // With 1 or 2 replicas quorum equals the replica count, so "degraded but at quorum" cannot happen.
     return rules.filter((r) => r.alert !== "VectorAggregatorReplicasDegraded" || q < n);
-}
-
-// prometheus-operator's monitoring.coreos.com/v1 PrometheusRule, typed for the fields we use.
-
-export interface PrometheusAlertingRule {
-    alert: string;
-    expr: string;
-    for: Duration;
-    labels: { severity: Severity };
-    annotations: { summary: string; description: string; runbook_url: string };
-}
-
-export interface PrometheusRecordingRule {
-    record: string;
-    expr: string;
-    labels?: Record<string, string>;
-}
-
-export interface PrometheusRuleGroup {
-    name: string;
-    rules: (PrometheusAlertingRule | PrometheusRecordingRule)[];
-}
-
-export interface PrometheusRule {
-    apiVersion: "monitoring.coreos.com/v1";
-    kind: "PrometheusRule";
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
-    spec: { groups: PrometheusRuleGroup[] };
-}
-
-/** The plain Prometheus rule-file form, as promtool and Prometheus read it. */
-export interface PrometheusRuleFile {
-    groups: PrometheusRuleGroup[];
 }
 
 export interface PrometheusRuleSettings extends Partial<VectorAlertSettings> {

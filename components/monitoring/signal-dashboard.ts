@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { fleetLabels, Obj } from "../k8s/common";
-import { dnsLabel } from "./promql";
+import { dnsLabel } from "../prometheus/promql";
 
 import T = k8s.types.input;
 

@@ -6,7 +6,7 @@
  * from"): `vector_component_received_events_total` of the component that takes the signal in.
  */
 import { fleetLabels } from "../k8s/common";
-import { dnsLabel, Duration } from "./promql";
+import { dnsLabel, Duration } from "../prometheus/promql";
 import type { PrometheusAlertingRule, PrometheusRule } from "./rules";
 
 export const SIGNAL_ALERTS = {

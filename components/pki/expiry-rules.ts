@@ -6,8 +6,8 @@
  * PKI_VALIDITY), which updates its date here too, so the alert means "renewal has not happened".
  */
 import { fleetLabels } from "../k8s/common";
-import { dnsLabel } from "../monitoring/promql";
-import type { PrometheusAlertingRule, PrometheusRecordingRule, PrometheusRule } from "../monitoring/rules";
+import { dnsLabel } from "../prometheus/promql";
+import type { PrometheusAlertingRule, PrometheusRecordingRule, PrometheusRule } from "../prometheus/rule";
 
 export const CERTIFICATE_EXPIRY_METRIC = "vector_fleet_certificate_expiry_timestamp_seconds";
 export const CERTIFICATE_EXPIRY_ALERT = "VectorFleetCertificateExpiringSoon";

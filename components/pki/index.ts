@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { AGENT_NAME, AGGREGATOR_NAME } from "../contract/fleet";
 
 /** Validity figures: leaf certificates follow the seed's cert-manager settings (1 year, renewed 30 days early). */
 export const PKI_VALIDITY = {
@@ -27,10 +28,14 @@ export interface FleetPkiArgs {
     serverIpAddresses: pulumi.Input<string>[];
     /**
      * Per cluster, its current token generation and whether the previous one still exists (a
-     * rotation in progress). Default generation 0, no previous.
+     * rotation in progress).
+     * @default generation 0 and no previous token for every cluster: generation 0 keeps the first token's resource name.
      */
     tokenGenerations?: Record<string, { generation: number; keepPrevious: boolean }>;
-    /** Organisation in certificate subjects. Default "vector-fleet": only informative. */
+    /**
+     * Organisation in certificate subjects.
+     * @default "vector-fleet" : only informative; nothing checks it.
+     */
     organization?: string;
 }
 
@@ -109,7 +114,7 @@ export class FleetPki extends pulumi.ComponentResource {
             `${name}-server`,
             serverKey.privateKeyPem,
             {
-                subject: { commonName: args.serverDnsNames[0] ?? "vector-aggregator", organization },
+                subject: { commonName: args.serverDnsNames[0] ?? AGGREGATOR_NAME, organization },
                 dnsNames: args.serverDnsNames,
                 ipAddresses: args.serverIpAddresses,
             },
@@ -139,7 +144,7 @@ export class FleetPki extends pulumi.ComponentResource {
             const cert = sign(
                 `${name}-client-${cluster}`,
                 clientKey.privateKeyPem,
-                { subject: { commonName: `vector-agent.${cluster}`, organization, organizationalUnit: cluster } },
+                { subject: { commonName: `${AGENT_NAME}.${cluster}`, organization, organizationalUnit: cluster } },
                 CLIENT_USES,
                 { keyPem: clientCaKey.privateKeyPem, certPem: clientCa.certPem },
             );

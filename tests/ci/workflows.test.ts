@@ -263,7 +263,7 @@ describe("GitHub workflows", () => {
             assert.ok(runs.includes("bash .ci/run"), JSON.stringify(runs));
             for (const r of runs.filter((x) => x !== "bash .ci/run")) assert.doesNotMatch(r, /npm (ci|test|run)|tsc/, `ci.yml repeats .ci/run: ${r}`);
             const lines = commands();
-            const order = ["npm ci", "npx tsc --noEmit", "npm test", "npm run test:integration", "npm run render"].map((c) => lines.findIndex((l) => l.startsWith(c)));
+            const order = ["npm ci", "npx tsc --noEmit", "npm run lint", "npm test", "npm run test:integration", "npm run render"].map((c) => lines.findIndex((l) => l.startsWith(c)));
             assert.ok(order.every((i) => i >= 0), `.ci/run lost a command: ${JSON.stringify(lines)}`);
             assert.deepEqual([...order].sort((a, b) => a - b), order, ".ci/run runs its commands out of order");
         });

@@ -16,13 +16,15 @@ function raw(values: Record<string, unknown>, secret: string[] = []) {
 }
 
 const SOURCE = { role: "source", cluster: "dev", environment: "development", region: "hel1", monitoringStack: "monitoring", kubeContext: "dev" };
+const DEV_ID = { environment: "development", region: "hel1" };
+const STAGING_ID = { environment: "staging", region: "fsn1" };
 const HUB = {
     role: "hub",
     cluster: "monitoring",
     environment: "production",
     region: "fsn1",
     kubeContext: "mon",
-    aggregator: { clusters: ["dev", "staging"], loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" } },
+    aggregator: { clusters: ["dev", "staging"], identities: { dev: DEV_ID, staging: STAGING_ID }, loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" } },
 };
 
 function problemsOf(values: Record<string, unknown>, secret: string[] = []): string[] {
@@ -86,7 +88,10 @@ describe("stack config", () => {
             image: "timberio/vector:0.59.0-distroless-libc",
             replicas: 3,
             clusters: ["dev", "staging"],
-            identities: {},
+            identities: {
+                dev: { ...DEV_ID, logEventsPerSec: undefined, tokenGeneration: 0, acceptPreviousToken: false },
+                staging: { ...STAGING_ID, logEventsPerSec: undefined, tokenGeneration: 0, acceptPreviousToken: false },
+            },
             logEventsPerSecPerCluster: undefined,
             loki: {
                 endpoint: "http://loki-gateway.monitoring.svc.cluster.local",
@@ -114,18 +119,18 @@ describe("stack config", () => {
     });
 
     it("gives the hub's own cluster slot 0 and each listed cluster its list position, with its configured identity", () => {
-        const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, clusters: ["staging", "dev"], identities: { dev: { environment: "development", region: "hel1" } } } }));
+        const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, clusters: ["staging", "dev"] } }));
         assert.ok(c.role === "hub");
         assert.deepEqual(c.agentIdentities, [
             { name: "dev", environment: "development", region: "hel1", slot: 2, tokenGeneration: 0, acceptPreviousToken: false },
             { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
-            { name: "staging", slot: 1 },
+            { name: "staging", environment: "staging", region: "fsn1", slot: 1, tokenGeneration: 0, acceptPreviousToken: false },
         ]);
     });
 
     it("gives every cluster the fleet-wide log limit unless its identity sets its own, and none when neither is set", () => {
         const c = parseStackConfig(
-            raw({ ...HUB, aggregator: { ...HUB.aggregator, logEventsPerSecPerCluster: 500, identities: { dev: { environment: "development", region: "hel1", logEventsPerSec: 50 } } } }),
+            raw({ ...HUB, aggregator: { ...HUB.aggregator, logEventsPerSecPerCluster: 500, identities: { dev: { ...DEV_ID, logEventsPerSec: 50 }, staging: STAGING_ID } } }),
         );
         assert.ok(c.role === "hub");
         assert.deepEqual(Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.logEventsPerSec])), { dev: 50, monitoring: 500, staging: 500 });
@@ -141,8 +146,12 @@ describe("stack config", () => {
             return Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.slot]));
         };
         const before = slots(["dev", "staging"]);
-        const after = slots(["dev", "staging", "alpha"]);
-        for (const [name, slot] of Object.entries(before)) assert.equal(after[name], slot, name);
+        const after = parseStackConfig(
+            raw({ ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb21" }, clusters: ["dev", "staging", "alpha"], identities: { ...HUB.aggregator.identities, alpha: DEV_ID } } }),
+        );
+        assert.ok(after.role === "hub");
+        const afterSlots = Object.fromEntries(after.agentIdentities.map((a) => [a.name, a.slot]));
+        for (const [name, slot] of Object.entries(before)) assert.equal(afterSlots[name], slot, name);
     });
 
     it("keeps overrides and fills the rest of a section with defaults", () => {

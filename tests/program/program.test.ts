@@ -260,8 +260,8 @@ describe("program under mocks", () => {
                     clientKeyPem: pulumi.secret("key"),
                     remoteWriteToken: pulumi.secret("token"),
                 };
-                new VectorAgent("agent-a", { ...common, settings: { ...cfg.agent, namespace: "vector-a" } });
-                new VectorAgent("agent-b", { ...common, settings: { ...cfg.agent, namespace: "vector-b" } });
+                new VectorAgent("agent-a", { ...common, ...cfg.agent, namespace: "vector-a" });
+                new VectorAgent("agent-b", { ...common, ...cfg.agent, namespace: "vector-b" });
                 return {};
             },
             { project: "vector-fleet", stack: "dev", config: {} },

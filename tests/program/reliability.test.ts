@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { parse as parseToml } from "smol-toml";
 import { aggregatorBufferCapacity, bufferMinutes, EVENT_BYTES, MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
-import { quorum } from "../../components/aggregator/manifests";
+import { quorum } from "../../components/contract/fleet";
 import { parseStackConfig } from "../../config";
 import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
 import { RenderedStack } from "../../tools/render/render";
@@ -115,7 +115,7 @@ describe("reliability: what carries the pipeline through each failure", () => {
 
         it(`the defaults carry at least ${MIN_BUFFER_MINUTES} minutes at the default load`, () => {
             const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]) as Obj;
-            const minimal = { clusters: agg.clusters, loadBalancer: agg.loadBalancer };
+            const minimal = { clusters: agg.clusters, identities: agg.identities, loadBalancer: agg.loadBalancer };
             const cfg = parseStackConfig({
                 values: { ...stackConfig("monitoring").config, "vector-fleet:aggregator": JSON.stringify(minimal) },
                 isSecret: () => false,

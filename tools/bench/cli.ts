@@ -1,5 +1,24 @@
-/** Argument parsing for `npm run bench`, kept apart from the script so it can be tested. */
+/**
+ * `npm run bench`: its arguments and its main(). tools/bench/main.ts only wires a process to
+ * main(), and is also the script every measuring child runs (`--child JOB`).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ProcessIO, UsageError } from "../shared/cli";
+import { replaceSection } from "../shared/generated-block";
+import { formatReport, verdicts } from "./report";
 import { STARTUP_VARIANTS } from "./startup";
+
+const DOC = "docs/performance.md";
+const CHILD_PREFIX = "BENCH-CHILD ";
+/** The script the children run: the entry point, which wires them to main() as it does the parent. */
+const ENTRY = path.join(__dirname, "main.ts");
+
+// The jobs and the runner are required only where they are used: the import profile must run in a
+// process that has not loaded Pulumi yet, and the runner loads the simulator.
+type Jobs = typeof import("./jobs");
+type Imports = typeof import("./imports");
+type Runner = typeof import("./run");
 
 export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--sizes 10,50,100,200] [--runs N] [--variants LIST] [--no-tests] [--no-write | --write]
 
@@ -69,4 +88,46 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     }
     if (sizes && sizes.length < 2) throw new Error("--sizes needs at least two sizes to judge how cost grows");
     return { kind: "bench", quick, sizes, runs, variants, tests, write: write ?? !quick };
+}
+
+export async function main(argv: string[], io: ProcessIO): Promise<number> {
+    let args;
+    try {
+        args = parseBenchArgs(argv);
+    } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    if (args.kind === "help") {
+        io.stdout(`${BENCH_USAGE}\n`);
+        return 0;
+    }
+    if (args.kind === "child") {
+        const result =
+            args.job === "imports"
+                ? await (require("./imports") as Imports).importJob()
+                : args.job === "scale"
+                  ? await (require("./jobs") as Jobs).scaleJob(args.n)
+                  : await (require("./jobs") as Jobs).renderJob();
+        io.stdout(`${CHILD_PREFIX}${JSON.stringify(result)}\n`);
+        return 0;
+    }
+    const { defaultOptions, runBench } = require("./run") as Runner;
+    const opts = defaultOptions(args.quick, (line) => io.stderr(`bench: ${line}\n`));
+    if (args.sizes) opts.sizes = args.sizes;
+    if (args.runs) opts.runs = { startup: args.runs, render: args.runs, scale: args.runs, tests: args.runs };
+    if (args.variants) opts.startupVariants = args.variants;
+    opts.skipTests = !args.tests;
+    const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
+    const results = runBench(ENTRY, command, opts);
+    const report = formatReport(results);
+    io.stdout(`${report}\n`);
+    if (args.write) {
+        const doc = path.join(io.rootDir, DOC);
+        fs.writeFileSync(doc, replaceSection(fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "", "BENCH", report, DOC));
+        io.stderr(`bench: wrote ${DOC}\n`);
+    }
+    const v = verdicts(results);
+    const missed = [!v.render.met && "render", v.scale && !v.scale.met && "scale", v.tests && !v.tests.unit.met && "unit tests", v.tests && !v.tests.all.met && "all tests"].filter(Boolean);
+    if (missed.length > 0) io.stderr(`bench: targets not met: ${missed.join(", ")} (see the report)\n`);
+    return 0;
 }

@@ -34,7 +34,9 @@ export function generateFleet(n: number, hubTemplate: StackFile, sourceTemplate:
     const { identities: _identities, ...template } = JSON.parse(aggregatorJson) as Record<string, unknown>;
     void _identities;
     const loadBalancer = { ...(template.loadBalancer as Record<string, unknown>), type: "lb31" };
-    const aggregator = { ...template, loadBalancer, clusters: names };
+    // Every listed cluster needs its identity (config/stack.ts): the template source's environment and region.
+    const identity = { environment: sourceTemplate.config[KEY("environment")], region: sourceTemplate.config[KEY("region")] };
+    const aggregator = { ...template, loadBalancer, clusters: names, identities: Object.fromEntries(names.map((name) => [name, identity])) };
     const hub: StackFile = {
         ...hubTemplate,
         config: { ...hubTemplate.config, [KEY("aggregator")]: JSON.stringify(aggregator) },
@@ -44,6 +46,7 @@ export function generateFleet(n: number, hubTemplate: StackFile, sourceTemplate:
         (name): StackFile => ({
             ...sourceTemplate,
             stack: name,
+            file: `Pulumi.${name}.yaml`,
             config: {
                 ...sourceTemplate.config,
                 [KEY("cluster")]: name,

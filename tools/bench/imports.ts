@@ -3,8 +3,9 @@
  * yet: this module imports only Node built-ins, and the simulator is required after the timings.
  */
 import * as path from "node:path";
+import { REPO_ROOT } from "../shared/paths";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = REPO_ROOT;
 
 export interface ImportStep {
     module: string;

@@ -8,8 +8,9 @@ import { listStacks, Program, readStackFile, renderFiles } from "../render/rende
 import { validateRenderedStacks } from "../validate";
 import { runStack, StackOutputs } from "../render/simulator";
 import { generateFleet } from "./fleet";
+import { REPO_ROOT } from "../shared/paths";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = REPO_ROOT;
 
 function loadProgram(): Program {
     return require(path.join(ROOT, "index")) as Program;

@@ -4,7 +4,9 @@
  */
 import type { ImportJobResult } from "./imports";
 import type { RenderJobResult, ScaleJobResult } from "./jobs";
-import { formatBytes, formatMs, linearity, Linearity, markdownTable, median } from "./stats";
+import { formatBytes, formatMs } from "../shared/format";
+import { markdownTable } from "../shared/markdown";
+import { linearity, Linearity, median } from "./stats";
 
 export interface Machine {
     date: string;

@@ -13,8 +13,9 @@ import type { BenchResults, Machine, StartupSamples, TestSuiteSamples } from "./
 import { CHOSEN_VARIANT, parseProbe, PRECOMPILED_DIR, STARTUP_VARIANTS, startupCommand } from "./startup";
 import { childrenCpuMs } from "./stats";
 import { readStackFile } from "../render/render";
+import { REPO_ROOT } from "../shared/paths";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = REPO_ROOT;
 
 export interface BenchOptions {
     quick: boolean;
@@ -73,9 +74,14 @@ function tail(s: string, lines = 8): string {
     return s.trim().split("\n").slice(-lines).join("\n");
 }
 
-/** Runs `tools/bench/main.ts --child <job...>` with the same TypeScript loader as this process. */
+/**
+ * Runs `tools/bench/main.ts --child <job...>` with the same TypeScript loader as this process. The
+ * jobs that render load the Pulumi SDKs as `npm run render` does (tools/shared/fast-pulumi.cjs);
+ * the import profile does not, as it measures what loading them costs.
+ */
 function child<T>(script: string, job: string[]): T & { processCpuMs: number } {
-    const { res, cpuMs } = timed(process.execPath, [...process.execArgv, script, "--child", ...job], cleanEnv());
+    const preload = job[0] === "imports" ? [] : ["--require", path.join(ROOT, "tools", "shared", "fast-pulumi.cjs")];
+    const { res, cpuMs } = timed(process.execPath, [...preload, ...process.execArgv, script, "--child", ...job], cleanEnv());
     const line = res.stdout.split("\n").find((l) => l.startsWith(CHILD_PREFIX));
     if (res.status !== 0 || line === undefined) throw new Error(`bench child ${job.join(" ")} failed (exit ${res.status}):\n${tail(res.stderr || res.stdout)}`);
     return { ...(JSON.parse(line.slice(CHILD_PREFIX.length)) as T), processCpuMs: cpuMs };
@@ -147,14 +153,16 @@ function measureStartup(opts: BenchOptions): { samples: StartupSamples[]; buildM
 }
 
 function measureRenderProcess(opts: BenchOptions): { wallMs: number[]; cpuMs: number[] } {
-    const tsx = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    // The command of `npm run render` itself (package.json), without npm's own start-up.
+    const [node, ...renderArgs] = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.render.split(" ");
+    if (node !== "node") throw new Error(`package.json's render script no longer starts with node: update tools/bench/run.ts`);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-bench-"));
     try {
         const walls: number[] = [];
         const cpus: number[] = [];
         for (let i = 0; i < opts.runs.render; i++) {
             opts.log(`render: npm run render run ${i + 1}/${opts.runs.render}`);
-            const { wallMs, cpuMs, res } = timed(process.execPath, [tsx, "tools/render/main.ts", "--out", out], cleanEnv());
+            const { wallMs, cpuMs, res } = timed(process.execPath, [...renderArgs, "--out", out], cleanEnv());
             if (res.status !== 0) throw new Error(`npm run render failed:\n${tail(res.stderr)}`);
             walls.push(wallMs);
             cpus.push(cpuMs);

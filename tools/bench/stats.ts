@@ -1,6 +1,7 @@
 /**
- * Small, pure helpers for `npm run bench`: medians, units, Markdown tables, the generated section
- * of docs/performance.md and the linearity check of the fleet-size sweep.
+ * Small, pure helpers for `npm run bench`: medians, the linearity check of the fleet-size sweep,
+ * children's CPU time. Units, Markdown tables and the generated section of docs/performance.md are
+ * shared with other tools: tools/shared/format.ts, markdown.ts and generated-block.ts.
  */
 
 /** The median; the mean of the middle two for an even count. Throws on no samples (a bench bug). */
@@ -9,49 +10,6 @@ export function median(samples: readonly number[]): number {
     const s = [...samples].sort((a, b) => a - b);
     const mid = Math.floor(s.length / 2);
     return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Milliseconds as people read them: "850 ms", "1.42 s", "12.3 s". */
-export function formatMs(ms: number): string {
-    if (ms < 1000) return `${Math.round(ms)} ms`;
-    if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
-    return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Bytes in binary units: "512 KiB", "287 MiB", "1.50 GiB". */
-export function formatBytes(bytes: number): string {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let v = bytes;
-    let u = 0;
-    while (v >= 1024 && u < units.length - 1) {
-        v /= 1024;
-        u++;
-    }
-    return u >= 3 ? `${v.toFixed(2)} ${units[u]}` : `${Math.round(v)} ${units[u]}`;
-}
-
-/** A GitHub Markdown table; cells are escaped so a `|` inside a cell cannot break the row. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ("l" | "r")[]): string {
-    const esc = (c: string) => c.replace(/\|/g, "\\|").replace(/\n/g, " ");
-    for (const r of rows) if (r.length !== header.length) throw new Error(`table row has ${r.length} cells, header has ${header.length}: ${r.join(", ")}`);
-    const rule = header.map((_, i) => (align?.[i] === "r" ? "---:" : "---"));
-    return [header, rule, ...rows].map((r, i) => `| ${(i === 1 ? r : r.map(esc)).join(" | ")} |`).join("\n") + "\n";
-}
-
-/**
- * Replaces what lies between `<!-- BEGIN name -->` and `<!-- END name -->` in `doc`, keeping the
- * markers and everything around them; appends a new marked section when there is none. The
- * hand-written text of the document is never touched.
- */
-export function replaceSection(doc: string, name: string, content: string): string {
-    const begin = `<!-- BEGIN ${name} -->`;
-    const end = `<!-- END ${name} -->`;
-    const body = `${begin}\n${content.endsWith("\n") ? content : `${content}\n`}${end}`;
-    const i = doc.indexOf(begin);
-    const j = doc.indexOf(end);
-    if (i < 0 && j < 0) return `${doc}${doc === "" || doc.endsWith("\n") ? "" : "\n"}\n${body}\n`;
-    if (i < 0 || j < i) throw new Error(`docs: the markers of section ${name} are broken (expected "${begin}" before "${end}")`);
-    return doc.slice(0, i) + body + doc.slice(j + end.length);
 }
 
 export interface ScalePoint {

@@ -6,8 +6,9 @@
  * Requests are what the scheduler reserves on a node; limits are caps (CPU is throttled above its
  * limit, memory is OOM-killed). Neither is usage: a node's real footprint depends on its log volume.
  */
+import { parseQuantity as parseKubernetesQuantity } from "../../config/quantity";
 import type { RegisteredResource } from "../render/simulator";
-import { markdownTable } from "../bench/stats";
+import { markdownTable } from "../shared/markdown";
 
 export interface Amounts {
     /** millicores */
@@ -17,22 +18,20 @@ export interface Amounts {
 
 const ZERO: Amounts = { cpu: 0, bytes: 0 };
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/** A Kubernetes quantity ("100m", "1.5", "128Mi", "1e3", "2G") in base units (cores, bytes). */
-export function parseQuantity(q: string | number): number {
-    if (typeof q === "number") return q;
-    const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(q.trim());
-    if (!m) throw new Error(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
-    const base = Number(m[1]);
-    if (m[2]) return base * 10 ** Number(m[2].slice(1));
-    const suffix = m[3] ?? "";
-    return base * (BINARY[suffix] ?? DECIMAL[suffix]);
+/**
+ * A quantity of a rendered object ("100m", "1.5", "128Mi", "1e3", "2G") in base units (cores,
+ * bytes), by the one parser of Kubernetes' grammar (config/quantity.ts); a JSON number as is.
+ * Throws on anything else: the render holds only what the program wrote, so a bad one is a bug.
+ */
+export function parseQuantity(q: string | number, scale = 0): number {
+    if (typeof q === "number") return q * 10 ** scale;
+    const value = parseKubernetesQuantity(q.trim(), scale);
+    if (value === undefined) throw new Error(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
+    return value;
 }
 
 export function parseCpu(q: string | number): number {
-    return Math.round(parseQuantity(q) * 1000);
+    return Math.round(parseQuantity(q, 3));
 }
 
 export function parseMemory(q: string | number): number {

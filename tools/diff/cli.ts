@@ -7,8 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { diffFleet, formatMarkdown, formatText, hasChanges, parseDiffArgs, readRendered, RenderedFleet } from "./diff";
+import { diffFleet, formatMarkdown, formatText, hasChanges, parseDiffArgs } from "./diff";
+import { readRendered, RenderedFleet } from "../render/out-dir";
 import type { Program } from "../render/render";
+import type { ProcessIO } from "../shared/cli";
 
 const exec = promisify(execFile);
 
@@ -37,11 +39,7 @@ both are rendered in this one process.
 
 Exit status: 0 nothing changed, 1 something changed, 2 usage error or a render failed.`;
 
-export interface DiffIo {
-    stdout(text: string): void;
-    stderr(text: string): void;
-    /** Where the command runs: the repository compared is the one containing it. */
-    cwd: string;
+export interface DiffIo extends Pick<ProcessIO, "stdout" | "stderr" | "cwd" | "onCleanup"> {
     /** Colors unless --no-color (the CLI: stdout is a terminal and NO_COLOR is unset). */
     color: boolean;
     /**
@@ -51,8 +49,6 @@ export interface DiffIo {
      * a child. Absent: every tree renders in a child.
      */
     local?: { root: string; program(): Promise<Program> };
-    /** Called with the cleanup of the temporary files, for a caller that handles signals. */
-    onCleanup?(cleanup: (() => void) | undefined): void;
 }
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
@@ -126,6 +122,9 @@ async function checkout(top: string, sha: string, dir: string): Promise<void> {
  */
 const RENDER_SCRIPTS = ["tools/render/main.ts", "scripts/render.ts"] as const;
 
+/** The preload that loads the Pulumi SDKs the fast way (see its header), relative to a tree. */
+const FAST_PULUMI = "tools/shared/fast-pulumi.cjs";
+
 /** How one tree is rendered: with the program loaded here, or by its own tools/render/main.ts. */
 type Renderer = { program: Program } | { child: string };
 
@@ -134,18 +133,22 @@ async function render(tree: string, renderer: Renderer, what: string, only: stri
     const here = only.filter((s) => fs.existsSync(path.join(tree, `Pulumi.${s}.yaml`)));
     if (only.length > 0 && here.length === 0) return {};
     if ("program" in renderer) {
-        // Loaded only here: usage errors and --help never pay for Pulumi's start-up.
+        // Loaded only here: usage errors and --help never load the program (under `npm run diff` the
+        // SDK preload still costs them ~0.4 s of CPU).
         const { renderFleet, formatRenderFailure } = require("../render/render") as typeof import("../render/render");
         try {
             const rendered = await renderFleet(renderer.program, tree, here.length > 0 ? here : undefined);
             return Object.fromEntries(rendered.map((r) => [r.stack, r.files]));
         } catch (e) {
-            throw new Error(`cannot render ${what}:\n${formatRenderFailure(e)}`);
+            throw new Error(`cannot render ${what}:\n${formatRenderFailure(e)}`, { cause: e });
         }
     }
     const script = RENDER_SCRIPTS.find((s) => fs.existsSync(path.join(tree, s)));
     if (script === undefined) throw new Error(`${what} has no ${RENDER_SCRIPTS[0]} to render with`);
-    const r = await run(process.execPath, ["--import", "tsx", script, "--out", renderer.child, ...here.flatMap((s) => ["--stack", s])], tree);
+    // As `npm run render` starts it, with the tree's own SDK preload where it has one (a base from
+    // before tools/shared/fast-pulumi.cjs renders the same, only slower).
+    const preload = fs.existsSync(path.join(tree, FAST_PULUMI)) ? ["--require", `./${FAST_PULUMI}`] : [];
+    const r = await run(process.execPath, [...preload, "--import", "tsx", script, "--out", renderer.child, ...here.flatMap((s) => ["--stack", s])], tree);
     if (r.code !== 0) throw new Error(`cannot render ${what}:\n${r.stderr.trim()}`);
     return readRendered(renderer.child);
 }
@@ -153,7 +156,7 @@ async function render(tree: string, renderer: Renderer, what: string, only: stri
 export async function main(argv: string[], io: DiffIo): Promise<number> {
     const args = parseDiffArgs(argv);
     if ("error" in args) {
-        io.stderr(`diff: ${args.error}\n\n${USAGE}\n`);
+        io.stderr(`diff: ${args.error}\n(run with --help for usage)\n`);
         return 2;
     }
     if (args.help) {
@@ -182,7 +185,10 @@ export async function main(argv: string[], io: DiffIo): Promise<number> {
         else if (local) io.stderr("diff: the base's code differs: rendering it with its own tools/render/main.ts\n");
         const baseWhat = `the base ${base.sha.slice(0, 7)}`;
         // Two children run side by side; in-process renders take turns anyway (runStack).
-        const [before, after] = await Promise.all([render(baseDir, baseRenderer, baseWhat, args.stacks), render(top, workRenderer, "the working tree", args.stacks)]);
+        const [before, after] = await Promise.all([
+            render(baseDir, baseRenderer, baseWhat, args.stacks),
+            render(top, workRenderer, "the working tree", args.stacks),
+        ]);
 
         const diffs = diffFleet(before, after);
         if (args.mode === "markdown") io.stdout(formatMarkdown(diffs, { base: base.label, maxChars: args.maxChars }));

@@ -1,30 +1,12 @@
 /**
  * What `npm run diff` compares: two rendered fleets (out/<stack>/ folders), object by object for
  * manifests.yaml and line by line for the other files, formatted for a terminal or a PR comment.
- * Everything here is pure except readRendered.
+ * Pure: the fleets are read by tools/render/out-dir.ts.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
-import { changedProperties, ignored, lossMessage, parseResourceTree, replacement, Replacement, UrnChange, urnChanges } from "./replacement";
+import { changedProperties, ignored, lossMessage, parseResourceTree, replacement, Replacement, UrnChange, urnChanges } from "../render/replacement";
+import type { RenderedFleet } from "../render/out-dir";
 import { ManifestObject, objectName, parseManifests, renderWarnings } from "../render/summary";
-
-/** A rendered fleet: stack -> file name -> content, as `npm run render` writes it. */
-export type RenderedFleet = Record<string, Record<string, string>>;
-
-/** Reads every out/<stack>/ folder below `dir` (a missing dir is an empty fleet). */
-export function readRendered(dir: string): RenderedFleet {
-    const fleet: RenderedFleet = {};
-    if (!fs.existsSync(dir)) return fleet;
-    for (const stack of fs.readdirSync(dir).sort()) {
-        const stackDir = path.join(dir, stack);
-        // writeRendered's half-written folders are named <stack>.tmp-<pid>.
-        if (!fs.statSync(stackDir).isDirectory() || stack.includes(".tmp-")) continue;
-        fleet[stack] = {};
-        for (const f of fs.readdirSync(stackDir).sort()) fleet[stack][f] = fs.readFileSync(path.join(stackDir, f), "utf8");
-    }
-    return fleet;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Line diff (Myers) and unified hunks.

@@ -2,7 +2,7 @@
  * The README's config reference, generated from the config model itself (config/stack.ts), so
  * the documented keys, types and defaults cannot drift from what the parser accepts.
  */
-import { CONFIG_MODEL } from "../../config/stack";
+import { CONFIG_MODEL, PROJECT } from "../../config/stack";
 import { Field } from "../../config/schema-kit";
 import { replaceGenerated } from "../shared/generated-block";
 
@@ -15,7 +15,7 @@ interface Row {
 
 function rows(fields: Record<string, Field<unknown>>, prefix: string, out: Row[]): Row[] {
     for (const [name, f] of Object.entries(fields)) {
-        const key = prefix ? `${prefix}.${name}` : `vector-fleet:${name}`;
+        const key = prefix ? `${prefix}.${name}` : `${PROJECT}:${name}`;
         const nested = (f.schema as { fields?: Record<string, Field<unknown>> }).fields;
         if (nested) {
             out.push({ key, type: "object", default: f.section ? "(see below)" : f.default ? "none" : "required", doc: f.doc });

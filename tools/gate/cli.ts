@@ -4,21 +4,16 @@
  * verdict per check, and on failure how to roll the wave back. Exit codes: 0 pass, 1 fail,
  * 2 usage or config error, 3 Prometheus unreachable.
  */
-import { readdirSync } from "node:fs";
-import { parseStackConfig, PROJECT, StackConfig } from "../../config/stack";
+import { StackConfig } from "../../config/stack";
 import { ConfigError } from "../../config/schema-kit";
+import { loadStackFile, StackFileError, stackNames } from "../../config/stack-file";
+import { ProcessIO, UsageError } from "../shared/cli";
 import { parseDuration } from "../shared/duration";
 import { EndpointError } from "../shared/http";
 import { promInstantQuery } from "../shared/prometheus";
-import { readStack, StackFileError } from "../verify/stack";
 import { CheckResult, gateChecks, gatePasses, rollbackGuidance } from "./checks";
 
-export interface GateIO {
-    stdout: (text: string) => void;
-    stderr: (text: string) => void;
-    env: Record<string, string | undefined>;
-    /** Where Pulumi.<stack>.yaml live. */
-    rootDir: string;
+export interface GateIO extends Pick<ProcessIO, "stdout" | "stderr" | "env" | "rootDir"> {
     /** Waits `ms` (for --wait); tests pass a fake. */
     sleep?: (ms: number) => Promise<void>;
 }
@@ -40,8 +35,6 @@ kills, each against rollout.gate.* of Pulumi.STACK.yaml, over the soak window.
 
 Exit: 0 every check passed, 1 a check failed or had no data, 2 usage or config error, 3 Prometheus unreachable.
 `;
-
-class UsageError extends Error {}
 
 interface GateArgs {
     stack: string;
@@ -77,30 +70,12 @@ function parseArgs(argv: string[], env: GateIO["env"]): GateArgs | "help" {
     return { stack: flags.stack, prometheus, soak: flags.soak, commit: flags.commit ?? env.GITHUB_SHA, timeoutMs, wait };
 }
 
-/** A stack file's config as Pulumi would hand it to the program: strings as they are, the rest JSON; `secure:` values stay secret. */
-function loadConfig(rootDir: string, stack: string): StackConfig {
-    const info = readStack(rootDir, stack);
-    const values: Record<string, string> = {};
-    const secret = new Set<string>();
-    for (const [k, v] of Object.entries(info.config)) {
-        if (typeof v === "object" && v !== null && "secure" in v) {
-            values[k] = "[secret]";
-            secret.add(k);
-        } else values[k] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return parseStackConfig({ values, isSecret: (k) => secret.has(k), project: PROJECT, stack: info.stack });
-}
-
 /** The source stacks in `wave`, by their stack files in rootDir (the hub takes no wave). */
 export function stacksInWave(rootDir: string, wave: string): string[] {
-    const out: string[] = [];
-    for (const f of readdirSync(rootDir).sort()) {
-        const m = /^Pulumi\.([A-Za-z0-9._-]+)\.yaml$/.exec(f);
-        if (!m) continue;
-        const c = loadConfig(rootDir, m[1]);
-        if (c.role === "source" && c.rollout.wave === wave) out.push(m[1]);
-    }
-    return out;
+    return stackNames(rootDir).filter((stack) => {
+        const c = loadStackFile(rootDir, stack);
+        return c.role === "source" && c.rollout.wave === wave;
+    });
 }
 
 export async function main(argv: string[], io: GateIO): Promise<number> {
@@ -112,7 +87,7 @@ export async function main(argv: string[], io: GateIO): Promise<number> {
             io.stdout(GATE_USAGE);
             return GATE_EXIT.pass;
         }
-        config = loadConfig(io.rootDir, args.stack);
+        config = loadStackFile(io.rootDir, args.stack);
     } catch (e) {
         if (e instanceof UsageError || e instanceof StackFileError || e instanceof ConfigError) {
             io.stderr(`gate: ${e.message.replace(" or pass --cluster NAME", "")}\n(run with --help for usage)\n`);

@@ -9,7 +9,7 @@ import type { StackFile } from "./render";
 export function configWarnings(file: StackFile, project = "vector-fleet"): RenderWarning[] {
     const warnings: RenderWarning[] = [];
     const raw = file.config[`${project}:monitoring`];
-    let monitoring: Record<string, unknown> = {};
+    let monitoring: Record<string, unknown>;
     try {
         monitoring = raw === undefined ? {} : (JSON.parse(raw) as Record<string, unknown>);
     } catch {

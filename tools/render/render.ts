@@ -5,8 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stringify as toYaml, parse as parseYaml } from "yaml";
+import { stringify as toYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
+import { readStackFile, StackFile, stackNames } from "../../config/stack-file";
+import { checkFleetFiles, FleetMember, FleetProblem, fleetErrorLines, FleetReport } from "../../config/fleet";
 import { VECTOR_VERSION } from "../../config/versions";
 import { checkProjectConfig } from "../pulumi-project";
 import { errorsOf, formatProblem as formatVectorProblem, Problem as VectorProblem, validateRenderedStacks } from "../validate";
@@ -14,39 +16,16 @@ import { markReported } from "./failures";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
 import { IGNORE_NOTE, PATCH_NOTE } from "./summary";
 
-export interface StackFile {
-    stack: string;
-    /** `vector-fleet:key` -> value as Pulumi passes it (structured values JSON-encoded). */
-    config: Record<string, string>;
-    secretKeys: string[];
-    role: string | undefined;
-}
-
-/** Reads `Pulumi.<stack>.yaml`. Encrypted values cannot be decrypted offline: they become marked placeholders. */
-export function readStackFile(root: string, stack: string): StackFile {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [k, v] of Object.entries(doc.config ?? {})) {
-        const key = k.includes(":") ? k : `vector-fleet:${k}`;
-        if (v !== null && typeof v === "object" && "secure" in v) {
-            config[key] = `${SECRET_MARKER}-config-${key}`;
-            secretKeys.push(key);
-        } else config[key] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return { stack, config, secretKeys, role: config["vector-fleet:role"] };
-}
+export type { StackFile };
+export { readStackFile };
 
 /** Every `Pulumi.<stack>.yaml` in the repo, hubs first (agent stacks read their outputs). */
 export function listStacks(root: string): StackFile[] {
-    return fs
-        .readdirSync(root)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort()
-        .map((s) => readStackFile(root, s))
-        .sort((a, b) => Number(b.role === "hub") - Number(a.role === "hub") || a.stack.localeCompare(b.stack));
+    return hubsFirst(stackNames(root).map((s) => readStackFile(root, s)));
+}
+
+function hubsFirst(files: StackFile[]): StackFile[] {
+    return [...files].sort((a, b) => Number(b.role === "hub") - Number(a.role === "hub") || a.stack.localeCompare(b.stack));
 }
 
 /** Kinds in apply order: namespaces and cluster-wide RBAC first, CRD-backed kinds last. */
@@ -173,15 +152,45 @@ export function renderFiles(result: RunResult): Record<string, string> {
 
 export type Program = () => Promise<Record<string, unknown>>;
 
+export interface RenderOptions {
+    /** Where the fleet checks' warnings go (default: stderr). */
+    warn?: (line: string) => void;
+}
+
+/**
+ * The fleet checks (config/fleet.ts), before any stack runs: a file that is not YAML or a mistake
+ * across stacks fails the render with every problem listed, each stack's own ones included. A
+ * stack that is only wrong on its own is left to its run, which reports it as before. With
+ * `only`, problems that involve none of the requested stacks (nor their hubs) do not stop it.
+ */
+function checkFleetBeforeRendering(root: string, only: string[] | undefined, warn: (line: string) => void): FleetReport {
+    const report = checkFleetFiles(root);
+    const files = only ? new Set(only.flatMap((s) => [`Pulumi.${s}.yaml`, ...hubFilesOf(report.members, s)])) : undefined;
+    const relevant = <P extends FleetProblem>(ps: P[]) => (files ? ps.filter((p) => files.has(p.file) || (p.also !== undefined && files.has(p.also.file))) : ps);
+    for (const w of relevant(report.warnings)) warn(formatProblem(w));
+    const unreadable = files ? report.unreadable.filter((e) => files.has(e.file)) : report.unreadable;
+    const fleet = relevant(report.problems);
+    if (unreadable.length === 0 && fleet.length === 0) return report;
+    const lines = fleetErrorLines({ ...report, unreadable, problems: fleet, fileProblems: relevant(report.fileProblems) });
+    throw new RenderError([{ stack: "fleet", hub: false, message: `the stack files do not fit together:\n  - ${lines.join("\n  - ")}`, problems: lines }], []);
+}
+
+function hubFilesOf(members: FleetMember[], stack: string): string[] {
+    const m = members.find((x) => x.stack === stack);
+    return m?.config.role === "source" && !m.config.monitoringStack.includes("/") ? [`Pulumi.${m.config.monitoringStack}.yaml`] : [];
+}
+
 /**
  * Renders the requested stacks (all by default). Hub stacks are always run first, so an agent
  * stack's StackReference is answered from the hub's simulated outputs.
  */
-export async function renderFleet(program: Program, root: string, only?: string[]): Promise<RenderedStack[]> {
-    const stacks = listStacks(root);
+export async function renderFleet(program: Program, root: string, only?: string[], opts: RenderOptions = {}): Promise<RenderedStack[]> {
+    const names = stackNames(root);
     for (const s of only ?? []) {
-        if (!stacks.some((f) => f.stack === s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${stacks.map((f) => f.stack).join(", ")})`);
+        if (!names.includes(s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${names.join(", ")})`);
     }
+    // The files as the fleet check read them: each is parsed once per render.
+    const stacks = hubsFirst(checkFleetBeforeRendering(root, only, opts.warn ?? ((line) => console.warn(`warning: ${line}`))).files);
     const stackOutputs: Record<string, StackOutputs> = {};
     const rendered: RenderedStack[] = [];
     const failures: StackFailure[] = [];

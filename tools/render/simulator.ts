@@ -117,14 +117,14 @@ class FleetMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         if (args.token === "hcloud:index/getNetwork:getNetwork") {
             const cloud = this.opts.cloud ?? DEFAULT_CLOUD;
-            const name = args.inputs.name as string;
+            const name = (args.inputs as { name: string }).name;
             const net = cloud.networks[name];
             if (!net) throw new Error(`hcloud: network "${name}" not found`);
             return { id: net.id, name, ipRange: net.ipRange, labels: {}, deleteProtection: false, exposeRoutesToVswitch: false };
         }
         if (args.token === "hcloud:index/getLoadBalancer:getLoadBalancer") {
             const cloud = this.opts.cloud ?? DEFAULT_CLOUD;
-            const name = args.inputs.name as string;
+            const name = (args.inputs as { name: string }).name;
             const given = cloud.loadBalancers?.[name];
             const pinned = this.lbServices.get(name);
             const net = Object.values(cloud.networks).find((n) => pinned !== undefined && cidrContains(n.ipRange, pinned));
@@ -231,7 +231,8 @@ interface RegisterRequest {
 }
 const runtime = pulumi.runtime as unknown as RuntimeInternals;
 
-type StackProgram = () => Promise<Record<string, pulumi.Output<unknown> | unknown> | void>;
+// Outputs or plain values: both are unknown to the runner, which resolves whatever it gets.
+type StackProgram = () => Promise<Record<string, unknown> | void>;
 
 /** Errors runs have thrown: their leftover unhandled rejections belong to no later run. */
 const thrown = new WeakSet<object>();

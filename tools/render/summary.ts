@@ -4,9 +4,13 @@
  * `npm run diff` can use it without loading the Pulumi SDK.
  */
 import { MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
+import { AGENT_JOB } from "../../components/monitoring/podmonitors";
 import { parse as parseToml } from "smol-toml";
-import { statefulLosses } from "../diff/replacement";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import { statefulLosses } from "./replacement";
+import { parse as parseYaml } from "yaml";
+import { parseStackConfig } from "../../config/stack";
+import { formatSizingReport } from "../../config/sizing";
+import type { StackFile } from "./render";
 
 /** Written above each patch in manifests.yaml (after `# <pulumi type>: `) by renderFiles, and recognised by parseManifests. */
 export const PATCH_NOTE = "a server-side apply patch of an object this program does not own";
@@ -36,16 +40,15 @@ const IGNORE_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*${IGNORE_NOTE}[ \\t]*(.+?)[ \
 
 /**
  * Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch.
- * js-yaml with the YAML 1.2 core schema (what `yaml` writes): it reads these files about five
- * times as fast as `yaml`'s document model, and the render summary, the warnings and every diff
- * read each stack's manifests.
+ * With `yaml`, the library that writes these files (the project's one YAML library), in its
+ * default YAML 1.2 core schema.
  */
 export function parseManifests(text: string): ManifestObject[] {
     const objects: ManifestObject[] = [];
     text.split(DOCUMENT_SEPARATOR).forEach((doc, i) => {
         let body: unknown;
         try {
-            body = loadYaml(doc, { schema: CORE_SCHEMA });
+            body = parseYaml(doc);
         } catch (e) {
             throw new Error(`manifests.yaml, document ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -127,7 +130,7 @@ export function renderWarnings(files: Record<string, string>, objects: ManifestO
     if (outputs.agentNamespace && !hasKind("PodMonitor", outputs.agentNamespace))
         warnings.push({
             code: "agent-not-scraped",
-            message: `no PodMonitor for the agent in ${outputs.agentNamespace}: this cluster's Prometheus has no up{job="vector-agent"} (the agent's own metrics still reach the hub by remote write)`,
+            message: `no PodMonitor for the agent in ${outputs.agentNamespace}: this cluster's Prometheus has no up{job="${AGENT_JOB}"} (the agent's own metrics still reach the hub by remote write)`,
         });
 
     for (const [file, toml] of Object.entries(files).filter(([f]) => f.endsWith(".vector.toml"))) {
@@ -210,6 +213,18 @@ export interface StackSummary {
     kinds: Record<string, number>;
     vector: Record<string, VectorComponents>;
     warnings: RenderWarning[];
+    /** What the stack's `sizing` section decided, a line per figure (docs/sizing.md); absent without one. */
+    sizing?: string[];
+}
+
+/** The sizing section's figures and where each came from, from the stack file; none without a section. */
+export function sizingLines(file: StackFile, project = "vector-fleet"): string[] {
+    try {
+        const cfg = parseStackConfig({ values: file.config, isSecret: (k) => file.secretKeys.includes(k), project, stack: file.stack });
+        return cfg.sizing ? formatSizingReport(cfg.sizing) : [];
+    } catch {
+        return []; // the program's own config check has reported it
+    }
 }
 
 /**
@@ -252,6 +267,7 @@ export function formatSummary(s: StackSummary, dir: string): string[] {
     ];
     for (const [file, c] of Object.entries(s.vector))
         lines.push(`  ${file}: ${componentList("sources", c.sources)}; ${componentList("transforms", c.transforms)}; ${componentList("sinks", c.sinks)}`);
+    for (const l of s.sizing ?? []) lines.push(`  ${l}`);
     for (const w of s.warnings) lines.push(`  warning: ${w.message}`);
     return lines;
 }

@@ -119,8 +119,8 @@ export async function getJson(
     const timer = setTimeout(() => controller.abort(timedOut), opts.timeoutMs);
     const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-    let status = 0;
-    let statusText = "";
+    let status: number;
+    let statusText: string;
     let body: string;
     try {
         const res = await fetch(url, { headers, signal: controller.signal, redirect: "follow" });

@@ -1,7 +1,8 @@
 /**
  * Just enough Markdown reading to check the docs: headings and their GitHub anchors, relative
  * links, fenced command blocks. Code (fenced blocks, inline spans) is never taken for a heading or
- * a link, since a `# comment` in a shell block is neither.
+ * a link, since a `# comment` in a shell block is neither. And the one Markdown writer the reports
+ * share: tables.
  */
 
 export interface Fence {
@@ -108,4 +109,12 @@ export function repoPathsInProse(doc: string, topLevel: readonly string[]): stri
         }
     }
     return out;
+}
+
+/** A GitHub Markdown table; cells are escaped so a `|` inside a cell cannot break the row. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ("l" | "r")[]): string {
+    const esc = (c: string) => c.replace(/\|/g, "\\|").replace(/\n/g, " ");
+    for (const r of rows) if (r.length !== header.length) throw new Error(`table row has ${r.length} cells, header has ${header.length}: ${r.join(", ")}`);
+    const rule = header.map((_, i) => (align?.[i] === "r" ? "---:" : "---"));
+    return [header, rule, ...rows].map((r, i) => `| ${(i === 1 ? r : r.map(esc)).join(" | ")} |`).join("\n") + "\n";
 }

@@ -22,14 +22,20 @@ export function stripVrl(src: string): string {
     while (i < src.length) {
         const c = src[i];
         if (c === "#") {
-            while (i < src.length && src[i] !== "\n") (out += " "), i++;
+            while (i < src.length && src[i] !== "\n") {
+                out += " ";
+                i++;
+            }
         } else if (c === '"' || (c === "'" && /[srt]/.test(src[i - 1] ?? ""))) {
             const q = c;
             // Quotes stay, so a string argument still counts as an argument.
             out += q;
             i++;
             while (i < src.length && src[i] !== q) {
-                if (src[i] === "\\" && q === '"') (out += " "), i++;
+                if (src[i] === "\\" && q === '"') {
+                    out += " ";
+                    i++;
+                }
                 out += src[i] === "\n" ? "\n" : " ";
                 i++;
             }

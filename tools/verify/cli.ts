@@ -7,20 +7,15 @@ import { collect, silentProgress, textProgress } from "./collect";
 import { EndpointError } from "../shared/http";
 import { parseVerifyArgs, UsageError, USAGE } from "./options";
 import { EXIT, evaluate } from "./parity";
-import { EXIT_CRASH } from "../shared/cli";
+import { EXIT as EXIT_CODES, ProcessIO } from "../shared/cli";
 import { formatHuman, formatJson, ReportContext } from "./report";
 
-export interface CliIO {
-    stdout: (text: string) => void;
-    stderr: (text: string) => void;
-    env: Record<string, string | undefined>;
-    /** Where Pulumi.<stack>.yaml live. */
-    rootDir: string;
+export interface CliIO extends Pick<ProcessIO, "stdout" | "stderr" | "env" | "rootDir"> {
     now?: () => number;
 }
 
 /** verify itself failed (a bug, not a finding): distinct from every documented outcome. */
-export const EXIT_INTERNAL = EXIT_CRASH;
+export const EXIT_INTERNAL = EXIT_CODES.crash;
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
     let parsed;

@@ -2,24 +2,14 @@
  * Command line of `npm run verify`: flags, defaults, and every check that can fail before a
  * single request is sent (all of them exit 2 with a message naming the flag to fix).
  */
+import { UsageError } from "../shared/cli";
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { formatDuration, parseDuration } from "../shared/duration";
 import { Sampling, Thresholds } from "./parity";
 import { AUTO_NODE_LABEL } from "../shared/prometheus";
 import { matchersOf } from "../shared/selector";
-import {
-    checkSampling,
-    clusterOf,
-    DEFAULT_AGENT_NAMESPACE,
-    lokiTenantOf,
-    migrationPhaseOf,
-    readStack,
-    samplingOf,
-    StackFileError,
-    uncollectedNamespacesOf,
-} from "./stack";
+import { defaultAgent, defaultSampling, StackFileError, uncollectedNamespaces, verifyStackInfo } from "./stack";
 
 export const DEFAULTS = {
     window: "1h",
@@ -58,7 +48,8 @@ Thresholds:
                                from the expected one, as a fraction or percent (default ${DEFAULTS.maxLogRatioDrift})
   --max-staleness DURATION     oldest acceptable newest Vector sample / log line (default ${DEFAULTS.maxStaleness})
   --sampled NS=N,...           namespaces the aggregator keeps 1 line in N of (expected ratio 1/N);
-                               default: the hub stack's vector-fleet:aggregator sampling; "none" for none
+                               default: the hub stack's vector-fleet:aggregator sampling, the
+                               program's default when it sets none; "none" for none
   --ignore-namespaces NS,...   namespaces shown but not judged; default: those the agent does not
                                collect on purpose (agent.namespace, agent.excludedNamespaces)
 
@@ -77,13 +68,8 @@ Exit codes: 0 parity, 1 no parity, 2 usage or config error, 3 endpoint unreachab
 credentials, or no data, 4 verify itself failed (a bug).
 `;
 
-/** A problem with the command line or the stack files: exit 2. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+/** A problem with the command line or the stack files: exit 2 (the one UsageError of every tool). */
+export { UsageError };
 
 export interface VerifyOptions {
     stack?: string;
@@ -137,20 +123,20 @@ function endpoint(flag: string, envName: string, given: string | undefined, env:
 
 /** `kube-system=10,ingress-nginx=5` -> { "kube-system": 10, "ingress-nginx": 5 }; "none" -> {}. */
 export function parseSampled(texts: string[]): Sampling {
-    const raw: Record<string, unknown> = {};
+    const out: Sampling = {};
     for (const text of texts) {
         if (text.trim() === "none" || text.trim() === "") continue;
         for (const part of text.split(",")) {
             const m = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(part);
             if (!m) throw new UsageError(`--sampled ${JSON.stringify(part)} is not NAMESPACE=N`);
-            raw[m[1]] = m[2];
+            const every = Number(m[2]);
+            if (!Number.isInteger(every) || every < 1) {
+                throw new UsageError(`--sampled: sampling for namespace ${m[1]} must be a whole number ≥ 1 (keep 1 line in N), got ${JSON.stringify(m[2])}`);
+            }
+            out[m[1]] = every;
         }
     }
-    try {
-        return checkSampling(raw, "--sampled");
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    return out;
 }
 
 /** `a,b` (repeatable) -> ["a", "b"]; "none" -> []. */
@@ -257,22 +243,25 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
     const notes: string[] = [];
     if (values.stack) {
         try {
-            const info = readStack(rootDir, values.stack);
-            const file = path.basename(info.file);
-            cluster ??= clusterOf(info);
-            if (!sampling) ({ sampling, source: samplingSource } = samplingOf(rootDir, info));
-            if (!ignoredNamespaces) {
-                ignoredNamespaces = uncollectedNamespacesOf(info);
-                ignoredSource = `not collected by the agent, ${file}`;
+            const info = verifyStackInfo(rootDir, values.stack);
+            cluster ??= info.cluster;
+            if (!sampling) {
+                // Without the hub's file its sampling is unknown: guessing would judge the wrong ratios.
+                if (!info.sampling) throw new UsageError(`${info.samplingSource}: its aggregators' sampling sets the expected ratios; pass --sampled NS=N,... (or none)`);
+                ({ sampling, samplingSource } = { sampling: info.sampling, samplingSource: info.samplingSource });
             }
-            lokiTenant ??= lokiTenantOf(rootDir, info);
-            const phase = migrationPhaseOf(info);
+            if (!ignoredNamespaces) {
+                ignoredNamespaces = info.uncollectedNamespaces;
+                ignoredSource = `not collected by the agent, ${info.file}`;
+            }
+            lokiTenant ??= info.lokiTenant;
+            const phase = info.migrationPhase;
             if (phase === "cutover" || phase === "done") {
                 notes.push(
-                    `${file} puts this cluster in migration phase "${phase}": Promtail and node-exporter are parked, so the old side is expected to be empty (parity is measured in phase "parallel")`,
+                    `${info.file} puts this cluster in migration phase "${phase}": Promtail and node-exporter are parked, so the old side is expected to be empty (parity is measured in phase "parallel")`,
                 );
             } else if (phase === "none") {
-                notes.push(`${file} puts this cluster in migration phase "none": there are no old shippers to compare with`);
+                notes.push(`${info.file} puts this cluster in migration phase "none": there are no old shippers to compare with`);
             }
         } catch (e) {
             if (e instanceof StackFileError) throw new UsageError(e.message);
@@ -281,11 +270,11 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
     }
     if (!cluster) throw new UsageError("--cluster must not be empty");
     if (!sampling) {
-        sampling = {};
-        samplingSource = "no --stack to read it from";
+        sampling = defaultSampling();
+        samplingSource = "the program's default; no --stack to read the hub's from";
     }
     if (!ignoredNamespaces) {
-        ignoredNamespaces = [DEFAULT_AGENT_NAMESPACE];
+        ignoredNamespaces = uncollectedNamespaces(defaultAgent());
         ignoredSource = "the agent's default namespace; no --stack to read it from";
     }
 

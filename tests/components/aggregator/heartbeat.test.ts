@@ -46,7 +46,11 @@ function upstream(c: VectorConfig, id: string): Set<string> {
         return (c.transforms[base]?.inputs ?? c.sinks[base]?.inputs ?? []) as string[];
     };
     const walk = (x: string) => {
-        for (const i of inputsOf(x)) if (!seen.has(i)) (seen.add(i), walk(i));
+        for (const i of inputsOf(x)) {
+            if (seen.has(i)) continue;
+            seen.add(i);
+            walk(i);
+        }
     };
     walk(id);
     return seen;

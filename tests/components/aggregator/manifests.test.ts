@@ -14,12 +14,12 @@ import {
     aggregatorTlsSecret,
     aggregatorTokensSecret,
     LoadBalancerSettings,
-    quorum,
 } from "../../../components/aggregator/manifests";
+import { quorum } from "../../../components/contract/fleet";
 import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPortNames, AggregatorPipelineSettings, buildAggregatorPipeline } from "../../../components/aggregator/pipeline";
 import { selectorLabels, sha256 } from "../../../components/k8s/common";
 import { toToml } from "../../../components/vector/toml";
-import { parseQuantity } from "../../../tools/cost/cost";
+import { memoryBytes } from "../../../config/quantity";
 import { arr, at, json, Json, obj, str } from "../../support/json";
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ describe("aggregator StatefulSet", () => {
 describe("aggregator memory: requested as much as it may use", () => {
     type Q = Record<string, string | undefined>;
     type C = { resources?: { requests?: Q; limits?: Q } };
-    const bytes = (q: string | undefined) => (q === undefined ? undefined : parseQuantity(q));
+    const bytes = (q: string | undefined) => (q === undefined ? undefined : memoryBytes(q));
     /**
      * The kubelet's QoS classes (kubernetes/kubernetes pkg/apis/core/helper/qos/qos.go ComputePodQOS;
      * kubernetes.io/docs/concepts/workloads/pods/pod-qos): Guaranteed when every container sets

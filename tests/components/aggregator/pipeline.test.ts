@@ -32,7 +32,11 @@ const HUB_STACK = {
     environment: "production",
     region: "fsn1",
     kubeContext: "mon",
-    aggregator: { clusters: ["dev", "staging"], loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" } },
+    aggregator: {
+        clusters: ["dev", "staging"],
+        identities: { dev: { environment: "development", region: "hel1" }, staging: { environment: "staging", region: "fsn1" } },
+        loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" },
+    },
 };
 
 /** The hub config exactly as config/stack.ts defaults it. */

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { aggregatorClaimName, aggregatorStatefulSet, aggregatorVolumeClaimPatches, AggregatorObjectSettings, AGGREGATOR_STATEFULSET_IGNORE_CHANGES } from "../../../components/aggregator/manifests";
-import { changedProperties, replacement } from "../../../tools/diff/replacement";
+import { changedProperties, replacement } from "../../../tools/render/replacement";
 import { RunResult } from "../../../tools/render/simulator";
 import { ManifestObject } from "../../../tools/render/summary";
 import { find, repoStackFile, runHub, sharedHub } from "../../support/fleet";
@@ -9,7 +9,7 @@ import { find, repoStackFile, runHub, sharedHub } from "../../support/fleet";
  * pulumi-kubernetes' own replace rule (provider/pkg/provider/diff.go: the StatefulSet list with
  * `.spec.volumeClaimTemplates`, the PersistentVolumeClaim entry of `core`) and Pulumi's
  * ignoreChanges (pkg/resource/deploy/step_generator.go, processIgnoreChanges), as the diff
- * applies them: tools/diff/replacement.ts holds the one encoding of both.
+ * applies them: tools/render/replacement.ts holds the one encoding of both.
  */
 function asManifest(object: object, ignoreChanges?: string[]): ManifestObject {
     const body = object as Record<string, unknown>;

@@ -24,7 +24,7 @@ function promtoolAsync(promtool: string, args: string[], cwd: string): Promise<P
     return new Promise((resolve, reject) => {
         execFile(promtool, args, { cwd, encoding: "utf8", timeout: 60_000 }, (err, stdout, stderr) => {
             // A non-zero exit is a result to assert on; failing to run promtool at all is not.
-            if (err && typeof err.code !== "number") reject(err);
+            if (err && typeof err.code !== "number") reject(new Error(`cannot run ${promtool}: ${err.message}`, { cause: err }));
             else resolve({ status: err ? (err.code as number) : 0, output: `${stdout}${stderr}` });
         });
     });

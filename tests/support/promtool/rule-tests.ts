@@ -10,7 +10,7 @@
  * first evaluation at least `for` after it became pending; only firing alerts are listed.
  * Expected annotations are spelt out literally so that the templates are tested too.
  */
-import type { Duration } from "../../../components/monitoring/promql";
+import type { Duration } from "../../../components/prometheus/promql";
 
 export interface SeriesInput {
     series: string;

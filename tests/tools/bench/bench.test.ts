@@ -8,7 +8,7 @@ import { pulumiPackageCounts } from "../../../tools/bench/imports";
 import type { ScaleJobResult } from "../../../tools/bench/jobs";
 import { BenchResults, formatReport, verdicts } from "../../../tools/bench/report";
 import { testSummary } from "../../../tools/bench/run";
-import { childrenCpuMs, formatBytes, formatMs, linearity, markdownTable, median, replaceSection } from "../../../tools/bench/stats";
+import { childrenCpuMs, linearity, median } from "../../../tools/bench/stats";
 import { CHOSEN_VARIANT, parseProbe, PROBE_PREFIX, STARTUP_VARIANTS, startupCommand } from "../../../tools/bench/startup";
 import { readStackFile } from "../../../tools/render/render";
 import { ROOT } from "../../support/fleet";
@@ -19,30 +19,6 @@ describe("bench: statistics and formatting", () => {
         assert.equal(median([4, 1, 3, 2]), 2.5);
         assert.equal(median([7]), 7);
         assert.throws(() => median([]), /no samples/);
-    });
-
-    it("prints durations and sizes in the units people read", () => {
-        assert.equal(formatMs(850.4), "850 ms");
-        assert.equal(formatMs(1423), "1.42 s");
-        assert.equal(formatMs(12_345), "12.3 s");
-        assert.equal(formatBytes(512 * 1024), "512 KiB");
-        assert.equal(formatBytes(300 * 2 ** 20), "300 MiB");
-        assert.equal(formatBytes(1.5 * 2 ** 30), "1.50 GiB");
-    });
-
-    it("writes a Markdown table with right-aligned columns and escaped pipes", () => {
-        const t = markdownTable(["what", "ms"], [["a|b", "12"]], ["l", "r"]);
-        assert.equal(t, "| what | ms |\n| --- | ---: |\n| a\\|b | 12 |\n");
-        assert.throws(() => markdownTable(["a", "b"], [["1"]]), /1 cells, header has 2/);
-    });
-
-    it("replaces only its own marked section and keeps the hand-written text", () => {
-        const doc = "# Perf\n\nwhy\n\n<!-- BEGIN BENCH -->\nold\n<!-- END BENCH -->\n\nmore prose\n";
-        const out = replaceSection(doc, "BENCH", "new table");
-        assert.equal(out, "# Perf\n\nwhy\n\n<!-- BEGIN BENCH -->\nnew table\n<!-- END BENCH -->\n\nmore prose\n");
-        assert.equal(replaceSection(out, "BENCH", "new table"), out, "idempotent");
-        assert.equal(replaceSection("# Perf\n", "COST", "x"), "# Perf\n\n<!-- BEGIN COST -->\nx\n<!-- END COST -->\n");
-        assert.throws(() => replaceSection("<!-- END BENCH --> <!-- BEGIN BENCH -->", "BENCH", "x"), /markers of section BENCH are broken/);
     });
 
     it("reads the waited-for children's CPU time from /proc/<pid>/stat, whatever the command name", () => {

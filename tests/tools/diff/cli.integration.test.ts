@@ -16,11 +16,16 @@ interface Run {
     stderr: string;
 }
 
-/** What the base's stand-in tools/render/main.ts writes: one object no real render has. */
+/**
+ * What the base's stand-in tools/render/main.ts writes: one object no real render has, named for
+ * whether the child was started with the tree's SDK preload (tools/shared/fast-pulumi.cjs).
+ */
 const STUB_RENDER = `import * as fs from "node:fs";
 const out = process.argv[process.argv.indexOf("--out") + 1];
+const preloaded = Object.keys(require.cache).some((f) => f.endsWith("fast-pulumi.cjs"));
+const name = preloaded ? "from-the-base-code" : "from-the-base-code-without-sdk-preload";
 fs.mkdirSync(out + "/dev", { recursive: true });
-fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: from-the-base-code\\n  namespace: vector-system\\n");
+fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: " + name + "\\n  namespace: vector-system\\n");
 `;
 
 /**
@@ -32,7 +37,8 @@ fs.writeFileSync(out + "/dev/manifests.yaml", "apiVersion: v1\\nkind: ConfigMap\
  * - broken-dev: gives dev a region Hetzner does not have;
  * - stub-base: main with tools/render/main.ts replaced by STUB_RENDER, and on top of it
  *   code-change: the real renderer back. Compared with stub-base, its base's code differs;
- * - old-layout: stub-base with its renderer where the layout before tools/ kept it (scripts/render.ts).
+ * - old-layout: stub-base with its renderer where the layout before tools/ kept it (scripts/render.ts),
+ *   and without the SDK preload, which that layout did not have either.
  * Git only, so it is made while the first tests run.
  */
 const clone = startEarly(
@@ -76,7 +82,8 @@ const clone = startEarly(
         await git("checkout", "--quiet", "-b", "old-layout", "stub-base");
         fs.mkdirSync(path.join(dir, "scripts"));
         await git("mv", "tools/render/main.ts", "scripts/render.ts");
-        await git("commit", "--quiet", "-m", "the renderer where it was before tools/");
+        await git("rm", "--quiet", "tools/shared/fast-pulumi.cjs");
+        await git("commit", "--quiet", "-m", "the renderer where it was before tools/, and no SDK preload");
         await git("checkout", "--quiet", "code-change");
         return dir;
     },
@@ -143,17 +150,18 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         assert.equal(r.code, 1, r.stderr);
         assert.match(r.stderr, /^diff: the base's code differs: rendering it with its own tools\/render\/main\.ts$/m);
         const lines = r.stdout.trim().split("\n");
-        // Only the stand-in renderer at the base wrote this object.
+        // Only the stand-in renderer at the base wrote this object, started as npm run render starts
+        // it: with the base's own SDK preload.
         assert.ok(lines.includes("dev - ConfigMap vector-system/from-the-base-code"), r.stdout);
         assert.ok(lines.includes("dev + DaemonSet vector-system/vector-agent"), r.stdout);
         // The base rendered no other stack, so each is new.
         for (const stack of ["monitoring", "management", "staging"]) assert.ok(lines.some((l) => l.startsWith(`${stack} + `)), `${stack} added:\n${r.stdout}`);
     });
 
-    it("renders a base from before the tools/ layout with its scripts/render.ts", async () => {
+    it("renders a base from before the tools/ layout with its scripts/render.ts, and without the SDK preload it lacks", async () => {
         const r = await diff("code-change", ["--base", "old-layout", "--name-only", "--stack", "dev"]);
         assert.equal(r.code, 1, r.stderr);
-        assert.ok(r.stdout.trim().split("\n").includes("dev - ConfigMap vector-system/from-the-base-code"), r.stdout);
+        assert.ok(r.stdout.trim().split("\n").includes("dev - ConfigMap vector-system/from-the-base-code-without-sdk-preload"), r.stdout);
     });
 
     it("exits 0 and says so when the base renders the same fleet", async () => {

@@ -14,13 +14,12 @@ import {
     objectKey,
     objectLabel,
     parseDiffArgs,
-    readRendered,
-    RenderedFleet,
     StackDiff,
     summaryLine,
     unifiedHunks,
 } from "../../../tools/diff/diff";
-import { changedProperties, forceNewPaths, ignored, parseResourceTree, replacement, touches } from "../../../tools/diff/replacement";
+import { readRendered, RenderedFleet } from "../../../tools/render/out-dir";
+import { changedProperties, forceNewPaths, ignored, parseResourceTree, replacement, touches } from "../../../tools/render/replacement";
 import { renderFiles } from "../../../tools/render/render";
 import { runStack } from "../../../tools/render/simulator";
 import { parseManifests, summarizeStack } from "../../../tools/render/summary";
@@ -278,7 +277,7 @@ describe("diff output", () => {
 
 /**
  * What `pulumi up` does with each changed object. The rule is pulumi-kubernetes' own, kept as
- * data in tools/diff/replacement.ts: pulumi/pulumi-kubernetes provider/pkg/provider/diff.go
+ * data in tools/render/replacement.ts: pulumi/pulumi-kubernetes provider/pkg/provider/diff.go
  * (forceNew per group, version and kind) and provider/pkg/provider/provider.go (Diff: a replace
  * deletes first when the object is named and keeps its name and namespace).
  */

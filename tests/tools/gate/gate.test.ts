@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_ROLLOUT_GATE, parseStackConfig, ROLLOUT_WAVES } from "../../../config";
+import { DEFAULT_ROLLOUT_GATE, ROLLOUT_WAVES } from "../../../config";
+import { loadStackFile } from "../../../config/stack-file";
 import { gateChecks, gatePasses, rollbackGuidance } from "../../../tools/gate/checks";
 import { GATE_EXIT, main, stacksInWave } from "../../../tools/gate/cli";
-import { readStack } from "../../../tools/verify/stack";
 import { freePort } from "../../support/prometheus-server";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -95,9 +95,7 @@ describe("gate: command line", () => {
         const waves = Object.fromEntries(ROLLOUT_WAVES.map((w) => [w, stacksInWave(ROOT, w)]));
         for (const f of files) {
             const stack = f.slice("Pulumi.".length, -".yaml".length);
-            const info = readStack(ROOT, stack);
-            const values = Object.fromEntries(Object.entries(info.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-            const c = parseStackConfig({ values, isSecret: () => false, project: "vector-fleet", stack });
+            const c = loadStackFile(ROOT, stack);
             const found = ROLLOUT_WAVES.filter((w) => waves[w].includes(stack));
             assert.deepEqual(found, c.role === "hub" ? [] : [c.rollout.wave], stack);
         }

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { withConfigReference } from "../../../tools/docs/config-reference";
-import { kubernetesObjects, problemLines, redact, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../../../tools/render/render";
+import { formatRenderFailure, kubernetesObjects, problemLines, redact, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../../../tools/render/render";
 import { formatSummary, parseManifests, renderWarnings, summarizeStack, vectorComponents } from "../../../tools/render/summary";
 import { RunResult, SECRET_MARKER } from "../../../tools/render/simulator";
 import { program, ROOT, runHub, runSource, sharedHub, sharedRender } from "../../support/fleet";
@@ -121,7 +121,13 @@ describe("offline render", () => {
     it("picks up a new cluster from one more stack file", async () => {
         const root = stackFilesCopy();
         const hubFile = path.join(root, "Pulumi.monitoring.yaml");
-        fs.writeFileSync(hubFile, fs.readFileSync(hubFile, "utf8").replace("      - staging\n", "      - staging\n      - qa\n"));
+        fs.writeFileSync(
+            hubFile,
+            fs
+                .readFileSync(hubFile, "utf8")
+                .replace("      - staging\n", "      - staging\n      - qa\n")
+                .replace("    identities:\n", "    identities:\n      qa:\n        environment: qa\n        region: fsn1\n"),
+        );
         fs.writeFileSync(
             path.join(root, "Pulumi.qa.yaml"),
             fs.readFileSync(path.join(root, "Pulumi.staging.yaml"), "utf8").replace(/staging/g, "qa"),
@@ -130,6 +136,8 @@ describe("offline render", () => {
         assert.match(r[0].files["vector-agent.vector.toml"], /\.cluster = "qa"/);
     });
 });
+
+const DEV_IDENTITY = { dev: { environment: "development", region: "hel1" } };
 
 describe("generated docs", () => {
     it("keeps the README's config reference in step with the config model (run `npm run docs`)", () => {
@@ -268,7 +276,7 @@ describe("render warnings", () => {
         const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
         // Two replicas each carry half the load: the default buffers last 23.3 (Loki) and 27.9 (Prometheus) min.
         // The PDB lets one go at any replica count (maxUnavailable 1), so no-disruption-allowed stays quiet.
-        assert.deepEqual(await files(runHub({ aggregator: { replicas: 2, clusters: ["dev"], loadBalancer: lb, storage: { size: "20Gi" } } })), [
+        assert.deepEqual(await files(runHub({ aggregator: { replicas: 2, clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, storage: { size: "20Gi" } } })), [
             "short-buffer",
             "short-buffer",
         ]);
@@ -279,7 +287,7 @@ describe("render warnings", () => {
 
     it("notices a buffer that lasts under 30 minutes at the declared load, naming the sink and the minutes", async () => {
         const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
-        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], loadBalancer: lb, expectedLoad: { logEventsPerSec: 20_000 } } })));
+        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, expectedLoad: { logEventsPerSec: 20_000 } } })));
         assert.deepEqual(w, [
             {
                 code: "short-buffer",
@@ -291,7 +299,7 @@ describe("render warnings", () => {
 
     it("notices aggregator egress that a host-name URL leaves open to any address, and only for the aggregators", async () => {
         const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
-        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], loadBalancer: lb, loki: { endpoint: "https://logs.example.com" } } })));
+        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, loki: { endpoint: "https://logs.example.com" } } })));
         assert.deepEqual(w, [
             {
                 code: "open-egress",
@@ -373,6 +381,31 @@ describe("render failures", () => {
         assert.ok(e instanceof RenderError);
         assert.deepEqual(e.failures.map((f) => f.stack), ["monitoring"]);
         assert.deepEqual(e.skipped, ["dev", "management", "staging"]);
+    });
+
+    it("fails before any stack runs when the stack files do not fit together, listing every problem (config/fleet.ts)", async () => {
+        const root = stackFilesCopy();
+        const file = path.join(root, "Pulumi.staging.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("vector-fleet:kubeContext: staging-admin@staging", "vector-fleet:kubeContext: dev-admin@dev"));
+        let runs = 0;
+        const counting = async () => {
+            runs++;
+            return {};
+        };
+        const again = await renderFleet(counting, root).then(
+            () => assert.fail("rendered a fleet with two stacks on one context"),
+            (err: unknown) => err,
+        );
+        assert.equal(runs, 0, "no stack ran");
+        assert.ok(again instanceof RenderError);
+        assert.deepEqual(again.failures.map((f) => f.stack), ["fleet"]);
+        assert.deepEqual(again.failures[0].problems, [
+            `Pulumi.staging.yaml: vector-fleet:kubeContext: got "dev-admin@dev", which Pulumi.dev.yaml also uses (vector-fleet:kubeContext); expected the context of this stack's own cluster: two stacks on one context deploy into one cluster and overwrite each other's objects`,
+            `Pulumi.staging.yaml: vector-fleet:migration.promtail: got "monitoring/promtail", which Pulumi.dev.yaml also parks in the same cluster (vector-fleet:migration.promtail, vector-fleet:kubeContext "dev-admin@dev"); expected each old DaemonSet parked by one stack: two patches of one object fight over it`,
+            `Pulumi.staging.yaml: vector-fleet:migration.nodeExporter: got "monitoring/prometheus-node-exporter", which Pulumi.dev.yaml also parks in the same cluster (vector-fleet:migration.nodeExporter, vector-fleet:kubeContext "dev-admin@dev"); expected each old DaemonSet parked by one stack: two patches of one object fight over it`,
+        ]);
+        assert.match(formatRenderFailure(again), /^render failed, nothing written \(3 problems\):\nfleet: Pulumi\.staging\.yaml: vector-fleet:kubeContext: /);
+        fs.rmSync(root, { recursive: true });
     });
 
     it("splits a listed error into one line per item, each after its header", () => {

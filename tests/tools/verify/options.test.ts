@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { formatAge, formatDuration, parseDuration } from "../../../tools/shared/duration";
@@ -16,6 +16,12 @@ import {
     vectorHostSeries,
 } from "../../../tools/shared/prometheus";
 import { matchersOf } from "../../../tools/shared/selector";
+import { parseDocument } from "yaml";
+import { DEFAULT_SAMPLING } from "../../../config/stack";
+import { VERIFY_LOKI_LABELS } from "../../../config/verify-labels";
+import { loadStackFile } from "../../../config/stack-file";
+import { evaluate, Observations } from "../../../tools/verify/parity";
+import { formatHuman } from "../../../tools/verify/report";
 import { findPrometheusTools } from "../../support/prometheus-server";
 
 const URLS = ["--prometheus", "http://127.0.0.1:9090", "--loki", "http://127.0.0.1:3100"];
@@ -64,6 +70,13 @@ describe("verify: queries", () => {
         assert.equal(vectorHostSeries('we"ird'), 'node_load1{cluster="we\\"ird",shipper="vector"}');
     });
 
+    it("selects and groups Vector's logs only by the labels the fleet checks keep while a migration runs in parallel", () => {
+        const query = linesPerNamespaceQuery(vectorLogSelector("dev"), 3_600_000);
+        const used = new Set([...query.matchAll(/([a-z_]+)(?:=|!=|=~)"/g)].map((m) => m[1]));
+        for (const by of /by \(([^)]*)\)/.exec(query)![1].split(",")) used.add(by.trim());
+        assert.deepEqual([...used].sort(), Object.keys(VERIFY_LOKI_LABELS).sort());
+    });
+
     it("builds the LogQL of the brief", () => {
         assert.equal(
             linesPerNamespaceQuery(vectorLogSelector("dev"), 3_600_000),
@@ -107,40 +120,44 @@ describe("verify: command line", () => {
     let root: string;
     before(() => {
         root = mkdtempSync(path.join(tmpdir(), "verify-stacks-"));
-        writeFileSync(
-            path.join(root, "Pulumi.src.yaml"),
-            [
-                "config:",
-                "  vector-fleet:role: source",
-                "  vector-fleet:cluster: src-cluster",
-                "  vector-fleet:monitoringStack: hub",
-                "  vector-fleet:agent:",
-                "    namespace: vector",
-                "    excludedNamespaces: [noisy]",
-                "  vector-fleet:migration:",
-                "    phase: parallel",
-                "",
-            ].join("\n"),
+        // Whole stack files the program accepts: verify reads them through its loader (config/stack-file.ts).
+        const source = (cluster: string, hub: string, extra: string[] = []) => [
+            "config:",
+            "  vector-fleet:role: source",
+            `  vector-fleet:cluster: ${cluster}`,
+            "  vector-fleet:environment: production",
+            "  vector-fleet:region: fsn1",
+            `  vector-fleet:monitoringStack: ${hub}`,
+            `  vector-fleet:kubeContext: ${cluster}`,
+            ...extra,
+            "",
+        ];
+        const hub = (cluster: string, aggregator: string[], extra: string[] = []) => [
+            "config:",
+            "  vector-fleet:role: hub",
+            `  vector-fleet:cluster: ${cluster}`,
+            "  vector-fleet:environment: production",
+            "  vector-fleet:region: fsn1",
+            `  vector-fleet:kubeContext: ${cluster}`,
+            "  vector-fleet:aggregator:",
+            "    loadBalancer: { network: fleet-private, privateIp: 10.0.64.250 }",
+            ...aggregator.map((l) => `    ${l}`),
+            ...extra,
+            "",
+        ];
+        const write = (stack: string, lines: string[]) => writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), lines.join("\n"));
+        write("src", source("src-cluster", "hub", ["  vector-fleet:agent:", "    namespace: vector", "    excludedNamespaces: [noisy]", "  vector-fleet:migration:", "    phase: parallel", "    promtail: {}"]));
+        write(
+            "hub",
+            hub(
+                "hub-cluster",
+                ["clusters: [src-cluster]", "identities: { src-cluster: { environment: production, region: fsn1 } }", "sampling:", "  kube-system: 10", "loki:", "  tenantId: fleet"],
+                ["  vector-fleet:migration:", "    phase: cutover", "    promtail: {}"],
+            ),
         );
-        writeFileSync(
-            path.join(root, "Pulumi.hub.yaml"),
-            [
-                "config:",
-                "  vector-fleet:role: hub",
-                "  vector-fleet:cluster: hub-cluster",
-                "  vector-fleet:aggregator:",
-                "    sampling:",
-                "      kube-system: 10",
-                "    loki:",
-                "      tenantId: fleet",
-                "  vector-fleet:migration:",
-                "    phase: cutover",
-                "",
-            ].join("\n"),
-        );
-        writeFileSync(path.join(root, "Pulumi.lonely.yaml"), "config:\n  vector-fleet:role: source\n  vector-fleet:cluster: l\n  vector-fleet:monitoringStack: gone\n");
-        writeFileSync(path.join(root, "Pulumi.nocluster.yaml"), "config:\n  vector-fleet:role: source\n");
-        writeFileSync(path.join(root, "Pulumi.badsampling.yaml"), "config:\n  vector-fleet:role: hub\n  vector-fleet:cluster: x\n  vector-fleet:aggregator:\n    sampling:\n      a: 0\n");
+        write("lonely", source("l", "gone"));
+        write("nocluster", ["config:", "  vector-fleet:role: source", ""]);
+        write("badsampling", hub("x", ["sampling:", "  a: 0"]));
         writeFileSync(path.join(root, "token"), "s3cret\n");
         writeFileSync(path.join(root, "empty-token"), "\n");
     });
@@ -178,10 +195,11 @@ describe("verify: command line", () => {
         assert.match(o.notes.join("\n"), /Pulumi\.hub\.yaml puts this cluster in migration phase "cutover": Promtail and node-exporter are parked/);
     });
 
-    it("does without a hub stack file it cannot find", () => {
-        const o = parse(["--stack", "lonely", ...URLS]);
+    it("asks for --sampled when the hub's stack file is not here: its sampling sets the expected ratios", () => {
+        refuses(["--stack", "lonely", ...URLS], /^hub stack file Pulumi\.gone\.yaml not found: its aggregators' sampling sets the expected ratios; pass --sampled NS=N,\.\.\. \(or none\)$/);
+        const o = parse(["--stack", "lonely", "--sampled", "none", ...URLS]);
         assert.deepEqual(o.sampling, {});
-        assert.equal(o.samplingSource, "hub stack file Pulumi.gone.yaml not found");
+        assert.equal(o.samplingSource, "--sampled");
         assert.equal(o.lokiTenant, undefined);
     });
 
@@ -240,7 +258,9 @@ describe("verify: command line", () => {
         const o = parse(["--cluster", "c"], { VERIFY_PROMETHEUS_URL: "http://p:9090/", VERIFY_LOKI_URL: "https://l/prefix" });
         assert.equal(o.prometheusUrl, "http://p:9090");
         assert.equal(o.lokiUrl, "https://l/prefix");
-        assert.equal(o.samplingSource, "no --stack to read it from");
+        assert.deepEqual(o.sampling, DEFAULT_SAMPLING, "the rates the program deploys when the hub sets none");
+        assert.equal(o.samplingSource, "the program's default; no --stack to read the hub's from");
+        assert.deepEqual(o.ignoredNamespaces, ["vector-system"], "the agent's default namespace");
     });
 
     it("says which flag to pass for every missing or bad input", () => {
@@ -249,8 +269,8 @@ describe("verify: command line", () => {
         refuses([...URLS], /--stack NAME \(or --cluster NAME\)/);
         refuses(["--stack", "nope", ...URLS], /no stack file Pulumi\.nope\.yaml/);
         refuses(["--stack", "my stack!", ...URLS], /not a stack name/);
-        refuses(["--stack", "nocluster", ...URLS], /sets no vector-fleet:cluster \(pass --cluster NAME\)/);
-        refuses(["--stack", "badsampling", ...URLS], /whole number ≥ 1/);
+        refuses(["--stack", "nocluster", ...URLS], /^the program would refuse Pulumi\.nocluster\.yaml, so verify cannot read it: invalid stack configuration[^]*\n  - Pulumi\.nocluster\.yaml: vector-fleet:cluster: got nothing; expected a DNS label/);
+        refuses(["--stack", "badsampling", ...URLS], /\n  - Pulumi\.badsampling\.yaml: vector-fleet:aggregator\.sampling\.a: got 0; expected an integer from 1 to 1000000 \(keep 1 in N\)/);
         refuses(["--cluster", "c", "--window", "1.5h", ...URLS], /--window "1\.5h" is not a duration/);
         refuses(["--cluster", "c", "--window", "30s", ...URLS], /--window must be at least 1m/);
         refuses(["--cluster", "c", "--max-node-gap", "-1", ...URLS], /--max-node-gap/);
@@ -271,6 +291,51 @@ describe("verify: command line", () => {
         assert.deepEqual(parseVerifyArgs(["-h"], {}, root), { help: true });
     });
 });
+
+describe("verify: the stack's values are the program's, defaults included", () => {
+    const REPO = path.resolve(__dirname, "../../..");
+    let root: string;
+    before(() => {
+        // A copy of the repository's hub and one of its sources, the hub's sampling removed.
+        root = mkdtempSync(path.join(tmpdir(), "verify-defaults-"));
+        const hub = parseDocument(readFileSync(path.join(REPO, "Pulumi.monitoring.yaml"), "utf8"));
+        assert.ok(hub.hasIn(["config", "vector-fleet:aggregator", "sampling"]), "the repository's hub sets sampling: the test removes it");
+        hub.deleteIn(["config", "vector-fleet:aggregator", "sampling"]);
+        writeFileSync(path.join(root, "Pulumi.monitoring.yaml"), hub.toString());
+        copyFileSync(path.join(REPO, "Pulumi.staging.yaml"), path.join(root, "Pulumi.staging.yaml"));
+    });
+    after(() => rmSync(root, { recursive: true, force: true }));
+
+    it("a hub without sampling: verify expects the rates the program deploys by default, not none", () => {
+        const r = parseVerifyArgs(["--stack", "staging", ...URLS], {}, root);
+        assert.ok(!r.help);
+        const hub = loadStackFile(root, "monitoring");
+        assert.ok(hub.role === "hub");
+        assert.deepEqual(r.options.sampling, hub.aggregator.sampling, "what the program parses from the same file");
+        assert.deepEqual(r.options.sampling, DEFAULT_SAMPLING);
+        assert.equal(r.options.samplingSource, "Pulumi.monitoring.yaml");
+        const report = formatHuman(evaluate(noObservations("staging"), r.options.thresholds, r.options.sampling, r.options.ignoredNamespaces), {
+            stack: "staging",
+            prometheusUrl: r.options.prometheusUrl,
+            lokiUrl: r.options.lokiUrl,
+            samplingSource: r.options.samplingSource,
+        });
+        assert.match(report, /^  sampled namespaces \(Pulumi\.monitoring\.yaml\): ingress-nginx 1\/5, kube-system 1\/10$/m);
+        assert.doesNotMatch(report, /sampled namespaces: none/);
+    });
+});
+
+/** Observations with nothing seen, enough for the report's header lines. */
+function noObservations(cluster: string): Observations {
+    return {
+        cluster,
+        windowMs: 3_600_000,
+        at: 0,
+        metrics: { vectorNodes: [], oldNodes: [], newestSampleAgeSec: null },
+        logs: { vector: {}, old: {}, newestLineAgeSec: null, freshnessLookbackMs: 900_000 },
+        queries: [],
+    };
+}
 
 describe("verify: test support", () => {
     it("explains how to install Prometheus when it is not on PATH", () => {

@@ -2,9 +2,10 @@
  * What `pulumi up` would do with a changed object, decided by the engines' own rules and kept
  * here as data: which fields force pulumi-kubernetes to replace an object, whether the
  * replacement deletes first, and which resources change their URN (and so are created anew).
- * Pure and free of Pulumi: `npm run diff` and the render's summary both use it.
+ * Pure and free of Pulumi: the render's summary (a stateful object the change since the last
+ * render would replace) and `npm run diff`, which builds on the render, both use it.
  */
-import type { ManifestObject } from "../render/summary";
+import type { ManifestObject } from "./summary";
 
 type Kinds = Record<string, readonly string[]>;
 

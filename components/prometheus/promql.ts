@@ -1,5 +1,5 @@
 /**
- * Small helpers shared by the rule and dashboard builders. PromQL is written as plain text in
+ * Small helpers shared by the rule and dashboard builders (monitoring's and pki's). PromQL is written as plain text in
  * those files (it reads better than a builder API); these only make the parameterised parts safe.
  */
 

@@ -1,7 +1,9 @@
 /**
- * Loaded by .mocharc.json before tsx/cjs (so it is plain JavaScript): three things that make every
- * test process that runs the program under Pulumi mocks much cheaper. None changes what any test
- * observes.
+ * Preloaded before tsx (so it is plain JavaScript) by every process that runs the program under
+ * Pulumi mocks: the tests (.mocharc.json) and the offline render's commands (`npm run render`,
+ * `diff`, `validate`, `cost`: `node --require ./tools/shared/fast-pulumi.cjs --import tsx ...` in
+ * package.json). Three things that make such a process much cheaper; none changes what a test
+ * observes or a byte the render writes.
  *
  * 1. Load the Pulumi SDKs with Node's own loader, before tsx registers its hooks. tsx scans every
  *    .js file it loads for ESM syntax; @pulumi/pulumi pulls in ~15 MB of JavaScript (9 MB of it
@@ -67,6 +69,6 @@ if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
             }
         };
     } else {
-        console.warn("tests/support/fast-pulumi.cjs: @pulumi/pulumi/runtime/debuggable has no debuggablePromise any more; runs under mocks will be slower");
+        console.warn("tools/shared/fast-pulumi.cjs: @pulumi/pulumi/runtime/debuggable has no debuggablePromise any more; runs under mocks will be slower");
     }
 }
