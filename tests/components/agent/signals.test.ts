@@ -4,7 +4,6 @@ import { agentDaemonSet } from "../../../components/agent/manifests";
 import { AGENT_PORTS, buildAgentPipeline } from "../../../components/agent/pipeline";
 import {
     agentSignalServices,
-    AgentSignalSettings,
     MACHINE_ID_PATH,
     SIGNAL_JOBS,
     withAgentSignals,
@@ -51,7 +50,7 @@ const ALL_ON = { nodeLogs: { enabled: true }, events: { enabled: true }, otlp: {
 const daemonSet = (a: AgentConfig) =>
     withAgentSignalsDaemonSet(
         agentDaemonSet({ name: "vector-agent", namespace: a.namespace, image: a.image, resources: a.resources, kubeletScrape: true }, { config: "c", credentials: "k" }),
-        a as AgentSignalSettings,
+        a,
     );
 const podOf = (ds: ReturnType<typeof daemonSet>) => ((ds.spec as T.apps.v1.DaemonSetSpec).template as T.core.v1.PodTemplateSpec).spec as T.core.v1.PodSpec;
 const vectorOf = (ds: ReturnType<typeof daemonSet>) => (podOf(ds).containers as T.core.v1.Container[]).find((c) => c.name === "vector")!;
