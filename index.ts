@@ -13,6 +13,9 @@ import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
 import { certificateExpiryRule } from "./components/pki/expiry-rules";
+import { signalPrometheusRule } from "./components/monitoring/signal-rules";
+import { KubernetesEvents } from "./components/events";
+import { signalsDashboardConfigMap } from "./components/monitoring/signal-dashboard";
 import { AgentConfig, AggregatorConfig, ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
 import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
@@ -43,6 +46,7 @@ function agentSettings(a: AgentConfig) {
         kubelet: a.kubelet,
         extraLabels: a.extraLabels,
         buffers: a.buffers,
+        signals: { nodeLogs: a.nodeLogs, events: a.events, otlp: a.otlp },
     } satisfies Partial<VectorAgentArgs>;
 }
 
@@ -60,6 +64,7 @@ function aggregatorSettings(a: AggregatorConfig) {
         sampling: a.sampling,
         dedupeCacheEvents: a.dedupeCacheEvents,
         buffers: a.buffers,
+        signals: { signalLogs: a.signalLogs, tempo: a.tempo },
         // The Network is the caller's lookup (privateNetworkRange), not the component's.
         loadBalancer: { name: lb.name, type: lb.type, location: lb.location, privateIp: lb.privateIp },
     } satisfies Partial<VectorAggregatorArgs>;
@@ -244,6 +249,17 @@ async function program(): Promise<Outputs> {
     let provider: k8s.Provider | undefined;
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
     const deployed = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
+    // Issue 19: Kubernetes events, once per cluster, into this cluster's agents (docs/signals-events.md).
+    if (deployed.agent && cfg.agent.events.enabled)
+        new KubernetesEvents(
+            `${AGENT_NAME}-events`,
+            {
+                provider: makeProvider(),
+                settings: { agent: AGENT_NAME, namespace: cfg.agent.namespace, image: cfg.agent.events.image, grpcPort: cfg.agent.events.grpcPort },
+                networkPolicy: cfg.networkPolicy.enabled ? { apiServer: cfg.networkPolicy.apiServer } : undefined,
+            },
+            { dependsOn: [deployed.agent] },
+        );
     const { outputs } = deployed;
     let selfMonitoring: VectorSelfMonitoring | undefined;
     if (cfg.monitoring.enabled) {
@@ -278,6 +294,22 @@ async function program(): Promise<Outputs> {
             // Under self-monitoring, after it has checked that the PrometheusRule CRD and the namespace exist.
             { provider: makeProvider(), parent: selfMonitoring, dependsOn: selfMonitoring ? [selfMonitoring] : [] },
         );
+    }
+    // Issue 19: alerts for a signal gone silent, on a hub that accepts the new signals.
+    if (cfg.monitoring.enabled && cfg.role === "hub" && (cfg.aggregator.signalLogs || cfg.aggregator.tempo)) {
+        const rule = signalPrometheusRule({ name: "vector-fleet-signals", namespace: cfg.monitoring.namespace, labels: cfg.monitoring.selectorLabels });
+        new k8s.apiextensions.CustomResource(
+            "vector-monitoring-signal-rules",
+            { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec },
+            // Under self-monitoring. Not also dependsOn it, as the certificate rule is: that one's
+            // inputs wait on the PKI, this one's are known at once, and under Pulumi's mocks a child
+            // depending on its parent then never registers (the render hangs).
+            { provider: makeProvider(), parent: selfMonitoring },
+        );
+        new k8s.core.v1.ConfigMap("vector-monitoring-signals-dashboard", signalsDashboardConfigMap({ name: "vector-fleet-signals-dashboard", namespace: cfg.monitoring.namespace }), {
+            provider: makeProvider(),
+            parent: selfMonitoring,
+        });
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });
     return {

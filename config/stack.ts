@@ -46,6 +46,7 @@ import {
 } from "./validators";
 import { applySizing, MIN_DISK_BUFFER_BYTES, SIZING_PRESETS, type SizingReport } from "./sizing";
 import { LOKI_PUSH_PATH, missingVerifyLabels, VERIFY_LOKI_LABELS } from "./verify-labels";
+import { agentSignalProblems, eventsSchema, nodeLogsSchema, otlpSchema, tempoSchema } from "./signals";
 
 export const PROJECT = "vector-fleet";
 
@@ -188,6 +189,9 @@ const agentSchema = obj({
         ),
         "Agent container resources.",
     ),
+    nodeLogs: section(nodeLogsSchema, "Node logs from journald (docs/signals-node-logs.md)."),
+    events: section(eventsSchema, "Kubernetes events, once per cluster (docs/signals-events.md)."),
+    otlp: section(otlpSchema, "OTLP endpoint for applications: traces, metrics, logs (docs/signals-otlp.md)."),
 });
 
 /** The aggregators' log sampling when the hub sets none (namespace -> keep 1 in N). */
@@ -295,6 +299,12 @@ const aggregatorSchema = obj({
         ),
         "Aggregator container resources.",
     ),
+    signalLogs: opt(
+        bool(),
+        false,
+        "Accept node logs, Kubernetes events and OTLP logs from the agents: they get a `job` Loki label, and Loki labels they lack are left empty (docs/signals-node-logs.md). Turn on before any cluster's agent sends them.",
+    ),
+    tempo: opt(tempoSchema, undefined, "Send the agents' OTLP traces to Tempo (docs/signals-otlp.md). Unset: the aggregators accept no traces."),
     loadBalancer: req(
         obj({
             name: opt(dnsLabel(63), "vector-aggregator", "Name of the Hetzner load balancer."),
@@ -704,6 +714,15 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         if ((m.phase === "cutover" || m.phase === "done") && p.agent && !p.agent.enabled)
             problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"parallel\" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved" });
     }
+    if (p.agent) problems.push(...agentSignalProblems(p.agent, k("agent"), { API: 8686, metrics: 9598 }));
+    if (p.role === "hub" && p.agent?.enabled && p.aggregator) {
+        // The hub's own agent: what it would send, its aggregators must take.
+        const sends = (["nodeLogs", "events", "otlp"] as const).filter((sig) => p.agent![sig].enabled);
+        if (sends.length > 0 && !p.aggregator.signalLogs)
+            problems.push({ path: `${k("aggregator")}.signalLogs`, value: "false", expected: `true while this stack's agent sends ${sends.join(", ")}: their logs need the job label (docs/signals-node-logs.md)` });
+        if (p.agent.otlp.enabled && p.aggregator.tempo === undefined)
+            problems.push({ path: `${k("aggregator")}.tempo`, value: "nothing", expected: "a Tempo endpoint while this stack's agent takes OTLP traces (agent.otlp.enabled): the aggregators would drop them" });
+    }
     checkResources(p.agent?.resources, `${k("agent")}.resources`, problems);
     checkResources(p.aggregator?.resources, `${k("aggregator")}.resources`, problems);
     // A stateful tier that may use more memory than it requested is the kubelet's first eviction
@@ -716,7 +735,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             expected: `the memory limit ${JSON.stringify(aggMem.limits.memory)}: the aggregators request the memory they may use`,
         });
     if (p.aggregator) {
-        const need = p.aggregator.buffers.lokiMaxBytes + p.aggregator.buffers.prometheusMaxBytes;
+        const need = p.aggregator.buffers.lokiMaxBytes + p.aggregator.buffers.prometheusMaxBytes + (p.aggregator.tempo?.bufferMaxBytes ?? 0);
         const have = memoryBytes(p.aggregator.storage.size) ?? 0;
         if (have < need * 1.2)
             problems.push({

@@ -9,6 +9,21 @@ export const VECTOR_VERSION = "0.59.0";
 export const VECTOR_IMAGE = `timberio/vector:${VECTOR_VERSION}-distroless-libc`;
 
 /**
+ * The agent's image while node logs are on: the journald source runs `journalctl`
+ * (vectordotdev/vector src/sources/journald.rs), which only the `-debian` variant installs (its
+ * Dockerfile adds `systemd`; distroless-libc, distroless-static and alpine do not:
+ * distribution/docker/). Debian trixie's systemd is 257. Same release as VECTOR_IMAGE.
+ */
+export const VECTOR_JOURNALD_IMAGE = `timberio/vector:${VECTOR_VERSION}-debian`;
+
+/**
+ * The events collector: the OpenTelemetry Collector's `k8s` distribution, which carries the
+ * k8sobjects receiver and the OTLP exporter. Pinned by tag, not digest: no registry is reachable
+ * where this was written, so no digest could be checked (docs/signals-events.md).
+ */
+export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-k8s:0.165.0";
+
+/**
  * The oldest release the rendered pipelines start on; an `image` override below it fails at boot.
  * 0.58.0 because of: `max_merged_line_action` on kubernetes_logs (PR 25567), and loki label values
  * as bare `{{ field }}` templates (PR 26176; 0.57 refuses them with NoDerivableBase).

@@ -17,12 +17,19 @@ import {
     AgentObjectSettings,
 } from "./manifests";
 import { AgentPorts, buildAgentPipeline } from "./pipeline";
+import { eventsCollectorSelector } from "../contract/signals";
+import { agentSignalServices, AgentSignalSettings, SIGNALS_OFF, withAgentSignals, withAgentSignalsDaemonSet, withAgentSignalsNetworkPolicy } from "./signals";
 
 export { AGENT_NAME } from "../contract/fleet";
 export * from "./manifests";
 export * from "./pipeline";
 
 export interface VectorAgentArgs {
+    /**
+     * Node logs, Kubernetes events and the OTLP endpoint (issue 19; components/agent/signals.ts).
+     * @default all off: the agent is exactly what it was without them.
+     */
+    signals?: AgentSignalSettings;
     /** The stack's explicit Kubernetes provider. Required: never the ambient default, which could be any cluster. */
     provider: k8s.Provider;
     /** Cluster, environment and region. Required: written into every event as literals, the identity the hub checks. */
@@ -100,6 +107,7 @@ export class VectorAgent extends pulumi.ComponentResource {
     constructor(name: string, args: VectorAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vector-fleet:index:VectorAgent", name, {}, opts);
         const s = { ...args, image: args.image ?? VECTOR_IMAGE, excludedNamespaces: args.excludedNamespaces ?? [], extraLabels: args.extraLabels ?? {} };
+        const sig = args.signals ?? SIGNALS_OFF;
         const objects: AgentObjectSettings = {
             name,
             namespace: s.namespace,
@@ -112,7 +120,7 @@ export class VectorAgent extends pulumi.ComponentResource {
 
         // Outputs are resolved once, here; everything below is built by pure functions.
         const rendered = pulumi.all([args.aggregatorAddress, args.remoteWriteUrl, args.caCertPem]).apply(([address, remoteWriteUrl, ca]) => {
-            const config = buildAgentPipeline({
+            const base = buildAgentPipeline({
                 cluster: args.cluster,
                 namespace: s.namespace,
                 excludedNamespaces: s.excludedNamespaces,
@@ -125,6 +133,7 @@ export class VectorAgent extends pulumi.ComponentResource {
                 remoteWriteUrl,
                 ports: args.ports,
             });
+            const config = withAgentSignals(base, { ...sig, cluster: args.cluster, extraLabels: s.extraLabels });
             assertTopology(config, `agent ${name}`);
             const toml = toToml(config);
             return { toml, ca, checksum: sha256(toml, ca) };
@@ -155,15 +164,17 @@ export class VectorAgent extends pulumi.ComponentResource {
         );
         const ds = new k8s.apps.v1.DaemonSet(
             `${name}-daemonset`,
-            agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }),
+            withAgentSignalsDaemonSet(agentDaemonSet(objects, { config: rendered.apply((r) => r.checksum), credentials }), sig),
             { ...inNs, dependsOn: [ns, cm, secret, binding] },
         );
+
+        for (const svc of agentSignalServices(name, s.namespace, sig)) new k8s.core.v1.Service(`${svc.metadata.name}-service`, svc, inNs);
 
         if (args.networkPolicy) {
             new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("agent", name)), inNs);
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-networkpolicy`,
-                agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }),
+                withAgentSignalsNetworkPolicy(agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }), sig, eventsCollectorSelector(name)),
                 inNs,
             );
         }

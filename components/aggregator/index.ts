@@ -5,6 +5,7 @@ import { VECTOR_IMAGE } from "../../config/versions";
 import { ClusterIdentity } from "../contract/fleet";
 import { appLabels, ContainerResources, credentialsChecksum, sha256 } from "../k8s/common";
 import { aggregatorNetworkPolicy, defaultDenyPolicy } from "../k8s/network-policies";
+import { withAggregatorSignals } from "./signals";
 import { assertTopology } from "../vector/topology";
 import { toToml } from "../vector/toml";
 import {
@@ -30,6 +31,12 @@ export * from "./manifests";
 export * from "./pipeline";
 
 export interface VectorAggregatorArgs {
+    /**
+     * Node logs, events and OTLP logs with a `job` Loki label, and traces to Tempo (issue 19;
+     * components/aggregator/signals.ts).
+     * @default both off: the pipeline is exactly what it was without them.
+     */
+    signals?: { signalLogs: boolean; tempo?: { endpoint: string; bufferMaxBytes: number } };
     /** The stack's explicit Kubernetes provider. Required: never the ambient default, which could be any cluster. */
     provider: k8s.Provider;
     /** The hub's identity. Required: written on the aggregators' own metrics, so the fleet's alerts tell hubs apart. */
@@ -129,7 +136,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
         if (missing.length > 0) throw new Error(`aggregator ${name}: no token or client CA for cluster(s) ${missing.join(", ")}`);
 
         const child = { parent: this, provider: args.provider };
-        const config = buildAggregatorPipeline({
+        const base = buildAggregatorPipeline({
             cluster: args.cluster,
             loki: s.loki,
             prometheusRemoteWriteUrl: s.prometheus.remoteWriteUrl,
@@ -139,6 +146,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
             buffers: s.buffers,
             agents: args.agents,
         });
+        const config = withAggregatorSignals(base, { signalLogs: args.signals?.signalLogs ?? false, tempo: args.signals?.tempo, agents: args.agents });
         assertTopology(config, `aggregator ${name}`);
         const toml = toToml(config);
 
@@ -199,7 +207,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
                     namespace: s.namespace,
                     agentCidrs: [args.privateNetworkRange, ...args.networkPolicy.clusterCidrs],
                     agentSlots: objects.agentSlots,
-                    destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl],
+                    destinations: [s.loki.endpoint, s.prometheus.remoteWriteUrl, ...(args.signals?.tempo ? [args.signals.tempo.endpoint] : [])],
                     scrapeFrom: args.networkPolicy.scrapeFrom,
                 }),
                 inNs,

@@ -183,7 +183,39 @@ export interface DemoLogsSource {
     interval: number;
 }
 
+/**
+ * Runs `journalctl --follow --output=json` (vectordotdev/vector src/sources/journald.rs): the
+ * binary must be in the image. Unit filters are applied by Vector to what journalctl prints.
+ * The checkpoint (a journal cursor) lives under data_dir/<component id>/.
+ */
+export interface JournaldSource {
+    type: "journald";
+    journal_directory?: string;
+    include_units?: string[];
+    exclude_units?: string[];
+    /** Field to accepted values; `include_units` is merged into `_SYSTEMD_UNIT`. An entry matching any pair is taken. */
+    include_matches?: Record<string, string[]>;
+    /** false is refused with systemd 250 to 257 (the debian image's trixie has 257). */
+    current_boot_only?: boolean;
+    since_now?: boolean;
+    batch_size?: number;
+}
+
+/**
+ * OTLP over gRPC and HTTP (vectordotdev/vector src/sources/opentelemetry/config.rs). Both
+ * listeners are required. Its outputs are named only: `<id>.logs`, `<id>.metrics`, `<id>.traces`.
+ */
+export interface OpentelemetrySource {
+    type: "opentelemetry";
+    grpc: { address: string; tls?: ServerTls; keepalive?: GrpcKeepalive };
+    http: { address: string; tls?: ServerTls; keepalive?: HttpKeepalive };
+    /** Per signal: keep the OTLP structure (`resourceSpans`...) instead of Vector's native events. */
+    use_otlp_decoding?: { logs?: boolean; metrics?: boolean; traces?: boolean };
+}
+
 export type Source =
+    | JournaldSource
+    | OpentelemetrySource
     | DemoLogsSource
     | KubernetesLogsSource
     | HostMetricsSource
@@ -313,7 +345,30 @@ export interface PrometheusExporterSink extends SinkCommon {
     flush_period_secs?: number;
 }
 
-export type Sink = VectorSink | PrometheusRemoteWriteSink | LokiSink | PrometheusExporterSink;
+/**
+ * OTLP over HTTP (vectordotdev/vector src/sinks/opentelemetry/mod.rs: an http sink inside
+ * `protocol`). The `otlp` codec encodes a trace only when it still has its `resourceSpans`
+ * (lib/codecs/src/encoding/format/otlp.rs), so traces must be received with OTLP decoding on.
+ */
+export interface OpentelemetrySink {
+    type: "opentelemetry";
+    inputs: string[];
+    buffer?: Buffer;
+    healthcheck?: Healthcheck;
+    acknowledgements?: Acknowledgements;
+    protocol: {
+        type: "http";
+        uri: string;
+        method?: "post";
+        encoding: { codec: "otlp" };
+        compression?: "gzip" | "zstd" | "none";
+        batch?: Batch;
+        request?: Request & { headers?: Record<string, string> };
+        acknowledgements?: Acknowledgements;
+    };
+}
+
+export type Sink = VectorSink | PrometheusRemoteWriteSink | LokiSink | PrometheusExporterSink | OpentelemetrySink;
 
 export interface VectorConfig {
     data_dir: string;

@@ -15,8 +15,10 @@ export function topologyProblems(config: VectorConfig): string[] {
         }
     }
     // A route has only named outputs (`<id>.<route>`, `<id>._unmatched`), never a bare one.
+    // The opentelemetry source has named outputs only (src/sources/opentelemetry/config.rs outputs()).
+    const OTLP_OUTPUTS = ["logs", "metrics", "traces"];
     const outputs = new Set<string>([
-        ...Object.keys(config.sources),
+        ...Object.entries(config.sources).flatMap(([id, s]) => (s.type === "opentelemetry" ? OTLP_OUTPUTS.map((o) => `${id}.${o}`) : [id])),
         ...Object.entries(config.transforms).filter(([, t]) => t.type !== "route").map(([id]) => id),
     ]);
     for (const [id, t] of Object.entries(config.transforms)) {
@@ -39,7 +41,7 @@ export function topologyProblems(config: VectorConfig): string[] {
     };
     for (const [id, t] of Object.entries(config.transforms)) check(id, t.inputs);
     for (const [id, s] of Object.entries(config.sinks)) check(id, s.inputs);
-    for (const id of Object.keys(config.sources)) if (!consumed.has(id)) problems.push(`source "${id}" feeds nothing`);
+    for (const id of Object.keys(config.sources)) if (![...consumed].some((c) => c === id || c.startsWith(`${id}.`))) problems.push(`source "${id}" feeds nothing`);
     for (const id of Object.keys(config.transforms)) {
         if (![...consumed].some((c) => c === id || c.startsWith(`${id}.`))) problems.push(`transform "${id}" feeds nothing`);
     }

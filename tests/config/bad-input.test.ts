@@ -129,6 +129,27 @@ const CONFIG_CASES: ConfigCase[] = [
         value: '"10.0.64.250", which is outside the hcloud Network "fleet-private" (10.1.0.0/16)',
         fix: /an address inside 10\.1\.0\.0\/16/,
     },
+    // Issue 19's signals (config/signals.ts): each setting's bad values and the cross-field rules.
+    { what: "nodeLogs.enabled not a boolean", stack: "dev", patch: { agent: { nodeLogs: { enabled: "yes" } } }, key: "agent.nodeLogs.enabled", value: '"yes"', fix: /true or false/ },
+    { what: "a journal directory journald does not use", stack: "dev", patch: { agent: { nodeLogs: { journalDirectory: "/var/log" } } }, key: "agent.nodeLogs.journalDirectory", value: '"/var/log"', fix: /one of "\/var\/log\/journal", "\/run\/log\/journal"/ },
+    { what: "a unit name with a space", stack: "dev", patch: { agent: { nodeLogs: { units: ["my unit"] } } }, key: "agent.nodeLogs.units[0]", value: '"my unit"', fix: /a systemd unit name/ },
+    { what: "a unit listed twice", stack: "dev", patch: { agent: { nodeLogs: { units: ["kubelet", "kubelet"] } } }, key: "agent.nodeLogs.units[1]", value: '"kubelet"', fix: /a value not already listed/ },
+    { what: "a unit both included and excluded", stack: "dev", patch: { agent: { nodeLogs: { enabled: true, units: ["kubelet"], excludeUnits: ["kubelet.service"] } } }, key: "agent.nodeLogs.excludeUnits", value: '"kubelet"', fix: /not also listed in nodeLogs.units \(Vector refuses/ },
+    { what: "a node-logs image without journalctl", stack: "dev", patch: { agent: { nodeLogs: { enabled: true, image: "timberio/vector:0.59.0-distroless-libc" } } }, key: "agent.nodeLogs.image", value: '"timberio/vector:0.59.0-distroless-libc"', fix: /an image with journalctl: a release's -debian variant/ },
+    { what: "a node-logs image older than the pipelines need", stack: "dev", patch: { agent: { nodeLogs: { image: "timberio/vector:0.57.0-debian" } } }, key: "agent.nodeLogs.image", value: '"timberio/vector:0.57.0-debian"', fix: /Vector 0.58.0 or later/ },
+    { what: "a node-logs image of another release than the agent's", stack: "dev", patch: { agent: { nodeLogs: { enabled: true, image: "timberio/vector:0.60.0-debian" } } }, key: "agent.nodeLogs.image", value: '"timberio/vector:0.60.0-debian"', fix: /an image of the agent's release 0.59.0/ },
+    { what: "a node-logs image on a moving tag", stack: "dev", patch: { agent: { nodeLogs: { image: "timberio/vector:latest-debian" } } }, key: "agent.nodeLogs.image", value: '"timberio/vector:latest-debian"', fix: /a release's -debian variant/ },
+    { what: "an events collector image without a tag", stack: "dev", patch: { agent: { events: { image: "otel/opentelemetry-collector-k8s" } } }, key: "agent.events.image", value: '"otel/opentelemetry-collector-k8s"', fix: /an image with an explicit tag or digest/ },
+    { what: "an events port below 1024", stack: "dev", patch: { agent: { events: { grpcPort: 80 } } }, key: "agent.events.grpcPort", value: "80", fix: /an integer from 1024 to 65535/ },
+    { what: "an OTLP port the agent's metrics already use", stack: "dev", patch: { agent: { otlp: { enabled: true, grpcPort: 9598 } } }, key: "agent.otlp.grpcPort", value: "9598", fix: /a port other than the agent's metrics port/ },
+    { what: "events and OTLP on one port", stack: "dev", patch: { agent: { otlp: { enabled: true }, events: { enabled: true, grpcPort: 4317 } } }, key: "agent.events.grpcPort", value: "4317", fix: /a port other than otlp.grpcPort/ },
+    { what: "an unknown key under otlp", stack: "dev", patch: { agent: { otlp: { port: 4317 } } }, key: "agent.otlp.port", value: "4317", fix: /no such key/ },
+    { what: "a Tempo endpoint that is not a URL", stack: "monitoring", patch: { aggregator: { tempo: { endpoint: "tempo:4318" } } }, key: "aggregator.tempo.endpoint", value: '"tempo:4318"', fix: /URL/ },
+    { what: "a Tempo buffer below Vector's minimum", stack: "monitoring", patch: { aggregator: { tempo: { bufferMaxBytes: 1024 } } }, key: "aggregator.tempo.bufferMaxBytes", value: "1024", fix: /an integer from 268435488/ },
+    { what: "signalLogs not a boolean", stack: "monitoring", patch: { aggregator: { signalLogs: "on" } }, key: "aggregator.signalLogs", value: '"on"', fix: /true or false/ },
+    { what: "the hub's agent sending node logs to aggregators without signalLogs", stack: "monitoring", patch: { agent: { nodeLogs: { enabled: true } }, aggregator: { signalLogs: false } }, key: "aggregator.signalLogs", value: "false", fix: /true while this stack's agent sends nodeLogs/ },
+    { what: "the hub's agent taking traces with no Tempo", stack: "monitoring", patch: { agent: { otlp: { enabled: true } }, aggregator: { tempo: REMOVE } }, key: "aggregator.tempo", value: "nothing", fix: /a Tempo endpoint while this stack's agent takes OTLP traces/ },
+    { what: "a Tempo buffer the volume cannot hold", stack: "monitoring", patch: { aggregator: { tempo: { bufferMaxBytes: 17179869184 } } }, key: "aggregator.storage.size", value: '"20Gi"', fix: /at least 20% larger than the disk buffers/ },
 ];
 
 /** What the simulator had registered when the program failed. */

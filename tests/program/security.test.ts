@@ -232,11 +232,12 @@ describe("security: a walk over everything the fleet renders", () => {
         );
 
         it(
-            "service-account tokens are mounted only where used: no ServiceAccount automounts, only the agent pod asks",
+            "service-account tokens are mounted only where used: no ServiceAccount automounts, only the agent pod and the events collector ask",
             each((r) => {
                 for (const x of k8sObjects(r).filter((o) => kind(o) === "ServiceAccount")) assert.equal(get(x.inputs, "automountServiceAccountToken"), false, id(x));
                 const asking = workloads(r).filter((w) => w.pod.automountServiceAccountToken !== false).map((w) => w.id);
-                assert.deepEqual(asking, ["DaemonSet vector-system/vector-agent"]);
+                // The events collector (agent.events) is the one other reader of the API: events only.
+                assert.deepEqual(asking.filter((w) => w !== "Deployment vector-system/vector-agent-events-collector"), ["DaemonSet vector-system/vector-agent"]);
             }),
         );
     });

@@ -281,6 +281,8 @@ function extraOutputs(type: string, cfg: Obj): string[] {
     }
     if (type === "exclusive_route") return [...(Array.isArray(cfg.routes) ? cfg.routes.map((r) => String(isObj(r) ? r.name : "")) : []), "_unmatched"];
     if (type === "remap" && cfg.reroute_dropped === true) return ["dropped"];
+    // Only named outputs, one per signal (vectordotdev/vector src/sources/opentelemetry/config.rs outputs()).
+    if (type === "opentelemetry") return ["logs", "metrics", "traces"];
     return [];
 }
 
@@ -294,7 +296,7 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
             const type = String(cfg.type ?? "");
             comps.push({ id, kind, type, cfg, ref: data[kind][type] });
             if (kind === "sinks") continue;
-            const route = type === "route" || type === "exclusive_route";
+            const route = type === "route" || type === "exclusive_route" || (kind === "sources" && type === "opentelemetry");
             // A route has no default output (vectordotdev/vector src/transforms/route.rs outputs()).
             const ids = [...(route ? [] : [id]), ...extraOutputs(type, cfg).map((o) => `${id}.${o}`)];
             for (const o of ids) outputs.set(o, { id: o, owner: id, kind, types: new Set() });
@@ -335,6 +337,13 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
     for (const c of comps) {
         if (c.kind !== "sources") continue;
         for (const t of c.ref?.out ?? []) outputs.get(c.id)?.types.add(t);
+        if (c.type === "opentelemetry") {
+            // One type per named output; metrics decoded as OTLP are logs (src/sources/opentelemetry/config.rs outputs()).
+            const otlp = isObj(c.cfg.use_otlp_decoding) ? c.cfg.use_otlp_decoding : {};
+            outputs.get(`${c.id}.logs`)?.types.add("log");
+            outputs.get(`${c.id}.metrics`)?.types.add(otlp.metrics === true ? "log" : "metric");
+            outputs.get(`${c.id}.traces`)?.types.add("trace");
+        }
     }
     const typeCondition = (cond: unknown): string | undefined => {
         const t = typeof cond === "object" && cond !== null ? (cond as { type?: unknown }).type : undefined;

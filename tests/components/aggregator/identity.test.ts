@@ -90,7 +90,7 @@ function follow(cfg: Table, from: string, signal: "log" | "metric", event: Event
                 // The sample-age guard (tests/components/aggregator/pipeline.test.ts checks it): keeps a metric without a timestamp.
                 const ageGuard = src.startsWith("t, err = timestamp(.timestamp)\n");
                 if (ageGuard && get(e, ".timestamp") !== undefined) throw new Error(`the test cannot evaluate the sample-age guard of ${id} on a timestamped event`);
-                const pass = cond.type === "is_log" ? signal === "log" : cond.type === "is_metric" ? signal === "metric" : ageGuard || condition(src, e);
+                const pass = cond.type === "is_log" ? signal === "log" : cond.type === "is_metric" ? signal === "metric" : cond.type === "is_trace" ? false : ageGuard || condition(src, e);
                 if (pass) arrivals.push(...follow(cfg, id, signal, e, t));
                 break;
             }

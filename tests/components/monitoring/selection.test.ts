@@ -23,6 +23,8 @@ const objects = (r: RunResult, kind: "PodMonitor" | "PrometheusRule") => r.resou
 const selects = (matchLabels: Record<string, string>, labels: Record<string, string>) => Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
 const chartDefaultSelector = (release: string) => ({ release });
 
+/** Whether the hub renders the signal alerts (issue 19): its aggregators take the new signals. */
+
 describe("self-monitoring objects a Prometheus selects (monitoring.selectorLabels)", () => {
     it("defaults to release=kube-prometheus-stack, which the chart's default selector of that release name picks up", async () => {
         assert.deepEqual(DEFAULT_SELECTOR_LABELS, { release: "kube-prometheus-stack" });

@@ -1,0 +1,95 @@
+/**
+ * The aggregators' side of the new signals (issue 19), added to the pipeline
+ * buildAggregatorPipeline made, each only when the hub's config turns it on.
+ *
+ * signalLogs: node logs, events and OTLP logs reach Loki on the existing path (identity binding,
+ * throttle, route; they have no pod, so they skip dedupe and sampling, except OTLP logs that name
+ * their pod), with one more Loki label, `job`. Every label field an event lacks is set to "" first:
+ * a missing field makes the loki sink count a template error per event (src/sinks/loki/sink.rs
+ * build_template_pair_map), while an empty value is an absent label to Loki.
+ *
+ *   (loki's inputs) ─> loki_label_defaults ─> loki
+ *
+ * tempo: per agent cluster C, its traces take their own identity path off its own vector source,
+ * so a span's cluster is the port's, never its claim (docs/identity.md):
+ *
+ *   agents_C ─> traces_only_C ─> bind_traces_C ─┐
+ *                                               └─> tempo (OTLP over HTTP, disk buffer)
+ */
+import { AgentIdentity } from "../../config/stack";
+import { VectorConfig } from "../vector/model";
+import { vrl, vrlField, vrlString } from "../vector/vrl";
+import { resourceAttributesVrl } from "../vector/otlp";
+import { identityComponentIds } from "./pipeline";
+
+export interface AggregatorSignalSettings {
+    signalLogs: boolean;
+    tempo?: { endpoint: string; bufferMaxBytes: number };
+    agents: AgentIdentity[];
+}
+
+/** The Loki label the new log stream sets are told apart by; pod logs have none. */
+export const JOB_LABEL = "job";
+
+const IDENTITY_FIELDS = ["cluster", "environment", "region"];
+
+export const traceComponentIds = (cluster: string) => ({ only: `traces_only_${cluster}`, bind: `bind_traces_${cluster}` });
+
+/** The OTLP resource attributes that carry the identity, with what the hub knows of the cluster. */
+export function traceIdentityAttributes(a: AgentIdentity): [string, string | undefined][] {
+    const lit = (v: string | undefined) => (v === undefined ? undefined : vrlString(v));
+    return [
+        ["k8s.cluster.name", lit(a.name)],
+        ["deployment.environment.name", lit(a.environment)],
+        ["cloud.region", lit(a.region)],
+    ];
+}
+
+/** VRL setting every label field an event lacks to "". */
+export function labelDefaultsVrl(fields: string[]): string {
+    const path = (f: string) => `.${f.split(".").map(vrlField).join(".")}`;
+    return vrl(...[...new Set(fields)].sort().map((f) => `if !exists(${path(f)}) { ${path(f)} = "" }`));
+}
+
+export function withAggregatorSignals(config: VectorConfig, s: AggregatorSignalSettings): VectorConfig {
+    if (!s.signalLogs && !s.tempo) return config;
+    const transforms = { ...config.transforms };
+    const sinks = { ...config.sinks };
+    const loki = sinks.loki;
+    if (s.signalLogs && loki?.type === "loki") {
+        const labels = { ...loki.labels, [JOB_LABEL]: `{{ ${JOB_LABEL} }}` };
+        // Not the identity: bind_logs_C wrote it, or removed what the hub does not know (docs/identity.md).
+        const fields = Object.values(labels)
+            .map((t) => t.replace(/^\{\{\s*|\s*\}\}$/g, ""))
+            .filter((f) => !IDENTITY_FIELDS.includes(f));
+        transforms.loki_label_defaults = { type: "remap", inputs: loki.inputs, source: labelDefaultsVrl(fields), drop_on_error: false };
+        sinks.loki = { ...loki, inputs: ["loki_label_defaults"], labels: Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))) };
+    }
+    const agents = [...s.agents].sort((a, b) => a.name.localeCompare(b.name));
+    if (s.tempo && agents.length > 0) {
+        for (const a of agents) {
+            const id = traceComponentIds(a.name);
+            transforms[id.only] = { type: "filter", inputs: [identityComponentIds(a.name).logsSource], condition: { type: "is_trace" } };
+            transforms[id.bind] = { type: "remap", inputs: [id.only], source: resourceAttributesVrl(traceIdentityAttributes(a)), drop_on_error: false };
+        }
+        sinks.tempo = {
+            type: "opentelemetry",
+            inputs: agents.map((a) => traceComponentIds(a.name).bind),
+            protocol: {
+                type: "http",
+                uri: `${s.tempo.endpoint.replace(/\/$/, "")}/v1/traces`,
+                method: "post",
+                encoding: { codec: "otlp" },
+                compression: "gzip",
+                batch: { max_bytes: 4 * 1024 * 1024, timeout_secs: 5 },
+                // Inside `protocol` (the http sink's own field): the agents' vector sinks are answered
+                // once Tempo has the spans, as for Loki.
+                acknowledgements: { enabled: true },
+            },
+            buffer: { type: "disk", max_size: s.tempo.bufferMaxBytes, when_full: "block" },
+            // Tempo's OTLP receiver has no GET health route on its OTLP port.
+            healthcheck: { enabled: false },
+        };
+    }
+    return { ...config, transforms, sinks };
+}

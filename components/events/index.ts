@@ -1,0 +1,204 @@
+/**
+ * Kubernetes events, once per cluster (issue 19 item 2; docs/signals-events.md).
+ *
+ * Vector has no events source. One OpenTelemetry Collector (the `k8s` distribution) watches the
+ * events API with the k8s_objects receiver in watch mode and sends each event over OTLP to the
+ * agent on its own node (a Service with internalTrafficPolicy Local), which gives it the cluster's
+ * identity and ships it with the pod logs: same mTLS path, same disk buffer, same Loki.
+ *
+ * Once per cluster: a Deployment of one replica with the Recreate strategy, so a rollout never runs
+ * two. No leader election: it would need write access to a Lease, and this collector's only grant
+ * is get/list/watch on events. Resuming: with no resource_version configured the receiver lists
+ * once to learn the current version and watches from there (k8sobjectsreceiver README,
+ * `resource_version`), so a restart sends no backlog; events during the restart are not sent.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { Obj, sha256 } from "../k8s/common";
+import { dnsEgress, NetworkPolicy } from "../k8s/network-policies";
+import { agentEventsServiceName, eventsCollectorLabels, eventsCollectorNames, eventsCollectorSelector } from "../contract/signals";
+
+import T = k8s.types.input;
+
+export interface EventsCollectorSettings {
+    /** Name of the agent instance the events go to; every object is named from it. */
+    agent: string;
+    namespace: string;
+    image: string;
+    /** The agent's events Service port (gRPC). */
+    grpcPort: number;
+}
+
+export const eventsNames = (agent: string) => ({
+    ...eventsCollectorNames(agent),
+    /** The agents' Service the collector sends to (components/agent/signals.ts agentSignalServices). */
+    agentService: agentEventsServiceName(agent),
+});
+
+/** Port of the collector's health_check extension, probed by the kubelet. */
+export const EVENTS_HEALTH_PORT = 13133;
+
+export const eventsLabels = (s: Pick<EventsCollectorSettings, "agent">) => eventsCollectorLabels(s.agent);
+/** The collector pods' stable labels: its Deployment's selector, and the agent policy's peer. */
+export const eventsSelectorLabels = eventsCollectorSelector;
+const selector = (s: Pick<EventsCollectorSettings, "agent">) => eventsCollectorSelector(s.agent);
+
+/** The collector's own config. Component names are the 0.144+ ones (`otlp_grpc`; `otlp` is a deprecated alias). */
+export function eventsCollectorConfig(s: EventsCollectorSettings): Record<string, unknown> {
+    const n = eventsNames(s.agent);
+    return {
+        extensions: { health_check: { endpoint: `\${env:POD_IP}:${EVENTS_HEALTH_PORT}` } },
+        receivers: {
+            k8s_objects: {
+                auth_type: "serviceAccount",
+                // Watch only; no resource_version: start at the current version, never replay the backlog.
+                objects: [{ name: "events", mode: "watch" }],
+            },
+        },
+        processors: {
+            memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
+            batch: { timeout: "5s", send_batch_size: 512 },
+        },
+        exporters: {
+            otlp_grpc: {
+                endpoint: `${n.agentService}.${s.namespace}.svc.cluster.local:${s.grpcPort}`,
+                // Node-local plain gRPC: the agent's listener has no TLS; the hop to the hub is mTLS.
+                tls: { insecure: true },
+                retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
+                sending_queue: { enabled: true, queue_size: 5000 },
+            },
+        },
+        service: {
+            extensions: ["health_check"],
+            pipelines: { logs: { receivers: ["k8s_objects"], processors: ["memory_limiter", "batch"], exporters: ["otlp_grpc"] } },
+        },
+    };
+}
+
+export function eventsServiceAccount(s: EventsCollectorSettings): Obj<T.core.v1.ServiceAccount> {
+    return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: eventsNames(s.agent).name, namespace: s.namespace, labels: eventsLabels(s) }, automountServiceAccountToken: false };
+}
+
+/** get/list/watch on events, in both API groups that serve them, and nothing else. */
+export function eventsClusterRole(s: EventsCollectorSettings): Obj<T.rbac.v1.ClusterRole> {
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: eventsNames(s.agent).name, labels: eventsLabels(s) },
+        rules: [
+            { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
+            { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["get", "list", "watch"] },
+        ],
+    };
+}
+
+export function eventsClusterRoleBinding(s: EventsCollectorSettings): Obj<T.rbac.v1.ClusterRoleBinding> {
+    const n = eventsNames(s.agent);
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: n.name, labels: eventsLabels(s) },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: n.name },
+        subjects: [{ kind: "ServiceAccount", name: n.name, namespace: s.namespace }],
+    };
+}
+
+export function eventsConfigMap(s: EventsCollectorSettings, yaml: string): Obj<T.core.v1.ConfigMap> {
+    return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: eventsNames(s.agent).config, namespace: s.namespace, labels: eventsLabels(s) }, data: { "config.yaml": yaml } };
+}
+
+export function eventsDeployment(s: EventsCollectorSettings, configChecksum: string): Obj<T.apps.v1.Deployment> {
+    const n = eventsNames(s.agent);
+    const health: T.core.v1.HTTPGetAction = { path: "/", port: EVENTS_HEALTH_PORT, scheme: "HTTP" };
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: n.name, namespace: s.namespace, labels: eventsLabels(s) },
+        spec: {
+            // One watcher: two would send every event twice.
+            replicas: 1,
+            // The old pod is gone before the new one starts, so a rollout never runs two watchers.
+            strategy: { type: "Recreate" },
+            selector: { matchLabels: selector(s) },
+            template: {
+                metadata: { labels: eventsLabels(s), annotations: { "vector-fleet.dev/config-sha256": configChecksum } },
+                spec: {
+                    serviceAccountName: n.name,
+                    automountServiceAccountToken: true,
+                    securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [
+                        {
+                            name: "otelcol",
+                            image: s.image,
+                            args: ["--config=/etc/otelcol/config.yaml"],
+                            env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
+                            ports: [{ name: "health", containerPort: EVENTS_HEALTH_PORT, protocol: "TCP" }],
+                            resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
+                            securityContext: {
+                                runAsNonRoot: true,
+                                readOnlyRootFilesystem: true,
+                                allowPrivilegeEscalation: false,
+                                privileged: false,
+                                capabilities: { drop: ["ALL"] },
+                            },
+                            livenessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
+                            readinessProbe: { httpGet: health, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
+                            volumeMounts: [{ name: "config", mountPath: "/etc/otelcol", readOnly: true }],
+                        },
+                    ],
+                    volumes: [{ name: "config", configMap: { name: n.config } }],
+                },
+            },
+        },
+    };
+}
+
+/** Out: DNS, the API server, the agents' events port (node addresses, so the port only). In: nothing. */
+export function eventsNetworkPolicy(s: EventsCollectorSettings, apiServer: { cidrs: string[]; ports: number[] }): NetworkPolicy {
+    const n = eventsNames(s.agent);
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: n.name, namespace: s.namespace, labels: eventsLabels(s) },
+        spec: {
+            podSelector: { matchLabels: selector(s) },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [],
+            egress: [
+                dnsEgress(),
+                { to: apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: apiServer.ports.map((port) => ({ protocol: "TCP", port })) },
+                { ports: [{ protocol: "TCP", port: s.grpcPort }] },
+            ],
+        },
+    };
+}
+
+export interface KubernetesEventsArgs {
+    /** The stack's explicit Kubernetes provider. Required: never the ambient default, which could be any cluster. */
+    provider: k8s.Provider;
+    /** Which agent the events go to, its namespace, the image and the agent's events port. Required: the collector has nowhere else to send. */
+    settings: EventsCollectorSettings;
+    /**
+     * API server endpoints for the collector's NetworkPolicy.
+     * @default none: no NetworkPolicy, as for the agent when networkPolicy.enabled is false.
+     */
+    networkPolicy?: { apiServer: { cidrs: string[]; ports: number[] } };
+}
+
+/** The events collector and its grants; the program creates it beside the agent when `agent.events.enabled`. */
+export class KubernetesEvents extends pulumi.ComponentResource {
+    constructor(name: string, args: KubernetesEventsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vector-fleet:index:KubernetesEvents", name, {}, opts);
+        const s = args.settings;
+        const child = { parent: this, provider: args.provider };
+        const yaml = stringify(eventsCollectorConfig(s), { lineWidth: 0 });
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-serviceaccount`, eventsServiceAccount(s), child);
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-clusterrole`, eventsClusterRole(s), child);
+        const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-clusterrolebinding`, eventsClusterRoleBinding(s), { ...child, dependsOn: [role, sa] });
+        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, eventsConfigMap(s, yaml), child);
+        new k8s.apps.v1.Deployment(`${name}-deployment`, eventsDeployment(s, sha256(yaml)), { ...child, dependsOn: [cm, binding] });
+        if (args.networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-networkpolicy`, eventsNetworkPolicy(s, args.networkPolicy.apiServer), child);
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,64 @@
+import { strict as assert } from "node:assert";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    eventsClusterRole,
+    eventsCollectorConfig,
+    eventsDeployment,
+    eventsNames,
+    eventsNetworkPolicy,
+    EventsCollectorSettings,
+} from "../../../components/events";
+
+import T = k8s.types.input;
+
+const S: EventsCollectorSettings = { agent: "vector-agent", namespace: "vector-system", image: "otel/opentelemetry-collector-k8s:0.165.0", grpcPort: 4319 };
+
+describe("Kubernetes events collector (issue 19)", () => {
+    it("is granted get/list/watch on events and nothing else", () => {
+        const rules = eventsClusterRole(S).rules as T.rbac.v1.PolicyRule[];
+        for (const r of rules) {
+            assert.deepEqual(r.resources, ["events"]);
+            assert.deepEqual(r.verbs, ["get", "list", "watch"]);
+        }
+        assert.deepEqual(rules.map((r) => r.apiGroups), [[""], ["events.k8s.io"]]);
+    });
+
+    it("runs once per cluster: one replica, and the old pod is gone before a new one starts", () => {
+        const spec = eventsDeployment(S, "sum").spec as T.apps.v1.DeploymentSpec;
+        assert.equal(spec.replicas, 1);
+        assert.deepEqual(spec.strategy, { type: "Recreate" });
+    });
+
+    it("watches from the current version (no resource_version: no backlog after a restart) and sends to its node's agent", () => {
+        const c = eventsCollectorConfig(S) as {
+            receivers: { k8s_objects: { objects: Record<string, unknown>[] } };
+            exporters: { otlp_grpc: { endpoint: string } };
+            service: { pipelines: { logs: { receivers: string[]; exporters: string[] } } };
+        };
+        // open-telemetry/opentelemetry-collector-contrib receiver/k8sobjectsreceiver README: without
+        // resource_version, watch mode lists once for the current version and watches from there.
+        assert.deepEqual(c.receivers.k8s_objects.objects, [{ name: "events", mode: "watch" }]);
+        assert.equal(c.exporters.otlp_grpc.endpoint, `${eventsNames("vector-agent").agentService}.vector-system.svc.cluster.local:4319`);
+        assert.deepEqual(c.service.pipelines.logs.receivers, ["k8s_objects"]);
+    });
+
+    it("runs as a non-root, read-only, capability-free container", () => {
+        const pod = (eventsDeployment(S, "sum").spec as T.apps.v1.DeploymentSpec).template as T.core.v1.PodTemplateSpec;
+        const c = (pod.spec as T.core.v1.PodSpec).containers as T.core.v1.Container[];
+        assert.deepEqual(
+            c.map((x) => x.securityContext),
+            [{ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } }],
+        );
+    });
+
+    it("may reach DNS, the API server and the agents' events port, and nothing may reach it", () => {
+        const p = eventsNetworkPolicy(S, { cidrs: ["10.0.0.0/24"], ports: [6443] });
+        const spec = p.spec as T.networking.v1.NetworkPolicySpec;
+        assert.deepEqual(spec.ingress, []);
+        const egress = spec.egress as T.networking.v1.NetworkPolicyEgressRule[];
+        assert.deepEqual(egress.slice(1), [
+            { to: [{ ipBlock: { cidr: "10.0.0.0/24" } }], ports: [{ protocol: "TCP", port: 6443 }] },
+            { ports: [{ protocol: "TCP", port: 4319 }] },
+        ]);
+    });
+});
