@@ -17,11 +17,14 @@ export const VECTOR_IMAGE = `timberio/vector:${VECTOR_VERSION}-distroless-libc`;
 export const VECTOR_JOURNALD_IMAGE = `timberio/vector:${VECTOR_VERSION}-debian`;
 
 /**
- * The events collector: the OpenTelemetry Collector's `k8s` distribution, which carries the
- * k8sobjects receiver and the OTLP exporter. Pinned by tag, not digest: no registry is reachable
- * where this was written, so no digest could be checked (docs/signals-events.md).
+ * The events collector: the OpenTelemetry Collector's `k8s` distribution. 0.160 renamed the
+ * component IDs to snake_case (`k8s_objects`, `otlp_grpc`; open-telemetry/opentelemetry-collector-
+ * contrib PR 47440 keeps `k8sobjects` as an alias), so the config needs 0.160 or later. No
+ * registry is reachable here: this tag and its index digest are the ones published platform
+ * configs pin (found with the search tool, two independent repositories, 2026-09/10), not read
+ * from the registry by us; `crane digest` it when you mirror the image (docs/signals-events.md).
  */
-export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-k8s:0.165.0";
+export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-k8s:0.161.0@sha256:2fed8ff024bdb42473890724fa0833bd31e16197aa4790d8e0be3829f87f0de1";
 
 /**
  * The oldest release the rendered pipelines start on; an `image` override below it fails at boot.

@@ -11,7 +11,7 @@ import {
 
 import T = k8s.types.input;
 
-const S: EventsCollectorSettings = { agent: "vector-agent", namespace: "vector-system", image: "otel/opentelemetry-collector-k8s:0.165.0", grpcPort: 4319 };
+const S: EventsCollectorSettings = { agent: "vector-agent", namespace: "vector-system", image: "otel/opentelemetry-collector-k8s:0.161.0@sha256:2fed8ff024bdb42473890724fa0833bd31e16197aa4790d8e0be3829f87f0de1", grpcPort: 4319 };
 
 describe("Kubernetes events collector (issue 19)", () => {
     it("is granted get/list/watch on events and nothing else", () => {
