@@ -218,7 +218,7 @@ function layout(rows: PanelSpec[][]): Panel[] {
 }
 
 /** A multi-select Prometheus query variable with an "All" that matches everything. */
-function queryVariable(name: string, label: string, query: string): QueryVariable {
+export function queryVariable(name: string, label: string, query: string): QueryVariable {
     return {
         type: "query",
         name,

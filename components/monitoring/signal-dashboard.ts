@@ -7,6 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { fleetLabels, Obj } from "../k8s/common";
 import { dnsLabel } from "../prometheus/promql";
+import { queryVariable } from "./dashboard";
 
 import T = k8s.types.input;
 
@@ -46,23 +47,7 @@ export function signalsDashboard(): Record<string, unknown> {
         templating: {
             list: [
                 { type: "datasource", name: "datasource", label: "Data source", query: "prometheus", refresh: 1, regex: "", multi: false, includeAll: false, hide: 0, current: {}, options: [] },
-                {
-                    type: "query",
-                    name: "cluster",
-                    label: "Cluster",
-                    datasource: DS,
-                    query: "label_values(vector_uptime_seconds, cluster)",
-                    definition: "label_values(vector_uptime_seconds, cluster)",
-                    refresh: 2,
-                    regex: "",
-                    sort: 1,
-                    multi: true,
-                    includeAll: true,
-                    allValue: ".*",
-                    hide: 0,
-                    current: {},
-                    options: [],
-                },
+                queryVariable("cluster", "Cluster", "label_values(vector_uptime_seconds, cluster)"),
             ],
         },
         annotations: { list: [] },
