@@ -6,11 +6,14 @@
  * agent on its own node (a Service with internalTrafficPolicy Local), which gives it the cluster's
  * identity and ships it with the pod logs: same mTLS path, same disk buffer, same Loki.
  *
- * Once per cluster: a Deployment of one replica with the Recreate strategy, so a rollout never runs
- * two. No leader election: it would need write access to a Lease, and this collector's only grant
- * is get/list/watch on events. Resuming: with no resource_version configured the receiver lists
- * once to learn the current version and watches from there (k8sobjectsreceiver README,
- * `resource_version`), so a restart sends no backlog; events during the restart are not sent.
+ * Once per cluster: two replicas, and only the holder of one Lease watches (the collector's
+ * k8s_leader_elector extension, client-go leader election; the receiver's `k8s_leader_elector`
+ * option). A node's loss costs the lease duration, not a reschedule. Its grants: get/list/watch on
+ * events cluster-wide, and get/update on its own Lease (create on leases) in its own namespace,
+ * which is what client-go's LeaseLock calls (Get, Create, Update). Resuming: with no
+ * resource_version configured the receiver lists once to learn the current version and watches
+ * from there (k8sobjectsreceiver README, `resource_version`), so a new leader sends no backlog;
+ * events between the old leader's loss and the new one's start are not sent.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -36,6 +39,12 @@ export const eventsNames = (agent: string) => ({
     agentService: agentEventsServiceName(agent),
 });
 
+/** Two pods: one watches (the Lease holder), the other takes over within LEASE.duration. */
+export const EVENTS_REPLICAS = 2;
+
+/** client-go's defaults, which the extension also uses; spelled out so the docs and the Lease agree. */
+export const LEASE = { duration: "15s", renewDeadline: "10s", retryPeriod: "2s" } as const;
+
 /** Port of the collector's health_check extension, probed by the kubelet. */
 export const EVENTS_HEALTH_PORT = 13133;
 
@@ -48,10 +57,22 @@ const selector = (s: Pick<EventsCollectorSettings, "agent">) => eventsCollectorS
 export function eventsCollectorConfig(s: EventsCollectorSettings): Record<string, unknown> {
     const n = eventsNames(s.agent);
     return {
-        extensions: { health_check: { endpoint: `\${env:POD_IP}:${EVENTS_HEALTH_PORT}` } },
+        extensions: {
+            health_check: { endpoint: `\${env:POD_IP}:${EVENTS_HEALTH_PORT}` },
+            k8s_leader_elector: {
+                auth_type: "serviceAccount",
+                lease_name: n.name,
+                lease_namespace: s.namespace,
+                lease_duration: LEASE.duration,
+                renew_deadline: LEASE.renewDeadline,
+                retry_period: LEASE.retryPeriod,
+            },
+        },
         receivers: {
             k8s_objects: {
                 auth_type: "serviceAccount",
+                // Only the Lease holder watches: two replicas, one stream of events.
+                k8s_leader_elector: "k8s_leader_elector",
                 // Watch only; no resource_version: start at the current version, never replay the backlog.
                 objects: [{ name: "events", mode: "watch" }],
             },
@@ -70,7 +91,7 @@ export function eventsCollectorConfig(s: EventsCollectorSettings): Record<string
             },
         },
         service: {
-            extensions: ["health_check"],
+            extensions: ["health_check", "k8s_leader_elector"],
             pipelines: { logs: { receivers: ["k8s_objects"], processors: ["memory_limiter", "batch"], exporters: ["otlp_grpc"] } },
         },
     };
@@ -104,6 +125,32 @@ export function eventsClusterRoleBinding(s: EventsCollectorSettings): Obj<T.rbac
     };
 }
 
+/** The Lease the replicas elect a watcher with: its own namespace, its own name. */
+export function eventsLeaseRole(s: EventsCollectorSettings): Obj<T.rbac.v1.Role> {
+    const n = eventsNames(s.agent);
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: n.name, namespace: s.namespace, labels: eventsLabels(s) },
+        rules: [
+            // create cannot be limited by name (the object does not exist yet when it is checked).
+            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [n.name], verbs: ["get", "update"] },
+        ],
+    };
+}
+
+export function eventsLeaseRoleBinding(s: EventsCollectorSettings): Obj<T.rbac.v1.RoleBinding> {
+    const n = eventsNames(s.agent);
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: n.name, namespace: s.namespace, labels: eventsLabels(s) },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n.name },
+        subjects: [{ kind: "ServiceAccount", name: n.name, namespace: s.namespace }],
+    };
+}
+
 export function eventsConfigMap(s: EventsCollectorSettings, yaml: string): Obj<T.core.v1.ConfigMap> {
     return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: eventsNames(s.agent).config, namespace: s.namespace, labels: eventsLabels(s) }, data: { "config.yaml": yaml } };
 }
@@ -116,10 +163,10 @@ export function eventsDeployment(s: EventsCollectorSettings, configChecksum: str
         kind: "Deployment",
         metadata: { name: n.name, namespace: s.namespace, labels: eventsLabels(s) },
         spec: {
-            // One watcher: two would send every event twice.
-            replicas: 1,
-            // The old pod is gone before the new one starts, so a rollout never runs two watchers.
-            strategy: { type: "Recreate" },
+            // Two pods, one watcher: the Lease decides which (eventsCollectorConfig).
+            replicas: EVENTS_REPLICAS,
+            // A rollout replaces one pod at a time, so a Lease holder or its successor is always up.
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             selector: { matchLabels: selector(s) },
             template: {
                 metadata: { labels: eventsLabels(s), annotations: { "vector-fleet.dev/config-sha256": configChecksum } },
@@ -196,8 +243,10 @@ export class KubernetesEvents extends pulumi.ComponentResource {
         const sa = new k8s.core.v1.ServiceAccount(`${name}-serviceaccount`, eventsServiceAccount(s), child);
         const role = new k8s.rbac.v1.ClusterRole(`${name}-clusterrole`, eventsClusterRole(s), child);
         const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-clusterrolebinding`, eventsClusterRoleBinding(s), { ...child, dependsOn: [role, sa] });
+        const leaseRole = new k8s.rbac.v1.Role(`${name}-lease-role`, eventsLeaseRole(s), child);
+        const leaseBinding = new k8s.rbac.v1.RoleBinding(`${name}-lease-rolebinding`, eventsLeaseRoleBinding(s), { ...child, dependsOn: [leaseRole, sa] });
         const cm = new k8s.core.v1.ConfigMap(`${name}-config`, eventsConfigMap(s, yaml), child);
-        new k8s.apps.v1.Deployment(`${name}-deployment`, eventsDeployment(s, sha256(yaml)), { ...child, dependsOn: [cm, binding] });
+        new k8s.apps.v1.Deployment(`${name}-deployment`, eventsDeployment(s, sha256(yaml)), { ...child, dependsOn: [cm, binding, leaseBinding] });
         if (args.networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-networkpolicy`, eventsNetworkPolicy(s, args.networkPolicy.apiServer), child);
         this.registerOutputs({});
     }

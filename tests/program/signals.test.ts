@@ -31,6 +31,8 @@ describe("signals in the program (issue 19)", () => {
             "networking.k8s.io/v1:NetworkPolicy vector-agent-events-collector",
             "rbac.authorization.k8s.io/v1:ClusterRole vector-agent-events-collector",
             "rbac.authorization.k8s.io/v1:ClusterRoleBinding vector-agent-events-collector",
+            "rbac.authorization.k8s.io/v1:Role vector-agent-events-collector",
+            "rbac.authorization.k8s.io/v1:RoleBinding vector-agent-events-collector",
         ].sort());
     });
 

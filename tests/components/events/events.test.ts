@@ -4,6 +4,8 @@ import {
     eventsClusterRole,
     eventsCollectorConfig,
     eventsDeployment,
+    eventsLeaseRole,
+    eventsLeaseRoleBinding,
     eventsNames,
     eventsNetworkPolicy,
     EventsCollectorSettings,
@@ -23,10 +25,40 @@ describe("Kubernetes events collector (issue 19)", () => {
         assert.deepEqual(rules.map((r) => r.apiGroups), [[""], ["events.k8s.io"]]);
     });
 
-    it("runs once per cluster: one replica, and the old pod is gone before a new one starts", () => {
+    it("watches once per cluster: of two replicas only the Lease holder's receiver runs", () => {
         const spec = eventsDeployment(S, "sum").spec as T.apps.v1.DeploymentSpec;
-        assert.equal(spec.replicas, 1);
-        assert.deepEqual(spec.strategy, { type: "Recreate" });
+        assert.ok((spec.replicas as number) >= 2, "a standby takes over within the lease duration");
+        // A rollout never leaves no pod to hold the Lease.
+        assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+        // open-telemetry/opentelemetry-collector-contrib extension/k8sleaderelector README: a receiver
+        // that names the extension in `k8s_leader_elector` starts only while its pod holds the Lease,
+        // and the extension must be enabled in service.extensions.
+        const c = eventsCollectorConfig(S) as {
+            extensions: { k8s_leader_elector: { lease_name: string; lease_namespace: string; auth_type: string } };
+            receivers: { k8s_objects: { k8s_leader_elector: string } };
+            service: { extensions: string[] };
+        };
+        assert.equal(c.receivers.k8s_objects.k8s_leader_elector, "k8s_leader_elector");
+        assert.ok(c.service.extensions.includes("k8s_leader_elector"));
+        assert.deepEqual(c.extensions.k8s_leader_elector.lease_namespace, "vector-system");
+        assert.equal(c.extensions.k8s_leader_elector.auth_type, "serviceAccount");
+    });
+
+    it("may write only its own Lease, in its own namespace: what client-go's LeaseLock calls (Get, Create, Update)", () => {
+        const role = eventsLeaseRole(S);
+        const lease = eventsCollectorConfig(S) as { extensions: { k8s_leader_elector: { lease_name: string } } };
+        assert.equal(role.kind, "Role", "namespaced: no lease elsewhere");
+        assert.equal(role.metadata?.namespace, "vector-system");
+        const rules = role.rules as T.rbac.v1.PolicyRule[];
+        for (const r of rules) assert.deepEqual([r.apiGroups, r.resources], [["coordination.k8s.io"], ["leases"]]);
+        // kubernetes/client-go tools/leaderelection/resourcelock/leaselock.go: Get, Create, Update.
+        // RBAC cannot limit create by name (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac), so only get/update are.
+        assert.deepEqual(rules.map((r) => [r.verbs, r.resourceNames]), [
+            [["create"], undefined],
+            [["get", "update"], [lease.extensions.k8s_leader_elector.lease_name]],
+        ]);
+        const binding = eventsLeaseRoleBinding(S);
+        assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata?.name });
     });
 
     it("watches from the current version (no resource_version: no backlog after a restart) and sends to its node's agent", () => {
