@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { ConfigError, formatProblem, Problem } from "./schema-kit";
 import { HubConfig, PROJECT, RawConfig, StackConfig } from "./stack";
 import { readStackFile, StackFile, stackConfigOf, StackFileError, stackNames } from "./stack-file";
+import { signalsTheHubLacks } from "./signals";
 import { missingVerifyLabels, VERIFY_LOKI_LABELS } from "./verify-labels";
 
 /** A stack whose file parsed into a valid config. */
@@ -174,6 +175,15 @@ export function checkFleet(
                         also: { file: hub.file, path: `${k("aggregator")}.identities.${cluster}.${field}` },
                     });
         }
+        if (m.config.agent.enabled)
+            for (const lack of signalsTheHubLacks(m.config.agent, h.aggregator, `${m.file}'s agent`))
+                problems.push({
+                    file: m.file,
+                    path: `${k("agent")}`,
+                    value: `signals on, but ${hub.file} has ${k("aggregator")}.${lack.key}: ${lack.value}`,
+                    expected: lack.expected.replace(/^(true|a Tempo endpoint)/, `$1 in ${hub.file}`),
+                    also: { file: hub.file, path: `${k("aggregator")}.${lack.key}` },
+                });
         const lacking = missingVerifyLabels(h.aggregator.loki.labels);
         if (m.config.migration.phase === "parallel" && lacking.length > 0)
             problems.push({

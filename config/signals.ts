@@ -130,6 +130,26 @@ interface AgentSignals {
 }
 
 /**
+ * What an agent's signals need from the aggregators that receive them, as [hub key, what is
+ * missing] pairs: the logs of node journals, events and OTLP need `signalLogs` (the `job` label),
+ * OTLP traces need `tempo`. Used for the hub's own agent (config/stack.ts) and, across stack
+ * files, for every source and its hub (config/fleet.ts).
+ */
+export function signalsTheHubLacks(
+    agent: Pick<AgentSignals, "nodeLogs" | "events" | "otlp">,
+    hub: { signalLogs: boolean; tempo?: unknown },
+    who: string,
+): { key: "signalLogs" | "tempo"; value: string; expected: string }[] {
+    const out: { key: "signalLogs" | "tempo"; value: string; expected: string }[] = [];
+    const sends = (["nodeLogs", "events", "otlp"] as const).filter((sig) => agent[sig].enabled);
+    if (sends.length > 0 && !hub.signalLogs)
+        out.push({ key: "signalLogs", value: "false", expected: `true while ${who} sends ${sends.join(", ")}: their logs need the job label (docs/signals-node-logs.md)` });
+    if (agent.otlp.enabled && hub.tempo === undefined)
+        out.push({ key: "tempo", value: "nothing", expected: `a Tempo endpoint while ${who} takes OTLP traces (agent.otlp.enabled): the aggregators would drop them` });
+    return out;
+}
+
+/**
  * Cross-field rules of the agent's signals, at `path` (`vector-fleet:agent`). `reserved` are the
  * host ports the agent already binds (API, metrics).
  */

@@ -46,7 +46,7 @@ import {
 } from "./validators";
 import { applySizing, MIN_DISK_BUFFER_BYTES, SIZING_PRESETS, type SizingReport } from "./sizing";
 import { LOKI_PUSH_PATH, missingVerifyLabels, VERIFY_LOKI_LABELS } from "./verify-labels";
-import { agentSignalProblems, eventsSchema, nodeLogsSchema, otlpSchema, tempoSchema } from "./signals";
+import { agentSignalProblems, eventsSchema, nodeLogsSchema, otlpSchema, signalsTheHubLacks, tempoSchema } from "./signals";
 
 export const PROJECT = "vector-fleet";
 
@@ -717,11 +717,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     if (p.agent) problems.push(...agentSignalProblems(p.agent, k("agent"), { API: 8686, metrics: 9598 }));
     if (p.role === "hub" && p.agent?.enabled && p.aggregator) {
         // The hub's own agent: what it would send, its aggregators must take.
-        const sends = (["nodeLogs", "events", "otlp"] as const).filter((sig) => p.agent![sig].enabled);
-        if (sends.length > 0 && !p.aggregator.signalLogs)
-            problems.push({ path: `${k("aggregator")}.signalLogs`, value: "false", expected: `true while this stack's agent sends ${sends.join(", ")}: their logs need the job label (docs/signals-node-logs.md)` });
-        if (p.agent.otlp.enabled && p.aggregator.tempo === undefined)
-            problems.push({ path: `${k("aggregator")}.tempo`, value: "nothing", expected: "a Tempo endpoint while this stack's agent takes OTLP traces (agent.otlp.enabled): the aggregators would drop them" });
+        for (const lack of signalsTheHubLacks(p.agent, p.aggregator, "this stack's agent"))
+            problems.push({ path: `${k("aggregator")}.${lack.key}`, value: lack.value, expected: lack.expected });
     }
     checkResources(p.agent?.resources, `${k("agent")}.resources`, problems);
     checkResources(p.aggregator?.resources, `${k("aggregator")}.resources`, problems);

@@ -180,6 +180,19 @@ describe("fleet checks, through the stack files", () => {
         );
     });
 
+    it("a source's signals its hub does not take: node logs without signalLogs, OTLP traces without tempo", () => {
+        set("beta", ["vector-fleet:agent"], { nodeLogs: { enabled: true }, otlp: { enabled: true } });
+        reports(
+            `Pulumi.beta.yaml: vector-fleet:agent: got signals on, but Pulumi.hub.yaml has vector-fleet:aggregator.signalLogs: false; expected true in Pulumi.hub.yaml while Pulumi.beta.yaml's agent sends nodeLogs, otlp: their logs need the job label (docs/signals-node-logs.md)`,
+        );
+        reports(
+            `Pulumi.beta.yaml: vector-fleet:agent: got signals on, but Pulumi.hub.yaml has vector-fleet:aggregator.tempo: nothing; expected a Tempo endpoint in Pulumi.hub.yaml while Pulumi.beta.yaml's agent takes OTLP traces (agent.otlp.enabled): the aggregators would drop them`,
+        );
+        set("hub", ["vector-fleet:aggregator", "signalLogs"], true);
+        set("hub", ["vector-fleet:aggregator", "tempo"], { endpoint: "http://tempo:4318" });
+        assert.deepEqual(errors(), []);
+    });
+
     it("a YAML syntax error names the file, line and column; the other files are still checked", () => {
         write("beta", "config:\n  vector-fleet:role: source\n  vector-fleet:cluster: [beta\n");
         write("gamma", source("gamma", "staging", "hel1"));
