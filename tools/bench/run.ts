@@ -243,7 +243,7 @@ function add(s: TestSuiteSamples, run: ReturnType<typeof runSuite>): void {
  * parent of the commit that created tools/bench/main.ts. Undefined outside a git checkout.
  */
 export function defaultBaseRef(): string | undefined {
-    const added = git(["log", "--no-renames", "--diff-filter=A", "--format=%H", "--", "tools/bench/main.ts"]).split("\n").filter(Boolean);
+    const added = git(["log", "--no-renames", "--diff-filter=A", "--format=%h", "--", "tools/bench/main.ts"]).split("\n").filter(Boolean);
     return added.length > 0 ? `${added[added.length - 1]}^` : undefined;
 }
 
