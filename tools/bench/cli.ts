@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ProcessIO, UsageError } from "../shared/cli";
 import { replaceSection } from "../shared/generated-block";
-import { formatReport, verdicts } from "./report";
+import { exitCode, formatReport, missedTargets, verdicts } from "./report";
 import { STARTUP_VARIANTS } from "./startup";
 
 const DOC = "docs/performance.md";
@@ -20,23 +20,32 @@ type Jobs = typeof import("./jobs");
 type Imports = typeof import("./imports");
 type Runner = typeof import("./run");
 
-export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--sizes 10,50,100,200] [--runs N] [--variants LIST] [--no-tests] [--no-write | --write]
+export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--sizes 15,50,100,200] [--runs N] [--variants LIST] [--no-tests] [--base REF | --no-base] [--render-cmd SCRIPT] [--write]
 
 Measures, each in fresh processes, and prints a Markdown report:
   - start-up under the Pulumi language host's entry point, per runtime option (ts-node, tsx, precompiled);
   - what importing index.ts costs, package by package;
-  - the offline render of every stack (\`npm run render\` as a whole, and each stack's evaluation);
-  - a hub serving N agent clusters plus the N agent stacks, for each N (wall time, peak memory, resources);
-  - the test suite's wall time (\`npm test\`).
-The full run writes the report into docs/performance.md (between its BENCH markers) and takes a few minutes.
+  - \`npm run render\` of every stack as a whole process, run for run beside the floor (node loading
+    @pulumi/pulumi and @pulumi/kubernetes), and each stack's evaluation;
+  - N generated source clusters and their hubs written as stack files and rendered, per N (time,
+    cost per added cluster, peak memory) with the fleet-level checks timed first (config/fleet.ts, if there);
+  - the test suite (\`npm test\`, \`npm run test:all\`), and \`npm test\` of a base commit run for run beside it.
+Then judges the targets (docs/performance.md). A full run takes several minutes.
 
-  --quick          one run each, N = 5 and 20, only the chosen start-up; does not write unless --write
-  --sizes LIST     fleet sizes to sweep (comma-separated)
-  --runs N         runs per measurement (start-up, render, scale, tests)
-  --variants LIST  start-up variants: ${STARTUP_VARIANTS.map((v) => v.id).join(", ")}
-  --no-tests       do not run the test suite
-  --no-write       print only
-  --write          write docs/performance.md even with --quick`;
+Exit status: 0 every measured target met and the tests pass; 1 a target missed or a test failed;
+2 usage error. docs/performance.md is rewritten (between its BENCH markers) only with --write.
+
+  --quick           one run each, N = 15 and 50, only the chosen start-up
+  --sizes LIST      source-cluster counts to sweep (comma-separated; the targets are judged at 200)
+  --runs N          runs per measurement (start-up, render, scale, tests)
+  --variants LIST   start-up variants: ${STARTUP_VARIANTS.map((v) => v.id).join(", ")}
+  --no-tests        do not run the test suites
+  --base REF        the commit whose \`npm test\` the current one is timed against
+                    (default: the parent of the commit that moved the tools into tools/, issue 17)
+  --no-base         do not time a base commit's unit tests
+  --render-cmd S    start the render and fleet children as if package.json's render script were S,
+                    e.g. "node --import tsx tools/render/main.ts" for the render without the SDK preload
+  --write           write the report into docs/performance.md`;
 
 export type BenchArgs =
     | { kind: "help" }
@@ -49,12 +58,16 @@ export type BenchArgs =
           runs?: number;
           variants?: string[];
           tests: boolean;
+          /** A git ref, false for --no-base, undefined for the default. */
+          base?: string | false;
+          renderCmd?: string;
           write: boolean;
       };
 
 function positiveInts(flag: string, v: string | undefined): number[] {
     const xs = (v ?? "").split(",").map((x) => Number(x.trim()));
-    if (v === undefined || xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`${flag} expects positive integers separated by commas, got ${JSON.stringify(v)}`);
+    if (v === undefined || xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1))
+        throw new Error(`${flag} expects positive integers separated by commas, got ${JSON.stringify(v)}`);
     return xs;
 }
 
@@ -67,7 +80,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     }
     let quick = false;
     let tests = true;
-    let write: boolean | undefined;
+    let write = false;
+    let base: string | false | undefined;
+    let renderCmd: string | undefined;
     let sizes: number[] | undefined;
     let runs: number | undefined;
     let variants: string[] | undefined;
@@ -76,20 +91,28 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         if (a === "--help" || a === "-h") return { kind: "help" };
         else if (a === "--quick") quick = true;
         else if (a === "--no-tests") tests = false;
-        else if (a === "--no-write") write = false;
         else if (a === "--write") write = true;
-        else if (a === "--sizes") sizes = positiveInts(a, argv[++i]);
+        else if (a === "--no-write") write = false;
+        else if (a === "--no-base") base = false;
+        else if (a === "--base" || a === "--render-cmd") {
+            const value = argv[++i];
+            if (value === undefined || value === "" || value.startsWith("--")) throw new Error(`${a} expects a value`);
+            if (a === "--base") base = value;
+            else renderCmd = value;
+        } else if (a === "--sizes") sizes = positiveInts(a, argv[++i]);
         else if (a === "--runs") runs = positiveInts(a, argv[++i])[0];
         else if (a === "--variants") {
             variants = (argv[++i] ?? "").split(",").filter((x) => x !== "");
             const unknown = variants.filter((x) => !STARTUP_VARIANTS.some((v) => v.id === x));
-            if (variants.length === 0 || unknown.length > 0) throw new Error(`--variants: unknown ${JSON.stringify(unknown.join(",") || argv[i])}; known: ${STARTUP_VARIANTS.map((v) => v.id).join(", ")}`);
+            if (variants.length === 0 || unknown.length > 0)
+                throw new Error(`--variants: unknown ${JSON.stringify(unknown.join(",") || argv[i])}; known: ${STARTUP_VARIANTS.map((v) => v.id).join(", ")}`);
         } else throw new Error(`unknown argument ${JSON.stringify(a)}`);
     }
     if (sizes && sizes.length < 2) throw new Error("--sizes needs at least two sizes to judge how cost grows");
-    return { kind: "bench", quick, sizes, runs, variants, tests, write: write ?? !quick };
+    return { kind: "bench", quick, sizes, runs, variants, tests, base, renderCmd, write };
 }
 
+/** Exit status: 0 every measured target met and the tests pass, 1 otherwise (report.ts, exitCode). */
 export async function main(argv: string[], io: ProcessIO): Promise<number> {
     let args;
     try {
@@ -117,6 +140,8 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
     if (args.runs) opts.runs = { startup: args.runs, render: args.runs, scale: args.runs, tests: args.runs };
     if (args.variants) opts.startupVariants = args.variants;
     opts.skipTests = !args.tests;
+    if (args.base !== undefined) opts.base = args.base;
+    if (args.renderCmd !== undefined) opts.renderScript = args.renderCmd;
     const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
     const results = runBench(ENTRY, command, opts);
     const report = formatReport(results);
@@ -126,8 +151,7 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
         fs.writeFileSync(doc, replaceSection(fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "", "BENCH", report, DOC));
         io.stderr(`bench: wrote ${DOC}\n`);
     }
-    const v = verdicts(results);
-    const missed = [!v.render.met && "render", v.scale && !v.scale.met && "scale", v.tests && !v.tests.unit.met && "unit tests", v.tests && !v.tests.all.met && "all tests"].filter(Boolean);
-    if (missed.length > 0) io.stderr(`bench: targets not met: ${missed.join(", ")} (see the report)\n`);
-    return 0;
+    const missed = missedTargets(verdicts(results));
+    if (missed.length > 0) io.stderr(`bench: targets not met: ${missed.map((m) => m.what).join("; ")} (see the report)\n`);
+    return exitCode(results);
 }

@@ -49,10 +49,11 @@ export async function importJob(): Promise<ImportJobResult> {
     }
     const afterImport = pulumiPackageCounts(Object.keys(require.cache));
     // Loaded only now, so the simulator's own imports were not counted above.
-    const { readStackFile }: typeof import("../render/render") = require("../render/render");
+    const { listStacks }: typeof import("../render/render") = require("../render/render");
+    const { fleetTemplates }: typeof import("./fleet") = require("./fleet");
     const { runStack }: typeof import("../render/simulator") = require("../render/simulator");
     const program = require(path.join(ROOT, "index")) as Parameters<typeof runStack>[0];
-    const hub = readStackFile(ROOT, "monitoring");
+    const { hub } = fleetTemplates(listStacks(ROOT));
     await runStack(program, { project: "vector-fleet", stack: hub.stack, config: hub.config, secretKeys: hub.secretKeys });
     const afterRun = pulumiPackageCounts(Object.keys(require.cache));
     const pulumiPackageFiles: ImportJobResult["pulumiPackageFiles"] = {};

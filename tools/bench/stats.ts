@@ -67,7 +67,10 @@ export function linearity(points: readonly ScalePoint[], tolerance = 1.6): Linea
  * the last ")".
  */
 export function childrenCpuMs(stat: string, ticksPerSecond = 100): number {
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).trim().split(/\s+/);
+    const fields = stat
+        .slice(stat.lastIndexOf(")") + 2)
+        .trim()
+        .split(/\s+/);
     // After the name: state is field 3 of the whole line, cutime 16 and cstime 17.
     const cutime = Number(fields[16 - 3]);
     const cstime = Number(fields[17 - 3]);

@@ -59,7 +59,7 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
         let warnings = 0;
         const stackFiles = new Map(listStacks(root).map((f) => [f.stack, f]));
         for (const r of rendered) {
-            const summary = summarizeStack(r.stack, r.files, previous[r.stack]);
+            const summary = summarizeStack(r.stack, r.files, previous[r.stack], r.objects?.());
             const file = stackFiles.get(r.stack);
             if (file) {
                 summary.warnings.push(...configWarnings(file));

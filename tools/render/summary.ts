@@ -233,9 +233,14 @@ export function sizingLines(file: StackFile, project = "vector-fleet"): string[]
  * which stateful objects the change since then would replace or delete (`replaces-stateful`).
  * `npm run diff` says it against main, for every object.
  */
-export function summarizeStack(stack: string, files: Record<string, string>, previous?: Record<string, string>): StackSummary {
+export function summarizeStack(
+    stack: string,
+    files: Record<string, string>,
+    previous?: Record<string, string>,
+    /** manifests.yaml already parsed, for a caller that has its objects (the render: renderStackFiles). */
+    objects: ManifestObject[] = parseManifests(files["manifests.yaml"] ?? ""),
+): StackSummary {
     const kinds: Record<string, number> = {};
-    const objects = parseManifests(files["manifests.yaml"] ?? "");
     for (const o of objects) {
         const kind = o.patch ? o.patch.split(":").pop()! : o.kind;
         kinds[kind] = (kinds[kind] ?? 0) + 1;
@@ -244,8 +249,10 @@ export function summarizeStack(stack: string, files: Record<string, string>, pre
     for (const [name, toml] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) if (name.endsWith(".vector.toml")) vector[name] = vectorComponents(toml);
     const resources = Math.max(0, (files["resources.txt"] ?? "").split("\n").filter((l) => l.trim() !== "").length - 1);
     const warnings = renderWarnings(files, objects);
-    if (previous?.["manifests.yaml"] !== undefined)
-        for (const loss of statefulLosses(parseManifests(previous["manifests.yaml"]), objects))
+    const before = previous?.["manifests.yaml"];
+    // Unchanged since the last render (the common case): the same text parses to these same objects.
+    if (before !== undefined)
+        for (const loss of statefulLosses(before === files["manifests.yaml"] ? objects : parseManifests(before), objects))
             warnings.push({ code: "replaces-stateful", message: `since the last render in this folder, ${loss}; run \`npm run diff\` before deploying` });
     return { stack, resources, kinds, vector, warnings };
 }

@@ -1,16 +1,18 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { parse as parseYaml } from "yaml";
+import { LB_MAX_SERVICES, LB_SERVICES_PER_CLUSTER, parseStackConfig } from "../../../config/stack";
 import { parseBenchArgs } from "../../../tools/bench/cli";
-import { clusterName, generateFleet, pulumiConfigEnv } from "../../../tools/bench/fleet";
+import { CLUSTERS_PER_HUB, clusterName, fleetTemplates, generateFleet, pulumiConfigEnv, writeFleet } from "../../../tools/bench/fleet";
 import { pulumiPackageCounts } from "../../../tools/bench/imports";
-import type { ScaleJobResult } from "../../../tools/bench/jobs";
-import { BenchResults, formatReport, verdicts } from "../../../tools/bench/report";
-import { testSummary } from "../../../tools/bench/run";
+import { ScaleJobResult, timeFleetCheck } from "../../../tools/bench/jobs";
+import { BenchResults, exitCode, formatReport, missedTargets, pairedRatio, TARGETS, Verdict, verdicts } from "../../../tools/bench/report";
+import { renderLauncher, testSummary } from "../../../tools/bench/run";
 import { childrenCpuMs, linearity, median } from "../../../tools/bench/stats";
 import { CHOSEN_VARIANT, parseProbe, PROBE_PREFIX, STARTUP_VARIANTS, startupCommand } from "../../../tools/bench/startup";
-import { readStackFile } from "../../../tools/render/render";
+import { listStacks, readStackFile, StackFile } from "../../../tools/render/render";
 import { FIXTURE_FLEET, ROOT } from "../../support/fleet";
 
 describe("bench: statistics and formatting", () => {
@@ -34,7 +36,10 @@ describe("bench: statistics and formatting", () => {
         assert.ok(lin.linear);
         assert.ok(Math.abs(lin.slopeMs - 60) < 1e-9 && Math.abs(lin.interceptMs - 400) < 1e-9);
         assert.ok(Math.abs(lin.marginalRatio - 1) < 1e-9);
-        assert.deepEqual(lin.perCluster.map((p) => p.ms), [100, 68, 64, 62]);
+        assert.deepEqual(
+            lin.perCluster.map((p) => p.ms),
+            [100, 68, 64, 62],
+        );
     });
 
     it("flags a quadratic term even when it starts small", () => {
@@ -54,22 +59,92 @@ describe("bench: generated fleets", () => {
         assert.match(clusterName(1234), /^[a-z][a-z0-9-]*$/);
     });
 
-    it("serves exactly the generated clusters from the hub, and points every agent stack at it", () => {
-        const templates = structuredClone([hub, staging]);
-        const f = generateFleet(3, hub, staging);
-        const agg = JSON.parse(f.hub.config["vector-fleet:aggregator"]) as { clusters: string[]; replicas: number };
-        assert.deepEqual(agg.clusters, ["c001", "c002", "c003"]);
-        assert.equal(agg.replicas, JSON.parse(hub.config["vector-fleet:aggregator"]).replicas, "the rest of the hub's config is kept");
-        assert.deepEqual(
-            f.sources.map((s) => [s.stack, s.config["vector-fleet:cluster"], s.config["vector-fleet:monitoringStack"], s.config["vector-fleet:kubeContext"]]),
-            [
-                ["c001", "c001", "monitoring", "c001-admin@c001"],
-                ["c002", "c002", "monitoring", "c002-admin@c002"],
-                ["c003", "c003", "monitoring", "c003-admin@c003"],
-            ],
-        );
+    const parse = (f: StackFile) => parseStackConfig({ values: f.config, isSecret: (k) => f.secretKeys.includes(k), project: "vector-fleet", stack: f.stack });
+
+    it("gives a hub no more clusters than its largest load balancer carries, two ports each", () => {
+        // config/stack.ts refuses a hub whose load balancer type has fewer services than 2 per cluster.
+        assert.equal(CLUSTERS_PER_HUB, Math.floor(LB_MAX_SERVICES.lb31 / LB_SERVICES_PER_CLUSTER));
+        for (const n of [1, CLUSTERS_PER_HUB, CLUSTERS_PER_HUB + 1, 200]) {
+            const f = generateFleet(n, hub, staging);
+            assert.equal(f.hubs.length, Math.ceil(n / CLUSTERS_PER_HUB), `N=${n}`);
+            assert.equal(f.sources.length, n);
+            for (const h of f.hubs) {
+                const c = parse(h);
+                assert.ok(c.role === "hub" && c.aggregator.clusters.length <= CLUSTERS_PER_HUB && c.aggregator.clusters.length > 0, h.stack);
+            }
+        }
+    });
+
+    it("lists each source on exactly one hub, with an identity, and points the source at that hub", () => {
+        const f = generateFleet(2 * CLUSTERS_PER_HUB + 3, hub, staging);
+        const servedBy = new Map<string, string>();
+        for (const h of f.hubs) {
+            const c = parse(h);
+            assert.equal(c.role, "hub");
+            if (c.role !== "hub") continue;
+            assert.deepEqual(
+                Object.keys(c.aggregator.identities).sort(),
+                [...c.aggregator.clusters].sort(),
+                `${h.stack}: an identity per listed cluster, no other`,
+            );
+            for (const name of c.aggregator.clusters) {
+                assert.equal(servedBy.has(name), false, `${name} listed twice`);
+                servedBy.set(name, h.stack);
+            }
+        }
+        for (const s of f.sources) {
+            const c = parse(s);
+            assert.equal(c.role === "source" && c.monitoringStack, servedBy.get(c.cluster.name), s.stack);
+        }
+        assert.equal(servedBy.size, f.sources.length);
+    });
+
+    it("gives every stack its own cluster name, kube context and hub load balancer address, and keeps the rest of the templates", () => {
+        const f = generateFleet(200, hub, staging);
+        const all = [...f.hubs, ...f.sources];
+        const distinct = (k: string) => new Set(all.map((s) => s.config[`vector-fleet:${k}`])).size;
+        assert.equal(distinct("cluster"), all.length);
+        assert.equal(distinct("kubeContext"), all.length);
+        assert.equal(new Set(all.map((s) => s.stack)).size, all.length);
+        const ips = f.hubs.map((h) => (JSON.parse(h.config["vector-fleet:aggregator"]) as { loadBalancer: { privateIp: string } }).loadBalancer.privateIp);
+        assert.equal(new Set(ips).size, f.hubs.length);
+        const agg = JSON.parse(f.hubs[0].config["vector-fleet:aggregator"]) as { replicas: number; loki: unknown };
+        const template = JSON.parse(hub.config["vector-fleet:aggregator"]) as { replicas: number; loki: unknown };
+        assert.deepEqual([agg.replicas, agg.loki], [template.replicas, template.loki], "the rest of the hub's config is kept");
         assert.equal(f.sources[0].config["vector-fleet:migration"], staging.config["vector-fleet:migration"], "agent tuning comes from the template");
-        assert.deepEqual([hub, staging], templates, "the templates are not modified");
+        assert.deepEqual(readStackFile(FIXTURE_FLEET, "monitoring"), hub, "the template is not modified");
+    });
+
+    it("writes stack files the renderer's reader reads back as generated", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-fleet-test-"));
+        try {
+            const f = generateFleet(CLUSTERS_PER_HUB + 2, hub, {
+                ...staging,
+                config: { ...staging.config, "vector-fleet:kubeconfig": "x" },
+                secretKeys: ["vector-fleet:kubeconfig"],
+            });
+            writeFleet(dir, ROOT, f);
+            const read = listStacks(dir);
+            const byName = new Map(read.map((s) => [s.stack, s]));
+            for (const s of [...f.hubs, ...f.sources]) {
+                const back = byName.get(s.stack)!;
+                assert.deepEqual(back.secretKeys, s.secretKeys, s.stack);
+                for (const [k, v] of Object.entries(s.config))
+                    if (s.secretKeys.includes(k)) assert.match(back.config[k], /secret/i, `${s.stack} ${k} stays a secret`);
+                    else assert.equal(back.config[k], v, `${s.stack} ${k}`);
+            }
+            assert.equal(read.length, f.hubs.length + f.sources.length);
+            assert.ok(fs.existsSync(path.join(dir, "Pulumi.yaml")), "the project file the CLI checks read");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("builds on the repository's first hub and first source, whatever their names", () => {
+        const renamed = (f: StackFile, stack: string): StackFile => ({ ...f, stack, file: `Pulumi.${stack}.yaml` });
+        const t = fleetTemplates([renamed(staging, "zz-source"), renamed(hub, "ops-hub"), renamed(staging, "a-source")]);
+        assert.deepEqual([t.hub.stack, t.source.stack], ["ops-hub", "a-source"]);
+        assert.throws(() => fleetTemplates([staging]), /one hub and one source/);
     });
 
     it("refuses templates of the wrong role and empty fleets", () => {
@@ -131,10 +206,30 @@ describe("bench: start-up like the Pulumi language host", () => {
 });
 
 describe("bench: command line", () => {
-    it("runs everything and writes the docs by default; --quick prints only", () => {
-        assert.deepEqual(parseBenchArgs([]), { kind: "bench", quick: false, sizes: undefined, runs: undefined, variants: undefined, tests: true, write: true });
+    it("runs everything and only prints by default; writes the docs only with --write", () => {
+        assert.deepEqual(parseBenchArgs([]), {
+            kind: "bench",
+            quick: false,
+            sizes: undefined,
+            runs: undefined,
+            variants: undefined,
+            tests: true,
+            base: undefined,
+            renderCmd: undefined,
+            write: false,
+        });
         assert.equal((parseBenchArgs(["--quick"]) as { write: boolean }).write, false);
+        assert.equal((parseBenchArgs(["--write"]) as { write: boolean }).write, true);
         assert.equal((parseBenchArgs(["--quick", "--write"]) as { write: boolean }).write, true);
+    });
+
+    it("takes a base commit for the test-suite comparison, or none, and a render command", () => {
+        assert.equal((parseBenchArgs(["--base", "main"]) as { base: string }).base, "main");
+        assert.equal((parseBenchArgs(["--no-base"]) as { base: boolean }).base, false);
+        const cmd = "node --require ./x.cjs --require tsx/cjs tools/render/main.ts";
+        assert.equal((parseBenchArgs(["--render-cmd", cmd]) as { renderCmd: string }).renderCmd, cmd);
+        assert.throws(() => parseBenchArgs(["--base"]), /--base expects a value/);
+        assert.throws(() => parseBenchArgs(["--base", "--quick"]), /--base expects a value/);
     });
 
     it("parses sizes, runs, variants and child jobs, and rejects what it does not know", () => {
@@ -148,78 +243,213 @@ describe("bench: command line", () => {
         assert.throws(() => parseBenchArgs(["--fast"]), /unknown argument "--fast"/);
     });
 
+    it("starts children as the render script starts the renderer: env, tsx or node, their flags", () => {
+        assert.deepEqual(renderLauncher("tsx tools/render/main.ts", "/tsx/cli.mjs"), { script: "tsx tools/render/main.ts", env: {}, prefix: ["/tsx/cli.mjs"] });
+        const fast = "node --require ./tools/shared/fast-pulumi.cjs --require tsx/cjs tools/render/main.ts";
+        assert.deepEqual(renderLauncher(fast, "/t").prefix, ["--require", "./tools/shared/fast-pulumi.cjs", "--require", "tsx/cjs"]);
+        assert.deepEqual(renderLauncher("A=1 tsx --require ./p.cjs tools/render/main.ts --out out", "/t"), {
+            script: "A=1 tsx --require ./p.cjs tools/render/main.ts --out out",
+            env: { A: "1" },
+            prefix: ["/t", "--require", "./p.cjs"],
+        });
+        assert.throws(() => renderLauncher("ts-node tools/render/main.ts", "/t"), /expected \[VAR=value/);
+        assert.throws(() => renderLauncher("tsx tools/other.ts", "/t"), /expected/);
+        assert.throws(() => renderLauncher("tsx 'tools/render/main.ts'", "/t"), /quoting/);
+    });
+
+    it("understands the repo's own render script", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+        assert.ok(renderLauncher(pkg.scripts.render, "/t").prefix.length > 0 || pkg.scripts.render.startsWith("node "));
+    });
+
     it("finds mocha's counts in the test suite's output", () => {
         assert.equal(testSummary("  ....\n\n  183 passing (6s)\n  2 pending\n"), "183 passing (6s), 2 pending");
         assert.equal(testSummary("npm ERR!"), "no mocha summary found");
     });
 
     it("counts loaded files per @pulumi package", () => {
-        const files = ["/r/node_modules/@pulumi/pulumi/index.js", "/r/node_modules/@pulumi/pulumi/output.js", "/r/node_modules/@pulumi/kubernetes/core/v1/pod.js", "/r/index.ts"];
+        const files = [
+            "/r/node_modules/@pulumi/pulumi/index.js",
+            "/r/node_modules/@pulumi/pulumi/output.js",
+            "/r/node_modules/@pulumi/kubernetes/core/v1/pod.js",
+            "/r/index.ts",
+        ];
         assert.deepEqual(pulumiPackageCounts(files), { "@pulumi/pulumi": 2, "@pulumi/kubernetes": 1 });
     });
 });
 
+describe("bench: fleet-level checks", () => {
+    it("times config/fleet.ts's checks over a generated fleet's files, which pass them", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-fleetcheck-"));
+        try {
+            const f = generateFleet(2 * CLUSTERS_PER_HUB + 1, readStackFile(FIXTURE_FLEET, "monitoring"), readStackFile(FIXTURE_FLEET, "staging"));
+            writeFleet(dir, ROOT, f);
+            const r = timeFleetCheck(dir);
+            assert.equal(r.fn, `checkFleet(${f.hubs.length + f.sources.length} stacks)`);
+            assert.equal(r.problems, 0, "a generated fleet the render would refuse measures nothing");
+            for (const k of ["loadMs", "ms"] as const) assert.ok(r[k] >= 0, k);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("bench: report", () => {
-    const scaleRun = (n: number, totalMs: number): ScaleJobResult => ({
+    const scaleRun = (n: number, renderCpuMs: number, over: Partial<ScaleJobResult> = {}): ScaleJobResult => ({
         n,
+        hubs: Math.ceil(n / 15),
         importMs: 100,
-        hubMs: totalMs / 2,
-        sourcesMs: totalMs / 2,
-        totalMs,
+        readMs: 10,
+        renderMs: renderCpuMs * 1.5,
+        renderCpuMs,
         resources: 20 * n + 40,
-        hubOutputBytes: 1000,
         maxRssBytes: 200 * 2 ** 20,
+        fleetCheck: { fn: "checkFleet(215 stacks)", loadMs: 120, loadCpuMs: 110, ms: 45, cpuMs: 40, problems: 0 },
+        ...over,
+    });
+    const suite = (command: string, cpuMs: number[], passed = true) => ({
+        command,
+        wallMs: cpuMs.map((x) => x * 0.7),
+        cpuMs,
+        passed,
+        summary: passed ? "150 passing" : "1 failing",
     });
     const results = (over: Partial<BenchResults>): BenchResults => ({
-        machine: { date: "2026-01-01 00:00 UTC", cpu: "CPU", cores: 2, memoryBytes: 2 ** 34, node: "20", os: "Linux", loadBefore: 0.5, loadAfter: 0.7, commit: "abc", command: "npm run bench" },
+        machine: {
+            date: "2026-01-01 00:00 UTC",
+            cpu: "CPU",
+            cores: 2,
+            memoryBytes: 2 ** 34,
+            node: "20",
+            os: "Linux",
+            loadBefore: 0.5,
+            loadAfter: 0.7,
+            commit: "abc",
+            command: "npm run bench",
+        },
         quick: false,
-        startup: [{ id: "tsx-cjs", label: "chosen", wallMs: [1700, 1600, 1800], cpuMs: [1500, 1400, 1450], loadedMs: [1300, 1200, 1400], maxRssBytes: [2 ** 28], resources: 52 }],
-        renderProcessMs: [1500, 1600, 1700],
-        renderProcessCpuMs: [1400, 1500, 1450],
-        renderJobs: [{ importMs: 100, stacks: [{ stack: "monitoring", ms: 300, resources: 52 }], validateMs: 60, maxRssBytes: 1 }],
-        scale: [10, 50, 100, 200].map((n) => [scaleRun(n, 500 + 80 * n), scaleRun(n, 520 + 80 * n)]),
+        renderScript: "tsx tools/render/main.ts",
+        startup: [
+            {
+                id: "tsx-cjs",
+                label: "chosen",
+                wallMs: [1700, 1600, 1800],
+                cpuMs: [1500, 1400, 1450],
+                loadedMs: [1300, 1200, 1400],
+                maxRssBytes: [2 ** 28],
+                resources: 52,
+            },
+        ],
+        floor: { wallMs: [1000, 1100, 900], cpuMs: [1000, 1000, 1000] },
+        renderProcess: { wallMs: [1300, 1500, 1400], cpuMs: [1400, 1300, 1450] },
+        renderJobs: [{ importMs: 100, stacks: [{ stack: "monitoring", ms: 300, resources: 52 }], validateMs: 70, validateCpuMs: 60, maxRssBytes: 1 }],
+        scale: [15, 50, 100, 200].map((n) => [scaleRun(n, 500 + 30 * n)]),
         tests: {
-            unit: { command: "npm test", wallMs: [2500, 3100, 2600], cpuMs: [3000, 3100, 3200], passed: true, summary: "150 passing" },
-            all: { command: "npm run test:all", wallMs: [9000, 11000, 9500], cpuMs: [8000, 8100, 8200], passed: true, summary: "200 passing" },
+            unit: suite("npm test", [2000, 2100, 1900]),
+            all: suite("npm run test:all", [8000, 8100, 8200]),
+            baseline: { ref: "abc^", commit: "1234567", subject: "before", unit: suite("npm test", [2100, 2100, 2000]) },
         },
         ...over,
     });
+    const row = (v: Verdict[], what: RegExp) => {
+        const found = v.filter((x) => what.test(x.what));
+        assert.equal(found.length, 1, `one row matching ${what}: ${v.map((x) => x.what).join(" / ")}`);
+        return found[0];
+    };
 
-    it("judges each target on the medians and says which are met", () => {
-        const v = verdicts(results({}));
-        assert.deepEqual(v.render, { ms: 1600, met: true });
-        assert.deepEqual(v.validator, { ms: 60, met: true });
-        const slowValidator = results({}).renderJobs.map((j) => ({ ...j, validateMs: 180 }));
-        assert.equal(verdicts(results({ renderJobs: slowValidator })).validator?.met, false, "the validator has its own 150 ms budget");
-        assert.equal(v.scale?.ms, 510 + 8000 + 100, "the N=100 median plus the import");
-        assert.equal(v.scale?.met, true);
-        assert.deepEqual(v.tests, { unit: { ms: 2600, met: true, passed: true }, all: { ms: 9500, met: true, passed: true } });
-        assert.equal(verdicts(results({ renderProcessMs: [2100, 2500, 1900] })).render.met, false);
-        const failing = { command: "npm test", wallMs: [1000], cpuMs: [900], passed: false, summary: "1 failing" };
-        assert.equal(verdicts(results({ tests: { unit: failing, all: { ...failing, command: "npm run test:all" } } })).tests?.unit.met, false, "failing tests miss the target");
-        const slowUnit = { command: "npm test", wallMs: [3200], cpuMs: [4000], passed: true, summary: "150 passing" };
-        assert.equal(verdicts(results({ tests: { unit: slowUnit, all: results({}).tests!.all } })).tests?.unit.met, false, "the unit tier has its own, tighter target");
+    it("takes the median of run-for-run ratios, so drift between pairs cancels", () => {
+        assert.equal(pairedRatio([2, 4, 6], [1, 2, 3]), 2);
+        assert.equal(pairedRatio([10, 1], [5, 1, 7]), 1.5);
+        assert.ok(Number.isNaN(pairedRatio([], [1])));
     });
 
-    it("does not call a fleet sweep linear when the cost per cluster grows with N", () => {
-        const v = verdicts(results({ scale: [10, 50, 100, 200].map((n) => [scaleRun(n, 500 + 30 * n + 0.5 * n * n)]) }));
-        assert.equal(v.scale?.linear.linear, false);
-        assert.equal(v.scale?.met, false);
+    it("meets every target of a fast, linear, small fleet with passing tests, and exits 0", () => {
+        const r = results({});
+        const v = verdicts(r);
+        assert.deepEqual(missedTargets(v), []);
+        assert.equal(exitCode(r), 0);
+        assert.match(row(v, /over the floor/).measured, /^1\.40x on CPU/, "render 1400 over floor 1000, per pair, on CPU time");
+        assert.match(row(v, /per added source cluster/).measured, /^30\.0 ms on CPU; marginal cost ratio 1\.00 \(linear\)/);
+        assert.match(row(v, /over the same at abc\^/).measured, /^0\.95x on CPU/, "median of 2000/2100, 2100/2100, 1900/2000");
+        assert.equal(row(v, /Vector validator/).measured, "60 ms on CPU (wall 70 ms)");
     });
 
-    it("extrapolates the 100-cluster figure when the sweep did not include it", () => {
-        const v = verdicts(results({ scale: [5, 20].map((n) => [scaleRun(n, 500 + 80 * n)]) }));
-        assert.ok(Math.abs((v.scale?.ms ?? 0) - (500 + 8000 + 100)) < 1e-6);
+    it("misses the render target above 1.5x the floor, and exits 1", () => {
+        const r = results({ renderProcess: { wallMs: [1], cpuMs: [1600, 1550, 1700] } });
+        assert.equal(row(verdicts(r), /over the floor/).met, false);
+        assert.equal(exitCode(r), 1);
     });
 
-    it("prints every section with the machine, and the figures it was given", () => {
+    it("judges on wall time where CPU time could not be read", () => {
+        const r = results({ floor: { wallMs: [1000], cpuMs: [NaN] }, renderProcess: { wallMs: [1400], cpuMs: [NaN] } });
+        assert.match(row(verdicts(r), /over the floor/).measured, /^1\.40x on wall/);
+    });
+
+    it("misses the per-cluster target when the slope is above 35 ms or the cost grows faster than linear", () => {
+        const steep = verdicts(results({ scale: [15, 50, 100, 200].map((n) => [scaleRun(n, 500 + 40 * n)]) }));
+        assert.equal(row(steep, /per added source cluster/).met, false);
+        const quadratic = verdicts(results({ scale: [15, 50, 100, 200].map((n) => [scaleRun(n, 500 + 10 * n + 0.2 * n * n)]) }));
+        const q = row(quadratic, /per added source cluster/);
+        assert.equal(q.met, false);
+        assert.match(q.measured, /grows faster than linear/);
+    });
+
+    it("does not judge what a short sweep did not reach: cost to N=200, its memory and its fleet checks", () => {
+        const r = results({ scale: [15, 50].map((n) => [scaleRun(n, 500 + 30 * n)]) });
+        const v = verdicts(r);
+        for (const what of [/per added source cluster/, /peak memory/, /fleet-level checks/]) assert.equal(row(v, what).met, undefined, String(what));
+        assert.match(row(v, /per added source cluster/).measured, /the sweep stopped at N=50/);
+        assert.equal(exitCode(r), 0, "not measured is not missed");
+    });
+
+    it("misses the memory target at 400 MiB and the fleet-check budget at 100 ms, at N=200", () => {
+        const fat = results({ scale: [15, 200].map((n) => [scaleRun(n, 500 + 30 * n, { maxRssBytes: TARGETS.peakRssBytes })]) });
+        assert.equal(row(verdicts(fat), /peak memory/).met, false);
+        const slowCheck = results({
+            scale: [15, 200].map((n) => [
+                scaleRun(n, 500 + 30 * n, { fleetCheck: { fn: "checkFleet(x)", loadMs: 500, loadCpuMs: 500, ms: 110, cpuMs: 100, problems: 0 } }),
+            ]),
+        });
+        const fc = row(verdicts(slowCheck), /fleet-level checks/);
+        assert.equal(fc.met, false, "the call alone: 100 ms (reading the files is the render's own work)");
+        assert.equal(exitCode(slowCheck), 1);
+    });
+
+    it("exits 1 when a test fails, whatever the timings, and says so in the report", () => {
+        const r = results({ tests: { ...results({}).tests!, all: suite("npm run test:all", [1000], false) } });
+        assert.equal(row(verdicts(r), /test suite passes/).met, false);
+        assert.equal(exitCode(r), 1);
+        assert.ok(formatReport(r).includes("**FAILED**"));
+    });
+
+    it("misses the suite target when this tree's unit tests are slower than the base's, run for run", () => {
+        const r = results({ tests: { ...results({}).tests!, unit: suite("npm test", [2200, 2300, 2100]) } });
+        assert.equal(row(verdicts(r), /over the same at/).met, false);
+        assert.equal(exitCode(r), 1);
+    });
+
+    it("keeps the older test budgets, judged on wall time as they are stated", () => {
+        const r = results({ tests: { ...results({}).tests!, unit: { ...suite("npm test", [2000]), wallMs: [3100] } } });
+        assert.equal(row(verdicts(r), /^unit tests \(`npm test`; wall/).met, false);
+    });
+
+    it("prints every section with the machine, the render script and the figures it was given", () => {
         const text = formatReport(results({}));
-        for (const heading of ["### Targets", "### Start-up", "### Program evaluation per stack", "### Scaling with fleet size", "### Test suite"]) assert.ok(text.includes(heading), heading);
+        for (const heading of [
+            "### Targets",
+            "### Start-up",
+            "### The render beside the floor",
+            "### Program evaluation per stack",
+            "### Scaling with fleet size",
+            "### Test suite",
+        ])
+            assert.ok(text.includes(heading), heading);
         assert.ok(text.includes("CPU (2 cores)"));
-        assert.ok(text.includes("| 100 | 101 | 2040 | 8.51 s | 85 ms |"), "the N=100 row");
+        assert.ok(text.includes("`tsx tools/render/main.ts`"), "how the render was started");
+        assert.ok(text.includes("| 200 | 14 | 214 | 4040 | 9.75 s | 6.50 s | 33 ms |"), "the N=200 row");
         assert.ok(text.includes("| chosen | 1.70 s | 1.45 s | 1.30 s | 256 MiB |"), "start-up medians");
-        assert.ok(text.includes("9.50 s wall, 8.10 s CPU, median of 3 runs"));
-        assert.ok(text.includes("1.60 s (CPU 1.45 s)"), "the render target with its CPU time");
-        assert.ok(text.includes("| Vector validator's share of that render (every config of every stack, data load included) | < 150 ms | 60 ms | yes |"), "the validator's row");
+        assert.ok(text.includes('at abc^ (1234567, "before")'), "the base of the suite comparison");
+        assert.ok(text.includes("Every measured target is met."));
+        assert.ok(text.includes("N=200: 40 ms CPU (reading the files before it: 110 ms)"));
     });
 });
