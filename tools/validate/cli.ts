@@ -35,9 +35,10 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
         checked = argv.length;
     } else {
         // Imported here so that validating files never loads the Pulumi program.
-        const mod = (await import("../../index")) as unknown as Program | { default: Program };
+        // require, not import(): the tools run as CommonJS (package.json: --require tsx/cjs).
+        const mod = require("../../index") as Program | { default: Program };
         const program = typeof mod === "function" ? mod : mod.default;
-        const { renderFleet, formatRenderFailure } = await import("../render/render");
+        const { renderFleet, formatRenderFailure } = require("../render/render") as typeof import("../render/render");
         try {
             const rendered = await renderFleet(program, io.rootDir);
             problems = validateRenderedStacks(rendered);
