@@ -96,7 +96,11 @@ async function privateNetwork(cfg: HubConfig): Promise<{ id: number; ipRange: st
         // Pulumi's mocks drop the provider's message; a real lookup says why it failed.
         const why = e instanceof Error && e.message ? `: ${e.message}` : "";
         throw new ConfigError([
-            { path: `${key}.network`, value: JSON.stringify(lb.network), expected: `the name of an existing hcloud Network in the project of hcloud:token (the lookup failed${why})` },
+            {
+                path: `${key}.network`,
+                value: JSON.stringify(lb.network),
+                expected: `the name of an existing hcloud Network in the project of hcloud:token (the lookup failed${why})`,
+            },
         ]);
     }
     if (!cidrContains(ipRange, lb.privateIp))
@@ -133,7 +137,9 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
     const name = AGGREGATOR_NAME;
     const pki = new FleetPki("vector-fleet-pki", {
         agentClusters: cfg.agentClusters,
-        tokenGenerations: Object.fromEntries(cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }])),
+        tokenGenerations: Object.fromEntries(
+            cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }]),
+        ),
         serverDnsNames: aggregatorDnsNames(name, agg.namespace),
         serverIpAddresses: [agg.loadBalancer.privateIp],
     });
@@ -143,8 +149,15 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         cluster: cfg.cluster,
         ...aggregatorSettings(agg),
         agents: cfg.agentIdentities,
-        tls: { caCertPem: pki.caCertPem, serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, clientCaPems: Object.fromEntries(clients.map(([c, cred]) => [c, cred.clientCaPem])) },
-        tokens: Object.fromEntries(clients.flatMap(([c, cred]) => [[c, cred.token], ...(cred.previousToken ? [[previousTokenKey(c), cred.previousToken]] : [])])),
+        tls: {
+            caCertPem: pki.caCertPem,
+            serverCertPem: pki.serverCertPem,
+            serverKeyPem: pki.serverKeyPem,
+            clientCaPems: Object.fromEntries(clients.map(([c, cred]) => [c, cred.clientCaPem])),
+        },
+        tokens: Object.fromEntries(
+            clients.flatMap(([c, cred]) => [[c, cred.token], ...(cred.previousToken ? [[previousTokenKey(c), cred.previousToken]] : [])]),
+        ),
         privateNetworkRange: network.ipRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
@@ -196,7 +209,8 @@ function organization(cfg: SourceConfig): string {
             {
                 path: `${cfg.project}:monitoringStack`,
                 value: JSON.stringify(cfg.monitoringStack),
-                expected: "the fully qualified name org/project/stack: this Pulumi CLI does not tell the program its organization, so a bare name cannot be resolved",
+                expected:
+                    "the fully qualified name org/project/stack: this Pulumi CLI does not tell the program its organization, so a bare name cannot be resolved",
             },
         ]);
     }
@@ -285,7 +299,11 @@ async function program(): Promise<Outputs> {
                 namespace: cfg.monitoring.namespace,
                 labels: cfg.monitoring.selectorLabels,
                 // Date.parse is NaN for the offline render's placeholder: the rule then never fires.
-                certificates: pki.expiries.map((e, i) => ({ certificate: e.certificate, cluster: e.cluster ?? hubCluster, notAfterUnix: Date.parse(dates[i]) / 1000 })),
+                certificates: pki.expiries.map((e, i) => ({
+                    certificate: e.certificate,
+                    cluster: e.cluster ?? hubCluster,
+                    notAfterUnix: Date.parse(dates[i]) / 1000,
+                })),
             }),
         );
         new k8s.apiextensions.CustomResource(
@@ -306,10 +324,14 @@ async function program(): Promise<Outputs> {
             // depending on its parent then never registers (the render hangs).
             { provider: makeProvider(), parent: selfMonitoring },
         );
-        new k8s.core.v1.ConfigMap("vector-monitoring-signals-dashboard", signalsDashboardConfigMap({ name: "vector-fleet-signals-dashboard", namespace: cfg.monitoring.namespace }), {
-            provider: makeProvider(),
-            parent: selfMonitoring,
-        });
+        new k8s.core.v1.ConfigMap(
+            "vector-monitoring-signals-dashboard",
+            signalsDashboardConfigMap({ name: "vector-fleet-signals-dashboard", namespace: cfg.monitoring.namespace }),
+            {
+                provider: makeProvider(),
+                parent: selfMonitoring,
+            },
+        );
     }
     const legacy = cfg.migration.phase === "none" ? undefined : new LegacyAgentCutover("legacy-agents", { provider: makeProvider(), migration: cfg.migration });
     return {

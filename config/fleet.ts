@@ -213,10 +213,11 @@ export function checkFleet(
     // Old agents parked in one cluster (one kube context) by two stacks, or Vector's own agent parked by another stack.
     const parked = new Map<string, { m: FleetMember; path: string }>();
     const agentNamespace = new Map<string, FleetMember>();
-    for (const m of sorted) if ("context" in m.config.kubernetes && m.config.agent.enabled) {
-        const id = `${m.config.kubernetes.context}\0${m.config.agent.namespace}`;
-        if (!agentNamespace.has(id)) agentNamespace.set(id, m);
-    }
+    for (const m of sorted)
+        if ("context" in m.config.kubernetes && m.config.agent.enabled) {
+            const id = `${m.config.kubernetes.context}\0${m.config.agent.namespace}`;
+            if (!agentNamespace.has(id)) agentNamespace.set(id, m);
+        }
     for (const m of sorted) {
         if (!("context" in m.config.kubernetes) || m.config.migration.phase === "none") continue;
         const ctx = m.config.kubernetes.context;
@@ -325,6 +326,14 @@ function canonical(text: string): string {
         return text;
     }
     const sort = (x: unknown): unknown =>
-        Array.isArray(x) ? x.map(sort) : x !== null && typeof x === "object" ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, sort((x as Record<string, unknown>)[key])])) : x;
+        Array.isArray(x)
+            ? x.map(sort)
+            : x !== null && typeof x === "object"
+              ? Object.fromEntries(
+                    Object.keys(x)
+                        .sort()
+                        .map((key) => [key, sort((x as Record<string, unknown>)[key])]),
+                )
+              : x;
     return JSON.stringify(sort(v));
 }

@@ -118,9 +118,7 @@ export function oneOf<const T extends string>(values: readonly T[]): Schema<T> {
         kind: "string",
         expected,
         parse(value, path, ctx) {
-            return typeof value === "string" && (values as readonly string[]).includes(value)
-                ? (value as T)
-                : fail(ctx, path, value, expected);
+            return typeof value === "string" && (values as readonly string[]).includes(value) ? (value as T) : fail(ctx, path, value, expected);
         },
     };
 }
@@ -131,9 +129,7 @@ export function int(min: number, max: number, unit = ""): Schema<number> {
         kind: "integer",
         expected,
         parse(value, path, ctx) {
-            return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
-                ? value
-                : fail(ctx, path, value, expected);
+            return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(ctx, path, value, expected);
         },
     };
 }
@@ -157,8 +153,7 @@ export function list<T>(item: Schema<T>, opts: { unique?: boolean; min?: number;
         parse(value, path, ctx) {
             if (!Array.isArray(value)) return fail(ctx, path, value, expected);
             if (opts.min !== undefined && value.length < opts.min) return fail(ctx, path, value, expected);
-            if (opts.max !== undefined && value.length > opts.max)
-                return fail(ctx, path, value, `${expected}, at most ${opts.max} entries`);
+            if (opts.max !== undefined && value.length > opts.max) return fail(ctx, path, value, `${expected}, at most ${opts.max} entries`);
             const out: T[] = [];
             let ok = true;
             value.forEach((v, i) => {
@@ -283,17 +278,14 @@ export function unknownKeyHint(key: string, known: readonly string[]): string {
         .map((k) => ({ k, d: editDistance(k.toLowerCase(), key.toLowerCase()) }))
         .filter((x) => x.d <= Math.max(2, Math.floor(x.k.length / 3)))
         .sort((a, b) => a.d - b.d)[0];
-    return close
-        ? `no such key; did you mean "${close.k}"?`
-        : `no such key; known keys: ${known.join(", ")}`;
+    return close ? `no such key; did you mean "${close.k}"?` : `no such key; known keys: ${known.join(", ")}`;
 }
 
 function editDistance(a: string, b: string): number {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
     for (let i = 1; i <= a.length; i++)
-        for (let j = 1; j <= b.length; j++)
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     return d[a.length][b.length];
 }
 

@@ -29,7 +29,7 @@ const unitName = () =>
     str({
         pattern: /^[A-Za-z0-9:_.\\@-]+$/,
         maxLength: 256,
-        patternHint: "a systemd unit name such as \"kubelet\" or \"containerd.service\"",
+        patternHint: 'a systemd unit name such as "kubelet" or "containerd.service"',
     });
 
 /**
@@ -56,13 +56,13 @@ function journaldImage(): Schema<string> {
             const problems: Problem[] = [];
             if (base.parse(img, "", { problems, secret: false }) === INVALID) return problems[0]?.expected;
             if (/@sha256:[a-f0-9]{64}$/.test(img) || /:\d+\.\d+\.\d+-debian$/.test(img)) return undefined;
-            return "an image with journalctl: a release's -debian variant such as \"timberio/vector:0.59.0-debian\" (the distroless and alpine images have no systemd, vectordotdev/vector distribution/docker/; latest-debian moves)";
+            return 'an image with journalctl: a release\'s -debian variant such as "timberio/vector:0.59.0-debian" (the distroless and alpine images have no systemd, vectordotdev/vector distribution/docker/; latest-debian moves)';
         },
     });
 }
 
 export const nodeLogsSchema = obj({
-    enabled: opt(bool(), false, "Ship the node's journal (kubelet, containerd, the kernel) to Loki as streams of their own (job=\"node-journal\")."),
+    enabled: opt(bool(), false, 'Ship the node\'s journal (kubelet, containerd, the kernel) to Loki as streams of their own (job="node-journal").'),
     image: opt(
         journaldImage(),
         VECTOR_JOURNALD_IMAGE,
@@ -74,7 +74,11 @@ export const nodeLogsSchema = obj({
         "The node's journal: /var/log/journal (persistent) or /run/log/journal (volatile, when the node's journald keeps no files on disk). Mounted read-only at the same path.",
     ),
     units: opt(list(unitName(), { unique: true }), DEFAULT_JOURNAL_UNITS, "Units whose entries are shipped; empty ships every unit (mind the volume)."),
-    excludeUnits: opt(list(unitName(), { unique: true }), [], "Units never shipped, even when `units` is empty; a unit may not be in both lists (Vector refuses it)."),
+    excludeUnits: opt(
+        list(unitName(), { unique: true }),
+        [],
+        "Units never shipped, even when `units` is empty; a unit may not be in both lists (Vector refuses it).",
+    ),
     kernel: opt(bool(), true, "Also ship the kernel's messages (journal field _TRANSPORT=kernel: OOM kills, disk and network errors)."),
     sinceNow: opt(
         bool(),
@@ -87,13 +91,9 @@ export const eventsSchema = obj({
     enabled: opt(
         bool(),
         false,
-        "Ship Kubernetes events to Loki (job=\"kubernetes-events\") through one OpenTelemetry Collector per cluster (docs/signals-events.md).",
+        'Ship Kubernetes events to Loki (job="kubernetes-events") through one OpenTelemetry Collector per cluster (docs/signals-events.md).',
     ),
-    image: opt(
-        pinnedImage(),
-        OTEL_COLLECTOR_IMAGE,
-        "OpenTelemetry Collector image with the k8sobjects receiver (the `k8s` distribution has it).",
-    ),
+    image: opt(pinnedImage(), OTEL_COLLECTOR_IMAGE, "OpenTelemetry Collector image with the k8sobjects receiver (the `k8s` distribution has it)."),
     grpcPort: opt(int(1024, 65535, "port"), 4319, "Node port of the agent's OTLP gRPC listener for events (host network: it must be free on every node)."),
     httpPort: opt(int(1024, 65535, "port"), 4320, "Node port of the same listener's HTTP side, which Vector requires though the collector sends gRPC."),
 });
@@ -109,11 +109,7 @@ export const otlpSchema = obj({
 });
 
 export const tempoSchema = obj({
-    endpoint: opt(
-        url(),
-        "http://tempo-distributor.monitoring.svc.cluster.local:4318",
-        "Tempo's OTLP HTTP receiver (base URL; /v1/traces is appended).",
-    ),
+    endpoint: opt(url(), "http://tempo-distributor.monitoring.svc.cluster.local:4318", "Tempo's OTLP HTTP receiver (base URL; /v1/traces is appended)."),
     bufferMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), GiB, "Disk buffer in front of Tempo, on the replica's volume."),
 });
 
@@ -143,9 +139,17 @@ export function signalsTheHubLacks(
     const out: { key: "signalLogs" | "tempo"; value: string; expected: string }[] = [];
     const sends = (["nodeLogs", "events", "otlp"] as const).filter((sig) => agent[sig].enabled);
     if (sends.length > 0 && !hub.signalLogs)
-        out.push({ key: "signalLogs", value: "false", expected: `true while ${who} sends ${sends.join(", ")}: their logs need the job label (docs/signals-node-logs.md)` });
+        out.push({
+            key: "signalLogs",
+            value: "false",
+            expected: `true while ${who} sends ${sends.join(", ")}: their logs need the job label (docs/signals-node-logs.md)`,
+        });
     if (agent.otlp.enabled && hub.tempo === undefined)
-        out.push({ key: "tempo", value: "nothing", expected: `a Tempo endpoint while ${who} takes OTLP traces (agent.otlp.enabled): the aggregators would drop them` });
+        out.push({
+            key: "tempo",
+            value: "nothing",
+            expected: `a Tempo endpoint while ${who} takes OTLP traces (agent.otlp.enabled): the aggregators would drop them`,
+        });
     return out;
 }
 
@@ -161,7 +165,11 @@ export function agentSignalProblems(a: AgentSignals, path: string, reserved: Rec
         // vectordotdev/vector src/sources/journald.rs build(): DuplicatedUnit, and DuplicatedMatches
         // once both lists are merged into _SYSTEMD_UNIT matches (after fixup_unit).
         for (const u of both)
-            problems.push({ path: `${path}.nodeLogs.excludeUnits`, value: JSON.stringify(u), expected: "a unit not also listed in nodeLogs.units (Vector refuses a unit in both lists)" });
+            problems.push({
+                path: `${path}.nodeLogs.excludeUnits`,
+                value: JSON.stringify(u),
+                expected: "a unit not also listed in nodeLogs.units (Vector refuses a unit in both lists)",
+            });
         const want = releaseOf(a.image);
         const got = releaseOf(a.nodeLogs.image);
         if (want && got && want !== got)
@@ -177,7 +185,12 @@ export function agentSignalProblems(a: AgentSignals, path: string, reserved: Rec
         for (const which of ["grpcPort", "httpPort"] as const) {
             const p = a[signal][which];
             const clash = ports.find(([, q]) => q === p);
-            if (clash) problems.push({ path: `${path}.${signal}.${which}`, value: String(p), expected: `a port other than ${clash[0]} (${p}): every listener of the host-network agent needs its own` });
+            if (clash)
+                problems.push({
+                    path: `${path}.${signal}.${which}`,
+                    value: String(p),
+                    expected: `a port other than ${clash[0]} (${p}): every listener of the host-network agent needs its own`,
+                });
             ports.push([`${signal}.${which}`, p]);
         }
     }

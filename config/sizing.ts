@@ -172,10 +172,14 @@ export interface AgentSizing {
  * covers a busier node), CPU at the guide's throughput and utilisation target, memory at 2 GiB
  * per vCPU, the limits at twice the request, all between today's defaults and the guide's agent cap.
  */
-export function agentSizing(load: { nodes: number; logLinesPerSec: number; metricSamplesPerSec: number; avgLogEventBytes: number }, outageMinutes: number): AgentSizing {
+export function agentSizing(
+    load: { nodes: number; logLinesPerSec: number; metricSamplesPerSec: number; avgLogEventBytes: number },
+    outageMinutes: number,
+): AgentSizing {
     const perNodeLogBytesPerSec = (load.logLinesPerSec * load.avgLogEventBytes) / load.nodes;
     const perNodeMetricBytesPerSec = (load.metricSamplesPerSec * GUIDE.metricEventBytes) / load.nodes;
-    const vcpu = (perNodeLogBytesPerSec / GUIDE.unstructuredLogBytesPerSecPerVcpu + perNodeMetricBytesPerSec / GUIDE.structuredBytesPerSecPerVcpu) / GUIDE.cpuTarget;
+    const vcpu =
+        (perNodeLogBytesPerSec / GUIDE.unstructuredLogBytesPerSecPerVcpu + perNodeMetricBytesPerSec / GUIDE.structuredBytesPerSecPerVcpu) / GUIDE.cpuTarget;
     const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
     const f = FLOORS.agent;
     return {
@@ -292,7 +296,7 @@ function given(raw: unknown, path: string[]): boolean {
 export function resolveLoad(cluster: string, s: ClusterLoadSection, path: string, problems: Problem[]): ClusterLoad | undefined {
     const preset = s.preset ? PRESETS[s.preset] : undefined;
     const pick = (key: keyof LoadInputs, fallback?: number): Figure | undefined => {
-        if (s[key] !== undefined) return { value: s[key]!, origin: "input" };
+        if (s[key] !== undefined) return { value: s[key], origin: "input" };
         if (preset) return { value: preset[key], origin: `preset ${s.preset}` };
         if (fallback !== undefined) return { value: fallback, origin: "default" };
         problems.push({
@@ -338,7 +342,11 @@ export function applySizing(
     const agentRuns = target.agent?.enabled ?? true;
 
     if (target.role === "source" && Object.keys(clusters).length > 0)
-        problems.push({ path: `${p}.clusters`, value: JSON.stringify(Object.keys(clusters)), expected: "nothing on a source stack: the hub sums its clusters' loads (docs/sizing.md#the-hub)" });
+        problems.push({
+            path: `${p}.clusters`,
+            value: JSON.stringify(Object.keys(clusters)),
+            expected: "nothing on a source stack: the hub sums its clusters' loads (docs/sizing.md#the-hub)",
+        });
     if (target.role === "hub" && target.aggregator) {
         const listed = target.aggregator.clusters;
         for (const name of listed.filter((c) => !(c in clusters)))
@@ -348,7 +356,11 @@ export function applySizing(
                 expected: `this cluster's load, e.g. { preset: small } or { nodes: 10, logLinesPerSec: 500 }: the hub sizes the aggregators for every cluster in aggregator.clusters and cannot read their stacks (docs/sizing.md#the-hub)`,
             });
         for (const name of Object.keys(clusters).filter((c) => !listed.includes(c)))
-            problems.push({ path: `${p}.clusters.${name}`, value: JSON.stringify(name), expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)" });
+            problems.push({
+                path: `${p}.clusters.${name}`,
+                value: JSON.stringify(name),
+                expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)",
+            });
     }
 
     // The stack's own load matters only where its agent runs (always on a source).
@@ -359,8 +371,7 @@ export function applySizing(
             : sizing.preset
               ? { value: PRESETS[sizing.preset].outageMinutes, origin: `preset ${sizing.preset}` }
               : { value: DEFAULTS_WITHOUT_PRESET.outageMinutes, origin: "default" };
-    const others =
-        target.role === "hub" ? Object.entries(clusters).map(([name, s]) => resolveLoad(name, s, `${p}.clusters.${name}`, problems)) : [];
+    const others = target.role === "hub" ? Object.entries(clusters).map(([name, s]) => resolveLoad(name, s, `${p}.clusters.${name}`, problems)) : [];
     if (problems.length > before) return undefined;
 
     const figures: SizingReport["figures"] = [];
@@ -387,15 +398,48 @@ export function applySizing(
     if (own && target.agent) {
         const a = target.agent;
         const s = agentSizing(
-            { nodes: own.nodes.value, logLinesPerSec: own.logLinesPerSec.value, metricSamplesPerSec: own.metricSamplesPerSec.value, avgLogEventBytes: own.avgLogEventBytes.value },
+            {
+                nodes: own.nodes.value,
+                logLinesPerSec: own.logLinesPerSec.value,
+                metricSamplesPerSec: own.metricSamplesPerSec.value,
+                avgLogEventBytes: own.avgLogEventBytes.value,
+            },
             outageMinutes.value,
         );
         const vcpu = `${s.vcpu.toFixed(3)} vCPU per node (${humanBytes(s.perNodeLogBytesPerSec)}/s of logs at 10 MiB/s/vCPU, ${humanBytes(s.perNodeMetricBytesPerSec)}/s of metrics at 25 MiB/s/vCPU, at 85% CPU)`;
         const cpu = (m: number) => cpuQuantity(m);
-        decide("agent", ["resources", "requests", "cpu"], () => a.resources.requests.cpu, (v) => (a.resources.requests.cpu = v), cpu(s.cpuRequestMillis), `${vcpu}, at least ${cpu(FLOORS.agent.cpuRequestMillis)}`);
-        decide("agent", ["resources", "limits", "cpu"], () => a.resources.limits.cpu, (v) => (a.resources.limits.cpu = v), cpu(s.cpuLimitMillis), `2x the request's load, from ${cpu(FLOORS.agent.cpuLimitMillis)} up to the guide's agent cap of 2`);
-        decide("agent", ["resources", "requests", "memory"], () => a.resources.requests.memory, (v) => (a.resources.requests.memory = v), memoryQuantity(s.memoryRequestBytes), `2 GiB per vCPU of the load, at least ${memoryQuantity(FLOORS.agent.memoryRequest)}`);
-        decide("agent", ["resources", "limits", "memory"], () => a.resources.limits.memory, (v) => (a.resources.limits.memory = v), memoryQuantity(s.memoryLimitBytes), `2 GiB per vCPU at 2x the load, from ${memoryQuantity(FLOORS.agent.memoryLimit)} up to the guide's agent cap of 4Gi`);
+        decide(
+            "agent",
+            ["resources", "requests", "cpu"],
+            () => a.resources.requests.cpu,
+            (v) => (a.resources.requests.cpu = v),
+            cpu(s.cpuRequestMillis),
+            `${vcpu}, at least ${cpu(FLOORS.agent.cpuRequestMillis)}`,
+        );
+        decide(
+            "agent",
+            ["resources", "limits", "cpu"],
+            () => a.resources.limits.cpu,
+            (v) => (a.resources.limits.cpu = v),
+            cpu(s.cpuLimitMillis),
+            `2x the request's load, from ${cpu(FLOORS.agent.cpuLimitMillis)} up to the guide's agent cap of 2`,
+        );
+        decide(
+            "agent",
+            ["resources", "requests", "memory"],
+            () => a.resources.requests.memory,
+            (v) => (a.resources.requests.memory = v),
+            memoryQuantity(s.memoryRequestBytes),
+            `2 GiB per vCPU of the load, at least ${memoryQuantity(FLOORS.agent.memoryRequest)}`,
+        );
+        decide(
+            "agent",
+            ["resources", "limits", "memory"],
+            () => a.resources.limits.memory,
+            (v) => (a.resources.limits.memory = v),
+            memoryQuantity(s.memoryLimitBytes),
+            `2 GiB per vCPU at 2x the load, from ${memoryQuantity(FLOORS.agent.memoryLimit)} up to the guide's agent cap of 4Gi`,
+        );
         const bufferHow = `${outageMinutes.value} min x 2 x ${humanBytes(s.perNodeLogBytesPerSec)}/s per node, at least Vector's minimum`;
         if (!given(raw.agent, ["buffers", "logsMaxBytes"]) && s.logsMaxBytes > MAX_BUFFER.agent)
             problems.push({
@@ -403,7 +447,16 @@ export function applySizing(
                 value: `${outageMinutes.value} (${outageMinutes.origin})`,
                 expected: `fewer minutes: the agent's log buffer would be ${humanBytes(s.logsMaxBytes)} (${bufferHow}), above agent.buffers.logsMaxBytes' maximum of ${humanBytes(MAX_BUFFER.agent)}; or set agent.buffers.logsMaxBytes`,
             });
-        else decide("agent", ["buffers", "logsMaxBytes"], () => a.buffers.logsMaxBytes, (v) => (a.buffers.logsMaxBytes = v), s.logsMaxBytes, bufferHow, bytesShown);
+        else
+            decide(
+                "agent",
+                ["buffers", "logsMaxBytes"],
+                () => a.buffers.logsMaxBytes,
+                (v) => (a.buffers.logsMaxBytes = v),
+                s.logsMaxBytes,
+                bufferHow,
+                bytesShown,
+            );
     }
 
     if (target.role === "hub" && target.aggregator) {
@@ -413,10 +466,31 @@ export function applySizing(
         const totals = `${loads.length} cluster(s): ${humanBytes(logBytes)}/s of logs, ${humanBytes(metricBytes)}/s of metrics`;
         const agg = aggregatorSizing(logBytes + metricBytes, given(raw.aggregator, ["replicas"]) ? g.replicas : undefined);
 
-        decide("aggregator", ["replicas"], () => g.replicas, (v) => (g.replicas = v), agg.replicas, `${totals}; ${agg.peakVcpu.toFixed(2)} vCPU at 2x load (25 MiB/s/vCPU, 85% CPU) carried by all but one replica of 4 vCPU, at least 3`);
+        decide(
+            "aggregator",
+            ["replicas"],
+            () => g.replicas,
+            (v) => (g.replicas = v),
+            agg.replicas,
+            `${totals}; ${agg.peakVcpu.toFixed(2)} vCPU at 2x load (25 MiB/s/vCPU, 85% CPU) carried by all but one replica of 4 vCPU, at least 3`,
+        );
         const carrying = `${Math.max(1, g.replicas - 1)} of ${g.replicas} replicas`;
-        decide("aggregator", ["resources", "limits", "cpu"], () => g.resources.limits.cpu, (v) => (g.resources.limits.cpu = v), cpuQuantity(agg.cpuLimitMillis), `2x load over ${carrying}, at least the guide's 4 vCPU`);
-        decide("aggregator", ["resources", "requests", "cpu"], () => g.resources.requests.cpu, (v) => (g.resources.requests.cpu = v), cpuQuantity(agg.cpuRequestMillis), `the load over ${carrying}, at least ${cpuQuantity(FLOORS.aggregator.cpuRequestMillis)}`);
+        decide(
+            "aggregator",
+            ["resources", "limits", "cpu"],
+            () => g.resources.limits.cpu,
+            (v) => (g.resources.limits.cpu = v),
+            cpuQuantity(agg.cpuLimitMillis),
+            `2x load over ${carrying}, at least the guide's 4 vCPU`,
+        );
+        decide(
+            "aggregator",
+            ["resources", "requests", "cpu"],
+            () => g.resources.requests.cpu,
+            (v) => (g.resources.requests.cpu = v),
+            cpuQuantity(agg.cpuRequestMillis),
+            `the load over ${carrying}, at least ${cpuQuantity(FLOORS.aggregator.cpuRequestMillis)}`,
+        );
         // The memory request equals the limit: one explicit side sets both.
         const memExplicit = given(raw.aggregator, ["resources", "limits", "memory"])
             ? g.resources.limits.memory
@@ -426,8 +500,22 @@ export function applySizing(
         const limitVcpu = Math.ceil((cpuMillis(g.resources.limits.cpu) ?? GUIDE.aggregatorMinMillis) / 1000);
         const memory = memExplicit ?? memoryQuantity(limitVcpu * GUIDE.memoryPerVcpu);
         const memHow = memExplicit ? "the explicit memory (request equals limit)" : `2 GiB per vCPU of the ${limitVcpu} vCPU limit`;
-        decide("aggregator", ["resources", "limits", "memory"], () => g.resources.limits.memory, (v) => (g.resources.limits.memory = v), memory, memHow);
-        decide("aggregator", ["resources", "requests", "memory"], () => g.resources.requests.memory, (v) => (g.resources.requests.memory = v), memory, "equal to the limit");
+        decide(
+            "aggregator",
+            ["resources", "limits", "memory"],
+            () => g.resources.limits.memory,
+            (v) => (g.resources.limits.memory = v),
+            memory,
+            memHow,
+        );
+        decide(
+            "aggregator",
+            ["resources", "requests", "memory"],
+            () => g.resources.requests.memory,
+            (v) => (g.resources.requests.memory = v),
+            memory,
+            "equal to the limit",
+        );
 
         const perReplica = (bytes: number) => bytes / g.replicas;
         const promMinutes = Math.min(outageMinutes.value, g.prometheus.maxSampleAgeSecs / 60);
@@ -440,7 +528,16 @@ export function applySizing(
                     value: `${outageMinutes.value} (${outageMinutes.origin})`,
                     expected: `fewer minutes or more replicas: aggregator.buffers.${key} would be ${humanBytes(bytes)} (${how}), above its maximum of ${humanBytes(MAX_BUFFER.aggregator)}; or set aggregator.buffers.${key}`,
                 });
-            else decide("aggregator", ["buffers", key], () => g.buffers[key], (v) => (g.buffers[key] = v), bytes, how, bytesShown);
+            else
+                decide(
+                    "aggregator",
+                    ["buffers", key],
+                    () => g.buffers[key],
+                    (v) => (g.buffers[key] = v),
+                    bytes,
+                    how,
+                    bytesShown,
+                );
         };
         bufferFigure("lokiMaxBytes", outageMinutes.value, logBytes, "the fleet's logs");
         bufferFigure(
@@ -451,11 +548,32 @@ export function applySizing(
             promMinutes < outageMinutes.value ? "; minutes capped at aggregator.prometheus.maxSampleAgeSecs: Prometheus refuses older samples" : "",
         );
         const buffers = g.buffers.lokiMaxBytes + g.buffers.prometheusMaxBytes;
-        decide("aggregator", ["storage", "size"], () => g.storage.size, (v) => (g.storage.size = v), memoryQuantity(storageBytes(buffers)), `the buffers (${humanBytes(buffers)}) + 20%, at least 10Gi`);
+        decide(
+            "aggregator",
+            ["storage", "size"],
+            () => g.storage.size,
+            (v) => (g.storage.size = v),
+            memoryQuantity(storageBytes(buffers)),
+            `the buffers (${humanBytes(buffers)}) + 20%, at least 10Gi`,
+        );
         const logLines = loads.reduce((s, l) => s + l.logLinesPerSec.value, 0);
         const samples = loads.reduce((s, l) => s + l.metricSamplesPerSec.value, 0);
-        decide("aggregator", ["expectedLoad", "logEventsPerSec"], () => g.expectedLoad.logEventsPerSec, (v) => (g.expectedLoad.logEventsPerSec = v), logLines, `the sum over ${loads.length} cluster(s)`);
-        decide("aggregator", ["expectedLoad", "metricSamplesPerSec"], () => g.expectedLoad.metricSamplesPerSec, (v) => (g.expectedLoad.metricSamplesPerSec = v), samples, `the sum over ${loads.length} cluster(s)`);
+        decide(
+            "aggregator",
+            ["expectedLoad", "logEventsPerSec"],
+            () => g.expectedLoad.logEventsPerSec,
+            (v) => (g.expectedLoad.logEventsPerSec = v),
+            logLines,
+            `the sum over ${loads.length} cluster(s)`,
+        );
+        decide(
+            "aggregator",
+            ["expectedLoad", "metricSamplesPerSec"],
+            () => g.expectedLoad.metricSamplesPerSec,
+            (v) => (g.expectedLoad.metricSamplesPerSec = v),
+            samples,
+            `the sum over ${loads.length} cluster(s)`,
+        );
     }
     return { loads, outageMinutes, figures };
 }
@@ -463,7 +581,6 @@ export function applySizing(
 function bytesShown(v: number): string {
     return `${v} (${humanBytes(v)})`;
 }
-
 
 /** The report as the render summary prints it: the inputs per cluster, then one line per figure. */
 export function formatSizingReport(r: SizingReport): string[] {

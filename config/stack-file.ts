@@ -87,7 +87,8 @@ export function parseStackFile(stack: string, file: string, text: string, projec
         throw e;
     }
     doc ??= {};
-    if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(`${file}: expected a YAML map with a config: key, got ${Array.isArray(doc) ? "a list" : JSON.stringify(doc)}`, file);
+    if (typeof doc !== "object" || Array.isArray(doc))
+        throw new StackFileError(`${file}: expected a YAML map with a config: key, got ${Array.isArray(doc) ? "a list" : JSON.stringify(doc)}`, file);
     const raw = (doc as { config?: unknown }).config ?? {};
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new StackFileError(`${file}: config: must be a map of keys to values`, file);
     const config: Record<string, string> = {};

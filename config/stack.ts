@@ -104,22 +104,27 @@ const resourcesSchema = (d: { cpuReq: string; memReq: string; cpuLim: string; me
  * the agent's own mount namespace, so it reports the container's view, not the node's disks
  * (vector issue #18231; docs/migration.md).
  */
-export const HOST_METRICS_COLLECTORS = [
-    "cgroups",
-    "cpu",
-    "disk",
-    "load",
-    "host",
-    "memory",
-    "network",
-    "process",
-    "tcp",
-] as const;
+export const HOST_METRICS_COLLECTORS = ["cgroups", "cpu", "disk", "load", "host", "memory", "network", "process", "tcp"] as const;
 
 /** Labels the pipeline sets itself; an extra label of the same name would overwrite the identity. */
 export const RESERVED_LABELS = [
-    "cluster", "environment", "region", "node", "instance", "namespace", "pod", "container", "severity",
-    "labels", "message", "timestamp", "runtime_timestamp", "host", "shipper", "vector_role", "job",
+    "cluster",
+    "environment",
+    "region",
+    "node",
+    "instance",
+    "namespace",
+    "pod",
+    "container",
+    "severity",
+    "labels",
+    "message",
+    "timestamp",
+    "runtime_timestamp",
+    "host",
+    "shipper",
+    "vector_role",
+    "job",
 ];
 
 const agentSchema = obj({
@@ -224,8 +229,16 @@ const aggregatorSchema = obj({
                 environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
                 region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
                 logEventsPerSec: opt(int(1, 10_000_000, "events per second"), undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
-                tokenGeneration: opt(int(0, 1000, "generation"), 0, "Raise by one to issue this cluster a new remote-write token (docs/identity.md#rotating-a-token)."),
-                acceptPreviousToken: opt(bool(), false, "While rotating: the aggregators accept the previous generation's token too, until this cluster's agent has the new one."),
+                tokenGeneration: opt(
+                    int(0, 1000, "generation"),
+                    0,
+                    "Raise by one to issue this cluster a new remote-write token (docs/identity.md#rotating-a-token).",
+                ),
+                acceptPreviousToken: opt(
+                    bool(),
+                    false,
+                    "While rotating: the aggregators accept the previous generation's token too, until this cluster's agent has the new one.",
+                ),
             }),
         ),
         {},
@@ -280,8 +293,16 @@ const aggregatorSchema = obj({
     ),
     expectedLoad: section(
         obj({
-            logEventsPerSec: opt(int(1, 10_000_000, "events per second"), 2000, "Log events per second the whole fleet sends to the aggregators (before sampling)."),
-            metricSamplesPerSec: opt(int(1, 100_000_000, "samples per second"), 10_000, "Metric samples per second the whole fleet remote-writes through the aggregators."),
+            logEventsPerSec: opt(
+                int(1, 10_000_000, "events per second"),
+                2000,
+                "Log events per second the whole fleet sends to the aggregators (before sampling).",
+            ),
+            metricSamplesPerSec: opt(
+                int(1, 100_000_000, "samples per second"),
+                10_000,
+                "Metric samples per second the whole fleet remote-writes through the aggregators.",
+            ),
         }),
         "The load the fleet is expected to carry. Sizes nothing: it turns buffer sizes into minutes of Loki or Prometheus outage they survive (docs/reliability.md).",
     ),
@@ -403,10 +424,26 @@ const rolloutSchema = obj({
                 DEFAULT_ROLLOUT_GATE.soak,
                 "Window the gate looks back over after the wave is deployed; also how long the workflow waits before it asks.",
             ),
-            minDeliveredPercent: opt(int(0, 100, "percent"), DEFAULT_ROLLOUT_GATE.minDeliveredPercent, "Least share of sent heartbeats that must have reached Loki, per node."),
-            maxLatencySeconds: opt(int(1, 600, "seconds"), DEFAULT_ROLLOUT_GATE.maxLatencySeconds, "Highest p99 heartbeat latency (agent send to aggregator count), per cluster."),
-            maxComponentErrors: opt(int(0, 1_000_000, "errors"), DEFAULT_ROLLOUT_GATE.maxComponentErrors, "Most vector_component_errors_total the cluster's agents may add in the window."),
-            maxDiscardedEvents: opt(int(0, 1_000_000_000, "events"), DEFAULT_ROLLOUT_GATE.maxDiscardedEvents, "Most vector_component_discarded_events_total the cluster's agents may add in the window."),
+            minDeliveredPercent: opt(
+                int(0, 100, "percent"),
+                DEFAULT_ROLLOUT_GATE.minDeliveredPercent,
+                "Least share of sent heartbeats that must have reached Loki, per node.",
+            ),
+            maxLatencySeconds: opt(
+                int(1, 600, "seconds"),
+                DEFAULT_ROLLOUT_GATE.maxLatencySeconds,
+                "Highest p99 heartbeat latency (agent send to aggregator count), per cluster.",
+            ),
+            maxComponentErrors: opt(
+                int(0, 1_000_000, "errors"),
+                DEFAULT_ROLLOUT_GATE.maxComponentErrors,
+                "Most vector_component_errors_total the cluster's agents may add in the window.",
+            ),
+            maxDiscardedEvents: opt(
+                int(0, 1_000_000_000, "events"),
+                DEFAULT_ROLLOUT_GATE.maxDiscardedEvents,
+                "Most vector_component_discarded_events_total the cluster's agents may add in the window.",
+            ),
             maxRestarts: opt(int(0, 1000, "restarts"), DEFAULT_ROLLOUT_GATE.maxRestarts, "Most agent container restarts in the window."),
             maxOomKills: opt(int(0, 1000, "OOM kills"), DEFAULT_ROLLOUT_GATE.maxOomKills, "Most agent containers whose last termination was an OOM kill."),
         }),
@@ -416,12 +453,24 @@ const rolloutSchema = obj({
 
 /** What one cluster sends; each field overrides its preset's (docs/sizing.md). */
 const clusterLoadFields = {
-    preset: opt(oneOf(SIZING_PRESETS), undefined, "A named input set (small ~50 nodes, medium ~250, large ~1000; docs/sizing.md#presets); the fields beside it override its figures."),
+    preset: opt(
+        oneOf(SIZING_PRESETS),
+        undefined,
+        "A named input set (small ~50 nodes, medium ~250, large ~1000; docs/sizing.md#presets); the fields beside it override its figures.",
+    ),
     nodes: opt(int(1, 5000, "nodes"), undefined, "Nodes in the cluster (required without a preset)."),
     logLinesPerSec: opt(int(1, 10_000_000, "lines per second"), undefined, "Log lines per second the whole cluster writes (required without a preset)."),
-    metricSamplesPerSec: opt(int(1, 100_000_000, "samples per second"), undefined, "Metric samples per second the cluster's agents send. Unset: nodes x metricSeriesPerNode / 30 s."),
+    metricSamplesPerSec: opt(
+        int(1, 100_000_000, "samples per second"),
+        undefined,
+        "Metric samples per second the cluster's agents send. Unset: nodes x metricSeriesPerNode / 30 s.",
+    ),
     metricSeriesPerNode: opt(int(1, 1_000_000, "series"), undefined, "Metric series per node (host metrics and cAdvisor); default 2000."),
-    avgLogEventBytes: opt(int(64, 1024 * 1024, "bytes"), undefined, "Average log line with its Kubernetes metadata; default 768 (Vector's sizing guide, a structured log event)."),
+    avgLogEventBytes: opt(
+        int(64, 1024 * 1024, "bytes"),
+        undefined,
+        "Average log line with its Kubernetes metadata; default 768 (Vector's sizing guide, a structured log event).",
+    ),
 };
 
 const sizingSchema = obj({
@@ -603,12 +652,20 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 
     // Cross-field rules: what no single key can say on its own.
     if (given.has("kubeconfig") && !raw.isSecret(k("kubeconfig"))) {
-        problems.push({ path: k("kubeconfig"), value: "[not shown: plaintext]", expected: "a secret: set it with `pulumi config set --secret kubeconfig < kubeconfig.yaml`" });
+        problems.push({
+            path: k("kubeconfig"),
+            value: "[not shown: plaintext]",
+            expected: "a secret: set it with `pulumi config set --secret kubeconfig < kubeconfig.yaml`",
+        });
     }
     if (p.kubeContext !== undefined && p.kubeconfig !== undefined)
         problems.push({ path: k("kubeContext"), value: JSON.stringify(p.kubeContext), expected: "either kubeContext or kubeconfig, not both" });
     if (!given.has("kubeContext") && !given.has("kubeconfig"))
-        problems.push({ path: k("kubeContext"), value: "nothing", expected: "a kubeconfig context (or a secret kubeconfig): every stack names its cluster explicitly, never the ambient default" });
+        problems.push({
+            path: k("kubeContext"),
+            value: "nothing",
+            expected: "a kubeconfig context (or a secret kubeconfig): every stack names its cluster explicitly, never the ambient default",
+        });
 
     if (p.role === "hub") {
         if (p.monitoringStack !== undefined)
@@ -621,7 +678,11 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 expected: "nothing on the hub: it is deployed before every wave (docs/rollout.md)",
             });
         if (!given.has("aggregator"))
-            problems.push({ path: k("aggregator"), value: "nothing", expected: "an aggregator object with at least loadBalancer.network and loadBalancer.privateIp (required when role is \"hub\")" });
+            problems.push({
+                path: k("aggregator"),
+                value: "nothing",
+                expected: 'an aggregator object with at least loadBalancer.network and loadBalancer.privateIp (required when role is "hub")',
+            });
         if (p.aggregator && p.cluster && p.aggregator.clusters.includes(p.cluster))
             problems.push({
                 path: `${k("aggregator")}.clusters`,
@@ -638,7 +699,11 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                     });
             for (const name of Object.keys(p.aggregator.identities).sort())
                 if (!p.aggregator.clusters.includes(name))
-                    problems.push({ path: `${k("aggregator")}.identities.${name}`, value: JSON.stringify(name), expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)" });
+                    problems.push({
+                        path: `${k("aggregator")}.identities.${name}`,
+                        value: JSON.stringify(name),
+                        expected: "a cluster listed in aggregator.clusters (remove the entry, or list the cluster)",
+                    });
             // Without an identity the aggregators would strip the environment and region a cluster claims.
             for (const name of p.aggregator.clusters)
                 if (!(name in p.aggregator.identities))
@@ -659,7 +724,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 problems.push({
                     path: `${k("aggregator")}.loki.labels`,
                     value: `no ${lacking.map((l) => `${l}: ${VERIFY_LOKI_LABELS[l]}`).join(", ")} while this stack's migration.phase is "parallel"`,
-                    expected: `the labels npm run verify selects Vector's logs by (${Object.entries(VERIFY_LOKI_LABELS).map(([l, f]) => `${l}: ${f}`).join(", ")}) until every migration has left "parallel"`,
+                    expected: `the labels npm run verify selects Vector's logs by (${Object.entries(VERIFY_LOKI_LABELS)
+                        .map(([l, f]) => `${l}: ${f}`)
+                        .join(", ")}) until every migration has left "parallel"`,
                 });
             const lb = p.aggregator.loadBalancer;
             const needed = p.aggregator.clusters.length * LB_SERVICES_PER_CLUSTER;
@@ -667,23 +734,39 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 problems.push({
                     path: `${k("aggregator")}.loadBalancer.type`,
                     value: `${JSON.stringify(lb.type)}, which carries at most ${LB_MAX_SERVICES[lb.type]} ports`,
-                    expected: `a type with at least ${needed} services (${p.aggregator.clusters.length} clusters x ${LB_SERVICES_PER_CLUSTER} ports, one pair per cluster: docs/identity.md): ${Object.entries(LB_MAX_SERVICES).map(([t, n]) => `${t} ${n}`).join(", ")}`,
+                    expected: `a type with at least ${needed} services (${p.aggregator.clusters.length} clusters x ${LB_SERVICES_PER_CLUSTER} ports, one pair per cluster: docs/identity.md): ${Object.entries(
+                        LB_MAX_SERVICES,
+                    )
+                        .map(([t, n]) => `${t} ${n}`)
+                        .join(", ")}`,
                 });
         }
         if (p.aggregator && p.agent) {
             const agentNs = p.agent.enabled ? p.agent.namespace : undefined;
             if (agentNs === p.aggregator.namespace)
-                problems.push({ path: `${k("aggregator")}.namespace`, value: JSON.stringify(agentNs), expected: "a namespace other than the agent's (each tier has its own policies)" });
+                problems.push({
+                    path: `${k("aggregator")}.namespace`,
+                    value: JSON.stringify(agentNs),
+                    expected: "a namespace other than the agent's (each tier has its own policies)",
+                });
         }
     } else if (p.role === "source") {
         // An invalid name has its own problem already.
         if (!given.has("monitoringStack"))
-            problems.push({ path: k("monitoringStack"), value: "nothing", expected: "the monitoring stack's name (required when role is \"source\"), e.g. \"monitoring\"" });
+            problems.push({
+                path: k("monitoringStack"),
+                value: "nothing",
+                expected: 'the monitoring stack\'s name (required when role is "source"), e.g. "monitoring"',
+            });
         if (given.has("aggregator"))
             problems.push({ path: k("aggregator"), value: "an object", expected: "nothing on a source stack: only the hub runs aggregators (role: hub)" });
         const ms = p.monitoringStack;
         if (ms !== undefined && (ms === raw.stack || ms === `${ms.split("/")[0]}/${raw.project}/${raw.stack}`))
-            problems.push({ path: k("monitoringStack"), value: JSON.stringify(ms), expected: "the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub" });
+            problems.push({
+                path: k("monitoringStack"),
+                value: JSON.stringify(ms),
+                expected: "the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub",
+            });
         if (p.agent && !p.agent.enabled)
             problems.push({ path: `${k("agent")}.enabled`, value: "false", expected: "true on a source stack: an agent is all it runs" });
     }
@@ -691,9 +774,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         const m = p.migration;
         const listed = m.promtail !== undefined || m.nodeExporter !== undefined;
         if (m.phase !== "none" && !listed)
-            problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"none\", or name the old agents under migration.promtail / migration.nodeExporter" });
+            problems.push({
+                path: `${k("migration")}.phase`,
+                value: JSON.stringify(m.phase),
+                expected: '"none", or name the old agents under migration.promtail / migration.nodeExporter',
+            });
         if (m.phase === "none" && listed)
-            problems.push({ path: `${k("migration")}.phase`, value: "\"none\"", expected: "\"parallel\", \"cutover\" or \"done\" when old agents are listed" });
+            problems.push({ path: `${k("migration")}.phase`, value: '"none"', expected: '"parallel", "cutover" or "done" when old agents are listed' });
         // Every DaemonSet in the agent's namespace is Vector's own: parking it stops the agent on every node.
         const own = p.agent?.enabled ? p.agent.namespace : undefined;
         for (const role of ["promtail", "nodeExporter"] as const) {
@@ -712,7 +799,11 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 expected: "a DaemonSet other than migration.promtail's: one object parked twice is two patches fighting over it",
             });
         if ((m.phase === "cutover" || m.phase === "done") && p.agent && !p.agent.enabled)
-            problems.push({ path: `${k("migration")}.phase`, value: JSON.stringify(m.phase), expected: "\"parallel\" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved" });
+            problems.push({
+                path: `${k("migration")}.phase`,
+                value: JSON.stringify(m.phase),
+                expected: '"parallel" while the Vector agent is disabled: parking the old agents would leave the cluster unobserved',
+            });
     }
     if (p.agent) problems.push(...agentSignalProblems(p.agent, k("agent"), { API: 8686, metrics: 9598 }));
     if (p.role === "hub" && p.agent?.enabled && p.aggregator) {
@@ -783,9 +874,17 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 function checkResources(r: Resources | undefined, path: string, problems: Problem[]): void {
     if (!r) return;
     if ((cpuMillis(r.requests.cpu) ?? 0) > (cpuMillis(r.limits.cpu) ?? Infinity))
-        problems.push({ path: `${path}.requests.cpu`, value: JSON.stringify(r.requests.cpu), expected: `at most the CPU limit ${JSON.stringify(r.limits.cpu)}` });
+        problems.push({
+            path: `${path}.requests.cpu`,
+            value: JSON.stringify(r.requests.cpu),
+            expected: `at most the CPU limit ${JSON.stringify(r.limits.cpu)}`,
+        });
     if ((memoryBytes(r.requests.memory) ?? 0) > (memoryBytes(r.limits.memory) ?? Infinity))
-        problems.push({ path: `${path}.requests.memory`, value: JSON.stringify(r.requests.memory), expected: `at most the memory limit ${JSON.stringify(r.limits.memory)}` });
+        problems.push({
+            path: `${path}.requests.memory`,
+            value: JSON.stringify(r.requests.memory),
+            expected: `at most the memory limit ${JSON.stringify(r.limits.memory)}`,
+        });
 }
 
 /** Exposed for generated docs: the top-level fields and their nested schemas. */

@@ -41,7 +41,7 @@ export const labelName = (): Schema<string> =>
 export const eventPath = (): Schema<string> =>
     str({
         pattern: /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/,
-        patternHint: "an event field path such as \"namespace\" or \"kubernetes.pod_name\"",
+        patternHint: 'an event field path such as "namespace" or "kubernetes.pod_name"',
     });
 
 export const url = (schemes: readonly string[] = ["http", "https"]): Schema<string> =>
@@ -106,18 +106,18 @@ export { cpuMillis, memoryBytes };
 
 export const cpuQuantity = (): Schema<string> =>
     str({
-        patternHint: "a CPU quantity such as \"500m\" or \"2\"",
+        patternHint: 'a CPU quantity such as "500m" or "2"',
         // Kubernetes takes zero and negative quantities in its grammar; a request or limit of them is no use.
-        check: (s) => ((cpuMillis(s) ?? 0) <= 0 ? "a CPU quantity such as \"500m\" or \"2\"" : undefined),
+        check: (s) => ((cpuMillis(s) ?? 0) <= 0 ? 'a CPU quantity such as "500m" or "2"' : undefined),
     });
 
 export const memoryQuantity = (): Schema<string> =>
     str({
-        patternHint: "a memory quantity such as \"256Mi\" or \"2Gi\"",
+        patternHint: 'a memory quantity such as "256Mi" or "2Gi"',
         // Whole bytes: "256m" parses (0.256 bytes) but is a typo of "256Mi".
         check: (s) => {
             const bytes = memoryBytes(s) ?? 0;
-            return bytes < 1 || !Number.isInteger(bytes) ? "a memory quantity such as \"256Mi\" or \"2Gi\"" : undefined;
+            return bytes < 1 || !Number.isInteger(bytes) ? 'a memory quantity such as "256Mi" or "2Gi"' : undefined;
         },
     });
 
@@ -125,13 +125,13 @@ export const memoryQuantity = (): Schema<string> =>
 function pinnedImageProblem(s: string): string | undefined {
     if (/@sha256:[a-f0-9]{64}$/.test(s)) return undefined;
     const m = /^([a-z0-9.\-_/:]+?):([\w][\w.-]{0,127})$/.exec(s);
-    if (!m || m[1].endsWith("/")) return "an image with an explicit tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"";
-    if (m[2] === "latest" || /^(nightly|edge)/.test(m[2])) return "a pinned release tag, not a moving one such as \"latest\" or \"nightly\"";
+    if (!m || m[1].endsWith("/")) return 'an image with an explicit tag or digest, e.g. "timberio/vector:0.59.0-distroless-libc"';
+    if (m[2] === "latest" || /^(nightly|edge)/.test(m[2])) return 'a pinned release tag, not a moving one such as "latest" or "nightly"';
     return undefined;
 }
 
 export const pinnedImage = (): Schema<string> =>
-    str({ patternHint: "a container image pinned to a version tag or digest, e.g. \"timberio/vector:0.59.0-distroless-libc\"", check: pinnedImageProblem });
+    str({ patternHint: 'a container image pinned to a version tag or digest, e.g. "timberio/vector:0.59.0-distroless-libc"', check: pinnedImageProblem });
 
 /**
  * A pinned Vector image whose release tag, when it names one, is at least `min`: the rendered
@@ -149,7 +149,8 @@ export const vectorImage = (min: string): Schema<string> =>
             const [, ...got] = tag.map(Number);
             const want = min.split(".").map(Number);
             const older = got.findIndex((g, i) => g !== want[i]);
-            if (older >= 0 && got[older] < want[older]) return `Vector ${min} or later: the rendered configs use options ${tag.slice(1).join(".")} refuses at boot (docs/validation.md)`;
+            if (older >= 0 && got[older] < want[older])
+                return `Vector ${min} or later: the rendered configs use options ${tag.slice(1).join(".")} refuses at boot (docs/validation.md)`;
             return undefined;
         },
     });
@@ -160,14 +161,16 @@ export const vectorImage = (min: string): Schema<string> =>
  */
 export const labelKey = (): Schema<string> =>
     str({
-        patternHint: "a Kubernetes label key such as \"release\" or \"example.com/team\"",
+        patternHint: 'a Kubernetes label key such as "release" or "example.com/team"',
         check: (s) => {
             const slash = s.lastIndexOf("/");
             const prefix = slash >= 0 ? s.slice(0, slash) : undefined;
             const name = slash >= 0 ? s.slice(slash + 1) : s;
             const nameOk = name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
             const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
-            return nameOk && prefixOk ? undefined : "a Kubernetes label key: [prefix/]name, name at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric";
+            return nameOk && prefixOk
+                ? undefined
+                : "a Kubernetes label key: [prefix/]name, name at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric";
         },
     });
 

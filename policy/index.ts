@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 
 new PolicyPack("vector-fleet", {
-    description: "vector-fleet guardrails: pinned images, requests and limits, private load balancers, no secrets in ConfigMaps, verified TLS in Vector, a PDB for the aggregators.",
+    description:
+        "vector-fleet guardrails: pinned images, requests and limits, private load balancers, no secrets in ConfigMaps, verified TLS in Vector, a PDB for the aggregators.",
     enforcementLevel: "mandatory",
     policies,
 });

@@ -92,7 +92,10 @@ export interface ContainerRef {
 /** Containers and init containers; ephemeral containers cannot be declared in a template. */
 export function containersOf(spec: Json): ContainerRef[] {
     const out: ContainerRef[] = [];
-    for (const [field, role] of [["initContainers", "initContainer"], ["containers", "container"]] as const) {
+    for (const [field, role] of [
+        ["initContainers", "initContainer"],
+        ["containers", "container"],
+    ] as const) {
         asArray(spec[field]).forEach((c, i) => {
             const container = asObject(c);
             if (container) out.push({ role, name: asString(container.name) ?? `#${i}`, container });

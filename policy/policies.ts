@@ -9,18 +9,7 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { parse as parseToml } from "smol-toml";
 import { unpinnedReason } from "./images";
-import {
-    asObject,
-    asString,
-    containersOf,
-    describeObject,
-    Json,
-    knownEntry,
-    kubernetesType,
-    podSpec,
-    selectorMatches,
-    stringMap,
-} from "./k8s";
+import { asObject, asString, containersOf, describeObject, Json, knownEntry, kubernetesType, podSpec, selectorMatches, stringMap } from "./k8s";
 import { parseQuantity } from "./quantity";
 import { findSecrets } from "./secrets";
 import { vectorTlsProblems } from "./vector-tls";
@@ -94,14 +83,21 @@ export const resourceRequestsAndLimits: ResourceValidationPolicy = {
                 else if (parseQuantity(v) === undefined) invalid.push(`${section}.${key} "${String(v)}"`);
             }
             if (missing.length > 0) {
-                reportViolation(`${what}: ${c.role} "${c.name}" has no resources.${missing.join(", resources.")}; set CPU and memory requests and limits (e.g. requests 100m/128Mi, limits 1/512Mi).`);
+                reportViolation(
+                    `${what}: ${c.role} "${c.name}" has no resources.${missing.join(", resources.")}; set CPU and memory requests and limits (e.g. requests 100m/128Mi, limits 1/512Mi).`,
+                );
             }
-            if (invalid.length > 0) reportViolation(`${what}: ${c.role} "${c.name}" has invalid quantities ${invalid.join(", ")}; use Kubernetes quantities such as "500m" or "512Mi".`);
+            if (invalid.length > 0)
+                reportViolation(
+                    `${what}: ${c.role} "${c.name}" has invalid quantities ${invalid.join(", ")}; use Kubernetes quantities such as "500m" or "512Mi".`,
+                );
             for (const key of ["cpu", "memory"] as const) {
                 const request = parseQuantity(asObject(resources.requests)?.[key]);
                 const limit = parseQuantity(asObject(resources.limits)?.[key]);
                 if (request !== undefined && limit !== undefined && request > limit) {
-                    reportViolation(`${what}: ${c.role} "${c.name}" requests more ${key} than its limit, which Kubernetes rejects; lower resources.requests.${key} or raise resources.limits.${key}.`);
+                    reportViolation(
+                        `${what}: ${c.role} "${c.name}" requests more ${key} than its limit, which Kubernetes rejects; lower resources.requests.${key} or raise resources.limits.${key}.`,
+                    );
                 }
             }
         }
@@ -220,11 +216,13 @@ export const vectorTlsVerification: ResourceValidationPolicy = {
             if (!key.endsWith(".toml")) continue;
             let doc: Json;
             try {
-                doc = parseToml(text) as Json;
+                doc = parseToml(text);
             } catch (e) {
                 // Only a file that looks like a Vector config must parse; other TOML is not ours to judge.
                 if (key === "vector.toml" || /^\s*\[(sources|sinks)\./m.test(text)) {
-                    reportViolation(`${what}: key "${key}" is not valid TOML (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); Vector would refuse it, and its TLS settings cannot be checked.`);
+                    reportViolation(
+                        `${what}: key "${key}" is not valid TOML (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); Vector would refuse it, and its TLS settings cannot be checked.`,
+                    );
                 }
                 continue;
             }
@@ -288,7 +286,10 @@ export const aggregatorDisruptionBudget: StackValidationPolicy = {
             const weak = matching.map((p) => [p, pdbLetsAllGo(asObject(p.props.spec) ?? {}, replicas)] as const);
             if (weak.every(([, why]) => why !== undefined)) {
                 for (const [p, why] of weak) {
-                    reportViolation(`${describeObject("PodDisruptionBudget", p.props, p.name)} selects the pods of ${what} but protects none of them (${why}); set minAvailable to a quorum of the replicas.`, p.urn);
+                    reportViolation(
+                        `${describeObject("PodDisruptionBudget", p.props, p.name)} selects the pods of ${what} but protects none of them (${why}); set minAvailable to a quorum of the replicas.`,
+                        p.urn,
+                    );
                 }
             }
         }

@@ -15,8 +15,21 @@ import { asArray, asObject, asString, Json } from "./k8s";
 
 /** Sources that listen for connections; every other source and sink dials out. */
 const LISTENING_SOURCES = new Set([
-    "vector", "prometheus_remote_write", "prometheus_pushgateway", "http_server", "http", "socket", "syslog", "splunk_hec",
-    "fluent", "logstash", "datadog_agent", "opentelemetry", "statsd", "heroku_logs", "aws_kinesis_firehose",
+    "vector",
+    "prometheus_remote_write",
+    "prometheus_pushgateway",
+    "http_server",
+    "http",
+    "socket",
+    "syslog",
+    "splunk_hec",
+    "fluent",
+    "logstash",
+    "datadog_agent",
+    "opentelemetry",
+    "statsd",
+    "heroku_logs",
+    "aws_kinesis_firehose",
 ]);
 const LISTENING_SINKS = new Set(["prometheus_exporter", "websocket_server"]);
 
@@ -58,11 +71,12 @@ function endpoint(raw: string): Endpoint | undefined {
 
 /** Where a component dials: `routing.endpoints`/`address` (vector sink), `endpoint(s)`, `uri`. */
 function dialledEndpoints(type: string, c: Json): Endpoint[] {
-    const raws: unknown[] =
-        type === "vector"
-            ? [...asArray(asObject(c.routing)?.endpoints), c.address]
-            : [c.endpoint, ...asArray(c.endpoints), c.uri];
-    return raws.map(asString).filter((s): s is string => s !== undefined).map(endpoint).filter((e): e is Endpoint => e !== undefined);
+    const raws: unknown[] = type === "vector" ? [...asArray(asObject(c.routing)?.endpoints), c.address] : [c.endpoint, ...asArray(c.endpoints), c.uri];
+    return raws
+        .map(asString)
+        .filter((s): s is string => s !== undefined)
+        .map(endpoint)
+        .filter((e): e is Endpoint => e !== undefined);
 }
 
 function checkComponent(kind: "sources" | "sinks", id: string, c: Json, problems: TlsProblem[]): void {
@@ -74,7 +88,9 @@ function checkComponent(kind: "sources" | "sinks", id: string, c: Json, problems
 
     if (listens) {
         if (tls.verify_certificate === false) {
-            report("sets tls.verify_certificate = false, so clients need no valid certificate; remove it and set tls.verify_certificate = true with tls.ca_file");
+            report(
+                "sets tls.verify_certificate = false, so clients need no valid certificate; remove it and set tls.verify_certificate = true with tls.ca_file",
+            );
         }
         if (kind === "sources" && MTLS_SOURCES.has(type)) {
             const host = endpoint(asString(c.address) ?? "")?.host;
@@ -94,7 +110,9 @@ function checkComponent(kind: "sources" | "sinks", id: string, c: Json, problems
     const endpoints = dialledEndpoints(type, c);
     const shown = endpoints.map((e) => e.raw).join(", ") || "its endpoint";
     if (tls.verify_certificate === false) {
-        report(`sets tls.verify_certificate = false, so any server can impersonate ${shown}; remove it (Vector verifies by default) and point tls.ca_file at the issuing CA`);
+        report(
+            `sets tls.verify_certificate = false, so any server can impersonate ${shown}; remove it (Vector verifies by default) and point tls.ca_file at the issuing CA`,
+        );
     }
     if (tls.verify_hostname === false && !(endpoints.length > 0 && endpoints.every((e) => isLoopback(e.host)))) {
         report(
@@ -103,7 +121,8 @@ function checkComponent(kind: "sources" | "sinks", id: string, c: Json, problems
         );
     }
     if (kind === "sinks" && type === "vector") {
-        if (tls.enabled !== true) report(`(vector sink) sends to ${shown} without TLS; set tls.enabled = true with tls.ca_file (and a client certificate for mTLS)`);
+        if (tls.enabled !== true)
+            report(`(vector sink) sends to ${shown} without TLS; set tls.enabled = true with tls.ca_file (and a client certificate for mTLS)`);
         for (const e of endpoints) if (e.scheme === "http") report(`(vector sink) endpoint ${e.raw} says http://; use https://`);
         return;
     }

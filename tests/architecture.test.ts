@@ -54,7 +54,9 @@ function toolViolation(from: string, to: string): string | undefined {
     if (fromTool === toTool || toTool === "shared") return undefined;
     if (isEntry(to)) return `${to} is ${toTool}'s entry: import its modules, never its main.ts/cli.ts`;
     if (isEntry(from)) return undefined;
-    return (TOOL_USES[fromTool] ?? []).includes(toTool) ? undefined : `tools/${fromTool}/'s modules may use tools/${toTool}/ only if TOOL_USES says so (entries may use any tool)`;
+    return (TOOL_USES[fromTool] ?? []).includes(toTool)
+        ? undefined
+        : `tools/${fromTool}/'s modules may use tools/${toTool}/ only if TOOL_USES says so (entries may use any tool)`;
 }
 
 /** Folders below components/ that are layers of their own; any other folder there is a feature. */
@@ -106,9 +108,13 @@ function violation(from: Layer, to: Layer): string | undefined {
         case "model":
             return `${describeLayer(from)} is an engine model: it imports nothing else of ours`;
         case "contract":
-            return ["config", "model"].includes(to.kind) ? undefined : "components/contract/ may import only config/ and the models (components/vector/, components/prometheus/)";
+            return ["config", "model"].includes(to.kind)
+                ? undefined
+                : "components/contract/ may import only config/ and the models (components/vector/, components/prometheus/)";
         case "k8s":
-            return ["config", "model", "contract"].includes(to.kind) ? undefined : "components/k8s/ may import only config/, the models and components/contract/";
+            return ["config", "model", "contract"].includes(to.kind)
+                ? undefined
+                : "components/k8s/ may import only config/, the models and components/contract/";
         case "feature":
             if (["config", "model", "contract", "k8s"].includes(to.kind)) return undefined;
             return to.kind === "feature"
@@ -121,7 +127,9 @@ function violation(from: Layer, to: Layer): string | undefined {
         case "tools-shared":
             return program.includes(to.kind) ? undefined : "tools/shared/ may import only the program (config/, components/, index.ts)";
         case "tool":
-            return program.includes(to.kind) || to.kind === "tools-shared" || to.kind === "tool" ? undefined : "a tool may import the program and tools/, never tests/ or policy/";
+            return program.includes(to.kind) || to.kind === "tools-shared" || to.kind === "tool"
+                ? undefined
+                : "a tool may import the program and tools/, never tests/ or policy/";
         case "tests":
             return undefined;
         case "other":
@@ -257,7 +265,7 @@ describe("importsOf (tests/support/imports.ts)", () => {
             '/* require("./block") */',
             'const s = "import y from \\"./string\\"";',
             "const t = `${x} import z from './template'`;",
-            "const r = /from \"x\"/;",
+            'const r = /from "x"/;',
         ].join("\n");
         assert.deepEqual(
             importsOf(src).map((i) => `${i.line}:${i.specifier}`),

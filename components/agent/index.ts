@@ -150,7 +150,11 @@ export class VectorAgent extends pulumi.ComponentResource {
         });
         const cm = new k8s.core.v1.ConfigMap(
             `${name}-config`,
-            agentConfigMap(objects, rendered.apply((r) => r.toml), rendered.apply((r) => r.ca)),
+            agentConfigMap(
+                objects,
+                rendered.apply((r) => r.toml),
+                rendered.apply((r) => r.ca),
+            ),
             inNs,
         );
         const secret = new k8s.core.v1.Secret(
@@ -174,7 +178,11 @@ export class VectorAgent extends pulumi.ComponentResource {
             new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDenyPolicy(name, s.namespace, appLabels("agent", name)), inNs);
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-networkpolicy`,
-                withAgentSignalsNetworkPolicy(agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }), sig, eventsCollectorSelector(name)),
+                withAgentSignalsNetworkPolicy(
+                    agentNetworkPolicy({ ...args.networkPolicy, name, namespace: s.namespace, ports: args.ports }),
+                    sig,
+                    eventsCollectorSelector(name),
+                ),
                 inNs,
             );
         }

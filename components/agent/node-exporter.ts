@@ -48,7 +48,7 @@ export const NODE_EXPORTER_MISSING: readonly { series: string; why: string }[] =
             'so it would describe the agent container, not the node (vector issue #18231); see "Filesystem metrics" below',
     },
     { series: "node_network_receive_drop_total", why: "host_metrics has no receive-drop counter" },
-    { series: "node_cpu_seconds_total{mode=\"irq|softirq|steal\"}", why: "host_metrics reports idle, iowait, nice, system and user only" },
+    { series: 'node_cpu_seconds_total{mode="irq|softirq|steal"}', why: "host_metrics reports idle, iowait, nice, system and user only" },
     { series: "node_disk_io_time_seconds_total", why: "not collected by host_metrics" },
     { series: "node_uname_info, node_os_info", why: "not collected by host_metrics" },
 ];

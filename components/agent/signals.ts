@@ -90,11 +90,11 @@ export function eventsVrl(s: Identity): string {
         "body = object(.message) ?? {}",
         "ev = object(body.object) ?? body",
         "involved = object(ev.involvedObject) ?? object(ev.regarding) ?? {}",
-        "kind = to_string(involved.kind) ?? \"\"",
-        "name = to_string(involved.name) ?? \"\"",
-        "text = to_string(ev.message) ?? to_string(ev.note) ?? \"\"",
-        "reason = to_string(ev.reason) ?? \"\"",
-        "etype = to_string(ev.type) ?? \"Normal\"",
+        'kind = to_string(involved.kind) ?? ""',
+        'name = to_string(involved.name) ?? ""',
+        'text = to_string(ev.message) ?? to_string(ev.note) ?? ""',
+        'reason = to_string(ev.reason) ?? ""',
+        'etype = to_string(ev.type) ?? "Normal"',
         ". = {",
         '  "message": text,',
         '  "timestamp": .timestamp,',
@@ -226,13 +226,20 @@ export function withAgentSignalsDaemonSet(ds: Obj<T.apps.v1.DaemonSet>, s: Agent
     let image = vector.image;
     if (s.nodeLogs.enabled) {
         image = s.nodeLogs.image;
-        mounts.push({ name: "journal", mountPath: s.nodeLogs.journalDirectory, readOnly: true }, { name: "machine-id", mountPath: MACHINE_ID_PATH, readOnly: true });
+        mounts.push(
+            { name: "journal", mountPath: s.nodeLogs.journalDirectory, readOnly: true },
+            { name: "machine-id", mountPath: MACHINE_ID_PATH, readOnly: true },
+        );
         volumes.push(
             { name: "journal", hostPath: { path: s.nodeLogs.journalDirectory, type: "Directory" } },
             { name: "machine-id", hostPath: { path: MACHINE_ID_PATH, type: "File" } },
         );
     }
-    if (s.otlp.enabled) ports.push({ name: "otlp-grpc", containerPort: s.otlp.grpcPort, protocol: "TCP" }, { name: "otlp-http", containerPort: s.otlp.httpPort, protocol: "TCP" });
+    if (s.otlp.enabled)
+        ports.push(
+            { name: "otlp-grpc", containerPort: s.otlp.grpcPort, protocol: "TCP" },
+            { name: "otlp-http", containerPort: s.otlp.httpPort, protocol: "TCP" },
+        );
     if (s.events.enabled) ports.push({ name: "events-grpc", containerPort: s.events.grpcPort, protocol: "TCP" });
     const newVector = { ...vector, image, ports, volumeMounts: mounts };
     return {
@@ -253,9 +260,16 @@ export function agentSignalServices(agent: string, namespace: string, s: AgentSi
     const selector = selectorLabels("agent", agent);
     return [
         ...(s.otlp.enabled
-            ? [agentSignalService(`${agent}-otlp`, namespace, labels, selector, [{ name: "otlp-grpc", port: s.otlp.grpcPort }, { name: "otlp-http", port: s.otlp.httpPort }])]
+            ? [
+                  agentSignalService(`${agent}-otlp`, namespace, labels, selector, [
+                      { name: "otlp-grpc", port: s.otlp.grpcPort },
+                      { name: "otlp-http", port: s.otlp.httpPort },
+                  ]),
+              ]
             : []),
-        ...(s.events.enabled ? [agentSignalService(agentEventsServiceName(agent), namespace, labels, selector, [{ name: "events-grpc", port: s.events.grpcPort }])] : []),
+        ...(s.events.enabled
+            ? [agentSignalService(agentEventsServiceName(agent), namespace, labels, selector, [{ name: "events-grpc", port: s.events.grpcPort }])]
+            : []),
     ];
 }
 
@@ -290,7 +304,11 @@ export function agentSignalService(
  * host-network pods (most: docs/network-policies.md) this documents the ports; where it does, it
  * opens exactly them.
  */
-export function withAgentSignalsNetworkPolicy(policy: Obj<T.networking.v1.NetworkPolicy>, s: AgentSignalSettings, collectorLabels: Record<string, string>): Obj<T.networking.v1.NetworkPolicy> {
+export function withAgentSignalsNetworkPolicy(
+    policy: Obj<T.networking.v1.NetworkPolicy>,
+    s: AgentSignalSettings,
+    collectorLabels: Record<string, string>,
+): Obj<T.networking.v1.NetworkPolicy> {
     if (!s.otlp.enabled && !s.events.enabled) return policy;
     const spec = policy.spec as T.networking.v1.NetworkPolicySpec;
     const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));

@@ -48,6 +48,8 @@ export function aggregatorBufferCapacity(a: {
     const round = (m: number) => Math.floor(m * 10) / 10;
     return {
         lokiMinutes: round(bufferMinutes(a.buffers.lokiMaxBytes, share(a.expectedLoad.logEventsPerSec), EVENT_BYTES.log)),
-        prometheusMinutes: round(Math.min(prometheusAgeLimitMinutes, bufferMinutes(a.buffers.prometheusMaxBytes, share(a.expectedLoad.metricSamplesPerSec), EVENT_BYTES.metric))),
+        prometheusMinutes: round(
+            Math.min(prometheusAgeLimitMinutes, bufferMinutes(a.buffers.prometheusMaxBytes, share(a.expectedLoad.metricSamplesPerSec), EVENT_BYTES.metric)),
+        ),
     };
 }

@@ -83,7 +83,12 @@ export interface VectorAggregatorArgs {
      * CA and server certificate/key (key secret), and per agent cluster the CA its client
      * certificate must chain to, from FleetPki. Required; clientCaPems keys must equal the agents.
      */
-    tls: { caCertPem: pulumi.Input<string>; serverCertPem: pulumi.Input<string>; serverKeyPem: pulumi.Input<string>; clientCaPems: Record<string, pulumi.Input<string>> };
+    tls: {
+        caCertPem: pulumi.Input<string>;
+        serverCertPem: pulumi.Input<string>;
+        serverKeyPem: pulumi.Input<string>;
+        clientCaPems: Record<string, pulumi.Input<string>>;
+    };
     /** Remote-write token per agent cluster (secret). Required; keys must equal the agents. */
     tokens: Record<string, pulumi.Input<string>>;
     /**
@@ -183,11 +188,11 @@ export class VectorAggregator extends pulumi.ComponentResource {
         new k8s.core.v1.Service(`${name}-headless`, aggregatorHeadlessService(objects), inNs);
         new k8s.core.v1.Service(`${name}-service`, aggregatorService(objects), inNs);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, aggregatorPodDisruptionBudget(objects), inNs);
-        const sts = new k8s.apps.v1.StatefulSet(
-            `${name}-statefulset`,
-            aggregatorStatefulSet(objects, { config: sha256(toml), credentials }),
-            { ...inNs, dependsOn: [ns, cm, tlsSecret, tokenSecret], ignoreChanges: AGGREGATOR_STATEFULSET_IGNORE_CHANGES },
-        );
+        const sts = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, aggregatorStatefulSet(objects, { config: sha256(toml), credentials }), {
+            ...inNs,
+            dependsOn: [ns, cm, tlsSecret, tokenSecret],
+            ignoreChanges: AGGREGATOR_STATEFULSET_IGNORE_CHANGES,
+        });
         // After the StatefulSet, whose readiness means every replica's claim exists.
         aggregatorVolumeClaimPatches(objects).forEach(
             (claim, ordinal) => new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-data-${ordinal}`, claim, { ...child, dependsOn: [sts] }),

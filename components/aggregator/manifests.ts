@@ -46,7 +46,6 @@ export const aggregatorNames = (name: string) => ({
     pdb: name,
 });
 
-
 /** In-cluster DNS names of the aggregators, for the server certificate and the hub's own agent. */
 export function aggregatorDnsNames(name: string, namespace: string): string[] {
     const n = aggregatorNames(name);
@@ -80,7 +79,11 @@ export function aggregatorTlsSecret(
     s: AggregatorObjectSettings,
     d: { caCertPem: Input<string>; certPem: Input<string>; keyPem: Input<string>; clientCaPems: Record<string, Input<string>> },
 ): Obj<T.core.v1.Secret> {
-    const clientCas = Object.fromEntries(Object.entries(d.clientCaPems).sort(([a], [b]) => a.localeCompare(b)).map(([c, pem]) => [clientCaKey(c), pem]));
+    const clientCas = Object.fromEntries(
+        Object.entries(d.clientCaPems)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([c, pem]) => [clientCaKey(c), pem]),
+    );
     return {
         apiVersion: "v1",
         kind: "Secret",
@@ -143,7 +146,12 @@ export function aggregatorStatefulSet(
                     // Best effort across zones: Hetzner nodes carry zone labels only when the cloud
                     // controller sets them, and a hard constraint would leave pods Pending without.
                     topologySpreadConstraints: [
-                        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+                        {
+                            maxSkew: 1,
+                            topologyKey: "topology.kubernetes.io/zone",
+                            whenUnsatisfiable: "ScheduleAnyway",
+                            labelSelector: { matchLabels: selector },
+                        },
                     ],
                     securityContext: {
                         runAsNonRoot: true,
@@ -159,10 +167,7 @@ export function aggregatorStatefulSet(
                             name: "vector",
                             image: s.image,
                             args: ["--config", AGGREGATOR_PATHS.configFile],
-                            env: [
-                                ...vectorSelfEnv(),
-                                { name: "VECTOR_LOG", value: "info" },
-                            ],
+                            env: [...vectorSelfEnv(), { name: "VECTOR_LOG", value: "info" }],
                             ports: [
                                 ...slotPorts(s.agentSlots).map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
                                 { name: "api", containerPort: AGGREGATOR_PORTS.api, protocol: "TCP" },
@@ -262,7 +267,8 @@ export function aggregatorPodDisruptionBudget(s: AggregatorObjectSettings): Obj<
     };
 }
 
-const servicePorts = (slots: number[]): T.core.v1.ServicePort[] => slotPorts(slots).map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" }));
+const servicePorts = (slots: number[]): T.core.v1.ServicePort[] =>
+    slotPorts(slots).map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" }));
 
 /** Stable DNS per replica for the StatefulSet. */
 export function aggregatorHeadlessService(s: AggregatorObjectSettings): Obj<T.core.v1.Service> {
@@ -323,7 +329,7 @@ export function aggregatorLoadBalancerService(s: AggregatorObjectSettings, lb: L
                 [`${a}/algorithm-type`]: "least_connections",
             },
         },
-                // Only the source clusters' ports: the hub's own agent (slot 0) stays in-cluster, and each
+        // Only the source clusters' ports: the hub's own agent (slot 0) stays in-cluster, and each
         // port is one of the load balancer type's limited services (config/stack.ts LB_MAX_SERVICES).
         spec: {
             type: "LoadBalancer",

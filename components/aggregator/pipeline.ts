@@ -159,7 +159,9 @@ export function bindIdentityVrl(signal: "logs" | "metrics", a: AgentIdentity): s
 
 /** VRL giving each log event its namespace's sampling rate (1 = keep all). */
 export function sampleRateVrl(sampling: Record<string, number>): string {
-    const entries = Object.entries(sampling).filter(([, n]) => n > 1).sort(([a], [b]) => a.localeCompare(b));
+    const entries = Object.entries(sampling)
+        .filter(([, n]) => n > 1)
+        .sort(([a], [b]) => a.localeCompare(b));
     if (entries.length === 0) return vrl(".sample_n = 1");
     const branches = entries.map(([ns, n], i) => `${i === 0 ? "" : "} else "}if .namespace == ${vrlString(ns)} {\n  ${n}`);
     return vrl(".sample_n = " + branches.join("\n") + "\n} else {\n  1\n}");
@@ -272,7 +274,8 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
     // No cluster may send: the log path (and the heartbeats counted on it) would have no input,
     // which Vector refuses at load.
     const { sources, transforms = {}, sinks } = config;
-    const { route_logs, dedupe_logs, sample_rate, sample_logs, logs_finalize, heartbeats, heartbeat_received, heartbeat_metrics, ...keptTransforms } = transforms;
+    const { route_logs, dedupe_logs, sample_rate, sample_logs, logs_finalize, heartbeats, heartbeat_received, heartbeat_metrics, ...keptTransforms } =
+        transforms;
     const { loki, prometheus, ...keptSinks } = sinks;
     void [route_logs, dedupe_logs, sample_rate, sample_logs, logs_finalize, heartbeats, heartbeat_received, heartbeat_metrics, loki];
     const metricsOnly = { ...prometheus, inputs: prometheus.inputs.filter((i) => i !== "heartbeat_metrics") };
@@ -350,7 +353,17 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
                         // Before the shared path: a burst is dropped here, counted against this cluster only.
                         ...(a.logEventsPerSec === undefined
                             ? []
-                            : [[id.logsThrottle, { type: "throttle" as const, inputs: [id.logsBind], threshold: a.logEventsPerSec * THROTTLE_WINDOW_SECS, window_secs: THROTTLE_WINDOW_SECS }]]),
+                            : [
+                                  [
+                                      id.logsThrottle,
+                                      {
+                                          type: "throttle" as const,
+                                          inputs: [id.logsBind],
+                                          threshold: a.logEventsPerSec * THROTTLE_WINDOW_SECS,
+                                          window_secs: THROTTLE_WINDOW_SECS,
+                                      },
+                                  ],
+                              ]),
                         [id.metricsCheck, check(id.metricsSource, "metrics")],
                         [id.metricsBind, bind(id.metricsCheck, "metrics")],
                         // Per cluster: what it drops is counted against the cluster that sent it
@@ -442,4 +455,3 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
         },
     };
 }
-

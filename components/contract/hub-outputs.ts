@@ -33,7 +33,9 @@ export function hubOutputProblems(stack: string, cluster: string, details: Recor
     const value = (k: string) => details[k]?.value ?? details[k]?.secretValue;
     for (const k of Object.values(HUB_OUTPUTS)) {
         if (value(k) === undefined)
-            problems.push(`stack "${stack}" has no output "${k}"; expected the monitoring stack to export it: run \`pulumi up\` on ${stack} first (it may be an older version)`);
+            problems.push(
+                `stack "${stack}" has no output "${k}"; expected the monitoring stack to export it: run \`pulumi up\` on ${stack} first (it may be an older version)`,
+            );
     }
     for (const k of HUB_SECRET_OUTPUTS) {
         if (details[k]?.value !== undefined)
@@ -47,7 +49,13 @@ export function hubOutputProblems(stack: string, cluster: string, details: Recor
         );
     }
     const listed = Array.isArray(clusters) && clusters.includes(cluster);
-    for (const k of [HUB_OUTPUTS.agentCertificates, HUB_OUTPUTS.agentKeys, HUB_OUTPUTS.agentTokens, HUB_OUTPUTS.aggregatorAddress, HUB_OUTPUTS.remoteWriteUrl]) {
+    for (const k of [
+        HUB_OUTPUTS.agentCertificates,
+        HUB_OUTPUTS.agentKeys,
+        HUB_OUTPUTS.agentTokens,
+        HUB_OUTPUTS.aggregatorAddress,
+        HUB_OUTPUTS.remoteWriteUrl,
+    ]) {
         const m = value(k);
         if (m !== undefined && listed) {
             if (typeof m !== "object" || m === null || typeof (m as Record<string, unknown>)[cluster] !== "string")
@@ -70,8 +78,7 @@ export function hubOutputProblems(stack: string, cluster: string, details: Recor
         );
     const url = entry(HUB_OUTPUTS.remoteWriteUrl);
     const host = typeof url === "string" && url.startsWith("https://") ? urlHost(url) : undefined;
-    if (url !== undefined && host === undefined)
-        problems.push(`stack "${stack}" output "remoteWriteUrl" is ${JSON.stringify(url)}; expected an https:// URL`);
+    if (url !== undefined && host === undefined) problems.push(`stack "${stack}" output "remoteWriteUrl" is ${JSON.stringify(url)}; expected an https:// URL`);
     else if (host !== undefined && ip !== undefined && host !== ip)
         problems.push(
             `stack "${stack}" output "remoteWriteUrl" points at ${host}, but "aggregatorAddress" at ${ip}; ` +
@@ -112,7 +119,11 @@ export interface FoundLoadBalancer {
  * (hetznercloud/hcloud-cloud-controller-manager internal/hcops/load_balancer.go attachToNetwork:
  * `if l.NetworkID == 0 ... return false`). Agents in other clusters dial the pinned address.
  */
-export function loadBalancerIpProblem(lb: { name: string; network: string; privateIp: string }, networkId: number, found: FoundLoadBalancer): string | undefined {
+export function loadBalancerIpProblem(
+    lb: { name: string; network: string; privateIp: string },
+    networkId: number,
+    found: FoundLoadBalancer,
+): string | undefined {
     const fix =
         "run the hcloud cloud controller with the Network (HCLOUD_NETWORK, or the `network` value of its Helm chart); it then moves the LB to the pinned address by itself, and the next `pulumi up` passes (docs/operations.md)";
     if (!found.networkIp || found.networkId !== networkId)

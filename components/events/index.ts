@@ -98,7 +98,12 @@ export function eventsCollectorConfig(s: EventsCollectorSettings): Record<string
 }
 
 export function eventsServiceAccount(s: EventsCollectorSettings): Obj<T.core.v1.ServiceAccount> {
-    return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: eventsNames(s.agent).name, namespace: s.namespace, labels: eventsLabels(s) }, automountServiceAccountToken: false };
+    return {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: eventsNames(s.agent).name, namespace: s.namespace, labels: eventsLabels(s) },
+        automountServiceAccountToken: false,
+    };
 }
 
 /** get/list/watch on events, in both API groups that serve them, and nothing else. */
@@ -152,7 +157,12 @@ export function eventsLeaseRoleBinding(s: EventsCollectorSettings): Obj<T.rbac.v
 }
 
 export function eventsConfigMap(s: EventsCollectorSettings, yaml: string): Obj<T.core.v1.ConfigMap> {
-    return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: eventsNames(s.agent).config, namespace: s.namespace, labels: eventsLabels(s) }, data: { "config.yaml": yaml } };
+    return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: eventsNames(s.agent).config, namespace: s.namespace, labels: eventsLabels(s) },
+        data: { "config.yaml": yaml },
+    };
 }
 
 export function eventsDeployment(s: EventsCollectorSettings, configChecksum: string): Obj<T.apps.v1.Deployment> {

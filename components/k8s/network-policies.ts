@@ -144,7 +144,10 @@ export function aggregatorNetworkPolicy(s: AggregatorNetworkSettings): NetworkPo
     }
     return tierPolicy("aggregator", s.name, s.namespace, {
         ingress: [
-            { from: s.agentCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...[...new Set(s.agentSlots)].sort((a, b) => a - b).flatMap((slot) => Object.values(agentPorts(slot)))) },
+            {
+                from: s.agentCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                ports: tcp(...[...new Set(s.agentSlots)].sort((a, b) => a - b).flatMap((slot) => Object.values(agentPorts(slot)))),
+            },
             ...(s.scrapeFrom === undefined ? [] : [{ from: [namespacePeer(s.scrapeFrom)], ports: tcp(AGGREGATOR_PORTS.metrics) }]),
         ],
         egress,

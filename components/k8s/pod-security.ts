@@ -42,7 +42,19 @@ function failing(pod: PodSpec, bad: (c: Container, sc: SecurityContext | undefin
 
 /** check_capabilities_baseline.go: capabilities_allowed_1_0. */
 export const BASELINE_CAPABILITIES = [
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
 ];
 
 /** check_seLinuxOptions.go: the container types baseline admits (container_engine_t since 1.31). */
@@ -50,9 +62,18 @@ const SELINUX_TYPES = ["", "container_t", "container_init_t", "container_kvm_t",
 
 /** check_sysctls.go: the safe sysctls, cumulative up to the newest version step (1.32: tcp_rmem/wmem). */
 const SAFE_SYSCTLS = [
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
 ];
 
 /** check_restrictedVolumes.go: the volume sources restricted admits. */
@@ -74,7 +95,8 @@ export const POD_SECURITY_CHECKS: PodSecurityCheck[] = [
     {
         id: "capabilities_baseline",
         level: "baseline",
-        check: (pod) => failing(pod, (_c, sc) => (sc?.capabilities?.add ?? []).some((c) => !BASELINE_CAPABILITIES.includes(c)), "add capabilities beyond the default set"),
+        check: (pod) =>
+            failing(pod, (_c, sc) => (sc?.capabilities?.add ?? []).some((c) => !BASELINE_CAPABILITIES.includes(c)), "add capabilities beyond the default set"),
     },
     {
         id: "hostPathVolumes",
@@ -87,7 +109,8 @@ export const POD_SECURITY_CHECKS: PodSecurityCheck[] = [
     {
         id: "hostPorts",
         level: "baseline",
-        check: (pod) => failing(pod, (c) => (c.ports ?? []).some((p) => (p.hostPort ?? 0) !== 0), "use hostPort (with hostNetwork, every containerPort is one)"),
+        check: (pod) =>
+            failing(pod, (c) => (c.ports ?? []).some((p) => (p.hostPort ?? 0) !== 0), "use hostPort (with hostNetwork, every containerPort is one)"),
     },
     {
         id: "appArmorProfile",
@@ -111,7 +134,11 @@ export const POD_SECURITY_CHECKS: PodSecurityCheck[] = [
             return failing(pod, (_c, sc) => bad(sc?.seLinuxOptions), "set seLinuxOptions outside the container types, or a user or role");
         },
     },
-    { id: "procMount", level: "baseline", check: (pod) => failing(pod, (_c, sc) => sc?.procMount !== undefined && sc.procMount !== "Default", "set a procMount other than Default") },
+    {
+        id: "procMount",
+        level: "baseline",
+        check: (pod) => failing(pod, (_c, sc) => sc?.procMount !== undefined && sc.procMount !== "Default", "set a procMount other than Default"),
+    },
     {
         id: "seccompProfile_baseline",
         level: "baseline",
@@ -156,7 +183,12 @@ export const POD_SECURITY_CHECKS: PodSecurityCheck[] = [
         level: "restricted",
         check: (pod) => {
             const bad = (pod.volumes ?? [])
-                .filter((v) => !Object.keys(v).some((k) => k !== "name" && RESTRICTED_VOLUME_TYPES.includes(k) && (v as unknown as Record<string, unknown>)[k] !== undefined))
+                .filter(
+                    (v) =>
+                        !Object.keys(v).some(
+                            (k) => k !== "name" && RESTRICTED_VOLUME_TYPES.includes(k) && (v as unknown as Record<string, unknown>)[k] !== undefined,
+                        ),
+                )
                 .map((v) => v.name);
             return bad.length > 0 ? `volume(s) ${bad.join(", ")} of a type restricted does not allow` : undefined;
         },
@@ -210,7 +242,8 @@ export const POD_SECURITY_CHECKS: PodSecurityCheck[] = [
  */
 export function defaulted(pod: PodSpec): PodSpec {
     if (pod.hostNetwork !== true) return pod;
-    const withHostPorts = (cs: Container[] | undefined) => cs?.map((c) => ({ ...c, ports: c.ports?.map((p) => ({ ...p, hostPort: p.hostPort ?? p.containerPort })) }));
+    const withHostPorts = (cs: Container[] | undefined) =>
+        cs?.map((c) => ({ ...c, ports: c.ports?.map((p) => ({ ...p, hostPort: p.hostPort ?? p.containerPort })) }));
     return { ...pod, initContainers: withHostPorts(pod.initContainers)!, containers: withHostPorts(pod.containers)! };
 }
 
@@ -227,6 +260,7 @@ export function podSecurityViolations(level: Level, pod: PodSpec, annotations: R
 
 /** The strictest level that admits every one of the pods. */
 export function strictestAdmittingLevel(pods: Array<{ spec: PodSpec; annotations?: Record<string, string> }>): Level {
-    for (const level of ["restricted", "baseline"] as const) if (pods.every((p) => podSecurityViolations(level, p.spec, p.annotations).length === 0)) return level;
+    for (const level of ["restricted", "baseline"] as const)
+        if (pods.every((p) => podSecurityViolations(level, p.spec, p.annotations).length === 0)) return level;
     return "privileged";
 }

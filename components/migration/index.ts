@@ -132,7 +132,7 @@ export class LegacyAgentCutover extends pulumi.ComponentResource {
             // ("resource '<ns>/<name>' does not exist", pulumi/pulumi pkg/resource/deploy/step.go).
             const live = k8s.apps.v1.DaemonSet.get(targetReadName(name, d), `${d.namespace}/${d.name}`, child);
             const spec = live.spec.apply((s) => {
-                const problem = parkingProblem(d, s?.template?.spec as LivePodSpec | undefined);
+                const problem = parkingProblem(d, s?.template?.spec);
                 // hideStack: the language host prints the message alone (sdk/nodejs/cmd/run/run.ts).
                 if (problem) throw new pulumi.ResourceError(problem, live, true);
                 return parkedSpec();

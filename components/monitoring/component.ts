@@ -62,14 +62,25 @@ export class VectorSelfMonitoring extends pulumi.ComponentResource {
             k8s.apiextensions.v1.CustomResourceDefinition.get(crdReadName(name, REQUIRED_CRDS[kind]), REQUIRED_CRDS[kind], child);
         const podMonitorCrd = args.agent || args.aggregator ? crd("PodMonitor") : undefined;
         const cr = (id: string, o: PodMonitor | ReturnType<typeof vectorPrometheusRule>, dependsOn: pulumi.Resource[]) =>
-            new k8s.apiextensions.CustomResource(`${name}-${id}`, { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: o.spec }, { ...child, dependsOn });
+            new k8s.apiextensions.CustomResource(
+                `${name}-${id}`,
+                { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: o.spec },
+                { ...child, dependsOn },
+            );
         if (args.agent) {
             const a = args.agent;
-            cr("agent-podmonitor", agentPodMonitor({ name: a.instance, namespace: a.namespace, instance: a.instance, cluster: args.cluster, labels }), [podMonitorCrd!, ...(a.dependsOn ?? [])]);
+            cr("agent-podmonitor", agentPodMonitor({ name: a.instance, namespace: a.namespace, instance: a.instance, cluster: args.cluster, labels }), [
+                podMonitorCrd!,
+                ...(a.dependsOn ?? []),
+            ]);
         }
         if (args.aggregator) {
             const a = args.aggregator;
-            cr("aggregator-podmonitor", aggregatorPodMonitor({ name: a.instance, namespace: a.namespace, instance: a.instance, cluster: args.cluster, labels }), [podMonitorCrd!, ...(a.dependsOn ?? [])]);
+            cr(
+                "aggregator-podmonitor",
+                aggregatorPodMonitor({ name: a.instance, namespace: a.namespace, instance: a.instance, cluster: args.cluster, labels }),
+                [podMonitorCrd!, ...(a.dependsOn ?? [])],
+            );
             // Prometheus' own namespace is not this program's: read it, so a wrong name fails the preview.
             const monitoringNs = k8s.core.v1.Namespace.get(namespaceReadName(name, args.monitoringNamespace), args.monitoringNamespace, child);
             cr(

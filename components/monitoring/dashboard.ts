@@ -210,7 +210,7 @@ function layout(rows: PanelSpec[][]): Panel[] {
         let x = 0;
         for (const { width, ...panel } of row) {
             // The rest of a union member is still that member; TypeScript just cannot see it through the spread.
-            panels.push({ id: panels.length + 1, gridPos: { x, y: r * ROW_HEIGHT, w: width, h: ROW_HEIGHT }, ...panel } as Panel);
+            panels.push({ id: panels.length + 1, gridPos: { x, y: r * ROW_HEIGHT, w: width, h: ROW_HEIGHT }, ...panel });
             x += width;
         }
     });
@@ -329,20 +329,26 @@ export function vectorDashboard(settings: Partial<DashboardSettings> = {}): Dash
                 9,
                 "cps",
                 [
-                    [`sum by (cluster, vector_role) (rate(vector_component_received_events_total{${C}, component_kind="source"}[$__rate_interval]))`, "{{cluster}} {{vector_role}} in"],
-                    [`sum by (cluster, vector_role) (rate(vector_component_sent_events_total{${C}, ${delivery}}[$__rate_interval]))`, "{{cluster}} {{vector_role}} out"],
+                    [
+                        `sum by (cluster, vector_role) (rate(vector_component_received_events_total{${C}, component_kind="source"}[$__rate_interval]))`,
+                        "{{cluster}} {{vector_role}} in",
+                    ],
+                    [
+                        `sum by (cluster, vector_role) (rate(vector_component_sent_events_total{${C}, ${delivery}}[$__rate_interval]))`,
+                        "{{cluster}} {{vector_role}} out",
+                    ],
                 ],
             ),
-            timeseries(
-                "Bytes in / out per second by cluster",
-                "Same as the events panel, in bytes of event data (before compression).",
-                9,
-                "Bps",
+            timeseries("Bytes in / out per second by cluster", "Same as the events panel, in bytes of event data (before compression).", 9, "Bps", [
                 [
-                    [`sum by (cluster, vector_role) (rate(vector_component_received_event_bytes_total{${C}, component_kind="source"}[$__rate_interval]))`, "{{cluster}} {{vector_role}} in"],
-                    [`sum by (cluster, vector_role) (rate(vector_component_sent_event_bytes_total{${C}, ${delivery}}[$__rate_interval]))`, "{{cluster}} {{vector_role}} out"],
+                    `sum by (cluster, vector_role) (rate(vector_component_received_event_bytes_total{${C}, component_kind="source"}[$__rate_interval]))`,
+                    "{{cluster}} {{vector_role}} in",
                 ],
-            ),
+                [
+                    `sum by (cluster, vector_role) (rate(vector_component_sent_event_bytes_total{${C}, ${delivery}}[$__rate_interval]))`,
+                    "{{cluster}} {{vector_role}} out",
+                ],
+            ]),
         ],
         [
             timeseries("Errors by component and error type", "Errors per second of every component, summed over instances.", 12, "cps", [
@@ -351,22 +357,16 @@ export function vectorDashboard(settings: Partial<DashboardSettings> = {}): Dash
                     "{{cluster}} {{vector_role}} {{component_id}} {{error_type}}",
                 ],
             ]),
-            timeseries(
-                "Discarded events",
-                "Events dropped by components (intentional: filtered on purpose) and by full buffers (lost).",
-                12,
-                "cps",
+            timeseries("Discarded events", "Events dropped by components (intentional: filtered on purpose) and by full buffers (lost).", 12, "cps", [
                 [
-                    [
-                        `sum by (cluster, vector_role, component_id, intentional) (rate(vector_component_discarded_events_total{${CC}}[$__rate_interval]))`,
-                        "{{cluster}} {{vector_role}} {{component_id}} intentional={{intentional}}",
-                    ],
-                    [
-                        `sum by (cluster, vector_role, component_id) (rate(vector_buffer_discarded_events_total{${CC}}[$__rate_interval]))`,
-                        "{{cluster}} {{vector_role}} {{component_id}} buffer",
-                    ],
+                    `sum by (cluster, vector_role, component_id, intentional) (rate(vector_component_discarded_events_total{${CC}}[$__rate_interval]))`,
+                    "{{cluster}} {{vector_role}} {{component_id}} intentional={{intentional}}",
                 ],
-            ),
+                [
+                    `sum by (cluster, vector_role, component_id) (rate(vector_buffer_discarded_events_total{${CC}}[$__rate_interval]))`,
+                    "{{cluster}} {{vector_role}} {{component_id}} buffer",
+                ],
+            ]),
         ],
         [
             timeseries(
@@ -390,11 +390,29 @@ export function vectorDashboard(settings: Partial<DashboardSettings> = {}): Dash
             ),
         ],
         [
-            timeseries("Agent memory (working set)", `cAdvisor working set of the agents' vector containers (namespace ${agentNs}), and the limit.`, 6, "bytes", memory(agentNs, `${C}, `)),
+            timeseries(
+                "Agent memory (working set)",
+                `cAdvisor working set of the agents' vector containers (namespace ${agentNs}), and the limit.`,
+                6,
+                "bytes",
+                memory(agentNs, `${C}, `),
+            ),
             timeseries("Agent CPU (cores)", `CPU of the agents' vector containers (namespace ${agentNs}), and the limit.`, 6, "short", cpu(agentNs, `${C}, `)),
             // Aggregators only run on the hub: not filtered by $cluster, so they stay visible whatever is picked.
-            timeseries("Aggregator memory (working set)", `cAdvisor working set of the aggregators' vector containers (namespace ${aggregatorNs}), and the limit.`, 6, "bytes", memory(aggregatorNs, "")),
-            timeseries("Aggregator CPU (cores)", `CPU of the aggregators' vector containers (namespace ${aggregatorNs}), and the limit.`, 6, "short", cpu(aggregatorNs, "")),
+            timeseries(
+                "Aggregator memory (working set)",
+                `cAdvisor working set of the aggregators' vector containers (namespace ${aggregatorNs}), and the limit.`,
+                6,
+                "bytes",
+                memory(aggregatorNs, ""),
+            ),
+            timeseries(
+                "Aggregator CPU (cores)",
+                `CPU of the aggregators' vector containers (namespace ${aggregatorNs}), and the limit.`,
+                6,
+                "short",
+                cpu(aggregatorNs, ""),
+            ),
         ],
         // The delivery proof (docs/rollout.md): the agents' heartbeats, sent against arrived.
         [

@@ -15,7 +15,8 @@ import { quorum } from "../contract/fleet";
 import { fleetLabels } from "../k8s/common";
 
 /** Rule groups are evaluated independently; grouping by concern keeps one slow group from delaying the rest. */
-export type RuleGroupName = "vector-fleet-heartbeats" | "vector-fleet-delivery" | "vector-fleet-aggregators" | "vector-fleet-components" | "vector-fleet-resources";
+export type RuleGroupName =
+    "vector-fleet-heartbeats" | "vector-fleet-delivery" | "vector-fleet-aggregators" | "vector-fleet-components" | "vector-fleet-resources";
 
 export interface AlertRule {
     alert: string;
@@ -63,8 +64,7 @@ const SILENT_WINDOW = "10m";
 
 // The agents' two delivery sinks: `vector` (logs to the aggregators) and `prometheus_remote_write`
 // (metrics, including Vector's own).
-const AGENT_DELIVERY_SINKS =
-    'vector_role="agent", component_kind="sink", component_type=~"prometheus_remote_write|vector"';
+const AGENT_DELIVERY_SINKS = 'vector_role="agent", component_kind="sink", component_type=~"prometheus_remote_write|vector"';
 
 // Labels that identify one Vector instance's component. Agents have no `pod` label (one per node),
 // aggregators have both; grouping by an absent label is harmless.
@@ -150,11 +150,7 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
             alert: "VectorHeartbeatsStopped",
             group: "vector-fleet-heartbeats",
             // Arrived within the last hour and no longer does; `unless` also catches the series vanishing.
-            expr: promql(
-                `group by (cluster, node) (max_over_time(${h.received}[${AGENT_MEMORY}]) > 0)`,
-                "unless on (cluster, node)",
-                `(${h.received} > 0)`,
-            ),
+            expr: promql(`group by (cluster, node) (max_over_time(${h.received}[${AGENT_MEMORY}]) > 0)`, "unless on (cluster, node)", `(${h.received} > 0)`),
             for: "5m",
             severity: "critical",
             summary: "No heartbeat from {{ $labels.cluster }}/{{ $labels.node }} reaches the hub",

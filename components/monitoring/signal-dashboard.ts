@@ -20,9 +20,24 @@ const received = (component: string, by: string) =>
 
 /** The panels, in reading order: [title, description, query, legend]. */
 export const SIGNAL_PANELS: [string, string, string, string][] = [
-    ["Node journal entries per second", "Per node: entries the agent reads from the journal (job=\"node-journal\"). Zero on a node means its reader is broken.", received("node_journal", "cluster, node"), "{{cluster}} {{node}}"],
-    ["Kubernetes events per second", "Per cluster: events the agents receive from the events collector (job=\"kubernetes-events\").", received("kubernetes_events", "cluster"), "{{cluster}}"],
-    ["OTLP spans per second (resource batches)", "Per cluster: trace batches the agents receive over OTLP.", received("otlp_traces_enrich", "cluster"), "{{cluster}}"],
+    [
+        "Node journal entries per second",
+        'Per node: entries the agent reads from the journal (job="node-journal"). Zero on a node means its reader is broken.',
+        received("node_journal", "cluster, node"),
+        "{{cluster}} {{node}}",
+    ],
+    [
+        "Kubernetes events per second",
+        'Per cluster: events the agents receive from the events collector (job="kubernetes-events").',
+        received("kubernetes_events", "cluster"),
+        "{{cluster}}",
+    ],
+    [
+        "OTLP spans per second (resource batches)",
+        "Per cluster: trace batches the agents receive over OTLP.",
+        received("otlp_traces_enrich", "cluster"),
+        "{{cluster}}",
+    ],
     [
         "Sent to Tempo",
         "Trace batches the aggregators' tempo sink delivered.",
@@ -46,7 +61,19 @@ export function signalsDashboard(): Record<string, unknown> {
         time: { from: "now-6h", to: "now" },
         templating: {
             list: [
-                { type: "datasource", name: "datasource", label: "Data source", query: "prometheus", refresh: 1, regex: "", multi: false, includeAll: false, hide: 0, current: {}, options: [] },
+                {
+                    type: "datasource",
+                    name: "datasource",
+                    label: "Data source",
+                    query: "prometheus",
+                    refresh: 1,
+                    regex: "",
+                    multi: false,
+                    includeAll: false,
+                    hide: 0,
+                    current: {},
+                    options: [],
+                },
                 queryVariable("cluster", "Cluster", "label_values(vector_uptime_seconds, cluster)"),
             ],
         },

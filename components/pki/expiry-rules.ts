@@ -26,7 +26,13 @@ export interface CertificateExpiry {
     notAfterUnix: number;
 }
 
-export function certificateExpiryRule(s: { name: string; namespace: string; labels?: Record<string, string>; certificates: CertificateExpiry[]; runbookBaseUrl?: string }): PrometheusRule {
+export function certificateExpiryRule(s: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    certificates: CertificateExpiry[];
+    runbookBaseUrl?: string;
+}): PrometheusRule {
     dnsLabel(s.namespace, "PrometheusRule namespace");
     const records: PrometheusRecordingRule[] = [...s.certificates]
         .sort((a, b) => a.certificate.localeCompare(b.certificate))

@@ -151,7 +151,11 @@ export class FleetPki extends pulumi.ComponentResource {
             // Stable across updates (no keepers); deleting the cluster from the list deletes it.
             // Generation 0 keeps the original resource name (its URN, so its value, stays put).
             const tokenOf = (generation: number) =>
-                new random.RandomPassword(`${name}-token-${cluster}${generation === 0 ? "" : `-g${generation}`}`, { length: 48, special: false }, { ...child, additionalSecretOutputs: ["result"] });
+                new random.RandomPassword(
+                    `${name}-token-${cluster}${generation === 0 ? "" : `-g${generation}`}`,
+                    { length: 48, special: false },
+                    { ...child, additionalSecretOutputs: ["result"] },
+                );
             const gen = args.tokenGenerations?.[cluster] ?? { generation: 0, keepPrevious: false };
             const token = tokenOf(gen.generation);
             const previous = gen.keepPrevious && gen.generation > 0 ? tokenOf(gen.generation - 1) : undefined;
@@ -159,8 +163,13 @@ export class FleetPki extends pulumi.ComponentResource {
                 { certificate: `client-ca-${cluster}`, cluster, notAfter: clientCa.validityEndTime },
                 { certificate: `client-${cluster}`, cluster, notAfter: cert.validityEndTime },
             );
-            this.clients[cluster] = { clientCaPem: clientCa.certPem, certPem: cert.certPem, keyPem: pulumi.secret(clientKey.privateKeyPem), token: pulumi.secret(token.result),
-                ...(previous ? { previousToken: pulumi.secret(previous.result) } : {}) };
+            this.clients[cluster] = {
+                clientCaPem: clientCa.certPem,
+                certPem: cert.certPem,
+                keyPem: pulumi.secret(clientKey.privateKeyPem),
+                token: pulumi.secret(token.result),
+                ...(previous ? { previousToken: pulumi.secret(previous.result) } : {}),
+            };
         }
         this.caCertPem = ca.certPem;
         this.serverCertPem = server.certPem;

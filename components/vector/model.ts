@@ -48,8 +48,7 @@ export interface ServerTls {
 }
 
 export type Buffer =
-    | { type: "memory"; max_events: number; when_full: "block" | "drop_newest" }
-    | { type: "disk"; max_size: number; when_full: "block" | "drop_newest" };
+    { type: "memory"; max_events: number; when_full: "block" | "drop_newest" } | { type: "disk"; max_size: number; when_full: "block" | "drop_newest" };
 
 export interface Batch {
     max_bytes?: number;
@@ -287,7 +286,6 @@ export interface LogToMetricTransform {
     inputs: string[];
     metrics: LogToMetricMetric[];
 }
-
 
 /** Logs only (vectordotdev/vector src/transforms/throttle); excess events are discarded, counted as intentional. */
 export interface ThrottleTransform {

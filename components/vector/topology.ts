@@ -8,7 +8,11 @@ import { VectorConfig } from "./model";
 export function topologyProblems(config: VectorConfig): string[] {
     const problems: string[] = [];
     const ids = new Map<string, "source" | "transform" | "sink">();
-    for (const [kind, group] of [["source", config.sources], ["transform", config.transforms], ["sink", config.sinks]] as const) {
+    for (const [kind, group] of [
+        ["source", config.sources],
+        ["transform", config.transforms],
+        ["sink", config.sinks],
+    ] as const) {
         for (const id of Object.keys(group)) {
             if (ids.has(id)) problems.push(`component id "${id}" is used twice`);
             ids.set(id, kind);
@@ -19,7 +23,9 @@ export function topologyProblems(config: VectorConfig): string[] {
     const OTLP_OUTPUTS = ["logs", "metrics", "traces"];
     const outputs = new Set<string>([
         ...Object.entries(config.sources).flatMap(([id, s]) => (s.type === "opentelemetry" ? OTLP_OUTPUTS.map((o) => `${id}.${o}`) : [id])),
-        ...Object.entries(config.transforms).filter(([, t]) => t.type !== "route").map(([id]) => id),
+        ...Object.entries(config.transforms)
+            .filter(([, t]) => t.type !== "route")
+            .map(([id]) => id),
     ]);
     for (const [id, t] of Object.entries(config.transforms)) {
         if (t.type === "route") {
@@ -41,7 +47,8 @@ export function topologyProblems(config: VectorConfig): string[] {
     };
     for (const [id, t] of Object.entries(config.transforms)) check(id, t.inputs);
     for (const [id, s] of Object.entries(config.sinks)) check(id, s.inputs);
-    for (const id of Object.keys(config.sources)) if (![...consumed].some((c) => c === id || c.startsWith(`${id}.`))) problems.push(`source "${id}" feeds nothing`);
+    for (const id of Object.keys(config.sources))
+        if (![...consumed].some((c) => c === id || c.startsWith(`${id}.`))) problems.push(`source "${id}" feeds nothing`);
     for (const id of Object.keys(config.transforms)) {
         if (![...consumed].some((c) => c === id || c.startsWith(`${id}.`))) problems.push(`transform "${id}" feeds nothing`);
     }

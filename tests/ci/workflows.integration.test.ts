@@ -44,7 +44,11 @@ function runStep(script: string, env: Record<string, string>, setup: (dir: strin
         },
     });
     const outputs = Object.fromEntries(
-        fs.readFileSync(path.join(dir, "output"), "utf8").split("\n").filter(Boolean).map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
+        fs
+            .readFileSync(path.join(dir, "output"), "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
     );
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, outputs, githubEnv: fs.readFileSync(path.join(dir, "env"), "utf8"), dir };
 }
@@ -85,7 +89,12 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
         });
 
         it("the gate says yes with a token, and deploy's only on main", () => {
-            const yes = runStep(gateScript("preview.yml"), { PULUMI_ACCESS_TOKEN: "pul-x", PULUMI_COMMAND: "preview", REQUIRED_REF: "", GITHUB_REF: "refs/pull/7/merge" });
+            const yes = runStep(gateScript("preview.yml"), {
+                PULUMI_ACCESS_TOKEN: "pul-x",
+                PULUMI_COMMAND: "preview",
+                REQUIRED_REF: "",
+                GITHUB_REF: "refs/pull/7/merge",
+            });
             assert.deepEqual(yes.outputs, { enabled: "true" });
             assert.equal(yes.stdout, "");
             const deployEnv = obj(step(jobsOf(workflow("deploy.yml"))["pulumi-gate"], "gate").env, "env");
@@ -120,7 +129,10 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
             });
 
             it("treats exit 0 (no change) and 1 (changed) as results and posts the markdown whole", () => {
-                for (const [code, changed] of [[0, "false"], [1, "true"]] as const) {
+                for (const [code, changed] of [
+                    [0, "false"],
+                    [1, "true"],
+                ] as const) {
                     const md = `## Fleet diff\n\n${changed === "true" ? "dev: 1 object changed" : "no change"}\n`;
                     const r = runDiff(code, md);
                     assert.equal(r.status, 0, r.stderr);
@@ -138,7 +150,9 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
                 assert.equal(r.status, 2);
                 assert.match(r.stdout, /^::error title=npm run diff failed::exit code 2/m);
                 assert.deepEqual(r.outputs, {});
-                const failStep = stepsOf(jobsOf(workflow("preview.yml")).diff).find((s) => typeof s.if === "string" && s.if.includes("steps.diff.outcome == 'failure'"));
+                const failStep = stepsOf(jobsOf(workflow("preview.yml")).diff).find(
+                    (s) => typeof s.if === "string" && s.if.includes("steps.diff.outcome == 'failure'"),
+                );
                 assert.equal(obj(failStep?.with, "with").header, "fleet-diff");
             });
         });
@@ -147,17 +161,30 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
             const engines = () => jobsOf(workflow("ci.yml")).engines;
             /** The step's working directory as a checkout: the repository's code, and a rendered dev stack in out/. */
             const checkout = (dir: string) => {
-                for (const f of ["tools", "components", "config", "node_modules", "package.json", "tsconfig.json"]) fs.symlinkSync(path.join(ROOT, f), path.join(dir, f));
+                for (const f of ["tools", "components", "config", "node_modules", "package.json", "tsconfig.json"])
+                    fs.symlinkSync(path.join(ROOT, f), path.join(dir, f));
                 fs.mkdirSync(path.join(dir, "out", "dev"), { recursive: true });
                 const files = agentStack({
-                    extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: { template: { spec: { nodeSelector: { parked: "yes" } } } } })],
+                    extra: [
+                        patch({
+                            apiVersion: "apps/v1",
+                            kind: "DaemonSet",
+                            metadata: { name: "promtail", namespace: "monitoring" },
+                            spec: { template: { spec: { nodeSelector: { parked: "yes" } } } },
+                        }),
+                    ],
                 });
                 for (const [f, c] of Object.entries({ ...files, "vector-aggregator.vector.toml": "x" })) fs.writeFileSync(path.join(dir, "out", "dev", f), c);
                 fs.mkdirSync(path.join(dir, "bin"));
             };
             /** A stand-in for a command: logs its arguments, one call a line, and exits with `code`. */
-            const fake = (dir: string, cmd: string, code = 0) => fs.writeFileSync(path.join(dir, "bin", cmd), `#!/bin/sh\necho "$*" >> "${dir}/${cmd}.log"\nexit ${code}\n`, { mode: 0o755 });
-            const calls = (r: StepRun, cmd: string) => fs.readFileSync(path.join(r.dir, `${cmd}.log`), "utf8").trim().split("\n");
+            const fake = (dir: string, cmd: string, code = 0) =>
+                fs.writeFileSync(path.join(dir, "bin", cmd), `#!/bin/sh\necho "$*" >> "${dir}/${cmd}.log"\nexit ${code}\n`, { mode: 0o755 });
+            const calls = (r: StepRun, cmd: string) =>
+                fs
+                    .readFileSync(path.join(r.dir, `${cmd}.log`), "utf8")
+                    .trim()
+                    .split("\n");
 
             it("prints the program's versions for the later steps", function () {
                 this.timeout(20000);
@@ -173,7 +200,9 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
                 assert.equal(ok.status, 0, ok.stderr);
                 assert.deepEqual(
                     calls(ok, "docker"),
-                    ["vector-agent", "vector-aggregator"].map((c) => `run --rm -v ${ok.dir}/out:/out:ro timberio/vector:test validate --no-environment /out/dev/${c}.vector.toml`),
+                    ["vector-agent", "vector-aggregator"].map(
+                        (c) => `run --rm -v ${ok.dir}/out:/out:ro timberio/vector:test validate --no-environment /out/dev/${c}.vector.toml`,
+                    ),
                 );
                 // vector validate exits 78 (EX_CONFIG) for a config it refuses.
                 const refused = runStep(script, { STACK: "dev", VECTOR_IMAGE: "timberio/vector:test" }, (dir) => (checkout(dir), fake(dir, "docker", 78)));
@@ -183,7 +212,11 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
 
             it("installs the CRDs, then creates the namespaces and stand-ins, then dry-runs the manifests", function () {
                 this.timeout(20000);
-                const setup = runStep(str(step(engines(), "dry-run-setup").run), { STACK: "dev", PROMETHEUS_OPERATOR_VERSION: "0.90.1" }, (dir) => (checkout(dir), fake(dir, "kubectl")));
+                const setup = runStep(
+                    str(step(engines(), "dry-run-setup").run),
+                    { STACK: "dev", PROMETHEUS_OPERATOR_VERSION: "0.90.1" },
+                    (dir) => (checkout(dir), fake(dir, "kubectl")),
+                );
                 assert.equal(setup.status, 0, setup.stderr);
                 const temp = path.join(setup.dir, "temp", "dry-run");
                 assert.deepEqual(calls(setup, "kubectl"), [
@@ -193,7 +226,11 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
                 ]);
                 assert.match(setup.stdout, /^DaemonSet monitoring\/promtail: patched, not owned; a stand-in DaemonSet is created/m);
                 assert.match(fs.readFileSync(path.join(temp, "setup.yaml"), "utf8"), /name: promtail/);
-                const run = runStep(str(step(engines(), "dry-run").run), { RUNNER_TEMP: path.join(setup.dir, "temp") }, (dir) => (fs.mkdirSync(path.join(dir, "bin")), fake(dir, "kubectl")));
+                const run = runStep(
+                    str(step(engines(), "dry-run").run),
+                    { RUNNER_TEMP: path.join(setup.dir, "temp") },
+                    (dir) => (fs.mkdirSync(path.join(dir, "bin")), fake(dir, "kubectl")),
+                );
                 assert.equal(run.status, 0, run.stderr);
                 assert.deepEqual(calls(run, "kubectl"), [`apply --server-side --dry-run=server --field-manager=pulumi-kubernetes -f ${temp}/manifests.yaml`]);
             });
@@ -209,7 +246,11 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
             const env = { STACK: "dev", KUBECONFIG_SOURCE: "repository secret KUBECONFIG_DEV" };
 
             it("writes the kubeconfig to a private file and points KUBECONFIG at it", () => {
-                const r = runStep(script, { ...env, KUBECONFIG_DATA: "apiVersion: v1\nkind: Config\n" }, stackFile("config:\n  vector-fleet:kubeContext: dev-admin@dev\n"));
+                const r = runStep(
+                    script,
+                    { ...env, KUBECONFIG_DATA: "apiVersion: v1\nkind: Config\n" },
+                    stackFile("config:\n  vector-fleet:kubeContext: dev-admin@dev\n"),
+                );
                 assert.equal(r.status, 0, r.stderr);
                 const file = path.join(r.dir, "temp", "kubeconfig");
                 assert.equal(r.githubEnv, `KUBECONFIG=${file}\n`);
@@ -218,9 +259,16 @@ describe("GitHub workflows (action-validator, step scripts)", () => {
             });
 
             it("fails, naming the secret to set, when the stack selects a kubeContext and no kubeconfig came", () => {
-                const r = runStep(script, { ...env, KUBECONFIG_DATA: "" }, stackFile("config:\n  vector-fleet:role: source\n  vector-fleet:kubeContext: dev-admin@dev\n"));
+                const r = runStep(
+                    script,
+                    { ...env, KUBECONFIG_DATA: "" },
+                    stackFile("config:\n  vector-fleet:role: source\n  vector-fleet:kubeContext: dev-admin@dev\n"),
+                );
                 assert.equal(r.status, 1);
-                assert.match(r.stdout, /^::error title=no kubeconfig for dev::Pulumi\.dev\.yaml selects a kubeContext.*set the repository secret KUBECONFIG_DEV/m);
+                assert.match(
+                    r.stdout,
+                    /^::error title=no kubeconfig for dev::Pulumi\.dev\.yaml selects a kubeContext.*set the repository secret KUBECONFIG_DEV/m,
+                );
                 assert.equal(r.githubEnv, "");
             });
 

@@ -29,7 +29,10 @@ function maxCronGapDays(cron: string): number {
     assert.ok(dom === "*" && month === "*", `${cron}: day-of-month and month must be *`);
     if (dow === "*") return 1;
     const days = [...new Set(dow.split(",").map(Number))].sort((a, b) => a - b);
-    assert.ok(days.every((d) => Number.isInteger(d) && d >= 0 && d <= 6), `${cron}: weekdays 0-6 expected`);
+    assert.ok(
+        days.every((d) => Number.isInteger(d) && d >= 0 && d <= 6),
+        `${cron}: weekdays 0-6 expected`,
+    );
     return Math.max(...days.map((d, i) => (i + 1 < days.length ? days[i + 1] - d : days[0] + 7 - d)));
 }
 
@@ -40,7 +43,10 @@ describe("GitHub workflows", () => {
 
     it("finds the three workflows and the shared setup action", () => {
         assert.deepEqual(workflowFiles, ["ci.yml", "deploy.yml", "preview.yml"]);
-        assert.deepEqual(actionFiles.map((f) => path.relative(ROOT, f)), [".github/actions/pulumi-setup/action.yml"]);
+        assert.deepEqual(
+            actionFiles.map((f) => path.relative(ROOT, f)),
+            [".github/actions/pulumi-setup/action.yml"],
+        );
     });
 
     it("grants nothing at workflow level beyond reading, and pull-requests: write only to the jobs that comment", () => {
@@ -71,7 +77,8 @@ describe("GitHub workflows", () => {
     it("reads no secret in an if: and expands no expression inside a shell script", () => {
         const ifs: { where: string; cond: string }[] = [];
         for (const f of workflowFiles)
-            for (const [name, job] of Object.entries(jobsOf(workflow(f)))) if (typeof job.if === "string") ifs.push({ where: `${f} job ${name}`, cond: job.if });
+            for (const [name, job] of Object.entries(jobsOf(workflow(f))))
+                if (typeof job.if === "string") ifs.push({ where: `${f} job ${name}`, cond: job.if });
         for (const { where, step: s } of allSteps()) {
             if (typeof s.if === "string") ifs.push({ where, cond: s.if });
             // Expressions pasted into a script are injected before bash parses it; env: passes them as data.
@@ -115,7 +122,10 @@ describe("GitHub workflows", () => {
         }
 
         it("gives no job a pull request triggers a secret unless it runs in the protected preview environment", () => {
-            assert.deepEqual(workflowFiles.flatMap((f) => exposures(f, workflow(f))), []);
+            assert.deepEqual(
+                workflowFiles.flatMap((f) => exposures(f, workflow(f))),
+                [],
+            );
             // The rule has something to hold: the previews do read the token, in that environment.
             const preview = jobsOf(workflow("preview.yml"));
             for (const j of ["pulumi-gate", "pulumi-preview"]) {
@@ -153,27 +163,47 @@ describe("GitHub workflows", () => {
             const listed = include.map((e) => str(e.stack));
             for (const s of stacks) {
                 const entry = include.find((e) => e.stack === s.stack);
-                assert.ok(entry, `Pulumi.${s.stack}.yaml is not previewed: add { stack: ${s.stack}, role: ${s.role}, kubeconfigSecret: ${kubeconfigSecretName(s.stack)} } to jobs.pulumi-preview.strategy.matrix.include in .github/workflows/preview.yml`);
+                assert.ok(
+                    entry,
+                    `Pulumi.${s.stack}.yaml is not previewed: add { stack: ${s.stack}, role: ${s.role}, kubeconfigSecret: ${kubeconfigSecretName(s.stack)} } to jobs.pulumi-preview.strategy.matrix.include in .github/workflows/preview.yml`,
+                );
                 assert.equal(entry.role, s.role, `preview.yml: role of ${s.stack} differs from Pulumi.${s.stack}.yaml`);
                 assert.equal(entry.kubeconfigSecret, kubeconfigSecretName(s.stack), `preview.yml: kubeconfigSecret of ${s.stack}`);
             }
-            for (const l of listed) assert.ok(stacks.some((s) => s.stack === l), `preview.yml previews ${l}, which has no Pulumi.${l}.yaml: remove it`);
+            for (const l of listed)
+                assert.ok(
+                    stacks.some((s) => s.stack === l),
+                    `preview.yml previews ${l}, which has no Pulumi.${l}.yaml: remove it`,
+                );
             assert.equal(new Set(listed).size, listed.length, "preview.yml lists a stack twice");
         });
 
         it("deploys the hub stacks first, then every other stack in the job of its wave, waves in order", () => {
             const jobs = jobsOf(workflow("deploy.yml"));
-            const matrixStacks = (job: string) => arr(obj(obj(jobs[job].strategy, `${job}.strategy`).matrix, `${job}.matrix`).stack, `${job}.matrix.stack`).map((s) => str(s));
-            assert.deepEqual([...matrixStacks("hub")].sort(), [...hubs].sort(), `deploy.yml jobs.hub.strategy.matrix.stack must list the stacks with role hub: ${hubs.join(", ")}`);
+            const matrixStacks = (job: string) =>
+                arr(obj(obj(jobs[job].strategy, `${job}.strategy`).matrix, `${job}.matrix`).stack, `${job}.matrix.stack`).map((s) => str(s));
+            assert.deepEqual(
+                [...matrixStacks("hub")].sort(),
+                [...hubs].sort(),
+                `deploy.yml jobs.hub.strategy.matrix.stack must list the stacks with role hub: ${hubs.join(", ")}`,
+            );
             assert.deepEqual([jobs.hub.needs].flat().sort(), ["checks", "pulumi-gate"]);
             // A wave job per wave that has stacks (GitHub refuses an empty matrix), each after the one before.
             const waves = ROLLOUT_WAVES.map((w) => ({ wave: w, job: `wave-${w}`, stacks: stacksInWave(ROOT, w) })).filter((w) => w.stacks.length > 0);
             const waveJobs = Object.keys(jobs).filter((j) => j.startsWith("wave-"));
-            assert.deepEqual(waveJobs, waves.map((w) => w.job), `deploy.yml: one job per wave with stacks, in the order ${ROLLOUT_WAVES.join(" → ")}`);
+            assert.deepEqual(
+                waveJobs,
+                waves.map((w) => w.job),
+                `deploy.yml: one job per wave with stacks, in the order ${ROLLOUT_WAVES.join(" → ")}`,
+            );
             let previous = "hub";
             for (const w of waves) {
                 const listed = matrixStacks(w.job);
-                assert.deepEqual([...listed].sort(), [...w.stacks].sort(), `deploy.yml jobs.${w.job}.strategy.matrix.stack must list the source stacks with rollout.wave ${w.wave}: ${w.stacks.join(", ")}`);
+                assert.deepEqual(
+                    [...listed].sort(),
+                    [...w.stacks].sort(),
+                    `deploy.yml jobs.${w.job}.strategy.matrix.stack must list the source stacks with rollout.wave ${w.wave}: ${w.stacks.join(", ")}`,
+                );
                 assert.deepEqual([jobs[w.job].needs].flat(), [previous], `${w.job} must wait for ${previous}`);
                 assert.equal(obj(jobs[w.job].strategy, "strategy")["fail-fast"], false, "one cluster's failed deploy must not cancel the others of its wave");
                 assert.equal(jobs[w.job].environment, "${{ matrix.stack }}", `deploy.yml ${w.job}: environment named after the stack`);
@@ -242,7 +272,9 @@ describe("GitHub workflows", () => {
             assert.equal(obj(pulumiStep(preview).env, "env").HCLOUD_TOKEN, "${{ matrix.role == 'hub' && secrets.HCLOUD_TOKEN || '' }}");
             const deploy = jobsOf(workflow("deploy.yml"));
             assert.equal(obj(pulumiStep(deploy.hub).env, "env").HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
-            const waveJobs = Object.entries(deploy).filter(([j]) => j.startsWith("wave-")).map(([, j]) => j);
+            const waveJobs = Object.entries(deploy)
+                .filter(([j]) => j.startsWith("wave-"))
+                .map(([, j]) => j);
             for (const j of waveJobs) assert.ok(!JSON.stringify(j).includes("HCLOUD_TOKEN"));
             for (const job of [preview, deploy.hub, ...waveJobs]) {
                 const w = obj(pulumiStep(job).with, "with");
@@ -255,7 +287,11 @@ describe("GitHub workflows", () => {
     describe("ci.yml", () => {
         /** .ci/run's command lines, without comments and progress messages. */
         const commands = () =>
-            fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#") && !l.startsWith("echo"));
+            fs
+                .readFileSync(path.join(ROOT, ".ci", "run"), "utf8")
+                .split("\n")
+                .map((l) => l.trim())
+                .filter((l) => l && !l.startsWith("#") && !l.startsWith("echo"));
 
         it("runs .ci/run, the one place that says how the project is checked, and repeats none of it", () => {
             const steps = stepsOf(jobsOf(workflow("ci.yml")).check);
@@ -263,9 +299,18 @@ describe("GitHub workflows", () => {
             assert.ok(runs.includes("bash .ci/run"), JSON.stringify(runs));
             for (const r of runs.filter((x) => x !== "bash .ci/run")) assert.doesNotMatch(r, /npm (ci|test|run)|tsc/, `ci.yml repeats .ci/run: ${r}`);
             const lines = commands();
-            const order = ["npm ci", "npx tsc --noEmit", "npm run lint", "npm test", "npm run test:integration", "npm run render"].map((c) => lines.findIndex((l) => l.startsWith(c)));
-            assert.ok(order.every((i) => i >= 0), `.ci/run lost a command: ${JSON.stringify(lines)}`);
-            assert.deepEqual([...order].sort((a, b) => a - b), order, ".ci/run runs its commands out of order");
+            const order = ["npm ci", "npx tsc --noEmit", "npm run lint", "npm test", "npm run test:integration", "npm run render"].map((c) =>
+                lines.findIndex((l) => l.startsWith(c)),
+            );
+            assert.ok(
+                order.every((i) => i >= 0),
+                `.ci/run lost a command: ${JSON.stringify(lines)}`,
+            );
+            assert.deepEqual(
+                [...order].sort((a, b) => a - b),
+                order,
+                ".ci/run runs its commands out of order",
+            );
         });
 
         it("installs the apt package .ci/run would install, and keeps out/ as an artifact", () => {
@@ -284,7 +329,14 @@ describe("GitHub workflows", () => {
 
             it("runs for every Pulumi.<stack>.yaml, and nothing else", () => {
                 const matrix = arr(obj(obj(job().strategy, "strategy").matrix, "matrix").stack, "matrix.stack").map((s) => str(s));
-                assert.deepEqual([...matrix].sort(), stacks.map((s) => s.stack).sort(), `ci.yml jobs.engines.strategy.matrix.stack must list every stack: ${stacks.map((s) => s.stack).sort().join(", ")}`);
+                assert.deepEqual(
+                    [...matrix].sort(),
+                    stacks.map((s) => s.stack).sort(),
+                    `ci.yml jobs.engines.strategy.matrix.stack must list every stack: ${stacks
+                        .map((s) => s.stack)
+                        .sort()
+                        .join(", ")}`,
+                );
                 assert.equal(obj(job().strategy, "strategy")["fail-fast"], false);
                 assert.equal(obj(job().env, "env").STACK, "${{ matrix.stack }}");
             });
@@ -292,7 +344,10 @@ describe("GitHub workflows", () => {
             it("takes every version from the program through tools/engines/main.ts, and holds none itself", () => {
                 const text = fs.readFileSync(path.join(WORKFLOWS, "ci.yml"), "utf8");
                 assert.ok(!text.includes(VECTOR_VERSION) && !text.includes("timberio/vector"), "ci.yml names a Vector version: take it from steps.versions");
-                assert.ok(!text.includes(PROMETHEUS_OPERATOR_VERSION) && !text.includes("kindest/node"), "ci.yml names an engine version: take it from steps.versions");
+                assert.ok(
+                    !text.includes(PROMETHEUS_OPERATOR_VERSION) && !text.includes("kindest/node"),
+                    "ci.yml names an engine version: take it from steps.versions",
+                );
                 assert.equal(str(step(job(), "versions").run), 'npx tsx tools/engines/main.ts versions | tee -a "$GITHUB_OUTPUT"');
                 assert.equal(obj(step(job(), "vector-validate").env, "env").VECTOR_IMAGE, "${{ steps.versions.outputs.vector-image }}");
                 assert.deepEqual(step(job(), "kind").with, {
@@ -300,7 +355,10 @@ describe("GitHub workflows", () => {
                     node_image: "${{ steps.versions.outputs.kind-node-image }}",
                     cluster_name: "fleet",
                 });
-                assert.equal(obj(step(job(), "dry-run-setup").env, "env").PROMETHEUS_OPERATOR_VERSION, "${{ steps.versions.outputs.prometheus-operator-version }}");
+                assert.equal(
+                    obj(step(job(), "dry-run-setup").env, "env").PROMETHEUS_OPERATOR_VERSION,
+                    "${{ steps.versions.outputs.prometheus-operator-version }}",
+                );
                 // What the versions step prints is the program's own pin.
                 assert.equal(engineVersions()["vector-image"], VECTOR_IMAGE);
                 assert.equal(VECTOR_IMAGE, `timberio/vector:${VECTOR_VERSION}-distroless-libc`);
@@ -311,7 +369,10 @@ describe("GitHub workflows", () => {
             it("validates each Vector config alone with --no-environment, and dry-runs on the server", () => {
                 const validate = str(step(job(), "vector-validate").run);
                 assert.match(validate, /for f in out\/"\$STACK"\/\*\.vector\.toml; do/);
-                assert.match(validate, /docker run --rm -v "\$PWD\/out:\/out:ro" "\$VECTOR_IMAGE" validate --no-environment "\/out\/\$STACK\/\$\(basename "\$f"\)"/);
+                assert.match(
+                    validate,
+                    /docker run --rm -v "\$PWD\/out:\/out:ro" "\$VECTOR_IMAGE" validate --no-environment "\/out\/\$STACK\/\$\(basename "\$f"\)"/,
+                );
                 assert.match(str(step(job(), "dry-run").run), /^kubectl apply --server-side --dry-run=server .*-f "\$RUNNER_TEMP\/dry-run\/manifests\.yaml"$/);
             });
         });
@@ -334,11 +395,19 @@ describe("dry-run input for the engines job", () => {
             { apiVersion: "v1", kind: "Namespace", metadata: { name: "vector-system" } },
             { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "vector-system" }, data: { token: "secret-value", plain: "aGk=" } },
             { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "p", namespace: "monitoring" }, spec: {} },
-            patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "logging" }, spec: { template: { spec: { nodeSelector: { parked: "yes" } } } } }),
+            patch({
+                apiVersion: "apps/v1",
+                kind: "DaemonSet",
+                metadata: { name: "promtail", namespace: "logging" },
+                spec: { template: { spec: { nodeSelector: { parked: "yes" } } } },
+            }),
         ]);
         const input = dryRunInput(files["manifests.yaml"]);
         const setup = parseManifests(input.setup);
-        assert.deepEqual(setup.map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`), ["Namespace /logging", "Namespace /monitoring", "Namespace /vector-system", "DaemonSet logging/promtail"]);
+        assert.deepEqual(
+            setup.map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`),
+            ["Namespace /logging", "Namespace /monitoring", "Namespace /vector-system", "DaemonSet logging/promtail"],
+        );
         const stub = setup[3].body as { spec: { selector: { matchLabels: object }; template: { metadata: { labels: object } } } };
         assert.deepEqual(stub.spec.selector.matchLabels, stub.spec.template.metadata.labels);
         const secret = parseManifests(input.manifests).find((o) => o.kind === "Secret")!;
@@ -355,9 +424,15 @@ describe("dry-run input for the engines job", () => {
             const input = dryRunInput(r.files["manifests.yaml"]);
             const objects = parseManifests(r.files["manifests.yaml"]);
             assert.equal(parseManifests(input.manifests).length, objects.length, r.stack);
-            const created = parseManifests(input.setup).filter((o) => o.kind === "Namespace").map((o) => o.name);
+            const created = parseManifests(input.setup)
+                .filter((o) => o.kind === "Namespace")
+                .map((o) => o.name);
             for (const o of objects) if (o.namespace) assert.ok(created.includes(o.namespace), `${r.stack}: ${o.kind} ${o.name} in ${o.namespace}`);
-            for (const o of objects.filter((x) => x.patch)) assert.ok(parseManifests(input.setup).some((s) => s.kind === o.kind && s.name === o.name), `${r.stack}: no stand-in for ${o.name}`);
+            for (const o of objects.filter((x) => x.patch))
+                assert.ok(
+                    parseManifests(input.setup).some((s) => s.kind === o.kind && s.name === o.name),
+                    `${r.stack}: no stand-in for ${o.name}`,
+                );
         }
     });
 });

@@ -41,7 +41,10 @@ describe("component Args", () => {
 
     it("are found in the components (the reader works)", () => {
         for (const args of ["VectorAgentArgs", "VectorAggregatorArgs", "VectorSelfMonitoringArgs", "FleetPkiArgs", "LegacyAgentCutoverArgs"])
-            assert.ok(fields.some((f) => f.args === args), args);
+            assert.ok(
+                fields.some((f) => f.args === args),
+                args,
+            );
     });
 
     it("document each field: Required, or its @default, with a reason", () => {
@@ -55,7 +58,14 @@ describe("component Args", () => {
     });
 
     it("take no config schema type: index.ts maps the config to them", () => {
-        const offenders = sources(COMPONENTS).filter((f) => /\b(?:AgentConfig|AggregatorConfig|MigrationConfig|MonitoringConfig|NetworkPolicyConfig|Resources)\b/.test(fs.readFileSync(f, "utf8").replace(/\/\/.*|\/\*[\s\S]*?\*\//g, "")));
-        assert.deepEqual(offenders.map((f) => path.relative(COMPONENTS, f)), []);
+        const offenders = sources(COMPONENTS).filter((f) =>
+            /\b(?:AgentConfig|AggregatorConfig|MigrationConfig|MonitoringConfig|NetworkPolicyConfig|Resources)\b/.test(
+                fs.readFileSync(f, "utf8").replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""),
+            ),
+        );
+        assert.deepEqual(
+            offenders.map((f) => path.relative(COMPONENTS, f)),
+            [],
+        );
     });
 });

@@ -87,16 +87,24 @@ describe("fleet checks, through the stack files", () => {
 
     it("a source whose monitoringStack names itself", () => {
         set("beta", ["vector-fleet:monitoringStack"], "beta");
-        reports(`Pulumi.beta.yaml: vector-fleet:monitoringStack: got "beta"; expected the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub`);
+        reports(
+            `Pulumi.beta.yaml: vector-fleet:monitoringStack: got "beta"; expected the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub`,
+        );
         set("beta", ["vector-fleet:monitoringStack"], "acme/vector-fleet/beta");
-        reports(`Pulumi.beta.yaml: vector-fleet:monitoringStack: got "acme/vector-fleet/beta"; expected the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub`);
+        reports(
+            `Pulumi.beta.yaml: vector-fleet:monitoringStack: got "acme/vector-fleet/beta"; expected the hub stack's name, not this stack's own: a source reads the aggregators' address from the hub`,
+        );
     });
 
     it("a monitoringStack with no stack file, or one that is not a hub", () => {
         set("beta", ["vector-fleet:monitoringStack"], "hubb");
-        reports(`Pulumi.beta.yaml: vector-fleet:monitoringStack: got "hubb", but there is no Pulumi.hubb.yaml (stacks here: alpha, beta, hub); expected the name of the hub stack (role: hub) whose file is beside this one`);
+        reports(
+            `Pulumi.beta.yaml: vector-fleet:monitoringStack: got "hubb", but there is no Pulumi.hubb.yaml (stacks here: alpha, beta, hub); expected the name of the hub stack (role: hub) whose file is beside this one`,
+        );
         set("beta", ["vector-fleet:monitoringStack"], "alpha");
-        reports(`Pulumi.beta.yaml: vector-fleet:monitoringStack: got "alpha", a source stack (Pulumi.alpha.yaml vector-fleet:role is "source"); expected the name of a hub stack (role: hub)`);
+        reports(
+            `Pulumi.beta.yaml: vector-fleet:monitoringStack: got "alpha", a source stack (Pulumi.alpha.yaml vector-fleet:role is "source"); expected the name of a hub stack (role: hub)`,
+        );
     });
 
     it("a cluster its hub does not list", () => {
@@ -146,7 +154,9 @@ describe("fleet checks, through the stack files", () => {
 
     it("one old DaemonSet parked twice, in a stack or across stacks on one cluster", () => {
         set("alpha", ["vector-fleet:migration", "nodeExporter"], { namespace: "monitoring", name: "promtail" });
-        reports(`Pulumi.alpha.yaml: vector-fleet:migration.nodeExporter: got "monitoring/promtail"; expected a DaemonSet other than migration.promtail's: one object parked twice is two patches fighting over it`);
+        reports(
+            `Pulumi.alpha.yaml: vector-fleet:migration.nodeExporter: got "monitoring/promtail"; expected a DaemonSet other than migration.promtail's: one object parked twice is two patches fighting over it`,
+        );
         write("alpha", ALPHA);
         set("beta", ["vector-fleet:kubeContext"], "alpha-admin@alpha");
         set("beta", ["vector-fleet:migration"], { phase: "cutover", promtail: {} });
@@ -198,7 +208,10 @@ describe("fleet checks, through the stack files", () => {
         write("gamma", source("gamma", "staging", "hel1"));
         const lines = errors();
         assert.equal(lines[0], "Pulumi.beta.yaml:4:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]");
-        assert.ok(lines.some((l) => l.startsWith('Pulumi.gamma.yaml: vector-fleet:cluster: got "gamma", which Pulumi.hub.yaml does not list')), lines.join("\n"));
+        assert.ok(
+            lines.some((l) => l.startsWith('Pulumi.gamma.yaml: vector-fleet:cluster: got "gamma", which Pulumi.hub.yaml does not list')),
+            lines.join("\n"),
+        );
     });
 
     it("lists every problem of every file at once, each file's own ones named by file", () => {
@@ -230,15 +243,18 @@ describe("fleet checks, through the stack files", () => {
             const cwd = process.cwd();
             process.chdir(root);
             try {
-                await assert.rejects(runStack(program, { project: "vector-fleet", stack: "beta", config: beta.config, secretKeys: beta.secretKeys }), (e: unknown) => {
-                    assert.ok(e instanceof ConfigError, String(e));
-                    assert.deepEqual(e.problems.map(formatProblem), [
-                        `Pulumi.beta.yaml: vector-fleet:kubeContext: got "alpha-admin@alpha", which Pulumi.alpha.yaml also uses (vector-fleet:kubeContext); expected the context of this stack's own cluster: two stacks on one context deploy into one cluster and overwrite each other's objects`,
-                    ]);
-                    const registered = ((e as { registered?: string[] }).registered ?? []).filter((r) => !r.startsWith("pulumi:pulumi:Stack"));
-                    assert.deepEqual(registered, [], "nothing registered but the stack itself");
-                    return true;
-                });
+                await assert.rejects(
+                    runStack(program, { project: "vector-fleet", stack: "beta", config: beta.config, secretKeys: beta.secretKeys }),
+                    (e: unknown) => {
+                        assert.ok(e instanceof ConfigError, String(e));
+                        assert.deepEqual(e.problems.map(formatProblem), [
+                            `Pulumi.beta.yaml: vector-fleet:kubeContext: got "alpha-admin@alpha", which Pulumi.alpha.yaml also uses (vector-fleet:kubeContext); expected the context of this stack's own cluster: two stacks on one context deploy into one cluster and overwrite each other's objects`,
+                        ]);
+                        const registered = ((e as { registered?: string[] }).registered ?? []).filter((r) => !r.startsWith("pulumi:pulumi:Stack"));
+                        assert.deepEqual(registered, [], "nothing registered but the stack itself");
+                        return true;
+                    },
+                );
             } finally {
                 process.chdir(cwd);
             }
@@ -257,9 +273,17 @@ describe("fleet checks, through the stack files", () => {
         it("compares structured values as JSON, whatever the key order", () => {
             const mine = raw("alpha");
             const migration = JSON.parse(mine.values["vector-fleet:migration"]) as Record<string, unknown>;
-            const sorted = Object.fromEntries(Object.keys(migration).sort().reverse().map((k) => [k, migration[k]]));
+            const sorted = Object.fromEntries(
+                Object.keys(migration)
+                    .sort()
+                    .reverse()
+                    .map((k) => [k, migration[k]]),
+            );
             set("beta", ["vector-fleet:kubeContext"], "alpha-admin@alpha");
-            assert.equal(fleetProblemsForRun(root, { ...mine, values: { ...mine.values, "vector-fleet:migration": JSON.stringify(sorted) } }).problems.length, 1);
+            assert.equal(
+                fleetProblemsForRun(root, { ...mine, values: { ...mine.values, "vector-fleet:migration": JSON.stringify(sorted) } }).problems.length,
+                1,
+            );
         });
     });
 
@@ -268,7 +292,14 @@ describe("fleet checks, through the stack files", () => {
         const names = Array.from({ length: n }, (_, i) => `c${String(i + 1).padStart(3, "0")}`);
         fs.rmSync(path.join(root, "Pulumi.alpha.yaml"));
         fs.rmSync(path.join(root, "Pulumi.beta.yaml"));
-        for (const c of names) write(c, source(c, "staging", "hel1").replace("  vector-fleet:kubeContext", "  vector-fleet:migration: { phase: parallel, promtail: {} }\n  vector-fleet:kubeContext"));
+        for (const c of names)
+            write(
+                c,
+                source(c, "staging", "hel1").replace(
+                    "  vector-fleet:kubeContext",
+                    "  vector-fleet:migration: { phase: parallel, promtail: {} }\n  vector-fleet:kubeContext",
+                ),
+            );
         const fleet = loadFleet(root);
         assert.equal(fleet.members.length, n + 1);
         // No load balancer type carries 200 clusters' ports, so the hub file cannot list them all:
@@ -276,7 +307,12 @@ describe("fleet checks, through the stack files", () => {
         const hub = fleet.members.find((m) => m.stack === "hub")!;
         assert.ok(hub.config.role === "hub");
         hub.config.aggregator.clusters = names;
-        hub.config.aggregator.identities = Object.fromEntries(names.map((c) => [c, { environment: "staging", region: "hel1" as const, logEventsPerSec: undefined, tokenGeneration: 0, acceptPreviousToken: false }]));
+        hub.config.aggregator.identities = Object.fromEntries(
+            names.map((c) => [
+                c,
+                { environment: "staging", region: "hel1" as const, logEventsPerSec: undefined, tokenGeneration: 0, acceptPreviousToken: false },
+            ]),
+        );
         assert.deepEqual(checkFleet(fleet.members, fleet.names, fleet.clusters), { problems: [], warnings: [] });
         const started = process.hrtime.bigint();
         for (let i = 0; i < 10; i++) checkFleet(fleet.members, fleet.names, fleet.clusters);

@@ -10,12 +10,18 @@ import { cpuQuantity, memoryQuantity } from "../../config/validators";
 
 describe("config/quantity: Kubernetes' quantity grammar", () => {
     it("<number> is digits, digits.digits, digits. or .digits", () => {
-        assert.deepEqual(["2", "1.5", "1.", ".5", "007"].map((q) => parseQuantity(q)), [2, 1.5, 1, 0.5, 7]);
+        assert.deepEqual(
+            ["2", "1.5", "1.", ".5", "007"].map((q) => parseQuantity(q)),
+            [2, 1.5, 1, 0.5, 7],
+        );
         for (const bad of ["", ".", "1.2.3", "1,5", "one", "0x10"]) assert.equal(parseQuantity(bad), undefined, bad);
     });
 
     it("<signedNumber> takes one leading + or -", () => {
-        assert.deepEqual(["+2", "-2", "-1.5Gi", "-0"].map((q) => parseQuantity(q)), [2, -2, -1.5 * 2 ** 30, 0]);
+        assert.deepEqual(
+            ["+2", "-2", "-1.5Gi", "-0"].map((q) => parseQuantity(q)),
+            [2, -2, -1.5 * 2 ** 30, 0],
+        );
         for (const bad of ["--2", "+-2", "2-", "- 2"]) assert.equal(parseQuantity(bad), undefined, bad);
     });
 
@@ -33,7 +39,10 @@ describe("config/quantity: Kubernetes' quantity grammar", () => {
     });
 
     it('<decimalExponent> is e or E and a signed integer; a lone "E" is exa, a lone "e" nothing', () => {
-        assert.deepEqual(["1e3", "1E3", "1e+3", "15e-1", "2E-3"].map((q) => parseQuantity(q)), [1000, 1000, 1000, 1.5, 0.002]);
+        assert.deepEqual(
+            ["1e3", "1E3", "1e+3", "15e-1", "2E-3"].map((q) => parseQuantity(q)),
+            [1000, 1000, 1000, 1.5, 0.002],
+        );
         assert.equal(parseQuantity("1E"), 1e18);
         for (const bad of ["1e", "1e1.5", "1e3m", "1e3Ki", "e3"]) assert.equal(parseQuantity(bad), undefined, bad);
     });
@@ -58,7 +67,7 @@ describe("config: CPU and memory fields take any Kubernetes quantity that is a u
         for (const ok of ["500m", "2", "0.5", "1e-1", "+1"]) assert.equal(problems(cpuQuantity(), ok), 0, ok);
         for (const ok of ["256Mi", "2Gi", "1.5Gi", "1e9", "512M"]) assert.equal(problems(memoryQuantity(), ok), 0, ok);
     });
-    it("refuses zero, negative amounts and fractions of a byte (\"256m\" is 0.256 bytes, a typo of 256Mi)", () => {
+    it('refuses zero, negative amounts and fractions of a byte ("256m" is 0.256 bytes, a typo of 256Mi)', () => {
         for (const bad of ["0", "-1", "0m", "lots"]) assert.equal(problems(cpuQuantity(), bad), 1, bad);
         for (const bad of ["0", "-1Gi", "256m", "1.5", "lots"]) assert.equal(problems(memoryQuantity(), bad), 1, bad);
     });

@@ -43,7 +43,7 @@ const parse = (values: Record<string, unknown>): StackConfig => parseStackConfig
 function hub(values: Record<string, unknown>): HubConfig {
     const c = parse({ ...HUB, ...values });
     assert.equal(c.role, "hub");
-    return c as HubConfig;
+    return c;
 }
 
 function problemsOf(values: Record<string, unknown>): string[] {
@@ -85,7 +85,12 @@ describe("sizing: the guide's rules", () => {
     // website/content/en/docs/setup/going-to-prod/sizing.md, Disks: throughput "at least 2x the
     // expected maximum"; the buffer holds N minutes of that.
     it("sizes a buffer for N minutes at twice the load, rounded up to a whole MiB", () => {
-        for (const [minutes, bps] of [[60, 1_000_000], [30, 3_333_333], [120, 7 * MiB + 1], [1, 50 * MiB]] as const) {
+        for (const [minutes, bps] of [
+            [60, 1_000_000],
+            [30, 3_333_333],
+            [120, 7 * MiB + 1],
+            [1, 50 * MiB],
+        ] as const) {
             const want = Math.ceil((minutes * 60 * 2 * bps) / MiB) * MiB;
             assert.equal(diskBufferBytes(minutes, bps), Math.max(MIN_DISK_BUFFER_BYTES, want), `${minutes} min at ${bps} B/s`);
             assert.equal(diskBufferBytes(minutes, bps) % MiB === 0 || diskBufferBytes(minutes, bps) === MIN_DISK_BUFFER_BYTES, true);
@@ -112,7 +117,10 @@ describe("sizing: the guide's rules", () => {
             const bps = mibPerSec * MiB;
             const a = aggregatorSizing(bps);
             const peakVcpu = (2 * bps) / GUIDE.structuredBytesPerSecPerVcpu / GUIDE.cpuTarget;
-            assert.ok(((a.replicas - 1) * a.cpuLimitMillis) / 1000 >= peakVcpu - 1e-9, `${mibPerSec} MiB/s: ${a.replicas} x ${a.cpuLimitMillis}m < ${peakVcpu}`);
+            assert.ok(
+                ((a.replicas - 1) * a.cpuLimitMillis) / 1000 >= peakVcpu - 1e-9,
+                `${mibPerSec} MiB/s: ${a.replicas} x ${a.cpuLimitMillis}m < ${peakVcpu}`,
+            );
             assert.ok(a.replicas - 1 >= quorum(a.replicas));
         }
     });
@@ -224,7 +232,10 @@ describe("sizing: presets", () => {
         const c = hub({ sizing: { preset: "medium", outageMinutes: 240, clusters: { dev: { preset: "small" }, staging: { preset: "small" } } } });
         const samples = c.aggregator.expectedLoad.metricSamplesPerSec;
         assert.equal(c.aggregator.buffers.prometheusMaxBytes, diskBufferBytes(55, (samples * 256) / c.aggregator.replicas));
-        assert.match(c.sizing!.figures.find((f) => f.key === "aggregator.buffers.prometheusMaxBytes")!.origin, /capped at aggregator.prometheus.maxSampleAgeSecs/);
+        assert.match(
+            c.sizing!.figures.find((f) => f.key === "aggregator.buffers.prometheusMaxBytes")!.origin,
+            /capped at aggregator.prometheus.maxSampleAgeSecs/,
+        );
     });
 
     it("lets a field beside a preset override its figure, and says so", () => {
@@ -240,10 +251,16 @@ describe("sizing: the hub sums its clusters", () => {
     it("adds its own cluster while its agent runs, and leaves it out when it does not", () => {
         const clusters = { dev: { nodes: 3, logLinesPerSec: 100 }, staging: { nodes: 3, logLinesPerSec: 200 } };
         const withOwn = hub({ sizing: { nodes: 3, logLinesPerSec: 1000, clusters } });
-        assert.deepEqual(withOwn.sizing!.loads.map((l) => l.cluster), ["monitoring", "dev", "staging"]);
+        assert.deepEqual(
+            withOwn.sizing!.loads.map((l) => l.cluster),
+            ["monitoring", "dev", "staging"],
+        );
         assert.equal(withOwn.aggregator.expectedLoad.logEventsPerSec, 1300);
         const without = hub({ agent: { enabled: false }, sizing: { outageMinutes: 30, clusters } });
-        assert.deepEqual(without.sizing!.loads.map((l) => l.cluster), ["dev", "staging"]);
+        assert.deepEqual(
+            without.sizing!.loads.map((l) => l.cluster),
+            ["dev", "staging"],
+        );
         assert.equal(without.aggregator.expectedLoad.logEventsPerSec, 300);
     });
 });
@@ -252,7 +269,11 @@ describe("sizing: explicit keys win", () => {
     const SIZED = { preset: "medium", clusters: { dev: { preset: "medium" }, staging: { preset: "medium" } } };
 
     it("keeps an explicit agent resource and buffer, deriving the rest", () => {
-        const c = parse({ ...SOURCE, agent: { resources: { requests: { cpu: "50m" } }, buffers: { logsMaxBytes: MIN_DISK_BUFFER_BYTES } }, sizing: { preset: "large" } });
+        const c = parse({
+            ...SOURCE,
+            agent: { resources: { requests: { cpu: "50m" } }, buffers: { logsMaxBytes: MIN_DISK_BUFFER_BYTES } },
+            sizing: { preset: "large" },
+        });
         assert.equal(c.agent.resources.requests.cpu, "50m");
         assert.equal(c.agent.buffers.logsMaxBytes, MIN_DISK_BUFFER_BYTES);
         const origins = Object.fromEntries(c.sizing!.figures.map((f) => [f.key, f.origin]));
@@ -325,7 +346,9 @@ describe("sizing: bad input", () => {
         {
             what: "per-cluster loads on a source stack",
             values: { ...SOURCE, sizing: { preset: "small", clusters: { staging: { preset: "small" } } } },
-            lines: ['vector-fleet:sizing.clusters: got ["staging"]; expected nothing on a source stack: the hub sums its clusters\' loads (docs/sizing.md#the-hub)'],
+            lines: [
+                'vector-fleet:sizing.clusters: got ["staging"]; expected nothing on a source stack: the hub sums its clusters\' loads (docs/sizing.md#the-hub)',
+            ],
         },
         {
             what: "a listed cluster without a load, and a load for an unlisted one",
@@ -338,7 +361,9 @@ describe("sizing: bad input", () => {
         {
             what: "a cluster's load without a preset or its required inputs",
             values: { ...HUB, sizing: { preset: "small", clusters: { dev: { nodes: 3 }, staging: { preset: "small" } } } },
-            lines: ['vector-fleet:sizing.clusters.dev.logLinesPerSec: got nothing; expected an integer (required without a preset), or a preset: "small", "medium", "large" (docs/sizing.md)'],
+            lines: [
+                'vector-fleet:sizing.clusters.dev.logLinesPerSec: got nothing; expected an integer (required without a preset), or a preset: "small", "medium", "large" (docs/sizing.md)',
+            ],
         },
         {
             what: "an outage whose aggregator buffer would exceed the largest the config accepts",
@@ -381,7 +406,13 @@ describe("sizing: the render summary", () => {
     });
 
     it("reads the figures from the stack file, and prints none without a sizing section", () => {
-        const file = (values: Record<string, unknown>) => ({ stack: "dev", file: "Pulumi.dev.yaml", config: raw(values).values, secretKeys: [], role: "source" });
+        const file = (values: Record<string, unknown>) => ({
+            stack: "dev",
+            file: "Pulumi.dev.yaml",
+            config: raw(values).values,
+            secretKeys: [],
+            role: "source",
+        });
         assert.deepEqual(sizingLines(file(SOURCE)), []);
         assert.equal(sizingLines(file({ ...SOURCE, sizing: { preset: "small" } }))[0], "sizing (docs/sizing.md): outage to survive 30 min (preset small)");
         assert.deepEqual(sizingLines(file({ ...SOURCE, sizing: { preset: "huge" } })), []);

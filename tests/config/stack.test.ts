@@ -27,7 +27,11 @@ const HUB = {
     environment: "production",
     region: "fsn1",
     kubeContext: "mon",
-    aggregator: { clusters: ["dev", "staging"], identities: { dev: DEV_ID, staging: STAGING_ID }, loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" } },
+    aggregator: {
+        clusters: ["dev", "staging"],
+        identities: { dev: DEV_ID, staging: STAGING_ID },
+        loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" },
+    },
 };
 
 function problemsOf(values: Record<string, unknown>, secret: string[] = []): string[] {
@@ -58,7 +62,10 @@ describe("stack config", () => {
         const c = parseStackConfig(raw({ ...HUB, agent: { enabled: false } }));
         assert.ok(c.role === "hub");
         assert.deepEqual(c.agentClusters, ["dev", "staging"]);
-        assert.deepEqual(c.agentIdentities.map((a) => a.name), ["dev", "staging"]);
+        assert.deepEqual(
+            c.agentIdentities.map((a) => a.name),
+            ["dev", "staging"],
+        );
     });
 
     it("gives the hub's own cluster slot 0 and each listed cluster its list position, with its configured identity", () => {
@@ -73,7 +80,10 @@ describe("stack config", () => {
 
     it("gives every cluster the fleet-wide log limit unless its identity sets its own, and none when neither is set", () => {
         const c = parseStackConfig(
-            raw({ ...HUB, aggregator: { ...HUB.aggregator, logEventsPerSecPerCluster: 500, identities: { dev: { ...DEV_ID, logEventsPerSec: 50 }, staging: STAGING_ID } } }),
+            raw({
+                ...HUB,
+                aggregator: { ...HUB.aggregator, logEventsPerSecPerCluster: 500, identities: { dev: { ...DEV_ID, logEventsPerSec: 50 }, staging: STAGING_ID } },
+            }),
         );
         assert.ok(c.role === "hub");
         assert.deepEqual(Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.logEventsPerSec])), { dev: 50, monitoring: 500, staging: 500 });
@@ -84,13 +94,23 @@ describe("stack config", () => {
 
     it("keeps a cluster's slot when another is appended to the list", () => {
         const slots = (clusters: string[]) => {
-            const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb21" }, clusters } }));
+            const c = parseStackConfig(
+                raw({ ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb21" }, clusters } }),
+            );
             assert.ok(c.role === "hub");
             return Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.slot]));
         };
         const before = slots(["dev", "staging"]);
         const after = parseStackConfig(
-            raw({ ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb21" }, clusters: ["dev", "staging", "alpha"], identities: { ...HUB.aggregator.identities, alpha: DEV_ID } } }),
+            raw({
+                ...HUB,
+                aggregator: {
+                    ...HUB.aggregator,
+                    loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb21" },
+                    clusters: ["dev", "staging", "alpha"],
+                    identities: { ...HUB.aggregator.identities, alpha: DEV_ID },
+                },
+            }),
         );
         assert.ok(after.role === "hub");
         const afterSlots = Object.fromEntries(after.agentIdentities.map((a) => [a.name, a.slot]));
@@ -101,7 +121,12 @@ describe("stack config", () => {
         const c = parseStackConfig(
             raw({
                 ...SOURCE,
-                agent: { hostMetrics: { scrapeIntervalSecs: 60 }, extraLabels: { team: "platform" }, resources: { limits: { memory: "1Gi" } }, maxMergedLineBytes: 1048576 },
+                agent: {
+                    hostMetrics: { scrapeIntervalSecs: 60 },
+                    extraLabels: { team: "platform" },
+                    resources: { limits: { memory: "1Gi" } },
+                    maxMergedLineBytes: 1048576,
+                },
             }),
         );
         assert.equal(c.agent.maxMergedLineBytes, 1048576);
@@ -170,7 +195,12 @@ describe("stack config", () => {
         ["unknown collector", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "gpu"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"gpu"'],
         ["duplicate collector", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "cpu"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"cpu"'],
         ["empty collector list", { ...SOURCE, agent: { hostMetrics: { collectors: [] } } }, `${P}:agent.hostMetrics.collectors`, "[]"],
-        ["filesystem collector (measures the agent container, vector #18231)", { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "filesystem"] } } }, `${P}:agent.hostMetrics.collectors[1]`, '"filesystem"'],
+        [
+            "filesystem collector (measures the agent container, vector #18231)",
+            { ...SOURCE, agent: { hostMetrics: { collectors: ["cpu", "filesystem"] } } },
+            `${P}:agent.hostMetrics.collectors[1]`,
+            '"filesystem"',
+        ],
         ["merged-line cap below one 32 KiB line", { ...SOURCE, agent: { maxMergedLineBytes: 1024 } }, `${P}:agent.maxMergedLineBytes`, "1024"],
         ["merged-line cap as a string", { ...SOURCE, agent: { maxMergedLineBytes: "128Ki" } }, `${P}:agent.maxMergedLineBytes`, '"128Ki"'],
         ["disk buffer below Vector's minimum", { ...SOURCE, agent: { buffers: { logsMaxBytes: 1048576 } } }, `${P}:agent.buffers.logsMaxBytes`, "1048576"],
@@ -182,15 +212,55 @@ describe("stack config", () => {
         ["request above limit", { ...SOURCE, agent: { resources: { requests: { memory: "1Gi" } } } }, `${P}:agent.resources.requests.memory`, '"1Gi"'],
         ["bad namespace in exclusions", { ...SOURCE, agent: { excludedNamespaces: ["Kube_System"] } }, `${P}:agent.excludedNamespaces[0]`, '"Kube_System"'],
         ["zero replicas", { ...HUB, aggregator: { ...HUB.aggregator, replicas: 0 } }, `${P}:aggregator.replicas`, "0"],
-        ["Loki URL without scheme", { ...HUB, aggregator: { ...HUB.aggregator, loki: { endpoint: "loki:3100" } } }, `${P}:aggregator.loki.endpoint`, '"loki:3100"'],
-        ["remote-write URL with credentials", { ...HUB, aggregator: { ...HUB.aggregator, prometheus: { remoteWriteUrl: "https://u:p@prom/api/v1/write" } } }, `${P}:aggregator.prometheus.remoteWriteUrl`, "u:p@prom"],
-        ["sample age limit under 30 minutes", { ...HUB, aggregator: { ...HUB.aggregator, prometheus: { maxSampleAgeSecs: 1799 } } }, `${P}:aggregator.prometheus.maxSampleAgeSecs`, "1799"],
+        [
+            "Loki URL without scheme",
+            { ...HUB, aggregator: { ...HUB.aggregator, loki: { endpoint: "loki:3100" } } },
+            `${P}:aggregator.loki.endpoint`,
+            '"loki:3100"',
+        ],
+        [
+            "remote-write URL with credentials",
+            { ...HUB, aggregator: { ...HUB.aggregator, prometheus: { remoteWriteUrl: "https://u:p@prom/api/v1/write" } } },
+            `${P}:aggregator.prometheus.remoteWriteUrl`,
+            "u:p@prom",
+        ],
+        [
+            "sample age limit under 30 minutes",
+            { ...HUB, aggregator: { ...HUB.aggregator, prometheus: { maxSampleAgeSecs: 1799 } } },
+            `${P}:aggregator.prometheus.maxSampleAgeSecs`,
+            "1799",
+        ],
         ["sampling rate zero", { ...HUB, aggregator: { ...HUB.aggregator, sampling: { "kube-system": 0 } } }, `${P}:aggregator.sampling.kube-system`, "0"],
-        ["sampling rate as a fraction", { ...HUB, aggregator: { ...HUB.aggregator, sampling: { "kube-system": 0.1 } } }, `${P}:aggregator.sampling.kube-system`, "0.1"],
-        ["public load balancer IP", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { network: "n", privateIp: "8.8.8.8" } } }, `${P}:aggregator.loadBalancer.privateIp`, '"8.8.8.8"'],
-        ["malformed IP", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { network: "n", privateIp: "10.0.300.1" } } }, `${P}:aggregator.loadBalancer.privateIp`, '"10.0.300.1"'],
-        ["load balancer without network", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { privateIp: "10.0.64.250" } } }, `${P}:aggregator.loadBalancer.network`, "nothing"],
-        ["unknown load balancer type", { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb99" } } }, `${P}:aggregator.loadBalancer.type`, '"lb99"'],
+        [
+            "sampling rate as a fraction",
+            { ...HUB, aggregator: { ...HUB.aggregator, sampling: { "kube-system": 0.1 } } },
+            `${P}:aggregator.sampling.kube-system`,
+            "0.1",
+        ],
+        [
+            "public load balancer IP",
+            { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { network: "n", privateIp: "8.8.8.8" } } },
+            `${P}:aggregator.loadBalancer.privateIp`,
+            '"8.8.8.8"',
+        ],
+        [
+            "malformed IP",
+            { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { network: "n", privateIp: "10.0.300.1" } } },
+            `${P}:aggregator.loadBalancer.privateIp`,
+            '"10.0.300.1"',
+        ],
+        [
+            "load balancer without network",
+            { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { privateIp: "10.0.64.250" } } },
+            `${P}:aggregator.loadBalancer.network`,
+            "nothing",
+        ],
+        [
+            "unknown load balancer type",
+            { ...HUB, aggregator: { ...HUB.aggregator, loadBalancer: { ...HUB.aggregator.loadBalancer, type: "lb99" } } },
+            `${P}:aggregator.loadBalancer.type`,
+            '"lb99"',
+        ],
         ["hub lists its own cluster", { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["monitoring"] } }, `${P}:aggregator.clusters`, '"monitoring"'],
         [
             "a previous token accepted before any rotation",
@@ -198,7 +268,12 @@ describe("stack config", () => {
             `${P}:aggregator.identities.dev.acceptPreviousToken`,
             "tokenGeneration 0",
         ],
-        ["an identity for a cluster not listed", { ...HUB, aggregator: { ...HUB.aggregator, identities: { qa: { environment: "qa", region: "hel1" } } } }, `${P}:aggregator.identities.qa`, '"qa"'],
+        [
+            "an identity for a cluster not listed",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { qa: { environment: "qa", region: "hel1" } } } },
+            `${P}:aggregator.identities.qa`,
+            '"qa"',
+        ],
         [
             "more clusters than the load balancer type has ports for",
             { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["a", "b", "c"] } },
@@ -207,12 +282,22 @@ describe("stack config", () => {
         ],
         ["cluster listed twice", { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["dev", "dev"] } }, `${P}:aggregator.clusters[1]`, '"dev"'],
         ["volume smaller than its buffers", { ...HUB, aggregator: { ...HUB.aggregator, storage: { size: "1Gi" } } }, `${P}:aggregator.storage.size`, '"1Gi"'],
-        ["agent and aggregator in one namespace", { ...HUB, agent: { namespace: "obs" }, aggregator: { ...HUB.aggregator, namespace: "obs" } }, `${P}:aggregator.namespace`, '"obs"'],
+        [
+            "agent and aggregator in one namespace",
+            { ...HUB, agent: { namespace: "obs" }, aggregator: { ...HUB.aggregator, namespace: "obs" } },
+            `${P}:aggregator.namespace`,
+            '"obs"',
+        ],
         ["aggregator not an object", { ...HUB, aggregator: [1] }, `${P}:aggregator`, "[1]"],
         ["cutover without naming the old agents", { ...SOURCE, migration: { phase: "cutover" } }, `${P}:migration.phase`, '"cutover"'],
         ["old agents listed with phase none", { ...SOURCE, migration: { promtail: {} } }, `${P}:migration.phase`, '"none"'],
         ["unknown migration phase", { ...SOURCE, migration: { phase: "switch" } }, `${P}:migration.phase`, '"switch"'],
-        ["cutover while the hub's agent is off", { ...HUB, agent: { enabled: false }, migration: { phase: "cutover", promtail: {} } }, `${P}:migration.phase`, '"cutover"'],
+        [
+            "cutover while the hub's agent is off",
+            { ...HUB, agent: { enabled: false }, migration: { phase: "cutover", promtail: {} } },
+            `${P}:migration.phase`,
+            '"cutover"',
+        ],
         ["structured key that is not valid YAML/JSON", { ...SOURCE, agent: "{not json" }, `${P}:agent`, "{not json"],
     ];
     for (const [what, values, path, valueFragment] of bad) {
@@ -227,7 +312,10 @@ describe("stack config", () => {
 
     it("never echoes a secret value, even when it is invalid", () => {
         const problems = problemsOf({ ...SOURCE, kubeContext: undefined, kubeconfig: "" }, [`${P}:kubeconfig`]);
-        assert.ok(problems.some((p) => p.startsWith(`${P}:kubeconfig: got [secret]`)), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.startsWith(`${P}:kubeconfig: got [secret]`)),
+            problems.join("\n"),
+        );
     });
 
     it("refuses a kubeconfig stored in plain text without showing it", () => {
@@ -239,7 +327,10 @@ describe("stack config", () => {
 
     it("suggests the closest key for a typo", () => {
         const problems = problemsOf({ ...SOURCE, agent: { excludeNamespaces: [] } });
-        assert.ok(problems.some((p) => p.includes('did you mean "excludedNamespaces"')), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.includes('did you mean "excludedNamespaces"')),
+            problems.join("\n"),
+        );
     });
 
     it("formats the error as one line per problem", () => {
@@ -262,10 +353,18 @@ describe("Vector image releases", () => {
         return ctx.problems.map((p) => p.expected);
     };
     it("accepts the pinned release, later releases and digests, whatever the variant", () => {
-        for (const ok of [VECTOR_IMAGE, `timberio/vector:${MIN_VECTOR_VERSION}-debian`, "timberio/vector:0.60.1-alpine", "timberio/vector:1.0.0", "registry.example.com/vector:0.58.2", `timberio/vector@sha256:${"a".repeat(64)}`])
+        for (const ok of [
+            VECTOR_IMAGE,
+            `timberio/vector:${MIN_VECTOR_VERSION}-debian`,
+            "timberio/vector:0.60.1-alpine",
+            "timberio/vector:1.0.0",
+            "registry.example.com/vector:0.58.2",
+            `timberio/vector@sha256:${"a".repeat(64)}`,
+        ])
             assert.deepEqual(problem(ok), [], ok);
     });
     it("refuses a release older than the oldest the pipelines start on, comparing numerically", () => {
-        for (const old of ["timberio/vector:0.57.0-distroless-libc", "timberio/vector:0.9.0", "timberio/vector:0.57.99"]) assert.match(problem(old).join(), /Vector 0\.58\.0 or later/, old);
+        for (const old of ["timberio/vector:0.57.0-distroless-libc", "timberio/vector:0.9.0", "timberio/vector:0.57.99"])
+            assert.match(problem(old).join(), /Vector 0\.58\.0 or later/, old);
     });
 });

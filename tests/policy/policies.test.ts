@@ -130,7 +130,7 @@ function stack(name: string): RegisteredResource[] {
 function object(stackName: string, type: string, name: string): { r: RegisteredResource; props: JsonObject } {
     const r = stack(stackName).find((x) => x.type === type && (x.inputs.metadata as { name?: string } | undefined)?.name === name);
     if (!r) throw new Error(`no ${type} ${name} in ${stackName}`);
-    return { r, props: structuredClone(r.inputs) as JsonObject };
+    return { r, props: structuredClone(r.inputs) };
 }
 
 function at(o: unknown, ...keys: (string | number)[]): JsonObject {
@@ -186,7 +186,10 @@ describe("policy pack", () => {
             for (const s of repoFleet) {
                 const toml = s.result.resources.filter((r) => r.type === CM && typeof (r.inputs.data as Props | undefined)?.["vector.toml"] === "string");
                 assert.ok(toml.length >= 1, `${s.stack} has no Vector config`);
-                assert.ok(s.result.resources.some((r) => r.type === DS), `${s.stack} has no agent DaemonSet`);
+                assert.ok(
+                    s.result.resources.some((r) => r.type === DS),
+                    `${s.stack} has no agent DaemonSet`,
+                );
             }
             const hubs = repoFleet.filter((s) => s.result.resources.some((r) => r.type === STS)).map((s) => s.result.resources);
             assert.ok(hubs.length > 0, "no stack renders the aggregators");
@@ -199,7 +202,10 @@ describe("policy pack", () => {
             assert.ok(hub.some((r) => r.type === STS));
             assert.ok(hub.some((r) => r.type === SVC && (r.inputs.spec as Props).type === "LoadBalancer"));
             assert.ok(hub.some((r) => r.type === PDB));
-            assert.ok(stack("dev").some((r) => r.type === "kubernetes:apps/v1:DaemonSetPatch"), "dev parks the legacy agents with patches");
+            assert.ok(
+                stack("dev").some((r) => r.type === "kubernetes:apps/v1:DaemonSetPatch"),
+                "dev parks the legacy agents with patches",
+            );
             // The agent ConfigMap ships the (public) CA certificate beside the config.
             const ca = object("monitoring", CM, "vector-agent-config").props;
             assert.match(String(at(ca, "data")["ca.crt"]), /BEGIN CERTIFICATE/);
@@ -230,7 +236,10 @@ describe("policy pack", () => {
             at(props, "spec", "template", "spec", "containers", 0).image = "timberio/vector:latest";
             const [m, ...rest] = await check(pinnedImages, r, props);
             assert.deepEqual(rest, []);
-            assert.match(m, /^StatefulSet vector-aggregator\/vector-aggregator: container "vector" image "timberio\/vector:latest" uses the floating tag `latest`/);
+            assert.match(
+                m,
+                /^StatefulSet vector-aggregator\/vector-aggregator: container "vector" image "timberio\/vector:latest" uses the floating tag `latest`/,
+            );
             assert.match(m, /pin it to an explicit version tag .* or a digest/);
         });
 
@@ -277,7 +286,10 @@ describe("policy pack", () => {
             delete resources.requests;
             const found = await check(resourceRequestsAndLimits, r, props);
             assert.equal(found.length, 1);
-            assert.match(found[0], /^DaemonSet vector-system\/vector-agent: container "vector" has no resources.requests.cpu, resources.requests.memory, resources.limits.memory; set CPU and memory requests and limits/);
+            assert.match(
+                found[0],
+                /^DaemonSet vector-system\/vector-agent: container "vector" has no resources.requests.cpu, resources.requests.memory, resources.limits.memory; set CPU and memory requests and limits/,
+            );
         });
 
         it("requires them on init containers too", async () => {
@@ -285,7 +297,10 @@ describe("policy pack", () => {
             at(props, "spec", "template", "spec").initContainers = [{ name: "init-data", image: "busybox:1.36" }];
             const found = await check(resourceRequestsAndLimits, r, props);
             assert.equal(found.length, 1);
-            assert.match(found[0], /StatefulSet vector-aggregator\/vector-aggregator: initContainer "init-data" has no resources.requests.cpu, resources.requests.memory, resources.limits.cpu, resources.limits.memory/);
+            assert.match(
+                found[0],
+                /StatefulSet vector-aggregator\/vector-aggregator: initContainer "init-data" has no resources.requests.cpu, resources.requests.memory, resources.limits.cpu, resources.limits.memory/,
+            );
         });
 
         it("rejects a request above its limit and a quantity Kubernetes cannot parse", async () => {
@@ -316,7 +331,7 @@ describe("policy pack", () => {
             delete at(props, "metadata", "annotations")["load-balancer.hetzner.cloud/disable-public-network"];
             const found = await check(privateLoadBalancers, r, props);
             assert.deepEqual(found, [
-                'Service vector-aggregator/vector-aggregator-lb is a public Hetzner load balancer: annotation load-balancer.hetzner.cloud/disable-public-network is not set, ' +
+                "Service vector-aggregator/vector-aggregator-lb is a public Hetzner load balancer: annotation load-balancer.hetzner.cloud/disable-public-network is not set, " +
                     'so the load balancer keeps a public interface; set load-balancer.hetzner.cloud/disable-public-network: "true".',
             ]);
         });
@@ -349,7 +364,10 @@ describe("policy pack", () => {
             data["ca.crt"] = `${String(data["ca.crt"])}-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBx\n-----END EC PRIVATE KEY-----\n`;
             const found = await check(noSecretsInConfigMaps, r, props);
             assert.equal(found.length, 1);
-            assert.match(found[0], /^ConfigMap vector-system\/vector-agent-config: key "ca.crt" line 4 contains a PEM private key; move the secret into a Secret/);
+            assert.match(
+                found[0],
+                /^ConfigMap vector-system\/vector-agent-config: key "ca.crt" line 4 contains a PEM private key; move the secret into a Secret/,
+            );
             assert.ok(!found[0].includes("MHcCAQEEIBx"));
         });
 
@@ -360,7 +378,10 @@ describe("policy pack", () => {
             });
             const found = await check(noSecretsInConfigMaps, r, props);
             assert.equal(found.length, 1);
-            assert.match(found[0], /key "vector.toml" line \d+ contains a literal value for "token"; move the secret into a Secret and reference it \(Vector: .*SECRET\[backend.key\]/);
+            assert.match(
+                found[0],
+                /key "vector.toml" line \d+ contains a literal value for "token"; move the secret into a Secret and reference it \(Vector: .*SECRET\[backend.key\]/,
+            );
             assert.ok(!found[0].includes(token));
         });
 
@@ -449,8 +470,14 @@ describe("policy pack", () => {
                 sink.endpoint = "http://10.0.64.250:9201/api/v1/write";
             });
             assert.equal(found.length, 2);
-            assert.match(found[0], /\[sinks.prometheus\] sets tls.verify_hostname = false while dialling http:\/\/10.0.64.250:9201\/api\/v1\/write, so a certificate issued for any other name/);
-            assert.match(found[1], /\[sinks.prometheus\] \(prometheus_remote_write\) sends data in clear text to http:\/\/10.0.64.250:9201\/api\/v1\/write, outside the cluster; use https:\/\//);
+            assert.match(
+                found[0],
+                /\[sinks.prometheus\] sets tls.verify_hostname = false while dialling http:\/\/10.0.64.250:9201\/api\/v1\/write, so a certificate issued for any other name/,
+            );
+            assert.match(
+                found[1],
+                /\[sinks.prometheus\] \(prometheus_remote_write\) sends data in clear text to http:\/\/10.0.64.250:9201\/api\/v1\/write, outside the cluster; use https:\/\//,
+            );
         });
 
         it("allows verify_hostname = false only where the endpoint is loopback (the kubelet scrape)", async () => {
@@ -469,8 +496,14 @@ describe("policy pack", () => {
             });
             assert.equal(found.length, 3);
             assert.match(found[0], /\[sources.agents_dev\] sets tls.verify_certificate = false, so clients need no valid certificate/);
-            assert.match(found[1], /\[sources.agents_dev\] \(vector source\) accepts data from the network without mutual TLS; set tls.verify_certificate = true \(require client certificates\)\.$/);
-            assert.match(found[2], /\[sources.remote_write_dev\] \(prometheus_remote_write source\) accepts data from the network without mutual TLS; set tls.enabled = true, tls.verify_certificate = true .*, tls.ca_file .*, tls.crt_file, tls.key_file\.$/);
+            assert.match(
+                found[1],
+                /\[sources.agents_dev\] \(vector source\) accepts data from the network without mutual TLS; set tls.verify_certificate = true \(require client certificates\)\.$/,
+            );
+            assert.match(
+                found[2],
+                /\[sources.remote_write_dev\] \(prometheus_remote_write source\) accepts data from the network without mutual TLS; set tls.enabled = true, tls.verify_certificate = true .*, tls.ca_file .*, tls.crt_file, tls.key_file\.$/,
+            );
         });
 
         it("lets Loki be plain http only inside the cluster, and never unverified over https", async () => {
@@ -520,9 +553,15 @@ describe("policy pack", () => {
         });
 
         it("does not count a budget that selects other pods or lives in another namespace", async () => {
-            const otherPods = await checkStack(aggregatorDisruptionBudget, withPdb((p) => (at(p, "spec", "selector", "matchLabels")["app.kubernetes.io/component"] = "agent")));
+            const otherPods = await checkStack(
+                aggregatorDisruptionBudget,
+                withPdb((p) => (at(p, "spec", "selector", "matchLabels")["app.kubernetes.io/component"] = "agent")),
+            );
             assert.equal(otherPods.length, 1);
-            const otherNs = await checkStack(aggregatorDisruptionBudget, withPdb((p) => (at(p, "metadata").namespace = "vector-system")));
+            const otherNs = await checkStack(
+                aggregatorDisruptionBudget,
+                withPdb((p) => (at(p, "metadata").namespace = "vector-system")),
+            );
             assert.equal(otherNs.length, 1);
             assert.match(otherNs[0].message, /has no PodDisruptionBudget selecting its pods in namespace vector-aggregator/);
         });
@@ -543,9 +582,15 @@ describe("policy pack", () => {
         });
 
         it("reports a budget that protects no replica", async () => {
-            const found = await checkStack(aggregatorDisruptionBudget, withPdb((p) => (at(p, "spec").minAvailable = 0)));
+            const found = await checkStack(
+                aggregatorDisruptionBudget,
+                withPdb((p) => (at(p, "spec").minAvailable = 0)),
+            );
             assert.equal(found.length, 1);
-            assert.match(found[0].message, /^PodDisruptionBudget vector-aggregator\/vector-aggregator selects the pods of StatefulSet vector-aggregator\/vector-aggregator but protects none of them \(minAvailable is 0\); set minAvailable to a quorum/);
+            assert.match(
+                found[0].message,
+                /^PodDisruptionBudget vector-aggregator\/vector-aggregator selects the pods of StatefulSet vector-aggregator\/vector-aggregator but protects none of them \(minAvailable is 0\); set minAvailable to a quorum/,
+            );
         });
     });
 });

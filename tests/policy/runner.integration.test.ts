@@ -52,7 +52,10 @@ describe("the policy pack under the Pulumi CLI's policy runner", () => {
             );
             assert.equal(info.name, "vector-fleet");
             // EnforcementLevel 1 is MANDATORY in analyzer.proto.
-            assert.deepEqual(info.levels, policies.map((p) => `${p.name}=1`));
+            assert.deepEqual(
+                info.levels,
+                policies.map((p) => `${p.name}=1`),
+            );
 
             const lb = find(await sharedHub(), "kubernetes:core/v1:Service", "vector-aggregator-loadbalancer");
             const props = structuredClone(lb.inputs) as { metadata: { annotations: Record<string, string> } };
@@ -62,9 +65,11 @@ describe("the policy pack under the Pulumi CLI's policy runner", () => {
             req.setName(lb.name);
             req.setUrn(lb.urn);
             req.setOptions(new AnalyzerResourceOptions());
-            req.setProperties(Struct.fromJavaScript(props as unknown as Parameters<typeof Struct.fromJavaScript>[0]));
+            req.setProperties(Struct.fromJavaScript(props));
             const diagnostics = await new Promise<string[]>((resolve, reject) =>
-                client.analyze(req, (err, res) => (err ? reject(err) : resolve(res.getDiagnosticsList().map((d) => `${d.getPolicyname()} ${d.getEnforcementlevel()} ${d.getMessage()}`)))),
+                client.analyze(req, (err, res) =>
+                    err ? reject(err) : resolve(res.getDiagnosticsList().map((d) => `${d.getPolicyname()} ${d.getEnforcementlevel()} ${d.getMessage()}`)),
+                ),
             );
             assert.equal(diagnostics.length, 1);
             assert.match(diagnostics[0], /^private-load-balancers 1 .*annotation load-balancer.hetzner.cloud\/use-private-ip is not set/s);

@@ -31,7 +31,8 @@ describe("every rendered object is valid against the Kubernetes and prometheus-o
             const problems: string[] = [];
             for (const { type, object } of found) {
                 const checked = type.endsWith("Patch") ? overMinimalBase(object) : object;
-                for (const p of await schemaProblems(checked)) problems.push(`${object.kind} ${object.metadata?.namespace ?? ""}/${object.metadata?.name}: ${p}`);
+                for (const p of await schemaProblems(checked))
+                    problems.push(`${object.kind} ${object.metadata?.namespace ?? ""}/${object.metadata?.name}: ${p}`);
             }
             assert.deepEqual(problems, []);
         });
@@ -48,22 +49,42 @@ describe("every rendered object is valid against the Kubernetes and prometheus-o
         const cases: Array<[string, SchemaObject, RegExp]> = [
             [
                 "a NetworkPolicy port protocol that does not exist",
-                { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "x" }, spec: { podSelector: {}, egress: [{ ports: [{ protocol: "UDPX", port: 53 }] }] } },
+                {
+                    apiVersion: "networking.k8s.io/v1",
+                    kind: "NetworkPolicy",
+                    metadata: { name: "x" },
+                    spec: { podSelector: {}, egress: [{ ports: [{ protocol: "UDPX", port: 53 }] }] },
+                },
                 /\/spec\/egress\/0\/ports\/0\/protocol must be equal to one of the allowed values/,
             ],
             [
                 "a PodMonitor endpoint port given as a number (the CRD wants the port's name)",
-                { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { selector: {}, podMetricsEndpoints: [{ port: 9598 }] } },
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: "x" },
+                    spec: { selector: {}, podMetricsEndpoints: [{ port: 9598 }] },
+                },
                 /\/spec\/podMetricsEndpoints\/0\/port must be string/,
             ],
             [
                 "a PrometheusRule rule without an expression",
-                { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "x" }, spec: { groups: [{ name: "g", rules: [{ alert: "A" }] }] } },
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: { name: "x" },
+                    spec: { groups: [{ name: "g", rules: [{ alert: "A" }] }] },
+                },
                 /\/spec\/groups\/0\/rules\/0 must have required property expr/,
             ],
             [
                 "a DaemonSet without a selector",
-                { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "x" }, spec: { template: { spec: { containers: [{ name: "c", image: "i:1" }] } } } },
+                {
+                    apiVersion: "apps/v1",
+                    kind: "DaemonSet",
+                    metadata: { name: "x" },
+                    spec: { template: { spec: { containers: [{ name: "c", image: "i:1" }] } } },
+                },
                 /\/spec must have required property selector/,
             ],
             [
@@ -87,17 +108,29 @@ describe("every rendered object is valid against the Kubernetes and prometheus-o
                 /^\/spec\/maxUnavailable must be an integer or a string \(Kubernetes 1\.32\)$/,
             ],
             ["a kind that does not exist", { apiVersion: "v1", kind: "Deployment", metadata: { name: "x" } }, /kind Deployment is not in v1/],
-            ["an API version that does not exist", { apiVersion: "apps/v1beta9", kind: "DaemonSet", metadata: { name: "x" } }, /apiVersion apps\/v1beta9 is not a known/],
+            [
+                "an API version that does not exist",
+                { apiVersion: "apps/v1beta9", kind: "DaemonSet", metadata: { name: "x" } },
+                /apiVersion apps\/v1beta9 is not a known/,
+            ],
         ];
         for (const [what, object, expected] of cases) {
             it(`refuses ${what}`, async () => {
                 const problems = await schemaProblems(object);
-                assert.ok(problems.some((p) => expected.test(p)), problems.join("\n") || "no problems found");
+                assert.ok(
+                    problems.some((p) => expected.test(p)),
+                    problems.join("\n") || "no problems found",
+                );
             });
         }
 
         it("checks a patch's own fields over a minimal DaemonSet, and the patch still wins", async () => {
-            const patch: SchemaObject = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "p" }, spec: { template: { spec: { nodeSelector: { a: 1 } } } } };
+            const patch: SchemaObject = {
+                apiVersion: "apps/v1",
+                kind: "DaemonSet",
+                metadata: { name: "p" },
+                spec: { template: { spec: { nodeSelector: { a: 1 } } } },
+            };
             assert.deepEqual(await schemaProblems(overMinimalBase(patch)), ["/spec/template/spec/nodeSelector/a must be string (Kubernetes 1.32)"]);
         });
     });

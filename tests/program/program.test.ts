@@ -17,7 +17,7 @@ function data(r: RunResult, type: string, name: string): Record<string, string> 
 }
 
 function agentToml(r: RunResult, component = "vector-agent"): Record<string, unknown> {
-    return parseToml(data(r, CM, `${component}-config`)["vector.toml"]) as Record<string, unknown>;
+    return parseToml(data(r, CM, `${component}-config`)["vector.toml"]);
 }
 
 describe("program under mocks", () => {
@@ -28,7 +28,10 @@ describe("program under mocks", () => {
 
     describe("monitoring stack (hub)", () => {
         it("registers the aggregator tier, the PKI and its own agent, each child parented to its component", () => {
-            const components = hub.resources.filter((r) => r.type.startsWith("vector-fleet:")).map((r) => `${r.type} ${r.name}`).sort();
+            const components = hub.resources
+                .filter((r) => r.type.startsWith("vector-fleet:"))
+                .map((r) => `${r.type} ${r.name}`)
+                .sort();
             assert.deepEqual(components, [
                 "vector-fleet:index:FleetPki vector-fleet-pki",
                 "vector-fleet:index:VectorAgent vector-agent",
@@ -48,7 +51,10 @@ describe("program under mocks", () => {
         });
 
         it("issues one client certificate and one token per agent cluster, its own included", () => {
-            const certs = hub.resources.filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.name).sort();
+            const certs = hub.resources
+                .filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")
+                .map((r) => r.name)
+                .sort();
             assert.deepEqual(certs, [
                 "vector-fleet-pki-client-dev",
                 "vector-fleet-pki-client-management",
@@ -101,7 +107,10 @@ describe("program under mocks", () => {
             // Each cluster's source accepts its own token and no other.
             for (const c of ["dev", "management", "monitoring", "staging"]) {
                 const auth = dig(toml, `sources.remote_write_${c}.auth.source`) as string;
-                assert.deepEqual([...auth.matchAll(/SECRET\[tokens\.([^\]]+)\]/g)].map((m) => m[1]), [c]);
+                assert.deepEqual(
+                    [...auth.matchAll(/SECRET\[tokens\.([^\]]+)\]/g)].map((m) => m[1]),
+                    [c],
+                );
             }
             const tokens = find(hub, SECRET, "vector-aggregator-tokens");
             assert.deepEqual(Object.keys(tokens.inputs.stringData as object).sort(), ["dev", "management", "monitoring", "staging"]);
@@ -119,7 +128,10 @@ describe("program under mocks", () => {
             const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]);
             const identities = { ...agg.identities, dev: { ...agg.identities.dev, tokenGeneration: 1, acceptPreviousToken: true } };
             const r = await runHub({ aggregator: { ...agg, identities } });
-            const names = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name).sort();
+            const names = r.resources
+                .filter((x) => x.type === "random:index/randomPassword:RandomPassword")
+                .map((x) => x.name)
+                .sort();
             assert.ok(names.includes("vector-fleet-pki-token-dev") && names.includes("vector-fleet-pki-token-dev-g1"), names.join(", "));
             assert.ok(names.includes("vector-fleet-pki-token-staging") && !names.some((n) => n.startsWith("vector-fleet-pki-token-staging-g")));
             const tokens = find(r, SECRET, "vector-aggregator-tokens");
@@ -138,7 +150,10 @@ describe("program under mocks", () => {
             const { dev: _dev, ...identities } = agg.identities ?? {};
             void _dev;
             const r = await runHub({ aggregator: { ...agg, clusters: ["management", "staging"], identities } });
-            assert.equal(r.resources.some((x) => x.name === "vector-fleet-pki-token-dev"), false);
+            assert.equal(
+                r.resources.some((x) => x.name === "vector-fleet-pki-token-dev"),
+                false,
+            );
             const toml = data(r, CM, "vector-aggregator-config")["vector.toml"];
             assert.ok(!toml.includes("tokens.dev"));
         });
@@ -149,7 +164,9 @@ describe("program under mocks", () => {
             it(`${stack}: dials the exact private address the hub exports, with its CA and its own credentials`, async () => {
                 const r = await sharedSource(stack);
                 const toml = agentToml(r);
-                assert.deepEqual(dig(toml, "sinks.aggregator.routing.endpoints"), [`https://${(hub.outputs.values.aggregatorAddress as Record<string, string>)[stack]}`]);
+                assert.deepEqual(dig(toml, "sinks.aggregator.routing.endpoints"), [
+                    `https://${(hub.outputs.values.aggregatorAddress as Record<string, string>)[stack]}`,
+                ]);
                 assert.equal(dig(toml, "sinks.prometheus.endpoint"), (hub.outputs.values.remoteWriteUrl as Record<string, string>)[stack]);
                 assert.equal(dig(toml, "sinks.prometheus.auth.token"), "SECRET[agent.remote_write_token]");
                 assert.equal(data(r, CM, "vector-agent-config")["ca.crt"], hub.outputs.values.caCertPem);
@@ -235,7 +252,8 @@ describe("program under mocks", () => {
                 if (res.type.startsWith("kubernetes:")) assert.deepEqual(res.secretPaths, [], `${res.name} has secret inputs`);
             }
             for (const [k, v] of Object.entries(r.outputs.values)) {
-                if (!r.outputs.secretNames.includes(k)) assert.ok(!JSON.stringify(v ?? null).includes(SECRET_MARKER), `output ${k} is plain but carries a secret`);
+                if (!r.outputs.secretNames.includes(k))
+                    assert.ok(!JSON.stringify(v ?? null).includes(SECRET_MARKER), `output ${k} is plain but carries a secret`);
             }
         }
     });

@@ -54,7 +54,13 @@ describe("under the real CLI", () => {
 
         it("uses the stack's own organization, and keeps an explicit org/project/stack", async () => {
             const hub = (await sharedHub()).outputs;
-            const acme = await runStack(program, { project: "vector-fleet", stack: "dev", ...stackConfig("dev"), stackOutputs: { monitoring: hub }, organization: "acme" });
+            const acme = await runStack(program, {
+                project: "vector-fleet",
+                stack: "dev",
+                ...stackConfig("dev"),
+                stackOutputs: { monitoring: hub },
+                organization: "acme",
+            });
             assert.equal(find(acme, "pulumi:pulumi:StackReference", "monitoring").inputs.name, "acme/vector-fleet/monitoring");
             const explicit = await runStack(program, {
                 project: "vector-fleet",
@@ -69,7 +75,12 @@ describe("under the real CLI", () => {
         it("refuses a stack in another organization the render has not got", async () => {
             const hub = (await sharedHub()).outputs;
             await assert.rejects(
-                runStack(program, { project: "vector-fleet", stack: "dev", ...stackConfig("dev", { monitoringStack: "platform/vector-fleet/monitoring" }), stackOutputs: { monitoring: hub } }),
+                runStack(program, {
+                    project: "vector-fleet",
+                    stack: "dev",
+                    ...stackConfig("dev", { monitoringStack: "platform/vector-fleet/monitoring" }),
+                    stackOutputs: { monitoring: hub },
+                }),
                 /stack "platform\/vector-fleet\/monitoring" has not been rendered/,
             );
         });
@@ -78,7 +89,12 @@ describe("under the real CLI", () => {
             const base = { role: "source", cluster: "dev", environment: "dev", region: "hel1", kubeContext: "dev" };
             const problems = (monitoringStack: string) => {
                 try {
-                    parseStackConfig({ values: Object.fromEntries(Object.entries({ ...base, monitoringStack }).map(([k, v]) => [`vector-fleet:${k}`, v])), isSecret: () => false, project: "vector-fleet", stack: "dev" });
+                    parseStackConfig({
+                        values: Object.fromEntries(Object.entries({ ...base, monitoringStack }).map(([k, v]) => [`vector-fleet:${k}`, v])),
+                        isSecret: () => false,
+                        project: "vector-fleet",
+                        stack: "dev",
+                    });
                     return [];
                 } catch (e) {
                     return (e as ConfigError).problems.map((p) => `${p.path}: got ${p.value}; expected ${p.expected}`);
@@ -126,7 +142,10 @@ describe("under the real CLI", () => {
             const cloud = { ...DEFAULT_CLOUD, loadBalancers: { "vector-aggregator": { networkId: 0, networkIp: "" } } };
             await assert.rejects(runHub({}, cloud), (e: unknown) => {
                 assert.equal(pulumi.RunError.isInstance(e), true);
-                assert.match((e as Error).message, /^load balancer "vector-aggregator" is not in the hcloud Network "fleet-private" \(it has no private address\)/);
+                assert.match(
+                    (e as Error).message,
+                    /^load balancer "vector-aggregator" is not in the hcloud Network "fleet-private" \(it has no private address\)/,
+                );
                 return true;
             });
         });

@@ -27,7 +27,8 @@ describe("reliability: what carries the pipeline through each failure", () => {
         return found;
     };
     // smol-toml builds null-prototype tables; a JSON copy makes them comparable with deepEqual.
-    const toml = (r: RenderedStack, configMap: string) => JSON.parse(JSON.stringify(parseToml(get(object(r, "ConfigMap", configMap).inputs, "data", "vector.toml") as string))) as Obj;
+    const toml = (r: RenderedStack, configMap: string) =>
+        JSON.parse(JSON.stringify(parseToml(get(object(r, "ConfigMap", configMap).inputs, "data", "vector.toml") as string))) as Obj;
     before(async () => {
         fleet = await sharedRender();
         hub = fleet.find((r) => r.stack === "monitoring")!;
@@ -38,7 +39,10 @@ describe("reliability: what carries the pipeline through each failure", () => {
             const sts = object(hub, "StatefulSet", "vector-aggregator").inputs;
             const replicas = get(sts, "spec", "replicas") as number;
             assert.equal(replicas, 3);
-            assert.equal(get(sts, "spec", "template", "spec", "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", 0, "topologyKey"), "kubernetes.io/hostname");
+            assert.equal(
+                get(sts, "spec", "template", "spec", "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", 0, "topologyKey"),
+                "kubernetes.io/hostname",
+            );
             // One at a time (maxUnavailable 1): with 3 replicas a drain leaves 2, the quorum.
             assert.equal(get(object(hub, "PodDisruptionBudget", "vector-aggregator").inputs, "spec", "maxUnavailable"), 1);
             assert.ok(replicas - 1 >= quorum(replicas));
@@ -63,7 +67,10 @@ describe("reliability: what carries the pipeline through each failure", () => {
             const cfg = toml(hub, "vector-aggregator-config");
             assert.equal(cfg.data_dir, "/vector-data-dir");
             const mounts = get(object(hub, "StatefulSet", "vector-aggregator").inputs, "spec", "template", "spec", "containers", 0, "volumeMounts") as Obj[];
-            assert.ok(mounts.some((m) => m.name === "data" && m.mountPath === "/vector-data-dir"), "the data dir is the PersistentVolume");
+            assert.ok(
+                mounts.some((m) => m.name === "data" && m.mountPath === "/vector-data-dir"),
+                "the data dir is the PersistentVolume",
+            );
             assert.deepEqual(get(cfg, "sinks", "loki", "buffer"), { type: "disk", max_size: 8 * GiB, when_full: "block" });
             assert.deepEqual(get(cfg, "sinks", "prometheus", "buffer"), { type: "disk", max_size: 6 * GiB, when_full: "block" });
         });
@@ -77,11 +84,19 @@ describe("reliability: what carries the pipeline through each failure", () => {
         it("never reports more Prometheus minutes than the age Prometheus still accepts", () => {
             // prometheus/prometheus tsdb/head_append.go: the head refuses samples older than its
             // newest minus half the block range; a buffer holding older ones only stores rejects.
-            const big = { replicas: 1, buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: 100 * 256 * 60 * 600 }, expectedLoad: { logEventsPerSec: 1, metricSamplesPerSec: 100 } };
+            const big = {
+                replicas: 1,
+                buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: 100 * 256 * 60 * 600 },
+                expectedLoad: { logEventsPerSec: 1, metricSamplesPerSec: 100 },
+            };
             assert.equal(bufferMinutes(big.buffers.prometheusMaxBytes, 100, EVENT_BYTES.metric), 600);
             assert.equal(aggregatorBufferCapacity(big).prometheusMinutes, DEFAULT_MAX_SAMPLE_AGE_SECS / 60);
             assert.equal(aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 4 * 3600 } }).prometheusMinutes, 240);
-            assert.equal(aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 12 * 3600 } }).prometheusMinutes, 600, "a smaller buffer is its own limit");
+            assert.equal(
+                aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 12 * 3600 } }).prometheusMinutes,
+                600,
+                "a smaller buffer is its own limit",
+            );
             // The smallest limit the config takes still clears the renderer's short-buffer warning,
             // whose advice (a bigger buffer) could not help a figure the age caps.
             const lowest = aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 1800 } }).prometheusMinutes;
@@ -102,15 +117,29 @@ describe("reliability: what carries the pipeline through each failure", () => {
             assert.deepEqual(EVENT_BYTES, { log: 768, metric: 256 });
             assert.equal(bufferMinutes(60 * 768 * 100, 100, 768), 1);
             const load = { logEventsPerSec: 3000, metricSamplesPerSec: 30_000 };
-            assert.deepEqual(aggregatorBufferCapacity({ replicas: 3, buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 }, expectedLoad: load }), {
-                lokiMinutes: 10,
-                prometheusMinutes: 5,
-            });
+            assert.deepEqual(
+                aggregatorBufferCapacity({
+                    replicas: 3,
+                    buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 },
+                    expectedLoad: load,
+                }),
+                {
+                    lokiMinutes: 10,
+                    prometheusMinutes: 5,
+                },
+            );
             // Twice the replicas, twice the time: each buffers only its own share.
-            assert.deepEqual(aggregatorBufferCapacity({ replicas: 6, buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 }, expectedLoad: load }), {
-                lokiMinutes: 20,
-                prometheusMinutes: 10,
-            });
+            assert.deepEqual(
+                aggregatorBufferCapacity({
+                    replicas: 6,
+                    buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 },
+                    expectedLoad: load,
+                }),
+                {
+                    lokiMinutes: 20,
+                    prometheusMinutes: 10,
+                },
+            );
         });
 
         it(`the defaults carry at least ${MIN_BUFFER_MINUTES} minutes at the default load`, () => {
@@ -155,7 +184,9 @@ describe("reliability: what carries the pipeline through each failure", () => {
                 const grace = get(object(r, "DaemonSet", "vector-agent").inputs, "spec", "template", "spec", "terminationGracePeriodSeconds") as number;
                 assert.ok(grace > 60, `${r.stack}: ${grace}`);
             }
-            assert.ok((get(object(hub, "StatefulSet", "vector-aggregator").inputs, "spec", "template", "spec", "terminationGracePeriodSeconds") as number) > 60);
+            assert.ok(
+                (get(object(hub, "StatefulSet", "vector-aggregator").inputs, "spec", "template", "spec", "terminationGracePeriodSeconds") as number) > 60,
+            );
         });
     });
 
@@ -176,7 +207,10 @@ describe("reliability: what carries the pipeline through each failure", () => {
 
         it("agents roll at most 10% of nodes at a time", () => {
             for (const r of fleet) {
-                assert.deepEqual(get(object(r, "DaemonSet", "vector-agent").inputs, "spec", "updateStrategy"), { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } });
+                assert.deepEqual(get(object(r, "DaemonSet", "vector-agent").inputs, "spec", "updateStrategy"), {
+                    type: "RollingUpdate",
+                    rollingUpdate: { maxUnavailable: "10%" },
+                });
             }
         });
     });

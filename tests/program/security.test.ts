@@ -54,7 +54,10 @@ describe("security: a walk over everything the fleet renders", () => {
     });
     const each = (fn: (r: RenderedStack) => void) => () => {
         // Whatever stacks the repository has; a hub among them renders both tiers, so no walk is vacuous.
-        assert.ok(fleet.some((r) => r.result.resources.some((x) => x.type === "vector-fleet:index:VectorAggregator")), "no stack renders the aggregators");
+        assert.ok(
+            fleet.some((r) => r.result.resources.some((x) => x.type === "vector-fleet:index:VectorAggregator")),
+            "no stack renders the aggregators",
+        );
         for (const r of fleet) fn(r);
     };
 
@@ -75,7 +78,10 @@ describe("security: a walk over everything the fleet renders", () => {
             each((r) => {
                 const secrets = k8sObjects(r).filter((x) => kind(x) === "Secret");
                 const holding = secrets.flatMap((x) => markerPaths(x.inputs).map((p) => `${id(x)} ${p}`));
-                const agent = ["Secret vector-system/vector-agent-credentials stringData.remote_write_token", "Secret vector-system/vector-agent-credentials stringData.tls.key"];
+                const agent = [
+                    "Secret vector-system/vector-agent-credentials stringData.remote_write_token",
+                    "Secret vector-system/vector-agent-credentials stringData.tls.key",
+                ];
                 // A hub also holds its server key and one token per cluster it issues credentials to.
                 const agentClusters = r.result.outputs.values.agentClusters as string[] | undefined;
                 const expected = agentClusters
@@ -96,7 +102,10 @@ describe("security: a walk over everything the fleet renders", () => {
                 for (const w of workloads(r)) {
                     for (const c of w.containers) {
                         for (const e of (c.env as Obj[] | undefined) ?? []) {
-                            assert.ok(!/TOKEN|KEY|PASSWORD|SECRET|CREDENTIAL/i.test(String(e.name)) || e.value === undefined, `${r.stack}: ${w.id} env ${String(e.name)} is a literal`);
+                            assert.ok(
+                                !/TOKEN|KEY|PASSWORD|SECRET|CREDENTIAL/i.test(String(e.name)) || e.value === undefined,
+                                `${r.stack}: ${w.id} env ${String(e.name)} is a literal`,
+                            );
                         }
                     }
                 }
@@ -196,7 +205,8 @@ describe("security: a walk over everything the fleet renders", () => {
                             { privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, drop: ["ALL"], add: undefined },
                             at,
                         );
-                        for (const k of ["requests", "limits"]) for (const res of ["cpu", "memory"]) assert.ok(get(c, "resources", k, res), `${at}: no ${k}.${res}`);
+                        for (const k of ["requests", "limits"])
+                            for (const res of ["cpu", "memory"]) assert.ok(get(c, "resources", k, res), `${at}: no ${k}.${res}`);
                     }
                 }
             }),
@@ -218,13 +228,16 @@ describe("security: a walk over everything the fleet renders", () => {
                 const agent = workloads(r).find((w) => w.id.startsWith("DaemonSet"))!;
                 const c = agent.containers.find((x) => x.name === "vector")!;
                 // The init container that writes the node's address runs as nobody, with no host path.
-                for (const other of agent.containers.filter((x) => x !== c)) assert.equal(get(other, "securityContext", "runAsNonRoot"), true, String(other.name));
+                for (const other of agent.containers.filter((x) => x !== c))
+                    assert.equal(get(other, "securityContext", "runAsNonRoot"), true, String(other.name));
                 assert.equal(get(c, "securityContext", "runAsUser"), 0);
                 assert.equal(agent.pod.hostNetwork, true);
                 assert.equal(agent.pod.hostPID, undefined);
                 assert.equal(agent.pod.automountServiceAccountToken, true);
                 const hostPaths = new Set(((agent.pod.volumes as Obj[]) ?? []).filter((v) => v.hostPath).map((v) => String(v.name)));
-                const writable = ((c.volumeMounts as Obj[]) ?? []).filter((m) => hostPaths.has(String(m.name)) && m.readOnly !== true).map((m) => String(m.mountPath));
+                const writable = ((c.volumeMounts as Obj[]) ?? [])
+                    .filter((m) => hostPaths.has(String(m.name)) && m.readOnly !== true)
+                    .map((m) => String(m.mountPath));
                 assert.deepEqual(writable, ["/vector-data-dir"], `${r.stack}: writable host paths`);
                 const ns = k8sObjects(r).find((x) => id(x) === "Namespace /vector-system")!;
                 assert.equal(get(ns.inputs, "metadata", "labels", "pod-security.kubernetes.io/enforce"), "privileged");
@@ -234,10 +247,16 @@ describe("security: a walk over everything the fleet renders", () => {
         it(
             "service-account tokens are mounted only where used: no ServiceAccount automounts, only the agent pod and the events collector ask",
             each((r) => {
-                for (const x of k8sObjects(r).filter((o) => kind(o) === "ServiceAccount")) assert.equal(get(x.inputs, "automountServiceAccountToken"), false, id(x));
-                const asking = workloads(r).filter((w) => w.pod.automountServiceAccountToken !== false).map((w) => w.id);
+                for (const x of k8sObjects(r).filter((o) => kind(o) === "ServiceAccount"))
+                    assert.equal(get(x.inputs, "automountServiceAccountToken"), false, id(x));
+                const asking = workloads(r)
+                    .filter((w) => w.pod.automountServiceAccountToken !== false)
+                    .map((w) => w.id);
                 // The events collector (agent.events) is the one other reader of the API: events only.
-                assert.deepEqual(asking.filter((w) => w !== "Deployment vector-system/vector-agent-events-collector"), ["DaemonSet vector-system/vector-agent"]);
+                assert.deepEqual(
+                    asking.filter((w) => w !== "Deployment vector-system/vector-agent-events-collector"),
+                    ["DaemonSet vector-system/vector-agent"],
+                );
             }),
         );
     });

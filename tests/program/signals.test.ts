@@ -22,22 +22,26 @@ describe("signals in the program (issue 19)", () => {
         const hubOutputs = (await sharedHub()).outputs;
         const off = await runSource("dev", hubOutputs, { agent: { ...OFF } });
         const on = await runSource("dev", hubOutputs, { agent: { ...ON } });
-        assert.deepEqual(added(on, off), [
-            "core/v1:ConfigMap vector-agent-events-collector-config",
-            "core/v1:Service vector-agent-events",
-            "core/v1:Service vector-agent-otlp",
-            "core/v1:ServiceAccount vector-agent-events-collector",
-            "apps/v1:Deployment vector-agent-events-collector",
-            "networking.k8s.io/v1:NetworkPolicy vector-agent-events-collector",
-            "rbac.authorization.k8s.io/v1:ClusterRole vector-agent-events-collector",
-            "rbac.authorization.k8s.io/v1:ClusterRoleBinding vector-agent-events-collector",
-            "rbac.authorization.k8s.io/v1:Role vector-agent-events-collector",
-            "rbac.authorization.k8s.io/v1:RoleBinding vector-agent-events-collector",
-        ].sort());
+        assert.deepEqual(
+            added(on, off),
+            [
+                "core/v1:ConfigMap vector-agent-events-collector-config",
+                "core/v1:Service vector-agent-events",
+                "core/v1:Service vector-agent-otlp",
+                "core/v1:ServiceAccount vector-agent-events-collector",
+                "apps/v1:Deployment vector-agent-events-collector",
+                "networking.k8s.io/v1:NetworkPolicy vector-agent-events-collector",
+                "rbac.authorization.k8s.io/v1:ClusterRole vector-agent-events-collector",
+                "rbac.authorization.k8s.io/v1:ClusterRoleBinding vector-agent-events-collector",
+                "rbac.authorization.k8s.io/v1:Role vector-agent-events-collector",
+                "rbac.authorization.k8s.io/v1:RoleBinding vector-agent-events-collector",
+            ].sort(),
+        );
     });
 
     it("a hub that takes the signals renders their alerts; one that does not, none", async () => {
-        const rules = (r: RunResult) => r.resources.filter((x) => x.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((x) => (x.inputs.metadata as { name: string }).name);
+        const rules = (r: RunResult) =>
+            r.resources.filter((x) => x.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((x) => (x.inputs.metadata as { name: string }).name);
         const base = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]) as Record<string, unknown>;
         const without = await runHub({ aggregator: { ...base, signalLogs: false, tempo: undefined } });
         const withSignals = await runHub({ aggregator: { ...base, signalLogs: true, tempo: { endpoint: "http://tempo.monitoring.svc.cluster.local:4318" } } });

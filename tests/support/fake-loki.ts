@@ -95,7 +95,7 @@ function handle(data: FakeLokiData, opts: FakeLokiOptions, seen: SeenRequest[], 
         const all = (data.streams?.[query] ?? []).flatMap((s) =>
             s.entries.filter(([ns]) => ns >= start && ns < end).map(([ns, line]) => ({ stream: s.stream, ns, line })),
         );
-        all.sort((a, b) => (a.ns === b.ns ? 0 : (a.ns < b.ns) === backward ? 1 : -1));
+        all.sort((a, b) => (a.ns === b.ns ? 0 : a.ns < b.ns === backward ? 1 : -1));
         const kept = all.slice(0, limit);
         const byStream = new Map<Record<string, string>, Array<[string, string]>>();
         for (const e of kept) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), [e.ns.toString(), e.line]]);

@@ -157,10 +157,7 @@ export async function startPrometheus(series: Series[], opts: { readyTimeoutMs?:
                     // The grace timer is cleared once the server is gone: a pending timer would
                     // keep mocha's process alive for the full 3 s after the last test.
                     let grace: NodeJS.Timeout | undefined;
-                    const done = await Promise.race([
-                        exited.then(() => true),
-                        new Promise<false>((r) => (grace = setTimeout(() => r(false), 3000))),
-                    ]);
+                    const done = await Promise.race([exited.then(() => true), new Promise<false>((r) => (grace = setTimeout(() => r(false), 3000)))]);
                     clearTimeout(grace);
                     if (!done) {
                         child.kill("SIGKILL");

@@ -43,7 +43,16 @@ export function renderedStack(stack: string, objects: (FixtureObject & { patch?:
             resources.push({ type: parentType, name: "component", urn: parentUrn, parentUrn: stackUrn, custom: false, inputs: {}, secretPaths: [] });
         const type = resourceType(o, isPatch === true);
         const name = pulumiName ?? `${o.kind}-${o.metadata.name}`;
-        resources.push({ type, name, urn: `urn:pulumi:${stack}::vector-fleet::${type}::${name}`, parentUrn, custom: true, inputs: o, secretPaths: [], ...(ignoreChanges ? { ignoreChanges } : {}) });
+        resources.push({
+            type,
+            name,
+            urn: `urn:pulumi:${stack}::vector-fleet::${type}::${name}`,
+            parentUrn,
+            custom: true,
+            inputs: o,
+            secretPaths: [],
+            ...(ignoreChanges ? { ignoreChanges } : {}),
+        });
     }
     return renderFiles({ resources, outputs: { values: outputs, secretNames: [] } });
 }
@@ -93,7 +102,9 @@ export function agentStack(opts: AgentStackOptions = {}): Record<string, string>
             metadata: { name: "vector-agent", namespace: ns },
             spec: { template: { spec: { containers: [{ name: "vector", resources: { requests: { cpu: opts.cpu ?? "50m", memory: "96Mi" } } }] } } },
         },
-        ...(opts.podMonitor === false ? [] : [{ apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "vector-agent", namespace: ns }, spec: {} }]),
+        ...(opts.podMonitor === false
+            ? []
+            : [{ apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "vector-agent", namespace: ns }, spec: {} }]),
         ...(opts.extra ?? []),
     ];
     return renderedStack(opts.stack ?? "dev", objects, { role: "source", agentNamespace: ns, migrationPhase: "none", ...opts.outputs });

@@ -18,8 +18,16 @@ export function load(file: string): Doc {
     if (!parsed.has(file)) parsed.set(file, obj(parseYaml(fs.readFileSync(file, "utf8")) as Json, file));
     return structuredClone(parsed.get(file)!);
 }
-export const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
-export const actionFiles = fs.existsSync(ACTIONS) ? fs.readdirSync(ACTIONS).map((d) => path.join(ACTIONS, d, "action.yml")).filter((f) => fs.existsSync(f)) : [];
+export const workflowFiles = fs
+    .readdirSync(WORKFLOWS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+export const actionFiles = fs.existsSync(ACTIONS)
+    ? fs
+          .readdirSync(ACTIONS)
+          .map((d) => path.join(ACTIONS, d, "action.yml"))
+          .filter((f) => fs.existsSync(f))
+    : [];
 export const workflow = (name: string): Doc => load(path.join(WORKFLOWS, name));
 export const jobsOf = (w: Doc): Record<string, Doc> => obj(w.jobs, "jobs") as Record<string, Doc>;
 export const stepsOf = (job: Doc): Doc[] => (job.steps === undefined ? [] : arr(job.steps, "steps").map((s) => obj(s, "step")));
@@ -43,4 +51,3 @@ export function allSteps(): { where: string; step: Doc }[] {
 export function kubeconfigSecretName(stack: string): string {
     return `KUBECONFIG_${stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
-

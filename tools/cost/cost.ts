@@ -65,8 +65,8 @@ function containerAmounts(c: Container): { requests: Amounts; limits: Amounts; u
     const req = c.resources?.requests ?? {};
     // Kubernetes defaults a missing request to the limit when only the limit is set.
     const pick = (k: "cpu" | "memory", parse: (q: string | number) => number) => ({
-        request: req[k] !== undefined ? parse(req[k]!) : lim[k] !== undefined ? parse(lim[k]!) : 0,
-        limit: lim[k] !== undefined ? parse(lim[k]!) : undefined,
+        request: req[k] !== undefined ? parse(req[k]) : lim[k] !== undefined ? parse(lim[k]) : 0,
+        limit: lim[k] !== undefined ? parse(lim[k]) : undefined,
     });
     const cpu = pick("cpu", parseCpu);
     const mem = pick("memory", parseMemory);
@@ -152,7 +152,9 @@ export function workloads(resources: readonly RegisteredResource[]): Workload[] 
             replicas: o.kind === "DaemonSet" ? 1 : (o.spec?.replicas ?? 1),
             pod: podResources(spec),
             storageBytesPerReplica: storage,
-            onePerNode: (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((t) => t.topologyKey === "kubernetes.io/hostname"),
+            onePerNode: (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some(
+                (t) => t.topologyKey === "kubernetes.io/hostname",
+            ),
         });
     }
     return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
@@ -252,7 +254,7 @@ export const LEGACY_CHART_DEFAULTS: readonly ChartDefaults[] = [
 
 /** The seed design document's comparison table: a claim, never measured here. */
 export const SEED_CLAIM = {
-    source: "shared/seed, \"Cost and Performance Benefits\"",
+    source: 'shared/seed, "Cost and Performance Benefits"',
     legacy: "~500MB memory and ~200m CPU per node (Promtail + Node Exporter)",
     vector: "~150MB memory and ~100m CPU per node",
 };
@@ -289,10 +291,23 @@ export function costReport(stacks: readonly StackCost[], exampleNodes: readonly 
 
     const agents = stacks.flatMap((c) => c.workloads.filter((w) => w.placement === "every node").map((w) => ({ stack: c.stack, w })));
     const crow = agents.map(({ stack, w }) => [`Vector agent (${stack})`, pair(w.pod.requests), pair(w.pod.limits), "rendered by this program"]);
-    const example = LEGACY_CHART_DEFAULTS.reduce((a, d) => ({ requests: add(a.requests, d.commentedExample.requests), limits: add(a.limits, d.commentedExample.limits) }), { requests: ZERO, limits: ZERO });
+    const example = LEGACY_CHART_DEFAULTS.reduce(
+        (a, d) => ({ requests: add(a.requests, d.commentedExample.requests), limits: add(a.limits, d.commentedExample.limits) }),
+        { requests: ZERO, limits: ZERO },
+    );
     crow.push(
-        ...LEGACY_CHART_DEFAULTS.map((d) => [`${d.agent}, chart default`, `none (\`resources: ${d.defaultResources}\`)`, "none", `${d.chart}: ${d.source}; ${d.version}`]),
-        ["Promtail + node-exporter, the charts' commented-out examples", pair(example.requests), pair(example.limits), "not applied by default: each chart leaves them as a comment"],
+        ...LEGACY_CHART_DEFAULTS.map((d) => [
+            `${d.agent}, chart default`,
+            `none (\`resources: ${d.defaultResources}\`)`,
+            "none",
+            `${d.chart}: ${d.source}; ${d.version}`,
+        ]),
+        [
+            "Promtail + node-exporter, the charts' commented-out examples",
+            pair(example.requests),
+            pair(example.limits),
+            "not applied by default: each chart leaves them as a comment",
+        ],
         ["Promtail + node-exporter, seed claim", SEED_CLAIM.legacy, "", `${SEED_CLAIM.source}; a claim, not a measurement`],
         ["Vector, seed claim", SEED_CLAIM.vector, "", `${SEED_CLAIM.source}; a claim, not a measurement`],
     );
@@ -303,6 +318,7 @@ export function costReport(stacks: readonly StackCost[], exampleNodes: readonly 
             `so there is no default per-node figure to compare with. The seed's ~500 MB vs ~150 MB is usage it asserts, not requests; the Vector agent's requests above are a scheduling reservation and its limits a cap. ` +
             `What a node really spends depends on its log volume and must be measured on a cluster (e.g. \`container_memory_working_set_bytes\` of the pods in the \`parallel\` migration phase, where both run side by side and their costs add up).\n`,
     );
-    if (stacks.some((c) => c.unlimited.length > 0)) parts.push(`Containers without limits: ${stacks.flatMap((c) => c.unlimited.map((u) => `${c.stack}: ${u}`)).join("; ")}.\n`);
+    if (stacks.some((c) => c.unlimited.length > 0))
+        parts.push(`Containers without limits: ${stacks.flatMap((c) => c.unlimited.map((u) => `${c.stack}: ${u}`)).join("; ")}.\n`);
     return parts.join("\n");
 }

@@ -107,7 +107,7 @@ export function unifiedHunks(before: string, after: string, context = 3): string
     }
     const changes = rows.flatMap((r, i) => (r.op === " " ? [] : [i]));
     const out: string[] = [];
-    for (let i = 0; i < changes.length; ) {
+    for (let i = 0; i < changes.length;) {
         let j = i;
         while (j + 1 < changes.length && changes[j + 1] - changes[j] - 1 <= 2 * context) j++;
         const hunk = rows.slice(Math.max(0, changes[i] - context), Math.min(rows.length, changes[j] + context + 1));
@@ -273,7 +273,9 @@ export function diffStack(stack: string, before: Record<string, string> | undefi
         if (loss) alerts.push(`${stack}: ${loss}`);
         const kept = x && y ? keptByIgnoreChanges(x.object, y.object) : [];
         if (kept.length > 0)
-            alerts.push(`${stack}: ${change.label}: pulumi up keeps the old ${kept.join(", ")} (the resource's ignoreChanges), so this change reaches no existing object; see docs/operations.md`);
+            alerts.push(
+                `${stack}: ${change.label}: pulumi up keeps the old ${kept.join(", ")} (the resource's ignoreChanges), so this change reaches no existing object; see docs/operations.md`,
+            );
     }
     // An apiVersion change is a removal and an addition of two objects with one label: tell them apart.
     const shared = (label: string) => found.filter((f) => f.change.label === label).length > 1;
@@ -410,7 +412,12 @@ export function formatText(diffs: StackDiff[], opts: TextOptions): string {
             out.push(`${ACTION_WORD[a]}:`);
             for (const i of items) {
                 const stats = opts.mode === "stat" && a !== "delete" && !i.embedded ? `  (${lineStats(i.before, i.after)})` : "";
-                const why = a === "replace" ? `  ${actionText(i).replace(/^replaced, /, "").replace(/^replaced /, "")}` : "";
+                const why =
+                    a === "replace"
+                        ? `  ${actionText(i)
+                              .replace(/^replaced, /, "")
+                              .replace(/^replaced /, "")}`
+                        : "";
                 out.push(`  ${paint(ACTION_COLOR[a], ACTION_MARK[a])} ${i.label}${why}${embeddedNote(i)}${stats}`);
             }
         }

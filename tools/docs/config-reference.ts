@@ -32,7 +32,7 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function configReferenceMarkdown(): string {
     const lines = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"];
-    for (const r of rows(CONFIG_MODEL as Record<string, Field<unknown>>, "", [])) {
+    for (const r of rows(CONFIG_MODEL, "", [])) {
         lines.push(`| \`${r.key}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.doc)} |`);
     }
     return `${lines.join("\n")}\n`;

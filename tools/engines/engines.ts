@@ -64,11 +64,13 @@ export function dryRunInput(manifestsYaml: string): DryRunInput {
     const objects = parseManifests(manifestsYaml);
     const notes: string[] = [];
     const namespaces = [...new Set(objects.flatMap((o) => (o.kind === "Namespace" && !o.patch ? [o.name] : o.namespace ? [o.namespace] : [])))].sort();
-    const stubs = objects.filter((o) => o.patch).flatMap((o) => {
-        const stub = standIn(o);
-        if (stub) notes.push(`${o.kind} ${o.namespace}/${o.name}: patched, not owned; a stand-in ${o.kind} is created for the patch to apply to`);
-        return stub ? [stub] : [];
-    });
+    const stubs = objects
+        .filter((o) => o.patch)
+        .flatMap((o) => {
+            const stub = standIn(o);
+            if (stub) notes.push(`${o.kind} ${o.namespace}/${o.name}: patched, not owned; a stand-in ${o.kind} is created for the patch to apply to`);
+            return stub ? [stub] : [];
+        });
     const setup = yaml([...namespaces.map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } })), ...stubs]);
     const prepared = objects.map((o: ManifestObject) => {
         const data = o.body.data as Record<string, unknown> | undefined;
@@ -78,7 +80,11 @@ export function dryRunInput(manifestsYaml: string): DryRunInput {
         notes.push(`Secret ${o.namespace}/${o.name}: redacted data values (${redacted.map(([k]) => k).join(", ")}) moved to stringData`);
         const rest = Object.fromEntries(Object.entries(data).filter(([k]) => !redacted.some(([r]) => r === k)));
         const { data: _, ...body } = o.body;
-        return { ...body, ...(Object.keys(rest).length > 0 ? { data: rest } : {}), stringData: { ...((o.body.stringData as object) ?? {}), ...Object.fromEntries(redacted) } };
+        return {
+            ...body,
+            ...(Object.keys(rest).length > 0 ? { data: rest } : {}),
+            stringData: { ...(o.body.stringData ?? {}), ...Object.fromEntries(redacted) },
+        };
     });
     return { setup, manifests: yaml(prepared), notes };
 }
@@ -92,7 +98,10 @@ function standIn(o: ManifestObject): Record<string, unknown> | undefined {
             apiVersion: "apps/v1",
             kind: "DaemonSet",
             metadata,
-            spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: o.name, image: "registry.k8s.io/pause:3.10" }] } } },
+            spec: {
+                selector: { matchLabels: labels },
+                template: { metadata: { labels }, spec: { containers: [{ name: o.name, image: "registry.k8s.io/pause:3.10" }] } },
+            },
         };
     if (o.kind === "PersistentVolumeClaim") {
         // The patch's own size: kind's default StorageClass cannot expand a claim, and a resize is not what the dry run tests.

@@ -125,7 +125,9 @@ export function parseProject(text: string, file = "Pulumi.yaml"): { project?: Pr
         return { problems: [problemLine(file, "(file)", `is not YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`, "fix the syntax")] };
     }
     if (!isMap(doc) || typeof doc.name !== "string" || doc.name === "")
-        return { problems: [problemLine(file, "name", "missing or empty: the CLI refuses the project (project.go ValidateProject)", "set name: vector-fleet")] };
+        return {
+            problems: [problemLine(file, "name", "missing or empty: the CLI refuses the project (project.go ValidateProject)", "set name: vector-fleet")],
+        };
     const name = doc.name;
     const declarations: Declaration[] = [];
     const config = doc.config ?? {};
@@ -155,7 +157,12 @@ export function parseProject(text: string, file = "Pulumi.yaml"): { project?: Pr
         const unknown = Object.keys(raw).filter((a) => !DECLARATION_ATTRIBUTES.includes(a));
         for (const a of unknown)
             problems.push(
-                problemLine(file, `${declaredAs}.${a}`, `'${a}' not allowed in a declaration (project.json configTypeDeclaration)`, `use only ${DECLARATION_ATTRIBUTES.join(", ")}; there is no way to declare a key optional except by giving it a default`),
+                problemLine(
+                    file,
+                    `${declaredAs}.${a}`,
+                    `'${a}' not allowed in a declaration (project.json configTypeDeclaration)`,
+                    `use only ${DECLARATION_ATTRIBUTES.join(", ")}; there is no way to declare a key optional except by giving it a default`,
+                ),
             );
         const d: Declaration = {
             declaredAs,
@@ -168,7 +175,14 @@ export function parseProject(text: string, file = "Pulumi.yaml"): { project?: Pr
             ...("value" in raw && raw.value !== null ? { value: raw.value } : {}),
         };
         if (d.type !== undefined && !(CONFIG_TYPES as readonly string[]).includes(d.type)) {
-            problems.push(problemLine(file, declaredAs, `type ${JSON.stringify(d.type)} is not one the project schema allows (project.json simpleConfigType)`, `use one of ${CONFIG_TYPES.join(", ")}`));
+            problems.push(
+                problemLine(
+                    file,
+                    declaredAs,
+                    `type ${JSON.stringify(d.type)} is not one the project schema allows (project.json simpleConfigType)`,
+                    `use one of ${CONFIG_TYPES.join(", ")}`,
+                ),
+            );
             continue;
         }
         // project.go Project.Validate, in its order.
@@ -176,16 +190,46 @@ export function parseProject(text: string, file = "Pulumi.yaml"): { project?: Pr
             problems.push(problemLine(file, declaredAs, "has both 'default' and 'value' (project.go Validate)", "keep one"));
         if (ownNamespace) {
             if (d.type === "array" && !d.items)
-                problems.push(problemLine(file, declaredAs, "declares an array without 'items' (project.go Validate)", "add items: { type: string } (or the item type)"));
+                problems.push(
+                    problemLine(file, declaredAs, "declares an array without 'items' (project.go Validate)", "add items: { type: string } (or the item type)"),
+                );
             else if (d.type !== undefined && d.default !== undefined && !validConfigValue(d.type, d.items, d.default))
-                problems.push(problemLine(file, declaredAs, `default ${JSON.stringify(d.default)} is not of type '${fullTypeName(d.type, d.items)}' (project.go Validate)`, "fix the default or the type"));
+                problems.push(
+                    problemLine(
+                        file,
+                        declaredAs,
+                        `default ${JSON.stringify(d.default)} is not of type '${fullTypeName(d.type, d.items)}' (project.go Validate)`,
+                        "fix the default or the type",
+                    ),
+                );
         } else {
             if (d.type !== undefined)
-                problems.push(problemLine(file, declaredAs, "is not in the project's namespace and must not declare a type (project.go Validate)", "drop 'type', keep only 'value'"));
+                problems.push(
+                    problemLine(
+                        file,
+                        declaredAs,
+                        "is not in the project's namespace and must not declare a type (project.go Validate)",
+                        "drop 'type', keep only 'value'",
+                    ),
+                );
             if (d.default !== undefined)
-                problems.push(problemLine(file, declaredAs, "is not in the project's namespace and must not have a default (project.go Validate)", "use 'value' instead of 'default'"));
+                problems.push(
+                    problemLine(
+                        file,
+                        declaredAs,
+                        "is not in the project's namespace and must not have a default (project.go Validate)",
+                        "use 'value' instead of 'default'",
+                    ),
+                );
             if (d.value === undefined && d.default === undefined)
-                problems.push(problemLine(file, declaredAs, "is not in the project's namespace and has no 'value' (project.go Validate)", "give it a value, or set it in the stack files instead"));
+                problems.push(
+                    problemLine(
+                        file,
+                        declaredAs,
+                        "is not in the project's namespace and has no 'value' (project.go Validate)",
+                        "give it a value, or set it in the stack files instead",
+                    ),
+                );
         }
         declarations.push(d);
     }
@@ -249,7 +293,14 @@ export function checkStack(project: Project, stack: string, text: string, file =
     for (const raw of Object.keys(config)) {
         const k = parseKey(project.name, raw);
         if (!k) {
-            problems.push(problemLine(file, raw, "is not a config key: the CLI cannot load this stack file (key.go ParseKey)", `write it as ${project.name}:name or provider:name`));
+            problems.push(
+                problemLine(
+                    file,
+                    raw,
+                    "is not a config key: the CLI cannot load this stack file (key.go ParseKey)",
+                    `write it as ${project.name}:name or provider:name`,
+                ),
+            );
             continue;
         }
         const key = `${k.namespace}:${k.name}`;
@@ -289,7 +340,9 @@ export function checkStack(project: Project, stack: string, text: string, file =
         if (d.type === undefined) continue;
         const e = effective.get(d.key);
         if (!e) continue;
-        const where = e.fromDeclaration ? `the declaration's ${d.default !== undefined ? "default" : "value"} (applied because ${file} does not set it)` : "the value";
+        const where = e.fromDeclaration
+            ? `the declaration's ${d.default !== undefined ? "default" : "value"} (applied because ${file} does not set it)`
+            : "the value";
         if (d.secret && !e.value.secure) {
             problems.push(
                 problemLine(
@@ -341,12 +394,17 @@ export function providerNamespaces(root: string): string[] | undefined {
 export function checkProjectConfig(root: string): ProjectCheck {
     const { project, problems } = parseProject(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
     const stacks: Record<string, string[]> = {};
-    const files = fs.readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
+    const files = fs
+        .readdirSync(root)
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .sort();
     const providers = providerNamespaces(root);
     for (const f of files) {
         const stack = /^Pulumi\.(.+)\.yaml$/.exec(f)![1];
         stacks[stack] = project
-            ? checkStack(project, stack, fs.readFileSync(path.join(root, f), "utf8"), f, { knownNamespaces: providers && [project.name, "pulumi", ...providers] })
+            ? checkStack(project, stack, fs.readFileSync(path.join(root, f), "utf8"), f, {
+                  knownNamespaces: providers && [project.name, "pulumi", ...providers],
+              })
             : [];
     }
     return { project: problems, stacks };

@@ -16,7 +16,9 @@ export function configWarnings(file: StackFile, project = "vector-fleet"): Rende
         return warnings; // the program's config check reports it
     }
     if (monitoring.enabled !== false && monitoring.selectorLabels === undefined) {
-        const labels = Object.entries(DEFAULT_SELECTOR_LABELS).map(([k, v]) => `${k}=${v}`).join(", ");
+        const labels = Object.entries(DEFAULT_SELECTOR_LABELS)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ");
         warnings.push({
             code: "selector-labels-unset",
             message:

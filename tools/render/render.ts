@@ -30,9 +30,25 @@ function hubsFirst(files: StackFile[]): StackFile[] {
 
 /** Kinds in apply order: namespaces and cluster-wide RBAC first, CRD-backed kinds last. */
 const KIND_ORDER = [
-    "Namespace", "PriorityClass", "ClusterRole", "ClusterRoleBinding", "ServiceAccount", "Role", "RoleBinding",
-    "ConfigMap", "Secret", "Service", "NetworkPolicy", "PodDisruptionBudget", "DaemonSet", "StatefulSet",
-    "Deployment", "DaemonSetPatch", "PodMonitor", "ServiceMonitor", "PrometheusRule",
+    "Namespace",
+    "PriorityClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "DaemonSet",
+    "StatefulSet",
+    "Deployment",
+    "DaemonSetPatch",
+    "PodMonitor",
+    "ServiceMonitor",
+    "PrometheusRule",
 ];
 
 /** Marks server-side apply patches, which look like whole objects but change only the fields they name. */
@@ -52,7 +68,11 @@ interface K8sObject {
 export function kubernetesObjects(resources: RegisteredResource[]): K8sObject[] {
     return resources
         .filter((r) => r.type.startsWith("kubernetes:") && r.custom)
-        .map((r) => ({ ...(r.inputs as unknown as K8sObject), ...(r.type.endsWith("Patch") ? { [PATCH]: r.type } : {}), ...(r.ignoreChanges ? { [IGNORE]: r.ignoreChanges } : {}) }))
+        .map((r) => ({
+            ...(r.inputs as unknown as K8sObject),
+            ...(r.type.endsWith("Patch") ? { [PATCH]: r.type } : {}),
+            ...(r.ignoreChanges ? { [IGNORE]: r.ignoreChanges } : {}),
+        }))
         .filter((o) => typeof o.kind === "string")
         .sort((a, b) => {
             const rank = (k: string) => (KIND_ORDER.indexOf(k) < 0 ? KIND_ORDER.length : KIND_ORDER.indexOf(k));
@@ -148,7 +168,12 @@ export function renderStackFiles(result: RunResult): { files: Record<string, str
     const objects = kubernetesObjects(result.resources).map(redact);
     const files: Record<string, string> = {
         "manifests.yaml": objects
-            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") + (o[IGNORE] ? `# ${IGNORE_NOTE} ${o[IGNORE].join(", ")}\n` : "") + toYaml(o, { sortMapEntries: true, lineWidth: 0 }))
+            .map(
+                (o) =>
+                    (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") +
+                    (o[IGNORE] ? `# ${IGNORE_NOTE} ${o[IGNORE].join(", ")}\n` : "") +
+                    toYaml(o, { sortMapEntries: true, lineWidth: 0 }),
+            )
             .join("---\n"),
         "resources.txt": resourceTree(result.resources),
         "outputs.json": outputsJson(result.outputs),
@@ -197,7 +222,8 @@ export interface RenderOptions {
 function checkFleetBeforeRendering(root: string, only: string[] | undefined, warn: (line: string) => void): FleetReport {
     const report = checkFleetFiles(root);
     const files = only ? new Set(only.flatMap((s) => [`Pulumi.${s}.yaml`, ...hubFilesOf(report.members, s)])) : undefined;
-    const relevant = <P extends FleetProblem>(ps: P[]) => (files ? ps.filter((p) => files.has(p.file) || (p.also !== undefined && files.has(p.also.file))) : ps);
+    const relevant = <P extends FleetProblem>(ps: P[]) =>
+        files ? ps.filter((p) => files.has(p.file) || (p.also !== undefined && files.has(p.also.file))) : ps;
     for (const w of relevant(report.warnings)) warn(formatProblem(w));
     const unreadable = files ? report.unreadable.filter((e) => files.has(e.file)) : report.unreadable;
     const fleet = relevant(report.problems);
@@ -235,7 +261,12 @@ export async function renderFleet(program: Program, root: string, only?: string[
         if (!wanted && !needed) continue;
         const refused = cli ? [...cli.project, ...(cli.stacks[s.stack] ?? [])] : [];
         if (refused.length > 0) {
-            failures.push({ stack: s.stack, hub: s.role === "hub", message: `the Pulumi CLI would refuse this stack:\n  - ${refused.join("\n  - ")}`, problems: refused });
+            failures.push({
+                stack: s.stack,
+                hub: s.role === "hub",
+                message: `the Pulumi CLI would refuse this stack:\n  - ${refused.join("\n  - ")}`,
+                problems: refused,
+            });
             continue;
         }
         // Agent stacks read a hub's outputs: with a hub failed, their own errors would only mislead.
@@ -269,7 +300,9 @@ export function checkedStack(stack: string, result: RunResult): RenderedStack | 
     const vector = validateRenderedStacks([{ stack, files }]);
     const problems = errorsOf(vector).map(formatVectorProblem);
     if (problems.length === 0) return { stack, files, result, vectorWarnings: vector, objects };
-    return { refused: { message: `Vector ${VECTOR_VERSION} would refuse or mishandle its configs (npm run validate):\n  - ${problems.join("\n  - ")}`, problems } };
+    return {
+        refused: { message: `Vector ${VECTOR_VERSION} would refuse or mishandle its configs (npm run validate):\n  - ${problems.join("\n  - ")}`, problems },
+    };
 }
 
 /** One stack that did not render: its error as thrown, and one line per problem in it. */

@@ -10,19 +10,49 @@ import type { ManifestObject } from "./summary";
 type Kinds = Record<string, readonly string[]>;
 
 /** pulumi/pulumi-kubernetes provider/pkg/provider/diff.go: labelSelectorForceNewProperties. */
-const labelSelector = (p: string) => [`${p}.matchExpressions`, `${p}.matchExpressions.key`, `${p}.matchExpressions.operator`, `${p}.matchExpressions.values`, `${p}.matchLabels`];
+const labelSelector = (p: string) => [
+    `${p}.matchExpressions`,
+    `${p}.matchExpressions.key`,
+    `${p}.matchExpressions.operator`,
+    `${p}.matchExpressions.values`,
+    `${p}.matchLabels`,
+];
 
 /** pulumi/pulumi-kubernetes provider/pkg/provider/diff.go: containerForceNewProperties. */
 const containers = (...prefixes: string[]) =>
     prefixes.flatMap((p) =>
         [
-            "args", "command", "env", "env.value", "image", "imagePullPolicy", "lifecycle", "livenessProbe", "ports", "readinessProbe",
-            "resources", "securityContext", "stdin", "stdinOnce", "terminationMessagePath", "terminationMessagePolicy", "tty",
-            "volumeDevices", "volumeMounts", "workingDir",
+            "args",
+            "command",
+            "env",
+            "env.value",
+            "image",
+            "imagePullPolicy",
+            "lifecycle",
+            "livenessProbe",
+            "ports",
+            "readinessProbe",
+            "resources",
+            "securityContext",
+            "stdin",
+            "stdinOnce",
+            "terminationMessagePath",
+            "terminationMessagePolicy",
+            "tty",
+            "volumeDevices",
+            "volumeMounts",
+            "workingDir",
         ].map((f) => `${p}.${f}`),
     );
 
-const statefulSet = [".spec.podManagementPolicy", ".spec.revisionHistoryLimit", ".spec.selector", ".spec.serviceName", ".spec.volumeClaimTemplates", ...labelSelector(".spec.selector")];
+const statefulSet = [
+    ".spec.podManagementPolicy",
+    ".spec.revisionHistoryLimit",
+    ".spec.selector",
+    ".spec.serviceName",
+    ".spec.volumeClaimTemplates",
+    ...labelSelector(".spec.selector"),
+];
 const selectorOnly = [".spec.selector", ...labelSelector(".spec.selector")];
 const job = [".spec.completions", ".spec.parallelism", ".spec.selector", ".spec.template", ...labelSelector(".spec.selector")];
 const roleBinding = [".roleRef"];
@@ -30,17 +60,60 @@ const roleBinding = [".roleRef"];
 const core: Record<string, Kinds> = {
     v1: {
         PersistentVolume: [
-            "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "csi", "fc", "flexVolume", "flocker", "gcePersistentDisk",
-            "glusterfs", "hostPath", "iscsi", "local", "nfs", "photonPersistentDisk", "portworxVolume", "quobyte", "rbd", "scaleIO",
-            "storageos", "vsphereVolume",
+            "awsElasticBlockStore",
+            "azureDisk",
+            "azureFile",
+            "cephfs",
+            "cinder",
+            "csi",
+            "fc",
+            "flexVolume",
+            "flocker",
+            "gcePersistentDisk",
+            "glusterfs",
+            "hostPath",
+            "iscsi",
+            "local",
+            "nfs",
+            "photonPersistentDisk",
+            "portworxVolume",
+            "quobyte",
+            "rbd",
+            "scaleIO",
+            "storageos",
+            "vsphereVolume",
         ].map((f) => `.spec.${f}`),
         PersistentVolumeClaim: [".spec.accessModes", ".spec.selector", ".spec.storageClassName", ".spec.volumeName", ...labelSelector(".spec.selector")],
         Pod: [
             ...[
-                "affinity", "automountServiceAccountToken", "dnsConfig", "dnsPolicy", "enableServiceLinks", "hostAliases", "hostIPC", "hostNetwork",
-                "hostPID", "hostname", "imagePullSecrets", "nodeName", "nodeSelector", "overhead", "preemptionPolicy", "priority",
-                "priorityClassName", "readinessGates", "restartPolicy", "runtimeClassName", "schedulerName", "securityContext", "serviceAccount",
-                "serviceAccountName", "shareProcessNamespace", "subdomain", "terminationGracePeriodSeconds", "volumes",
+                "affinity",
+                "automountServiceAccountToken",
+                "dnsConfig",
+                "dnsPolicy",
+                "enableServiceLinks",
+                "hostAliases",
+                "hostIPC",
+                "hostNetwork",
+                "hostPID",
+                "hostname",
+                "imagePullSecrets",
+                "nodeName",
+                "nodeSelector",
+                "overhead",
+                "preemptionPolicy",
+                "priority",
+                "priorityClassName",
+                "readinessGates",
+                "restartPolicy",
+                "runtimeClassName",
+                "schedulerName",
+                "securityContext",
+                "serviceAccount",
+                "serviceAccountName",
+                "shareProcessNamespace",
+                "subdomain",
+                "terminationGracePeriodSeconds",
+                "volumes",
             ].map((f) => `.spec.${f}`),
             ...containers(".spec.containers[*]", ".spec.initContainers[*]"),
         ],
@@ -106,18 +179,29 @@ export function changedProperties(before: Json, after: Json, at: Segment[] = [])
     if (JSON.stringify(before) === JSON.stringify(after)) return [];
     if (isMap(before) && isMap(after))
         return [...new Set([...Object.keys(before), ...Object.keys(after)])].flatMap((k) =>
-            !(k in after) ? [{ path: [...at, k], value: null }] : !(k in before) ? [{ path: [...at, k], value: after[k] }] : changedProperties(before[k], after[k], [...at, k]),
+            !(k in after)
+                ? [{ path: [...at, k], value: null }]
+                : !(k in before)
+                  ? [{ path: [...at, k], value: after[k] }]
+                  : changedProperties(before[k], after[k], [...at, k]),
         );
     if (Array.isArray(before) && Array.isArray(after))
         return Array.from({ length: Math.max(before.length, after.length) }, (_, i) =>
-            i >= after.length ? [{ path: [...at, i], value: null }] : i >= before.length ? [{ path: [...at, i], value: after[i] }] : changedProperties(before[i], after[i], [...at, i]),
+            i >= after.length
+                ? [{ path: [...at, i], value: null }]
+                : i >= before.length
+                  ? [{ path: [...at, i], value: after[i] }]
+                  : changedProperties(before[i], after[i], [...at, i]),
         ).flat();
     return [{ path: at, value: after }];
 }
 
 /** `.spec.containers[*].image` -> ["spec", "containers", "*", "image"]. */
 function segments(jsonPath: string): string[] {
-    return jsonPath.replace(/\[\*\]/g, ".*").split(".").filter(Boolean);
+    return jsonPath
+        .replace(/\[\*\]/g, ".*")
+        .split(".")
+        .filter(Boolean);
 }
 
 /** Whether `rest` of a force-new path exists inside a changed value (jsonpath over the patch slice, openapi/match.go). */
@@ -199,7 +283,8 @@ export function statefulReason(o: ManifestObject): string | undefined {
 export function lossMessage(label: string, o: ManifestObject, replace: Replacement | undefined, deleted: boolean, after?: ManifestObject): string | undefined {
     const reason = statefulReason(o);
     // Updated in place, yet the cloud controller deletes the load balancer of a Service that stops being one.
-    if (reason && o.kind === "Service" && !deleted && !replace && after && !statefulReason(after)) return `${label} is no longer of type LoadBalancer: the cloud controller deletes its load balancer, and the agents lose the address they dial`;
+    if (reason && o.kind === "Service" && !deleted && !replace && after && !statefulReason(after))
+        return `${label} is no longer of type LoadBalancer: the cloud controller deletes its load balancer, and the agents lose the address they dial`;
     if (!reason || (!deleted && !replace)) return undefined;
     const what = deleted ? "DELETED" : `REPLACED${replace!.deleteFirst ? ", delete-first" : ""} (${replace!.fields.join(", ")} changed)`;
     return `${label} is ${what}: ${reason}`;

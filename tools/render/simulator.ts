@@ -130,7 +130,21 @@ class FleetMocks implements pulumi.runtime.Mocks {
             const net = Object.values(cloud.networks).find((n) => pinned !== undefined && cidrContains(n.ipRange, pinned));
             const lb = given ?? (pinned !== undefined ? { networkIp: net ? pinned : "", networkId: net?.id ?? 0 } : undefined);
             if (!lb) throw new Error(`hcloud: load balancer "${name}" not found`);
-            return { id: 4712001, name, ...lb, ipv4: "", ipv6: "", location: "fsn1", loadBalancerType: "lb11", networkZone: "eu-central", labels: {}, deleteProtection: false, algorithms: [], services: [], targets: [] };
+            return {
+                id: 4712001,
+                name,
+                ...lb,
+                ipv4: "",
+                ipv6: "",
+                location: "fsn1",
+                loadBalancerType: "lb11",
+                networkZone: "eu-central",
+                labels: {},
+                deleteProtection: false,
+                algorithms: [],
+                services: [],
+                targets: [],
+            };
         }
         throw new Error(`the offline simulator has no answer for invoke ${args.token}`);
     }
@@ -153,7 +167,10 @@ class FleetMocks implements pulumi.runtime.Mocks {
             case "kubernetes:apps/v1:DaemonSet": {
                 const pod = c.daemonSets ? c.daemonSets[args.id] : {};
                 if (pod === undefined) throw missing();
-                return { id: args.id, state: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns }, spec: { template: { spec: pod } } } };
+                return {
+                    id: args.id,
+                    state: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns }, spec: { template: { spec: pod } } },
+                };
             }
             default:
                 throw new Error(`the offline simulator has no answer for a read of ${args.type} ${args.id}`);
@@ -164,7 +181,7 @@ class FleetMocks implements pulumi.runtime.Mocks {
         if (args.id && args.type !== "pulumi:pulumi:StackReference") return this.read({ ...args, id: args.id });
         const inputs = args.inputs as Record<string, unknown>;
         if (args.type === "kubernetes:core/v1:Service") {
-            const a = ((inputs.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+            const a = (inputs.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
             const lbName = a["load-balancer.hetzner.cloud/name"];
             if (lbName) this.lbServices.set(lbName, a["load-balancer.hetzner.cloud/private-ipv4"] ?? "");
         }
@@ -216,7 +233,8 @@ class FleetMocks implements pulumi.runtime.Mocks {
 /** The Pulumi runtime keeps queues it does not declare; wait for them to drain. */
 interface RuntimeInternals {
     waitForRPCs(): Promise<void>;
-    getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; readResource(req: RegisterRequest, cb: unknown): Promise<void> } | undefined;
+    getMonitor():
+        { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; readResource(req: RegisterRequest, cb: unknown): Promise<void> } | undefined;
 }
 interface RegisterRequest {
     /** Only on registerResource requests. */
@@ -320,7 +338,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     let exported: Record<string, unknown> = {};
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
-            exported = ((await program()) ?? {}) as Record<string, unknown>;
+            exported = (await program()) ?? {};
             return exported;
         });
         await runtime.waitForRPCs();

@@ -50,7 +50,7 @@ export function parseManifests(text: string): ManifestObject[] {
         try {
             body = parseYaml(doc);
         } catch (e) {
-            throw new Error(`manifests.yaml, document ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
+            throw new Error(`manifests.yaml, document ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
         if (body === null || typeof body !== "object" || Array.isArray(body)) return;
         const object = body as Record<string, unknown>;
@@ -118,15 +118,20 @@ export function objectName(o: Pick<ManifestObject, "kind" | "namespace" | "name"
 export function renderWarnings(files: Record<string, string>, objects: ManifestObject[] = parseManifests(files["manifests.yaml"] ?? "")): RenderWarning[] {
     const outputs = JSON.parse(files["outputs.json"] ?? "{}") as RenderedOutputs;
     const warnings: RenderWarning[] = [];
-    const hasKind = (kind: string, namespace?: string) => objects.some((o) => o.kind === kind && !o.patch && (namespace === undefined || o.namespace === namespace));
+    const hasKind = (kind: string, namespace?: string) =>
+        objects.some((o) => o.kind === kind && !o.patch && (namespace === undefined || o.namespace === namespace));
 
     if (outputs.role === "hub" && !hasKind("PrometheusRule"))
         warnings.push({
             code: "no-alert-rules",
-            message: "self-monitoring is off on the hub: no alert rules, dashboard or aggregator PodMonitor, so nothing alerts when the fleet's pipeline breaks",
+            message:
+                "self-monitoring is off on the hub: no alert rules, dashboard or aggregator PodMonitor, so nothing alerts when the fleet's pipeline breaks",
         });
     if (outputs.role === "hub" && !outputs.agentNamespace)
-        warnings.push({ code: "hub-without-agent", message: "the hub runs no agent: the monitoring cluster's own pod logs and node metrics are not collected" });
+        warnings.push({
+            code: "hub-without-agent",
+            message: "the hub runs no agent: the monitoring cluster's own pod logs and node metrics are not collected",
+        });
     if (outputs.agentNamespace && !hasKind("PodMonitor", outputs.agentNamespace))
         warnings.push({
             code: "agent-not-scraped",
@@ -147,7 +152,8 @@ export function renderWarnings(files: Record<string, string>, objects: ManifestO
     if (outputs.migrationPhase === "parallel")
         warnings.push({
             code: "shipped-twice",
-            message: 'migration phase "parallel": Promtail and node-exporter still run beside Vector, so Loki stores every log line twice and node metrics arrive twice (Vector\'s with shipper="vector")',
+            message:
+                'migration phase "parallel": Promtail and node-exporter still run beside Vector, so Loki stores every log line twice and node metrics arrive twice (Vector\'s with shipper="vector")',
         });
 
     // A claim of one of the stack's own StatefulSets (`<template>-<statefulset>-<ordinal>`) is the
@@ -182,7 +188,10 @@ export function renderWarnings(files: Record<string, string>, objects: ManifestO
         }
     }
     const minutes = outputs.aggregatorBufferMinutes;
-    for (const [sink, m] of [["Loki", minutes?.lokiMinutes], ["Prometheus", minutes?.prometheusMinutes]] as const) {
+    for (const [sink, m] of [
+        ["Loki", minutes?.lokiMinutes],
+        ["Prometheus", minutes?.prometheusMinutes],
+    ] as const) {
         if (typeof m === "number" && m < MIN_BUFFER_MINUTES)
             warnings.push({
                 code: "short-buffer",
@@ -246,7 +255,8 @@ export function summarizeStack(
         kinds[kind] = (kinds[kind] ?? 0) + 1;
     }
     const vector: Record<string, VectorComponents> = {};
-    for (const [name, toml] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) if (name.endsWith(".vector.toml")) vector[name] = vectorComponents(toml);
+    for (const [name, toml] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b)))
+        if (name.endsWith(".vector.toml")) vector[name] = vectorComponents(toml);
     const resources = Math.max(0, (files["resources.txt"] ?? "").split("\n").filter((l) => l.trim() !== "").length - 1);
     const warnings = renderWarnings(files, objects);
     const before = previous?.["manifests.yaml"];
@@ -270,7 +280,9 @@ export function formatSummary(s: StackSummary, dir: string): string[] {
     const total = Object.values(s.kinds).reduce((a, b) => a + b, 0);
     const lines = [
         `${s.stack} -> ${dir}`,
-        `  ${s.resources} resources, ${total} Kubernetes objects: ${sortedEntries(s.kinds).map(([k, n]) => `${n} ${k}`).join(", ")}`,
+        `  ${s.resources} resources, ${total} Kubernetes objects: ${sortedEntries(s.kinds)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(", ")}`,
     ];
     for (const [file, c] of Object.entries(s.vector))
         lines.push(`  ${file}: ${componentList("sources", c.sources)}; ${componentList("transforms", c.transforms)}; ${componentList("sinks", c.sinks)}`);

@@ -104,13 +104,7 @@ function serverSays(body: string): string {
  * GETs `base + path` with `params` and returns the parsed JSON body. Throws EndpointError for
  * every failure, so callers can rely on the message being fit to show.
  */
-export async function getJson(
-    service: Service,
-    base: string,
-    path: string,
-    params: Record<string, string>,
-    opts: RequestOptions,
-): Promise<unknown> {
+export async function getJson(service: Service, base: string, path: string, params: Record<string, string>, opts: RequestOptions): Promise<unknown> {
     const shown = displayUrl(base);
     const url = `${joinUrl(base, path)}?${new URLSearchParams(params).toString()}`;
     const controller = new AbortController();
@@ -171,13 +165,7 @@ export async function getJson(
         );
     }
     if (status < 200 || status > 299) {
-        throw new EndpointError(
-            "http",
-            service,
-            shown,
-            `${service} at ${shown} answered HTTP ${status} ${statusText}: ${serverSays(body)}`,
-            status,
-        );
+        throw new EndpointError("http", service, shown, `${service} at ${shown} answered HTTP ${status} ${statusText}: ${serverSays(body)}`, status);
     }
     try {
         return JSON.parse(body);

@@ -28,7 +28,7 @@ export function matchersOf(selector: string): string {
         if (!inner.endsWith("}")) throw new Error(`selector ${selector} opens a brace it does not close`);
         inner = inner.slice(1, -1).trim();
     }
-    if (inner === "") throw new Error("selector is empty: it must name at least one matcher, such as {job=\"node-exporter\"}");
+    if (inner === "") throw new Error('selector is empty: it must name at least one matcher, such as {job="node-exporter"}');
     let inString = false;
     for (let i = 0; i < inner.length; i++) {
         const c = inner[i];

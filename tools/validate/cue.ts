@@ -11,10 +11,7 @@
 export type CueValue = string | number | boolean | null | CueValue[] | { [k: string]: CueValue };
 
 type Tok =
-    | { k: "id"; v: string; line: number }
-    | { k: "str"; v: string; line: number }
-    | { k: "num"; v: number; line: number }
-    | { k: "p"; v: string; line: number };
+    { k: "id"; v: string; line: number } | { k: "str"; v: string; line: number } | { k: "num"; v: number; line: number } | { k: "p"; v: string; line: number };
 
 export class CueError extends Error {}
 
@@ -134,10 +131,10 @@ export function parseCue(src: string): { [k: string]: CueValue } {
         if (t.k === "p" && t.v === "[") {
             p++;
             const items: CueValue[] = [];
-            while (!(peek()?.k === "p" && peek()!.v === "]")) {
+            while (!(peek()?.k === "p" && peek().v === "]")) {
                 items.push(value());
-                if (peek()?.k === "p" && peek()!.v === ",") p++;
-                else if (!(peek()?.k === "p" && peek()!.v === "]")) fail("`,` or `]`");
+                if (peek()?.k === "p" && peek().v === ",") p++;
+                else if (!(peek()?.k === "p" && peek().v === "]")) fail("`,` or `]`");
             }
             p++;
             return items;
@@ -158,17 +155,17 @@ export function parseCue(src: string): { [k: string]: CueValue } {
 
     function fields(end: string | undefined): { [k: string]: CueValue } {
         let out: { [k: string]: CueValue } = {};
-        while (p < toks.length && !(end && peek()?.k === "p" && peek()!.v === end)) {
+        while (p < toks.length && !(end && peek()?.k === "p" && peek().v === end)) {
             const t = peek();
             if (!isLabel(t)) fail("a label");
             if (!isColon(toks[p + 1])) {
                 p++;
                 fail("`:`");
             }
-            const label = String(t!.v);
+            const label = String(t.v);
             p += 2;
-            out = unify(out, { [label]: value() }, `line ${t!.line}`) as { [k: string]: CueValue };
-            if (peek()?.k === "p" && peek()!.v === ",") p++;
+            out = unify(out, { [label]: value() }, `line ${t.line}`) as { [k: string]: CueValue };
+            if (peek()?.k === "p" && peek().v === ",") p++;
         }
         if (end && p >= toks.length) fail(`\`${end}\``);
         return out;

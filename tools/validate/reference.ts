@@ -129,7 +129,7 @@ export function optionsOf(struct: CueValue | undefined): Record<string, OptNode>
 
 /** `generated: components: <kind>: <name>: configuration: {...}` of one generated component file. */
 export function componentOptions(src: string, kind: string, name: string): Record<string, OptNode> {
-    const doc = parseCue(src) as Obj;
+    const doc = parseCue(src);
     const path = ["generated", "components", kind, name, "configuration"];
     let v: CueValue | undefined = doc;
     for (const p of path) v = isObj(v) ? v[p] : undefined;
@@ -162,7 +162,7 @@ export function eventTypes(src: string, block: "input" | "output"): EventType[] 
         }
         return [...types];
     }
-    const parsed = parseCue(body.join("\n")) as Obj;
+    const parsed = parseCue(body.join("\n"));
     return Object.entries(TYPE_NAMES)
         .filter(([k]) => parsed[k] === true || isObj(parsed[k]))
         .map(([, t]) => t);
@@ -180,7 +180,7 @@ export function vrlFunction(rust: string, fallibleHelpers: Set<string>): ({ name
     if (!id) return undefined;
     const required = (code.match(/Parameter::required\(/g) ?? []).length + (code.match(/required:\s*true/g) ?? []).length;
     const optional = (code.match(/Parameter::optional\(/g) ?? []).length + (code.match(/required:\s*false/g) ?? []).length;
-    const typeDefs = [...code.matchAll(/fn type_def\([^)]*\)\s*->\s*TypeDef\s*\{([\s\S]*?)\n    \}/g)].map((m) => m[1]);
+    const typeDefs = [...code.matchAll(/fn type_def\([^)]*\)\s*->\s*TypeDef\s*\{([\s\S]*?)\n {4}\}/g)].map((m) => m[1]);
     // A free `fn type_def() -> TypeDef` in the same file is a helper too (parse_key_value).
     const local = new Set([...fallibleHelpersIn(code, true), ...fallibleHelpers]);
     const FALLIBLE = /\.fallible\(\s*(\/\*[\s\S]*?\*\/\s*)?\)/;
@@ -235,9 +235,9 @@ function structFields(body: string): { name: string; attrs: string }[] {
     const out: { name: string; attrs: string }[] = [];
     let pending = "";
     for (const line of body.split("\n")) {
-        if (/^    #\[/.test(line) || /^        /.test(line)) pending += line;
+        if (/^ {4}#\[/.test(line) || /^ {8}/.test(line)) pending += line;
         else {
-            const f = /^    (?:pub(?:\([a-z]+\))? )?(?:r#)?([a-z0-9_]+):/.exec(line);
+            const f = /^ {4}(?:pub(?:\([a-z]+\))? )?(?:r#)?([a-z0-9_]+):/.exec(line);
             if (f) out.push({ name: f[1], attrs: pending });
             if (!/^\s*\/\//.test(line)) pending = "";
         }
@@ -252,10 +252,16 @@ function structFields(body: string): { name: string; attrs: string }[] {
 export function componentSourceFacts(rust: string): ComponentSourceFacts[] {
     const out: ComponentSourceFacts[] = [];
     for (const m of rust.matchAll(/configurable_component\(\s*(source|transform|sink)\(\s*"([a-z0-9_]+)"/g)) {
-        const rest = rust.slice(m.index!);
+        const rest = rust.slice(m.index);
         const decl = /\bpub(\([a-z]+\))? (struct|enum) \w+[^{;]*\{/.exec(rest);
         const attrs = decl ? rest.slice(0, decl.index) : rest;
-        const facts: ComponentSourceFacts = { kind: `${m[1]}s` as ComponentSourceFacts["kind"], name: m[2], lax: !attrs.includes("deny_unknown_fields"), hidden: [], aliases: [] };
+        const facts: ComponentSourceFacts = {
+            kind: `${m[1]}s` as ComponentSourceFacts["kind"],
+            name: m[2],
+            lax: !attrs.includes("deny_unknown_fields"),
+            hidden: [],
+            aliases: [],
+        };
         if (decl && decl[2] === "struct") {
             const bodyStart = decl.index + decl[0].length;
             const bodyEnd = rest.indexOf("\n}", bodyStart);
@@ -285,7 +291,7 @@ export function structFacts(rust: string): StructFacts[] {
     for (const m of rust.matchAll(/#\[configurable_component[^\]]*\]([\s\S]*?)\bpub(?:\([a-z]+\))? struct (\w+)(?:<[^{;]*>)?(?:\s+where[^{]*)?\s*\{/g)) {
         const attrs = m[1];
         if (/\bpub(?:\([a-z]+\))? (struct|enum) /.test(attrs)) continue;
-        const bodyStart = m.index! + m[0].length;
+        const bodyStart = m.index + m[0].length;
         const bodyEnd = rust.indexOf("\n}", bodyStart);
         const body = rust.slice(bodyStart, bodyEnd < 0 ? undefined : bodyEnd);
         const fields: string[] = [];

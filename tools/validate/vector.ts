@@ -134,11 +134,23 @@ function add(ctx: Ctx, path: string, message: string, fix: string, rule: string,
 function checkValue(ctx: Ctx, path: string, v: Json, node: OptNode) {
     if (v === null || v === undefined) return;
     if (!fits(v, node.t)) {
-        add(ctx, path, `expected ${node.t!.join(" or ")}, found ${kindOf(v)} ${short(v)}`, `give ${/^[aeiou]/.test(node.t![0]) ? "an" : "a"} ${node.t!.join(" or ")} value`, "reference/type");
+        add(
+            ctx,
+            path,
+            `expected ${node.t!.join(" or ")}, found ${kindOf(v)} ${short(v)}`,
+            `give ${/^[aeiou]/.test(node.t![0]) ? "an" : "a"} ${node.t!.join(" or ")} value`,
+            "reference/type",
+        );
         return;
     }
     if (typeof v === "string" && node.e && !node.e.includes(v) && !(node.t ?? []).some((t) => t !== "string")) {
-        add(ctx, path, `${JSON.stringify(v)} is not one of ${node.e.map((e) => JSON.stringify(e)).join(", ")}`, "use one of the listed values", "reference/enum");
+        add(
+            ctx,
+            path,
+            `${JSON.stringify(v)} is not one of ${node.e.map((e) => JSON.stringify(e)).join(", ")}`,
+            "use one of the listed values",
+            "reference/enum",
+        );
     }
     if (typeof v === "string" && node.tpl && !node.uc && ctx.kind === "sinks" && hasFieldRef(v) && !ctx.unconfined) confinement(ctx, path, v);
     if (Array.isArray(v) && node.i) v.forEach((item, i) => checkValue(ctx, `${path}[${i}]`, item, node.i!));
@@ -154,7 +166,7 @@ function confinement(ctx: Ctx, path: string, v: string) {
             ctx,
             path,
             `template ${JSON.stringify(v)} has ${prefix === "" ? "no literal prefix" : 'only "/" as its literal prefix'}, so Vector ${VECTOR_VERSION} refuses to build the sink (${prefix === "" ? "NoDerivableBase" : "DerivedBaseIsRoot"})`,
-            "start the template with a fixed prefix (e.g. \"logs-{{ field }}\"), or set dangerously_allow_unconfined_template_resolution = true on the sink",
+            'start the template with a fixed prefix (e.g. "logs-{{ field }}"), or set dangerously_allow_unconfined_template_resolution = true on the sink',
             "engine/template-confinement",
         );
     }
@@ -174,10 +186,27 @@ function checkObject(ctx: Ctx, path: string, obj: Obj, options: Record<string, O
         } else {
             const near = nearest(k, Object.keys(options));
             if (lax) {
-                add(ctx, p, `unknown option "${k}": Vector ignores it here (this config struct has no deny_unknown_fields), so it has no effect`, near ? `did you mean "${near}"?` : "remove it", "reference/unknown-option", "warning");
+                add(
+                    ctx,
+                    p,
+                    `unknown option "${k}": Vector ignores it here (this config struct has no deny_unknown_fields), so it has no effect`,
+                    near ? `did you mean "${near}"?` : "remove it",
+                    "reference/unknown-option",
+                    "warning",
+                );
                 continue;
             }
-            add(ctx, p, `unknown option "${k}"`, near ? `did you mean "${near}"?` : Object.keys(options).length <= 10 ? `remove it (options here: ${Object.keys(options).sort().join(", ") || "none"})` : `remove it (see ${ctx.componentType ?? "the global"} options in the reference)`, "reference/unknown-option");
+            add(
+                ctx,
+                p,
+                `unknown option "${k}"`,
+                near
+                    ? `did you mean "${near}"?`
+                    : Object.keys(options).length <= 10
+                      ? `remove it (options here: ${Object.keys(options).sort().join(", ") || "none"})`
+                      : `remove it (see ${ctx.componentType ?? "the global"} options in the reference)`,
+                "reference/unknown-option",
+            );
         }
     }
     for (const [k, node] of Object.entries(options)) {
@@ -192,7 +221,13 @@ function checkObject(ctx: Ctx, path: string, obj: Obj, options: Record<string, O
     for (const [k, node] of Object.entries(options)) {
         for (const other of node.x ?? []) {
             if (k in obj && other in obj && k < other) {
-                add(ctx, path ? `${path}.${other}` : other, `"${other}" and "${k}" are mutually exclusive`, `keep one of ${k}, ${other}`, "reference/mutually-exclusive");
+                add(
+                    ctx,
+                    path ? `${path}.${other}` : other,
+                    `"${other}" and "${k}" are mutually exclusive`,
+                    `keep one of ${k}, ${other}`,
+                    "reference/mutually-exclusive",
+                );
             }
         }
     }
@@ -252,16 +287,34 @@ function checkStrings(ctx: Ctx, doc: Obj) {
         // used literally (vectordotdev/vector 0.57 upgrade guide; src/config/loading/mod.rs).
         const env = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*/.exec(s);
         if (env) {
-            add(ctx, path, `${JSON.stringify(env[0])} is not interpolated since Vector 0.57: the literal text is used`, "write the value itself, or SECRET[backend.key] with a declared [secret.backend]", "engine/no-env-interpolation");
+            add(
+                ctx,
+                path,
+                `${JSON.stringify(env[0])} is not interpolated since Vector 0.57: the literal text is used`,
+                "write the value itself, or SECRET[backend.key] with a declared [secret.backend]",
+                "engine/no-env-interpolation",
+            );
         }
         for (const m of s.matchAll(SECRET_RE)) {
             if (!backends.includes(m[1])) {
-                add(ctx, path, `${m[0]} names secret backend "${m[1]}", which is not declared`, `declare [secret.${m[1]}] (e.g. type = "directory") or use one of: ${backends.join(", ") || "none declared"}`, "engine/secret-backend");
+                add(
+                    ctx,
+                    path,
+                    `${m[0]} names secret backend "${m[1]}", which is not declared`,
+                    `declare [secret.${m[1]}] (e.g. type = "directory") or use one of: ${backends.join(", ") || "none declared"}`,
+                    "engine/secret-backend",
+                );
             }
         }
         const stripped = s.replace(SECRET_RE, "");
         if (/SECRET\[/.test(stripped)) {
-            add(ctx, path, `malformed secret reference in ${short(s)}: Vector leaves it as literal text`, "write SECRET[backend.key] (backend: letters, digits, _ and -; key: also dots)", "engine/secret-syntax");
+            add(
+                ctx,
+                path,
+                `malformed secret reference in ${short(s)}: Vector leaves it as literal text`,
+                "write SECRET[backend.key] (backend: letters, digits, _ and -; key: also dots)",
+                "engine/secret-syntax",
+            );
         }
     }
 }
@@ -322,8 +375,16 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
                 add(
                     ctx,
                     path,
-                    sink ? `input "${input}" is a sink, and sinks have no outputs` : route && !input.includes(".") ? `input "${input}" is a route, which has only named outputs` : `input "${input}" matches no source or transform output`,
-                    sink ? "take the sink's own inputs instead" : route ? `use one of: ${[...outputs.keys()].filter((o) => o.startsWith(`${input}.`)).join(", ")}` : `use one of: ${[...outputs.keys()].join(", ") || "none"}`,
+                    sink
+                        ? `input "${input}" is a sink, and sinks have no outputs`
+                        : route && !input.includes(".")
+                          ? `input "${input}" is a route, which has only named outputs`
+                          : `input "${input}" matches no source or transform output`,
+                    sink
+                        ? "take the sink's own inputs instead"
+                        : route
+                          ? `use one of: ${[...outputs.keys()].filter((o) => o.startsWith(`${input}.`)).join(", ")}`
+                          : `use one of: ${[...outputs.keys()].join(", ") || "none"}`,
                     "engine/unknown-input",
                 );
             }
@@ -375,9 +436,17 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
         if (c.kind !== "transforms" || c.type !== "remap" || typeof c.cfg.source !== "string") continue;
         const incoming = new Set((inputsOf.get(`transforms.${c.id}`) ?? []).flatMap((i) => [...(outputs.get(i)?.types ?? [])]));
         if (!incoming.has("metric")) continue;
-        const bad = [...stripVrl(c.cfg.source).matchAll(/(?:^|[\n;{])\s*\.([A-Za-z_]\w*)[\w.]*\s*=(?!=)/g)].map((m) => m[1]).filter((f) => !METRIC_PATHS.includes(f));
+        const bad = [...stripVrl(c.cfg.source).matchAll(/(?:^|[\n;{])\s*\.([A-Za-z_]\w*)[\w.]*\s*=(?!=)/g)]
+            .map((m) => m[1])
+            .filter((f) => !METRIC_PATHS.includes(f));
         if (bad.length > 0) {
-            add(ctx, `transforms.${c.id}.source`, `receives metric events, on which .${[...new Set(bad)].join(", .")} cannot be set (only .${METRIC_PATHS.join(", .")}): the assignment fails at runtime`, "set metric fields under .tags, or split logs and metrics into separate remaps", "pitfall/metric-path");
+            add(
+                ctx,
+                `transforms.${c.id}.source`,
+                `receives metric events, on which .${[...new Set(bad)].join(", .")} cannot be set (only .${METRIC_PATHS.join(", .")}): the assignment fails at runtime`,
+                "set metric fields under .tags, or split logs and metrics into separate remaps",
+                "pitfall/metric-path",
+            );
         }
     }
     // vectordotdev/vrl src/stdlib/merge.rs: `merge(to, from)` is shallow and `from` wins. After
@@ -404,7 +473,13 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
         const after = src.slice(merge.index + merge[0].length).replace(/\bdel!?\s*\([^)]*\)/g, "");
         if (!/\.kubernetes\b/.test(after)) continue;
         if (!upstreamSources(c.id).has("kubernetes_logs")) continue;
-        add(ctx, `transforms.${c.id}.source`, "`. = merge(., ...)` lets the parsed line overwrite top-level fields (merge is shallow, its second argument wins), and .kubernetes is read after it: a line with a `kubernetes` key rewrites its own pod metadata", "read .kubernetes into your fields before the merge, or merge the other way round (merge(parsed, .))", "pitfall/merge-overwrites-metadata");
+        add(
+            ctx,
+            `transforms.${c.id}.source`,
+            "`. = merge(., ...)` lets the parsed line overwrite top-level fields (merge is shallow, its second argument wins), and .kubernetes is read after it: a line with a `kubernetes` key rewrites its own pod metadata",
+            "read .kubernetes into your fields before the merge, or merge the other way round (merge(parsed, .))",
+            "pitfall/merge-overwrites-metadata",
+        );
     }
     // vectordotdev/vector src/config/graph.rs typecheck: an edge whose output and input types do
     // not intersect is "Data type mismatch", and Vector refuses the config.
@@ -415,14 +490,27 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
             const o = outputs.get(input);
             if (!o || o.types.size === 0) return;
             if (![...o.types].some((t) => c.ref!.in!.includes(t))) {
-                add(ctx, `${c.kind}.${c.id}.inputs[${i}]`, `"${input}" emits ${[...o.types].join("/")} events but ${c.type} accepts only ${c.ref!.in!.join("/")} (Data type mismatch)`, `feed it from a component that emits ${c.ref!.in!.join(" or ")}`, "engine/event-type");
+                add(
+                    ctx,
+                    `${c.kind}.${c.id}.inputs[${i}]`,
+                    `"${input}" emits ${[...o.types].join("/")} events but ${c.type} accepts only ${c.ref!.in!.join("/")} (Data type mismatch)`,
+                    `feed it from a component that emits ${c.ref!.in!.join(" or ")}`,
+                    "engine/event-type",
+                );
             }
         });
     }
     // Vector warns (does not refuse) about outputs nobody reads (src/config/validation.rs warnings).
     for (const o of outputs.values()) {
         if (consumed.has(o.id)) continue;
-        add(ctx, `${o.kind}.${o.id.split(".")[0]}`, `output "${o.id}" is not consumed by any transform or sink: its events are dropped`, `add "${o.id}" to a sink's inputs, or remove it`, "engine/unused-output", "warning");
+        add(
+            ctx,
+            `${o.kind}.${o.id.split(".")[0]}`,
+            `output "${o.id}" is not consumed by any transform or sink: its events are dropped`,
+            `add "${o.id}" to a sink's inputs, or remove it`,
+            "engine/unused-output",
+            "warning",
+        );
     }
 }
 
@@ -455,7 +543,13 @@ function checkPorts(ctx: Ctx, doc: Obj) {
         for (let j = 0; j < i; j++) {
             const [a, b] = [listeners[j], listeners[i]];
             if (a.port === b.port && (a.host === b.host || wild(a.host) || wild(b.host))) {
-                add(ctx, b.path, `port ${b.port} is also bound by ${a.path}: Vector fails to start (address in use)`, "give each listener its own port", "engine/port-clash");
+                add(
+                    ctx,
+                    b.path,
+                    `port ${b.port} is also bound by ${a.path}: Vector fails to start (address in use)`,
+                    "give each listener its own port",
+                    "engine/port-clash",
+                );
             }
         }
     }
@@ -468,31 +562,59 @@ function checkPitfalls(ctx: Ctx, doc: Obj, data: ReferenceData) {
         // vectordotdev/vector src/sinks/loki/sink.rs confine_template_map: label KEYS stay confined
         // (values are unconfined since 0.58, PR 26176), so a templated key needs a literal prefix.
         for (const field of ["labels", "structured_metadata"]) {
-            for (const key of Object.keys(isObj(cfg[field]) ? (cfg[field] as Obj) : {})) {
+            for (const key of Object.keys(isObj(cfg[field]) ? cfg[field] : {})) {
                 if (hasFieldRef(key) && ["", "/"].includes(literalPrefix(key))) {
-                    add(ctx, `sinks.${id}.${field}."${key}"`, `templated ${field} key ${JSON.stringify(key)} has no literal prefix: Vector refuses to build the loki sink`, 'give the key a fixed prefix (e.g. "app_{{ key }}")', "pitfall/loki-label-key-confinement");
+                    add(
+                        ctx,
+                        `sinks.${id}.${field}."${key}"`,
+                        `templated ${field} key ${JSON.stringify(key)} has no literal prefix: Vector refuses to build the loki sink`,
+                        'give the key a fixed prefix (e.g. "app_{{ key }}")',
+                        "pitfall/loki-label-key-confinement",
+                    );
                 }
             }
         }
     }
     for (const [id, cfg] of table("transforms")) {
-        if (cfg.type === "remap" && typeof cfg.source === "string" && /\.tags\.mode\b[^\n]*"(logical|physical)_cpus"|"(logical|physical)_cpus"[^\n]*\.tags\.mode\b/.test(cfg.source)) {
+        if (
+            cfg.type === "remap" &&
+            typeof cfg.source === "string" &&
+            /\.tags\.mode\b[^\n]*"(logical|physical)_cpus"|"(logical|physical)_cpus"[^\n]*\.tags\.mode\b/.test(cfg.source)
+        ) {
             // vectordotdev/vector src/sources/host_metrics/cpu.rs: logical_cpus and physical_cpus are
             // gauges of their own names, with no mode tag; a test of .tags.mode never sees them.
-            add(ctx, `transforms.${id}.source`, "compares .tags.mode with logical_cpus/physical_cpus, which host_metrics emits as gauges of those names, never as a mode: the test never matches", 'match the metric name instead (.name == "logical_cpus")', "pitfall/cpu-count-mode");
+            add(
+                ctx,
+                `transforms.${id}.source`,
+                "compares .tags.mode with logical_cpus/physical_cpus, which host_metrics emits as gauges of those names, never as a mode: the test never matches",
+                'match the metric name instead (.name == "logical_cpus")',
+                "pitfall/cpu-count-mode",
+            );
         }
         if (cfg.type === "sample" && cfg.sample_rate_key === undefined) {
             const d = data.transforms.sample?.o.sample_rate_key?.d;
             // vectordotdev/vector src/transforms/sample/config.rs: sample_rate_key defaults to
             // "sample_rate", written into every kept event (overwriting an application field).
-            add(ctx, `transforms.${id}`, `sample writes its rate into every kept event as "${String(d ?? "sample_rate")}" (sample_rate_key default), overwriting an application field of that name`, 'set sample_rate_key to a field of your own (e.g. "_sample_rate"), or "" to add none', "pitfall/sample-rate-key");
+            add(
+                ctx,
+                `transforms.${id}`,
+                `sample writes its rate into every kept event as "${String(d ?? "sample_rate")}" (sample_rate_key default), overwriting an application field of that name`,
+                'set sample_rate_key to a field of your own (e.g. "_sample_rate"), or "" to add none',
+                "pitfall/sample-rate-key",
+            );
         }
     }
     for (const [id, cfg] of table("sources")) {
         if (cfg.type === "kubernetes_logs" && cfg.auto_partial_merge !== false && cfg.max_merged_line_bytes === undefined) {
             // vectordotdev/vector src/sources/kubernetes_logs/partial_events_merger.rs: without
             // max_merged_line_bytes, partial lines merge without limit (one long line, unbounded memory).
-            add(ctx, `sources.${id}`, "auto_partial_merge (on by default) merges partial lines without a size limit", 'set max_merged_line_bytes (and max_merged_line_action = "truncate", 0.58+)', "pitfall/partial-merge-unbounded");
+            add(
+                ctx,
+                `sources.${id}`,
+                "auto_partial_merge (on by default) merges partial lines without a size limit",
+                'set max_merged_line_bytes (and max_merged_line_action = "truncate", 0.58+)',
+                "pitfall/partial-merge-unbounded",
+            );
         }
         if (cfg.type === "prometheus_scrape") {
             const eps = Array.isArray(cfg.endpoints) ? cfg.endpoints : Array.isArray(cfg.hosts) ? cfg.hosts : [];
@@ -500,24 +622,44 @@ function checkPitfalls(ctx: Ctx, doc: Obj, data: ReferenceData) {
                 // The kubelet's port 10250 serves HTTPS only and needs a bearer token
                 // (kubernetes/kubernetes pkg/kubelet/server/server.go, authn/authz filters).
                 if (typeof e === "string" && /^http:\/\/[^/]*:10250(\/|$)/.test(e)) {
-                    add(ctx, `sources.${id}.endpoints[${i}]`, `the kubelet on :10250 speaks HTTPS only and requires a token; ${JSON.stringify(e)} gets no metrics`, 'use https:// with auth.strategy = "bearer" and the service-account token and CA', "pitfall/kubelet-http");
+                    add(
+                        ctx,
+                        `sources.${id}.endpoints[${i}]`,
+                        `the kubelet on :10250 speaks HTTPS only and requires a token; ${JSON.stringify(e)} gets no metrics`,
+                        'use https:// with auth.strategy = "bearer" and the service-account token and CA',
+                        "pitfall/kubelet-http",
+                    );
                 }
             });
         }
         if (cfg.type === "host_metrics") {
-            const collectors = Array.isArray(cfg.collectors) ? cfg.collectors.map(String) : (data.sources.host_metrics?.o.collectors?.d as string[] | undefined) ?? [];
+            const collectors = Array.isArray(cfg.collectors)
+                ? cfg.collectors.map(String)
+                : ((data.sources.host_metrics?.o.collectors?.d as string[] | undefined) ?? []);
             if (collectors.includes("filesystem")) {
                 // vectordotdev/vector src/sources/host_metrics/filesystem.rs lists mountpoints from
                 // <PROCFS_ROOT>/self/mounts: Vector's own mount namespace (vector#18231). In a container
                 // the node's / never appears; its disk shows up as /var/log, /etc/hosts and the like.
-                add(ctx, `sources.${id}.collectors`, "the filesystem collector reads Vector's own mount table: in a container it reports the container's mounts, not the node's filesystems", 'leave "filesystem" out of collectors (node-exporter\'s filesystem collector covers it: docs/migration.md)', "pitfall/filesystem-container");
+                add(
+                    ctx,
+                    `sources.${id}.collectors`,
+                    "the filesystem collector reads Vector's own mount table: in a container it reports the container's mounts, not the node's filesystems",
+                    'leave "filesystem" out of collectors (node-exporter\'s filesystem collector covers it: docs/migration.md)',
+                    "pitfall/filesystem-container",
+                );
             }
             const disk = isObj(cfg.disk) ? cfg.disk : {};
             const devices = isObj(disk.devices) ? disk.devices : {};
             if (collectors.includes("disk") && !Array.isArray(devices.excludes) && !Array.isArray(devices.includes)) {
                 // vectordotdev/vector src/sources/host_metrics/disk.rs reports every block device
                 // (partitions, dm-*, loop*); node-exporter excludes them, so per-node sums double-count.
-                add(ctx, `sources.${id}.disk.devices`, "the disk collector reports every device, partitions, dm-* and loop* included: per-node sums double-count", 'set disk.devices.excludes (node-exporter\'s default as globs, e.g. ["loop*", "ram*", "sd*[0-9]", "nvme*n*p*", "vd*[0-9]"])', "pitfall/disk-devices");
+                add(
+                    ctx,
+                    `sources.${id}.disk.devices`,
+                    "the disk collector reports every device, partitions, dm-* and loop* included: per-node sums double-count",
+                    'set disk.devices.excludes (node-exporter\'s default as globs, e.g. ["loop*", "ram*", "sd*[0-9]", "nvme*n*p*", "vd*[0-9]"])',
+                    "pitfall/disk-devices",
+                );
             }
         }
     }
@@ -534,7 +676,16 @@ export function validateVectorConfig(input: string | Record<string, unknown>, fi
     try {
         doc = typeof input === "string" ? parseConfig(input, fileName) : input;
     } catch (e) {
-        return [{ file: fileName, path: "(file)", message: `does not parse: ${(e as Error).message.split("\n")[0]}`, fix: "fix the syntax", rule: "engine/parse", severity: "error" }];
+        return [
+            {
+                file: fileName,
+                path: "(file)",
+                message: `does not parse: ${(e as Error).message.split("\n")[0]}`,
+                fix: "fix the syntax",
+                rule: "engine/parse",
+                severity: "error",
+            },
+        ];
     }
     // Globals: vectordotdev/vector src/config/builder.rs ConfigBuilder has deny_unknown_fields.
     const globals: Obj = {};
@@ -561,16 +712,25 @@ export function validateVectorConfig(input: string | Record<string, unknown>, fi
                 add(
                     ctx,
                     `${base}.type`,
-                    type === undefined ? "missing type" : `unknown ${kind.slice(0, -1)} type ${JSON.stringify(type)} in Vector ${data.release}${other ? ` (it is a ${other.slice(0, -1)})` : ""}`,
+                    type === undefined
+                        ? "missing type"
+                        : `unknown ${kind.slice(0, -1)} type ${JSON.stringify(type)} in Vector ${data.release}${other ? ` (it is a ${other.slice(0, -1)})` : ""}`,
                     near ? `did you mean "${near}"?` : `use one of the ${kind} of Vector ${data.release}`,
                     "reference/unknown-component",
                 );
                 continue;
             }
             const options = { ...data.common[kind], ...ref.o, type: { t: ["string"] } as OptNode };
-            const sub: Ctx = { file: fileName, out, kind, componentType: type as string, unconfined: cfg.dangerously_allow_unconfined_template_resolution === true };
+            const sub: Ctx = {
+                file: fileName,
+                out,
+                kind,
+                componentType: type as string,
+                unconfined: cfg.dangerously_allow_unconfined_template_resolution === true,
+            };
             checkObject(sub, base, cfg, options, undefined, true, ref.lax === 1);
-            for (const [p, src] of vrlSources(type as string, cfg, base)) for (const v of vrlProblems(src, data.vrl.functions)) add(ctx, p, v.message, v.fix, v.rule);
+            for (const [p, src] of vrlSources(type as string, cfg, base))
+                for (const v of vrlProblems(src, data.vrl.functions)) add(ctx, p, v.message, v.fix, v.rule);
         }
     }
     checkStrings(ctx, doc);

@@ -104,11 +104,15 @@ export function vrlProblems(src: string, functions: Record<string, VrlFunction>)
     for (const m of s.matchAll(/(^|[^.\w%])([a-z_][a-z0-9_]*)(!?)\s*\(/g)) {
         const name = m[2];
         if (KEYWORDS.has(name)) continue;
-        const at = m.index! + m[1].length;
+        const at = m.index + m[1].length;
         const open = at + m[0].length - m[1].length - 1;
         const fn = functions[name];
         if (!fn) {
-            out.push({ message: `VRL function ${name}() does not exist in the VRL that Vector pins`, fix: "use a stdlib function (https://vector.dev/docs/reference/vrl/functions/)", rule: "vrl/unknown-function" });
+            out.push({
+                message: `VRL function ${name}() does not exist in the VRL that Vector pins`,
+                fix: "use a stdlib function (https://vector.dev/docs/reference/vrl/functions/)",
+                rule: "vrl/unknown-function",
+            });
             continue;
         }
         const { args, count, end } = callArgs(s, open);
@@ -129,8 +133,18 @@ export function vrlProblems(src: string, functions: Record<string, VrlFunction>)
             const assignsErr = /^\s*[.\w[\]"]+\s*,\s*[\w.]+\s*=\s*$/.test(before);
             const coalesced = /^\s*\?\?/.test(after) || /\?\?/.test(after.split(/[,)]/)[0] ?? "");
             if (!assignsErr && !coalesced) {
-                const why = fn.f === "always" ? "can fail" : `is fallible here: argument ${wrongArg + 1} (${args[wrongArg]}) may be ${vars.get(args[wrongArg])}, not ${fn.p![wrongArg]}`;
-                out.push({ message: `${name}() ${why}, and the error is not handled (VRL refuses to compile: unhandled fallible expression)`, fix: fn.f === "always" ? `write ${name}!(...), "x, err = ${name}(...)" or "${name}(...) ?? default"` : `coerce the argument first (e.g. object!(${args[wrongArg]})) or write ${name}!(...)`, rule: "vrl/unhandled-fallible" });
+                const why =
+                    fn.f === "always"
+                        ? "can fail"
+                        : `is fallible here: argument ${wrongArg + 1} (${args[wrongArg]}) may be ${vars.get(args[wrongArg])}, not ${fn.p![wrongArg]}`;
+                out.push({
+                    message: `${name}() ${why}, and the error is not handled (VRL refuses to compile: unhandled fallible expression)`,
+                    fix:
+                        fn.f === "always"
+                            ? `write ${name}!(...), "x, err = ${name}(...)" or "${name}(...) ?? default"`
+                            : `coerce the argument first (e.g. object!(${args[wrongArg]})) or write ${name}!(...)`,
+                    rule: "vrl/unhandled-fallible",
+                });
             }
         }
     }

@@ -9,16 +9,7 @@ import { RequestOptions, Service } from "../shared/http";
 import { linesPerNamespaceQuery, lokiInstantQuery, lokiNewestLine, oldLogSelector, vectorLogSelector } from "./loki";
 import { VerifyOptions } from "./options";
 import { Observations, QueryRecord } from "./parity";
-import {
-    newestSampleAgeQuery,
-    nodeName,
-    nodesQuery,
-    oldHostSeries,
-    oldNodeGrouping,
-    promInstantQuery,
-    Sample,
-    vectorHostSeries,
-} from "../shared/prometheus";
+import { newestSampleAgeQuery, nodeName, nodesQuery, oldHostSeries, oldNodeGrouping, promInstantQuery, Sample, vectorHostSeries } from "../shared/prometheus";
 
 export interface Progress {
     /** Runs `run`, reporting its start and how long it took (or that it failed). */

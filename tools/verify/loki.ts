@@ -82,13 +82,7 @@ export function msToNs(ms: number): string {
 }
 
 /** The newest log line matching `selector` between `startMs` and `endMs`, if there is one. */
-export async function lokiNewestLine(
-    base: string,
-    selector: string,
-    startMs: number,
-    endMs: number,
-    opts: RequestOptions,
-): Promise<LogLine | undefined> {
+export async function lokiNewestLine(base: string, selector: string, startMs: number, endMs: number, opts: RequestOptions): Promise<LogLine | undefined> {
     const params = { query: selector, start: msToNs(startMs), end: msToNs(endMs), limit: "1", direction: "backward" };
     const body = await getJson("Loki", base, "/loki/api/v1/query_range", params, opts);
     let lines: LogLine[];

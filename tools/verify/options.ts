@@ -247,7 +247,8 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
             cluster ??= info.cluster;
             if (!sampling) {
                 // Without the hub's file its sampling is unknown: guessing would judge the wrong ratios.
-                if (!info.sampling) throw new UsageError(`${info.samplingSource}: its aggregators' sampling sets the expected ratios; pass --sampled NS=N,... (or none)`);
+                if (!info.sampling)
+                    throw new UsageError(`${info.samplingSource}: its aggregators' sampling sets the expected ratios; pass --sampled NS=N,... (or none)`);
                 ({ sampling, samplingSource } = { sampling: info.sampling, samplingSource: info.samplingSource });
             }
             if (!ignoredNamespaces) {

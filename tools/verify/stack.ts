@@ -33,7 +33,8 @@ function load(rootDir: string, stack: string): StackConfig {
     try {
         return loadStackFile(rootDir, stack);
     } catch (e) {
-        if (e instanceof ConfigError) throw new StackFileError(`the program would refuse ${stackFileName(stack)}, so verify cannot read it: ${e.message}`, stackFileName(stack));
+        if (e instanceof ConfigError)
+            throw new StackFileError(`the program would refuse ${stackFileName(stack)}, so verify cannot read it: ${e.message}`, stackFileName(stack));
         throw e;
     }
 }
@@ -66,6 +67,7 @@ export function verifyStackInfo(rootDir: string, stack: string): VerifyStackInfo
     const hubFile = stackFileName(config.monitoringStack);
     if (!existsSync(path.join(rootDir, hubFile))) return { ...base, samplingSource: `hub stack file ${hubFile} not found` };
     const hub = load(rootDir, config.monitoringStack);
-    if (hub.role !== "hub") throw new StackFileError(`${file} names ${config.monitoringStack} as its monitoringStack, but ${hubFile} is not a hub (role: ${hub.role})`, file);
+    if (hub.role !== "hub")
+        throw new StackFileError(`${file} names ${config.monitoringStack} as its monitoringStack, but ${hubFile} is not a hub (role: ${hub.role})`, file);
     return { ...base, sampling: hub.aggregator.sampling, samplingSource: hubFile, lokiTenant: hub.aggregator.loki.tenantId };
 }

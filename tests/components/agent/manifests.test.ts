@@ -71,7 +71,9 @@ const mounts = (s = SETTINGS): Mount[] =>
         return { name: str(o.name), mountPath: str(o.mountPath), readOnly: o.readOnly === true };
     });
 const volume = (name: string, s = SETTINGS) => {
-    const v = arr(podSpec(s).volumes).map((x) => obj(x)).find((x) => x.name === name);
+    const v = arr(podSpec(s).volumes)
+        .map((x) => obj(x))
+        .find((x) => x.name === name);
     assert.ok(v, `no volume ${name}`);
     return v;
 };
@@ -132,9 +134,9 @@ describe("agent objects", () => {
     });
 
     it("ships the config and the public CA in a ConfigMap", () => {
-        const cm = json(agentConfigMap(SETTINGS, "data_dir = \"/x\"\n", "-----BEGIN CERTIFICATE-----\n"));
+        const cm = json(agentConfigMap(SETTINGS, 'data_dir = "/x"\n', "-----BEGIN CERTIFICATE-----\n"));
         matchSnapshot("configmap.yaml", cm);
-        assert.deepEqual(at(cm, "data"), { "ca.crt": "-----BEGIN CERTIFICATE-----\n", "vector.toml": "data_dir = \"/x\"\n" });
+        assert.deepEqual(at(cm, "data"), { "ca.crt": "-----BEGIN CERTIFICATE-----\n", "vector.toml": 'data_dir = "/x"\n' });
     });
 
     it("keeps the client certificate, key and remote-write token in a Secret, under the names the config reads", () => {
@@ -162,7 +164,7 @@ describe("agent DaemonSet", () => {
 
         it("the exporter address is SECRET[node.ip], from a declared directory backend at the path the init container writes", () => {
             const c = pipeline();
-            const exporter = c.sinks!.internal_metrics_exporter as { address: string };
+            const exporter = c.sinks.internal_metrics_exporter as { address: string };
             assert.equal(exporter.address, `SECRET[node.ip]:${AGENT_PORTS.metrics}`);
             // Vector collects SECRET[backend.key] with this pattern from the raw config text and
             // replaces it before the TOML is parsed (vectordotdev/vector src/config/loading/secret.rs,
@@ -186,13 +188,22 @@ describe("agent DaemonSet", () => {
         it("no listener of the agent binds every address", () => {
             const c = pipeline();
             assert.ok(!JSON.stringify(c).includes("0.0.0.0"), "an agent listener on 0.0.0.0");
-            assert.equal(c.api!.address, `127.0.0.1:${AGENT_PORTS.api}`);
+            assert.equal(c.api.address, `127.0.0.1:${AGENT_PORTS.api}`);
         });
     });
 
     it("gives Vector its node, pod name and namespace from the downward API", () => {
         const env = arr(container().env).map((e) => obj(e));
-        const field = (name: string) => at(obj(env.find((e) => e.name === name), name), "valueFrom", "fieldRef", "fieldPath");
+        const field = (name: string) =>
+            at(
+                obj(
+                    env.find((e) => e.name === name),
+                    name,
+                ),
+                "valueFrom",
+                "fieldRef",
+                "fieldPath",
+            );
         assert.equal(field("VECTOR_SELF_NODE_NAME"), "spec.nodeName");
         assert.equal(field("VECTOR_SELF_POD_NAME"), "metadata.name");
         assert.equal(field("VECTOR_SELF_POD_NAMESPACE"), "metadata.namespace");
@@ -200,7 +211,10 @@ describe("agent DaemonSet", () => {
 
     it("points PROCFS_ROOT and SYSFS_ROOT at read-only mounts of the host's /proc and /sys", () => {
         const env = Object.fromEntries(arr(container().env).map((e) => [str(obj(e).name), obj(e).value ?? null]));
-        for (const [variable, hostPath] of [["PROCFS_ROOT", "/proc"], ["SYSFS_ROOT", "/sys"]]) {
+        for (const [variable, hostPath] of [
+            ["PROCFS_ROOT", "/proc"],
+            ["SYSFS_ROOT", "/sys"],
+        ]) {
             const mountPath = str(env[variable], variable);
             const m = mounts().find((x) => x.mountPath === mountPath);
             assert.ok(m, `${variable}=${mountPath} is not mounted`);
@@ -273,7 +287,10 @@ describe("agent DaemonSet", () => {
     });
 
     it("rolls out by rolling update", () => {
-        assert.deepEqual(at(json(agentDaemonSet(SETTINGS, CHECKSUMS)), "spec", "updateStrategy"), { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } });
+        assert.deepEqual(at(json(agentDaemonSet(SETTINGS, CHECKSUMS)), "spec", "updateStrategy"), {
+            type: "RollingUpdate",
+            rollingUpdate: { maxUnavailable: "10%" },
+        });
     });
 
     it("takes its resources from the settings", () => {
@@ -385,9 +402,15 @@ describe("two agent instances", () => {
         const ia = identities(a);
         const ib = identities(b);
         assert.equal(new Set(ia).size, ia.length);
-        assert.deepEqual(ia.filter((x) => ib.includes(x)), []);
+        assert.deepEqual(
+            ia.filter((x) => ib.includes(x)),
+            [],
+        );
         const sameNs = identities({ ...b, namespace: a.namespace }).filter((x) => !x.startsWith("Namespace/"));
-        assert.deepEqual(sameNs.filter((x) => ia.includes(x)), []);
+        assert.deepEqual(
+            sameNs.filter((x) => ia.includes(x)),
+            [],
+        );
     });
 
     it("never select each other's pods", () => {
@@ -412,7 +435,10 @@ describe("two agent instances", () => {
     // scheduled next to) the first: the host ports must be per instance too.
     it("do not collide on host ports when both run on one node", () => {
         const hostPorts = (s: AgentObjectSettings) => arr(container(s).ports).map((p) => obj(p).containerPort);
-        assert.deepEqual(hostPorts(a).filter((p) => hostPorts(b).includes(p)), []);
+        assert.deepEqual(
+            hostPorts(a).filter((p) => hostPorts(b).includes(p)),
+            [],
+        );
         const probePort = (s: AgentObjectSettings) => at(container(s), "livenessProbe", "httpGet", "port");
         assert.notEqual(probePort(a), probePort(b));
     });

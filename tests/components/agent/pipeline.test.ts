@@ -53,7 +53,6 @@ function settingsFrom(agent: AgentConfig): AgentPipelineSettings {
 const defaults = (): AgentPipelineSettings => settingsFrom(defaultAgentConfig());
 const withOverrides = (o: Partial<AgentPipelineSettings>): AgentPipelineSettings => ({ ...defaults(), ...o });
 
-
 const lines = (program: string) => program.split("\n").filter((l) => l.length > 0);
 
 // ---- the whole pipeline -----------------------------------------------------------------------
@@ -173,9 +172,38 @@ describe("agent pipeline: host_metrics", () => {
     const NODE_EXPORTER_DISK_EXCLUDE = /^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$/;
     // Device names as /proc/diskstats spells them: whole disks, partitions, virtual devices.
     const DEVICES = [
-        "sda", "sda1", "sdb12", "sdz3", "sdaa", "sdaa1", "vda", "vda1", "vdb15", "xvda", "xvda1", "hda", "hda2",
-        "nvme0n1", "nvme0n1p1", "nvme10n2p13", "nvme0c0n1", "dm-0", "dm-12", "md0", "md127",
-        "loop0", "loop17", "ram0", "ram15", "zram0", "fd0", "sr0", "mmcblk0", "mmcblk0p1", "nbd0", "rbd0",
+        "sda",
+        "sda1",
+        "sdb12",
+        "sdz3",
+        "sdaa",
+        "sdaa1",
+        "vda",
+        "vda1",
+        "vdb15",
+        "xvda",
+        "xvda1",
+        "hda",
+        "hda2",
+        "nvme0n1",
+        "nvme0n1p1",
+        "nvme10n2p13",
+        "nvme0c0n1",
+        "dm-0",
+        "dm-12",
+        "md0",
+        "md127",
+        "loop0",
+        "loop17",
+        "ram0",
+        "ram15",
+        "zram0",
+        "fd0",
+        "sr0",
+        "mmcblk0",
+        "mmcblk0p1",
+        "nbd0",
+        "rbd0",
     ];
 
     /**
@@ -235,8 +263,18 @@ describe("agent pipeline: kubelet cAdvisor scrape", () => {
     });
 
     it("uses the configured interval with a timeout of half of it, at most 10 s", () => {
-        for (const [interval, timeout] of [[10, 5], [15, 7.5], [20, 10], [30, 10], [120, 10]]) {
-            const k = source(buildAgentPipeline(withOverrides({ kubelet: { enabled: true, scrapeIntervalSecs: interval } })), "kubelet_cadvisor", "prometheus_scrape");
+        for (const [interval, timeout] of [
+            [10, 5],
+            [15, 7.5],
+            [20, 10],
+            [30, 10],
+            [120, 10],
+        ]) {
+            const k = source(
+                buildAgentPipeline(withOverrides({ kubelet: { enabled: true, scrapeIntervalSecs: interval } })),
+                "kubelet_cadvisor",
+                "prometheus_scrape",
+            );
             assert.equal(k.scrape_interval_secs, interval);
             assert.equal(k.scrape_timeout_secs, timeout, `interval ${interval}`);
         }
@@ -281,7 +319,11 @@ describe("agent pipeline: internal metrics and API", () => {
 
 describe("agent pipeline: aggregator (vector) sink", () => {
     it("uses routing.endpoints, not the deprecated address, with an explicit https scheme", () => {
-        const v = sink(buildAgentPipeline(withOverrides({ aggregatorEndpoint: "https://vector-aggregator.vector-aggregator.svc.cluster.local:6000" })), "aggregator", "vector");
+        const v = sink(
+            buildAgentPipeline(withOverrides({ aggregatorEndpoint: "https://vector-aggregator.vector-aggregator.svc.cluster.local:6000" })),
+            "aggregator",
+            "vector",
+        );
         assert.deepEqual(v.routing, { endpoints: ["https://vector-aggregator.vector-aggregator.svc.cluster.local:6000"] });
         assert.ok(!("address" in v));
         assert.match(v.routing.endpoints[0], /^https:\/\/[^/]+:\d+$/);
@@ -337,7 +379,11 @@ describe("agent pipeline: prometheus remote-write sink", () => {
     });
 
     it("buffers metrics in memory and drops the newest when full, sized from the settings", () => {
-        const p = sink(buildAgentPipeline(withOverrides({ buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 7000 } })), "prometheus", "prometheus_remote_write");
+        const p = sink(
+            buildAgentPipeline(withOverrides({ buffers: { logsMaxBytes: 268435488, metricsMaxEvents: 7000 } })),
+            "prometheus",
+            "prometheus_remote_write",
+        );
         assert.deepEqual(p.buffer, { type: "memory", max_events: 7000, when_full: "drop_newest" });
     });
 
@@ -352,7 +398,14 @@ describe("agent pipeline: identity labels", () => {
     it("orders the extra labels sorted by name, then cluster, environment and region last", () => {
         assert.deepEqual(
             identityLabels({ cluster: { name: "dev", environment: "development", region: "hel1" }, extraLabels: { zeta: "z", team: "platform", alpha: "a" } }),
-            [["alpha", "a"], ["team", "platform"], ["zeta", "z"], ["cluster", "dev"], ["environment", "development"], ["region", "hel1"]],
+            [
+                ["alpha", "a"],
+                ["team", "platform"],
+                ["zeta", "z"],
+                ["cluster", "dev"],
+                ["environment", "development"],
+                ["region", "hel1"],
+            ],
         );
     });
 
@@ -360,7 +413,13 @@ describe("agent pipeline: identity labels", () => {
         const s = withOverrides({ extraLabels: { team: "platform", Cost_Center: "42" } });
         const logs = lines(logsEnrichVrl(s));
         const metrics = lines(metricsEnrichVrl(s));
-        assert.deepEqual(logs.slice(-5), ['."Cost_Center" = "42"', '.team = "platform"', '.cluster = "dev"', '.environment = "development"', '.region = "hel1"']);
+        assert.deepEqual(logs.slice(-5), [
+            '."Cost_Center" = "42"',
+            '.team = "platform"',
+            '.cluster = "dev"',
+            '.environment = "development"',
+            '.region = "hel1"',
+        ]);
         assert.deepEqual(metrics.slice(-5), [
             '.tags."Cost_Center" = "42"',
             '.tags.team = "platform"',
@@ -386,7 +445,10 @@ describe("agent pipeline: identity labels", () => {
     // overwrite it" promises the opposite. The identity must win (or the name be refused).
     it("never lets an extra label overwrite the cluster identity", () => {
         const s = withOverrides({ extraLabels: { cluster: "prod", region: "nbg1" } });
-        const last = (program: string, prefix: string) => lines(program).filter((l) => l.startsWith(prefix)).pop();
+        const last = (program: string, prefix: string) =>
+            lines(program)
+                .filter((l) => l.startsWith(prefix))
+                .pop();
         assert.equal(last(logsEnrichVrl(s), ".cluster = "), '.cluster = "dev"');
         assert.equal(last(logsEnrichVrl(s), ".region = "), '.region = "hel1"');
         assert.equal(last(metricsEnrichVrl(s), ".tags.cluster = "), '.tags.cluster = "dev"');
@@ -411,7 +473,10 @@ describe("agent pipeline: logs VRL", () => {
             "if not_object == null {",
             ". = merge(., fields)",
         ].map(at);
-        assert.deepEqual(order, [...order].sort((a, b) => a - b));
+        assert.deepEqual(
+            order,
+            [...order].sort((a, b) => a - b),
+        );
         assert.ok(l.includes("if fields.message == null && is_string(fields.msg) { .message = fields.msg }"));
     });
 
@@ -478,7 +543,13 @@ describe("agent pipeline: logs VRL", () => {
         // After the merge, .kubernetes is whatever the line said: it is only ever deleted, never read.
         for (const x of l.slice(merge + 1)) assert.ok(!/\.kubernetes\b/.test(x) || x === "del(.kubernetes)", `reads .kubernetes after the merge: ${x}`);
         // And every field Loki labels, sampling and dedupe use is assigned after the merge, last time from k8s.
-        for (const [field, from] of [["namespace", "pod_namespace"], ["pod", "pod_name"], ["container", "container_name"], ["node", "pod_node_name"], ["labels", "pod_labels"]]) {
+        for (const [field, from] of [
+            ["namespace", "pod_namespace"],
+            ["pod", "pod_name"],
+            ["container", "container_name"],
+            ["node", "pod_node_name"],
+            ["labels", "pod_labels"],
+        ]) {
             const assignments = l.map((x, i) => [x, i] as const).filter(([x]) => x.startsWith(`.${field} = `));
             assert.equal(assignments.length, 1, field);
             assert.equal(assignments[0][0], `.${field} = k8s.${from}`);
@@ -488,7 +559,12 @@ describe("agent pipeline: logs VRL", () => {
 
     it("writes the identity last, after everything an application could set", () => {
         const l = lines(program());
-        assert.deepEqual(l.slice(-4), ["# Identity last, so nothing above can overwrite it.", '.cluster = "dev"', '.environment = "development"', '.region = "hel1"']);
+        assert.deepEqual(l.slice(-4), [
+            "# Identity last, so nothing above can overwrite it.",
+            '.cluster = "dev"',
+            '.environment = "development"',
+            '.region = "hel1"',
+        ]);
     });
 });
 
@@ -556,7 +632,8 @@ describe("agent pipeline: rendered TOML", () => {
             const c = buildAgentPipeline(s);
             const toml = toToml(c);
             assert.doesNotMatch(toml, /BEGIN|PRIVATE KEY|Bearer /, name);
-            for (const m of toml.matchAll(/^(token|password|key_pass)\s*=\s*(.*)$/gm)) assert.match(m[2], /^"SECRET\[[a-z_]+\.[a-z0-9_.\-/]+\]"$/, `${name}: ${m[0]}`);
+            for (const m of toml.matchAll(/^(token|password|key_pass)\s*=\s*(.*)$/gm))
+                assert.match(m[2], /^"SECRET\[[a-z_]+\.[a-z0-9_.\-/]+\]"$/, `${name}: ${m[0]}`);
             const backends = new Set(Object.keys(c.secret ?? {}));
             for (const m of toml.matchAll(/SECRET\[([^.\]]+)\./g)) assert.ok(backends.has(m[1]), `${name}: SECRET backend ${m[1]} is not declared`);
             for (const b of backends) assert.match(b, /^[a-z_]+$/, "backend names without hyphens");

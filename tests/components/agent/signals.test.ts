@@ -49,7 +49,10 @@ const ALL_ON = { nodeLogs: { enabled: true }, events: { enabled: true }, otlp: {
 
 const daemonSet = (a: AgentConfig) =>
     withAgentSignalsDaemonSet(
-        agentDaemonSet({ name: "vector-agent", namespace: a.namespace, image: a.image, resources: a.resources, kubeletScrape: true }, { config: "c", credentials: "k" }),
+        agentDaemonSet(
+            { name: "vector-agent", namespace: a.namespace, image: a.image, resources: a.resources, kubeletScrape: true },
+            { config: "c", credentials: "k" },
+        ),
         a,
     );
 const podOf = (ds: ReturnType<typeof daemonSet>) => ((ds.spec as T.apps.v1.DaemonSetSpec).template as T.core.v1.PodTemplateSpec).spec as T.core.v1.PodSpec;
@@ -60,7 +63,10 @@ describe("agent signals (issue 19)", () => {
         it("leaves the pipeline, the DaemonSet and the Services exactly as they were", () => {
             const a = agentConfig();
             assert.deepEqual(build(a), base(a));
-            const plain = agentDaemonSet({ name: "vector-agent", namespace: a.namespace, image: a.image, resources: a.resources, kubeletScrape: true }, { config: "c", credentials: "k" });
+            const plain = agentDaemonSet(
+                { name: "vector-agent", namespace: a.namespace, image: a.image, resources: a.resources, kubeletScrape: true },
+                { config: "c", credentials: "k" },
+            );
             assert.deepEqual(daemonSet(a), plain);
             assert.deepEqual(agentSignalServices("vector-agent", a.namespace, a), []);
         });
@@ -111,10 +117,13 @@ describe("agent signals (issue 19)", () => {
                 { name: "machine-id", mountPath: MACHINE_ID_PATH, readOnly: true },
             ]);
             const vols = (podOf(ds).volumes as T.core.v1.Volume[]).filter((x) => ["journal", "machine-id"].includes(String(x.name)));
-            assert.deepEqual(vols.map((x) => x.hostPath), [
-                { path: "/run/log/journal", type: "Directory" },
-                { path: MACHINE_ID_PATH, type: "File" },
-            ]);
+            assert.deepEqual(
+                vols.map((x) => x.hostPath),
+                [
+                    { path: "/run/log/journal", type: "Directory" },
+                    { path: MACHINE_ID_PATH, type: "File" },
+                ],
+            );
         });
     });
 
@@ -145,10 +154,13 @@ describe("agent signals (issue 19)", () => {
             const a = agentConfig(ALL_ON);
             const svcs = agentSignalServices("vector-agent", a.namespace, a);
             const spec = (s: (typeof svcs)[number]) => s.spec as T.core.v1.ServiceSpec;
-            assert.deepEqual(svcs.map((s) => [s.metadata.name, spec(s).internalTrafficPolicy, (spec(s).ports as T.core.v1.ServicePort[]).map((p) => p.port)]), [
-                ["vector-agent-otlp", "Local", [4317, 4318]],
-                ["vector-agent-events", "Local", [4319]],
-            ]);
+            assert.deepEqual(
+                svcs.map((s) => [s.metadata.name, spec(s).internalTrafficPolicy, (spec(s).ports as T.core.v1.ServicePort[]).map((p) => p.port)]),
+                [
+                    ["vector-agent-otlp", "Local", [4317, 4318]],
+                    ["vector-agent-events", "Local", [4319]],
+                ],
+            );
             const ports = (vectorOf(daemonSet(a)).ports as T.core.v1.ContainerPort[]).map((p) => p.name);
             assert.deepEqual(ports, ["metrics", "otlp-grpc", "otlp-http", "events-grpc"]);
         });
@@ -174,11 +186,22 @@ describe("agent signals (issue 19)", () => {
 
 describe("agent NetworkPolicy with signals", () => {
     it("opens the OTLP ports to the cluster's pods and the events port to the collector only; unchanged when off", () => {
-        const base = agentNetworkPolicy({ name: "vector-agent", namespace: "vector-system", apiServer: { cidrs: ["0.0.0.0/0"], ports: [6443] }, aggregators: { kind: "loadBalancer", cidr: "10.0.64.250/32" } });
+        const base = agentNetworkPolicy({
+            name: "vector-agent",
+            namespace: "vector-system",
+            apiServer: { cidrs: ["0.0.0.0/0"], ports: [6443] },
+            aggregators: { kind: "loadBalancer", cidr: "10.0.64.250/32" },
+        });
         assert.deepEqual(withAgentSignalsNetworkPolicy(base, agentConfig(), eventsSelectorLabels("vector-agent")), base);
         const on = withAgentSignalsNetworkPolicy(base, agentConfig(ALL_ON), eventsSelectorLabels("vector-agent"));
         assert.deepEqual((on.spec as T.networking.v1.NetworkPolicySpec).ingress, [
-            { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }] },
+            {
+                from: [{ namespaceSelector: {} }],
+                ports: [
+                    { protocol: "TCP", port: 4317 },
+                    { protocol: "TCP", port: 4318 },
+                ],
+            },
             { from: [{ podSelector: { matchLabels: eventsSelectorLabels("vector-agent") } }], ports: [{ protocol: "TCP", port: 4319 }] },
         ]);
     });

@@ -43,7 +43,7 @@ function upstream(c: VectorConfig, id: string): Set<string> {
     const seen = new Set<string>();
     const inputsOf = (x: string) => {
         const base = x.split(".")[0];
-        return (c.transforms[base]?.inputs ?? c.sinks[base]?.inputs ?? []) as string[];
+        return c.transforms[base]?.inputs ?? c.sinks[base]?.inputs ?? [];
     };
     const walk = (x: string) => {
         for (const i of inputsOf(x)) {
@@ -72,7 +72,10 @@ describe("heartbeat: the agent's delivery proof", () => {
         assert.ok(c.sinks.aggregator.inputs.includes("heartbeat_enrich"));
         assert.ok(upstream(c, "prometheus").has("heartbeat_sent"));
         const sent = c.transforms.heartbeat_sent as LogToMetricTransform;
-        assert.deepEqual(sent.metrics.map((m) => `${m.namespace}_${m.name}`), ["vector_fleet_heartbeat_sent_total"]);
+        assert.deepEqual(
+            sent.metrics.map((m) => `${m.namespace}_${m.name}`),
+            ["vector_fleet_heartbeat_sent_total"],
+        );
     });
 
     it("sets every field the Loki labels and the aggregators' kubernetes route read, with existing label names only", () => {
@@ -116,14 +119,20 @@ describe("heartbeat: the agent's delivery proof", () => {
     it("has latency buckets reaching past every default latency threshold, each flagged 0/1 by the VRL", () => {
         const last = HEARTBEAT_LATENCY_BUCKETS[HEARTBEAT_LATENCY_BUCKETS.length - 1];
         assert.ok(last > DEFAULT_ROLLOUT_GATE.maxLatencySeconds * 2);
-        assert.deepEqual([...HEARTBEAT_LATENCY_BUCKETS].sort((a, b) => a - b), HEARTBEAT_LATENCY_BUCKETS);
+        assert.deepEqual(
+            [...HEARTBEAT_LATENCY_BUCKETS].sort((a, b) => a - b),
+            HEARTBEAT_LATENCY_BUCKETS,
+        );
         const program = heartbeatReceivedVrl();
         const m = aggregator().transforms.heartbeat_metrics as LogToMetricTransform;
         // Every bucket counter reads a field the VRL sets, counted by value (log_to_metric's increment_by_value:
         // vectordotdev/vector src/transforms/log_to_metric.rs parses the field as the increment).
         for (const x of m.metrics.filter((x) => x.name === "heartbeat_latency_seconds_bucket" && x.tags?.le !== "+Inf")) {
             assert.ok(x.type === "counter" && x.increment_by_value === true, x.field);
-            assert.match(program, new RegExp(`^\\.${x.field.replace(/\./g, "\\.")} = if age <= ${Number(x.tags!.le).toFixed(2)} \\{ 1 \\} else \\{ 0 \\}$`, "m"));
+            assert.match(
+                program,
+                new RegExp(`^\\.${x.field.replace(/\./g, "\\.")} = if age <= ${Number(x.tags!.le).toFixed(2)} \\{ 1 \\} else \\{ 0 \\}$`, "m"),
+            );
         }
     });
 

@@ -50,7 +50,10 @@ function condition(src: string, e: Event): boolean {
  * order; any other statement must not touch an identity field, or the test fails.
  */
 function remap(src: string, e: Event): void {
-    for (const line of src.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    for (const line of src
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         let m: RegExpExecArray | null;
         if ((m = /^(\.[\w.]+) = "([^"]*)"$/.exec(line))) set(e, m[1], m[2]);
         else if ((m = /^del\((\.[\w.]+)\)$/.exec(line))) set(e, m[1], undefined);
@@ -72,9 +75,10 @@ interface Arrival {
  */
 function follow(cfg: Table, from: string, signal: "log" | "metric", event: Event, trace: string[] = []): Arrival[] {
     const consumers = (output: string) =>
-        [...Object.entries(table(cfg.transforms)).map(([id, c]) => ({ id, c: table(c), sink: false })), ...Object.entries(table(cfg.sinks)).map(([id, c]) => ({ id, c: table(c), sink: true }))].filter(
-            (x) => (x.c.inputs as string[]).includes(output),
-        );
+        [
+            ...Object.entries(table(cfg.transforms)).map(([id, c]) => ({ id, c: table(c), sink: false })),
+            ...Object.entries(table(cfg.sinks)).map(([id, c]) => ({ id, c: table(c), sink: true })),
+        ].filter((x) => (x.c.inputs as string[]).includes(output));
     const arrivals: Arrival[] = [];
     for (const { id, c, sink } of consumers(from)) {
         const e = structuredClone(event);
@@ -89,8 +93,16 @@ function follow(cfg: Table, from: string, signal: "log" | "metric", event: Event
                 const src = cond.type === "vrl" ? String(cond.source) : "";
                 // The sample-age guard (tests/components/aggregator/pipeline.test.ts checks it): keeps a metric without a timestamp.
                 const ageGuard = src.startsWith("t, err = timestamp(.timestamp)\n");
-                if (ageGuard && get(e, ".timestamp") !== undefined) throw new Error(`the test cannot evaluate the sample-age guard of ${id} on a timestamped event`);
-                const pass = cond.type === "is_log" ? signal === "log" : cond.type === "is_metric" ? signal === "metric" : cond.type === "is_trace" ? false : ageGuard || condition(src, e);
+                if (ageGuard && get(e, ".timestamp") !== undefined)
+                    throw new Error(`the test cannot evaluate the sample-age guard of ${id} on a timestamped event`);
+                const pass =
+                    cond.type === "is_log"
+                        ? signal === "log"
+                        : cond.type === "is_metric"
+                          ? signal === "metric"
+                          : cond.type === "is_trace"
+                            ? false
+                            : ageGuard || condition(src, e);
                 if (pass) arrivals.push(...follow(cfg, id, signal, e, t));
                 break;
             }

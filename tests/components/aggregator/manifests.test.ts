@@ -16,7 +16,13 @@ import {
     LoadBalancerSettings,
 } from "../../../components/aggregator/manifests";
 import { quorum } from "../../../components/contract/fleet";
-import { AGGREGATOR_PATHS, AGGREGATOR_PORTS, agentPortNames, AggregatorPipelineSettings, buildAggregatorPipeline } from "../../../components/aggregator/pipeline";
+import {
+    AGGREGATOR_PATHS,
+    AGGREGATOR_PORTS,
+    agentPortNames,
+    AggregatorPipelineSettings,
+    buildAggregatorPipeline,
+} from "../../../components/aggregator/pipeline";
 import { selectorLabels, sha256 } from "../../../components/k8s/common";
 import { toToml } from "../../../components/vector/toml";
 import { memoryBytes } from "../../../config/quantity";
@@ -38,7 +44,12 @@ const SETTINGS: AggregatorObjectSettings = {
 };
 const LB: LoadBalancerSettings = { name: "vector-aggregator", type: "lb11", location: "fsn1", privateIp: "10.0.64.250" };
 const CHECKSUMS = { config: "c0ffee", credentials: "d00d" };
-const TLS = { caCertPem: "-----BEGIN CERTIFICATE-----\nca\n", certPem: "-----BEGIN CERTIFICATE-----\ncrt\n", keyPem: "-----BEGIN PRIVATE KEY-----\nk\n", clientCaPems: { dev: "-----BEGIN CERTIFICATE-----\ndev-ca\n" } };
+const TLS = {
+    caCertPem: "-----BEGIN CERTIFICATE-----\nca\n",
+    certPem: "-----BEGIN CERTIFICATE-----\ncrt\n",
+    keyPem: "-----BEGIN PRIVATE KEY-----\nk\n",
+    clientCaPems: { dev: "-----BEGIN CERTIFICATE-----\ndev-ca\n" },
+};
 const TOKENS = { dev: "dev-token", monitoring: "mon-token" };
 
 const PIPELINE: AggregatorPipelineSettings = {
@@ -164,11 +175,11 @@ describe("aggregator objects", () => {
     });
 
     it("ships the config in a ConfigMap", () => {
-        assert.deepEqual(json(aggregatorConfigMap(SETTINGS, "data_dir = \"/x\"\n")), {
+        assert.deepEqual(json(aggregatorConfigMap(SETTINGS, 'data_dir = "/x"\n')), {
             apiVersion: "v1",
             kind: "ConfigMap",
             metadata: { name: "vector-aggregator-config", namespace: "vector-aggregator", labels: LABELS },
-            data: { "vector.toml": "data_dir = \"/x\"\n" },
+            data: { "vector.toml": 'data_dir = "/x"\n' },
         });
     });
 
@@ -253,7 +264,9 @@ describe("aggregator StatefulSet", () => {
         for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
             assert.deepEqual(at(container(), probe, "httpGet"), { path: "/health", port: "api", scheme: "HTTP" }, probe);
         }
-        const api = arr(container().ports).map((p) => obj(p)).find((p) => p.name === "api");
+        const api = arr(container().ports)
+            .map((p) => obj(p))
+            .find((p) => p.name === "api");
         assert.deepEqual(api, { name: "api", containerPort: AGGREGATOR_PORTS.api, protocol: "TCP" });
         assert.equal(buildAggregatorPipeline(PIPELINE).api.address, `0.0.0.0:${AGGREGATOR_PORTS.api}`);
     });
@@ -285,7 +298,10 @@ describe("aggregator StatefulSet", () => {
             [AGGREGATOR_PATHS.configDir, AGGREGATOR_PATHS.tlsDir, AGGREGATOR_PATHS.tokensDir],
         );
         assert.equal(c.secret?.tokens.path, AGGREGATOR_PATHS.tokensDir);
-        assert.deepEqual(all.filter((m) => !m.readOnly).map((m) => m.mountPath), [c.data_dir]);
+        assert.deepEqual(
+            all.filter((m) => !m.readOnly).map((m) => m.mountPath),
+            [c.data_dir],
+        );
         for (const ro of all.filter((m) => m.readOnly)) assert.ok(!within(c.data_dir, ro.mountPath) && !within(ro.mountPath, c.data_dir), ro.mountPath);
         assert.equal(new Set(all.map((m) => m.mountPath)).size, all.length);
         // Secrets are group-readable for the fsGroup, not world-readable.
@@ -297,7 +313,16 @@ describe("aggregator StatefulSet", () => {
 
     it("gives Vector its node, pod name and namespace from the downward API", () => {
         const env = arr(container().env).map((e) => obj(e));
-        const field = (name: string) => at(obj(env.find((e) => e.name === name), name), "valueFrom", "fieldRef", "fieldPath");
+        const field = (name: string) =>
+            at(
+                obj(
+                    env.find((e) => e.name === name),
+                    name,
+                ),
+                "valueFrom",
+                "fieldRef",
+                "fieldPath",
+            );
         assert.equal(field("VECTOR_SELF_NODE_NAME"), "spec.nodeName");
         assert.equal(field("VECTOR_SELF_POD_NAME"), "metadata.name");
         assert.equal(field("VECTOR_SELF_POD_NAMESPACE"), "metadata.namespace");
@@ -353,7 +378,9 @@ describe("aggregator memory: requested as much as it may use", () => {
 
     it("is Burstable only through CPU: the same pod with the CPU request at its limit is Guaranteed", () => {
         assert.equal(qosClass(containers()), "Burstable");
-        const pinned = containers().map((c) => ({ resources: { requests: { ...c.resources?.requests, cpu: c.resources?.limits?.cpu }, limits: c.resources?.limits } }));
+        const pinned = containers().map((c) => ({
+            resources: { requests: { ...c.resources?.requests, cpu: c.resources?.limits?.cpu }, limits: c.resources?.limits },
+        }));
         assert.equal(qosClass(pinned), "Guaranteed");
     });
 
@@ -471,7 +498,15 @@ describe("aggregator checksum annotations", () => {
     const configSum = (p: AggregatorPipelineSettings) => sha256(toToml(buildAggregatorPipeline(p)));
     const credentialsSum = (tls: typeof TLS, tokens: Record<string, string>) => sha256(tls.caCertPem, tls.certPem, tls.keyPem, JSON.stringify(tokens));
     const annotations = (p: AggregatorPipelineSettings, tls: typeof TLS, tokens: Record<string, string>) =>
-        obj(at(json(aggregatorStatefulSet(SETTINGS, { config: configSum(p), credentials: credentialsSum(tls, tokens) })), "spec", "template", "metadata", "annotations"));
+        obj(
+            at(
+                json(aggregatorStatefulSet(SETTINGS, { config: configSum(p), credentials: credentialsSum(tls, tokens) })),
+                "spec",
+                "template",
+                "metadata",
+                "annotations",
+            ),
+        );
 
     it("carries the config and credentials checksums on the pod template", () => {
         assert.deepEqual(annotations(PIPELINE, TLS, TOKENS), {
@@ -534,13 +569,19 @@ describe("two aggregator instances", () => {
         const ia = identities(a);
         const ib = identities(b);
         assert.equal(new Set(ia).size, ia.length);
-        assert.deepEqual(ia.filter((x) => ib.includes(x)), []);
+        assert.deepEqual(
+            ia.filter((x) => ib.includes(x)),
+            [],
+        );
     });
 
     it("never select each other's pods (StatefulSet, PDB, Services, anti-affinity)", () => {
         const podLabels = (s: AggregatorObjectSettings) => obj(at(sts(s), "spec", "template", "metadata", "labels"));
         const selects = (sel: Json, labels: Record<string, Json>) => Object.entries(obj(sel)).every(([k, v]) => labels[k] === v);
-        for (const [mine, other] of [[a, b], [b, a]]) {
+        for (const [mine, other] of [
+            [a, b],
+            [b, a],
+        ]) {
             const selectors = [
                 at(sts(mine), "spec", "selector", "matchLabels"),
                 at(json(aggregatorPodDisruptionBudget(mine)), "spec", "selector", "matchLabels"),
@@ -559,7 +600,10 @@ describe("two aggregator instances", () => {
     it("get distinct volume claims (claim names derive from the StatefulSet name) and DNS names", () => {
         assert.notEqual(at(sts(a), "metadata", "name"), at(sts(b), "metadata", "name"));
         const dnsA = aggregatorDnsNames(a.name, a.namespace);
-        assert.deepEqual(aggregatorDnsNames(b.name, b.namespace).filter((n) => dnsA.includes(n)), []);
+        assert.deepEqual(
+            aggregatorDnsNames(b.name, b.namespace).filter((n) => dnsA.includes(n)),
+            [],
+        );
     });
 });
 

@@ -47,7 +47,7 @@ function hubConfig(): HubConfig {
     for (const [k, v] of Object.entries(HUB_STACK)) values[`${P}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     const c = parseStackConfig({ values, isSecret: () => false, project: P, stack: "test" });
     assert.equal(c.role, "hub");
-    return c as HubConfig;
+    return c;
 }
 
 /** Settings the way components/aggregator/index.ts derives them from the parsed config. */
@@ -65,7 +65,6 @@ function defaults(): AggregatorPipelineSettings {
     };
 }
 const withOverrides = (o: Partial<AggregatorPipelineSettings>): AggregatorPipelineSettings => ({ ...defaults(), ...o });
-
 
 /** One agent cluster, for whole-object expectations. */
 const DEV = { name: "dev", environment: "development", region: "hel1", slot: 1 };
@@ -139,7 +138,10 @@ describe("aggregator pipeline: sources", () => {
     it("recycles agent connections every 5 minutes so the load balancer spreads them again", () => {
         const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
         assert.deepEqual(source(c, "agents_dev", "vector").keepalive, { max_connection_age_secs: 300, max_connection_age_grace_secs: 30 });
-        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").keepalive, { max_connection_age_secs: 300, max_connection_age_jitter_factor: 0.1 });
+        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").keepalive, {
+            max_connection_age_secs: 300,
+            max_connection_age_jitter_factor: 0.1,
+        });
     });
 
     // Both structs are `#[serde(deny_unknown_fields)]`: one unknown key and Vector refuses the config.
@@ -161,7 +163,8 @@ describe("aggregator pipeline: sources", () => {
         const grpc = source(c, "agents_dev", "vector").keepalive ?? {};
         const http = source(c, "remote_write_dev", "prometheus_remote_write").keepalive ?? {};
         for (const k of Object.keys(grpc)) assert.ok(GRPC_KEEPALIVE_FIELDS.includes(k), `vector source keepalive.${k} is not a GrpcKeepaliveConfig field`);
-        for (const k of Object.keys(http)) assert.ok(HTTP_KEEPALIVE_FIELDS.includes(k), `prometheus_remote_write keepalive.${k} is not a KeepaliveConfig field`);
+        for (const k of Object.keys(http))
+            assert.ok(HTTP_KEEPALIVE_FIELDS.includes(k), `prometheus_remote_write keepalive.${k} is not a KeepaliveConfig field`);
         // KeepaliveConfig: #[configurable(validation(range(min = 0.0, max = 1.0)))] on the jitter factor.
         const f = http.max_connection_age_jitter_factor ?? 0;
         assert.ok(f >= 0 && f <= 1);
@@ -202,14 +205,24 @@ describe("aggregator pipeline: remote-write auth VRL", () => {
         // dots (after the first, which ends the backend name); a DNS-label cluster name has none.
         const key = /SECRET\[([\w-]+)\.([\w.\-/]+)\]/;
         assert.deepEqual(key.exec("SECRET[tokens.dev.previous]")?.slice(1), ["tokens", "dev.previous"]);
-        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, acceptPreviousToken: true }, { name: "staging", slot: 2 }] }));
+        const c = buildAggregatorPipeline(
+            withOverrides({
+                agents: [
+                    { ...DEV, acceptPreviousToken: true },
+                    { name: "staging", slot: 2 },
+                ],
+            }),
+        );
         assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("dev", true) });
         assert.deepEqual(source(c, "remote_write_staging", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("staging") });
     });
 
     it("gives every cluster of the default hub, its own included, a source with only its token", () => {
         const c = buildAggregatorPipeline(defaults());
-        assert.deepEqual(defaults().agents.map((a) => a.name), ["dev", "monitoring", "staging"]);
+        assert.deepEqual(
+            defaults().agents.map((a) => a.name),
+            ["dev", "monitoring", "staging"],
+        );
         for (const a of defaults().agents)
             assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(a.name) });
     });
@@ -219,7 +232,14 @@ describe("aggregator pipeline: remote-write auth VRL", () => {
 
 describe("aggregator pipeline: per-cluster log limit", () => {
     it("throttles a limited cluster's logs on its own path, after its identity is bound and before the shared path", () => {
-        const c = buildAggregatorPipeline(withOverrides({ agents: [{ ...DEV, logEventsPerSec: 300 }, { name: "staging", slot: 2 }] }));
+        const c = buildAggregatorPipeline(
+            withOverrides({
+                agents: [
+                    { ...DEV, logEventsPerSec: 300 },
+                    { name: "staging", slot: 2 },
+                ],
+            }),
+        );
         // vectordotdev/vector src/transforms/throttle: `threshold` events per `window_secs`, logs only.
         assert.deepEqual(transform(c, "throttle_logs_dev", "throttle"), { type: "throttle", inputs: ["bind_logs_dev"], threshold: 3000, window_secs: 10 });
         assert.deepEqual(transform(c, "route_logs", "route").inputs, ["throttle_logs_dev", "bind_logs_staging"]);
@@ -229,7 +249,10 @@ describe("aggregator pipeline: per-cluster log limit", () => {
 
     it("has no throttle when no limit is set", () => {
         const c = buildAggregatorPipeline(withOverrides({ agents: [DEV] }));
-        assert.deepEqual(Object.values(c.transforms).filter((t) => t.type === "throttle"), []);
+        assert.deepEqual(
+            Object.values(c.transforms).filter((t) => t.type === "throttle"),
+            [],
+        );
     });
 });
 
@@ -354,7 +377,13 @@ describe("aggregator pipeline: sampling VRL", () => {
 
 describe("aggregator pipeline: Loki sink", () => {
     it("labels streams from event fields, sorted by label name", () => {
-        const l = sink(buildAggregatorPipeline(withOverrides({ loki: { endpoint: "http://loki:3100", labels: { team: "labels.team", app: "kubernetes.pod_labels.app" } } })), "loki", "loki");
+        const l = sink(
+            buildAggregatorPipeline(
+                withOverrides({ loki: { endpoint: "http://loki:3100", labels: { team: "labels.team", app: "kubernetes.pod_labels.app" } } }),
+            ),
+            "loki",
+            "loki",
+        );
         assert.deepEqual(l.labels, { app: "{{ kubernetes.pod_labels.app }}", team: "{{ labels.team }}" });
         assert.deepEqual(Object.keys(l.labels), ["app", "team"]);
         assert.equal(l.endpoint, "http://loki:3100");
@@ -441,7 +470,13 @@ describe("aggregator pipeline: Loki sink", () => {
 describe("aggregator pipeline: Prometheus sink", () => {
     it("forwards agents' remote write and its own metrics, buffered on disk, acknowledged, without the GET healthcheck", () => {
         const p = sink(
-            buildAggregatorPipeline(withOverrides({ agents: [DEV], prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push", buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2 * 1024 ** 3 } })),
+            buildAggregatorPipeline(
+                withOverrides({
+                    agents: [DEV],
+                    prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push",
+                    buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2 * 1024 ** 3 },
+                }),
+            ),
             "prometheus",
             "prometheus_remote_write",
         );
@@ -505,7 +540,14 @@ describe("aggregator pipeline: rendered TOML", () => {
             const c = buildAggregatorPipeline(s);
             const toml = toToml(c);
             const refs = [...toml.matchAll(/SECRET\[([^\]]+)\]/g)].map((m) => m[1]);
-            assert.deepEqual(refs, s.agents.map((a) => a.name).sort().map((cluster) => `tokens.${cluster}`), name);
+            assert.deepEqual(
+                refs,
+                s.agents
+                    .map((a) => a.name)
+                    .sort()
+                    .map((cluster) => `tokens.${cluster}`),
+                name,
+            );
             assert.deepEqual(Object.keys(c.secret ?? {}), ["tokens"]);
             assert.doesNotMatch(toml, /BEGIN|PRIVATE KEY|password|^token/m, name);
         }
@@ -529,7 +571,10 @@ describe("aggregator pipeline: samples Prometheus would refuse", () => {
     const PROMETHEUS_HEAD_WINDOW_SECS = (2 * 3600) / 2; // tsdb/head_append.go MaxTime - chunkRange/2, tsdb/db.go DefaultBlockDuration 2h
 
     it("keeps the age limits inside what Prometheus accepts, with room for batching and clock skew", () => {
-        assert.ok(DEFAULT_MAX_SAMPLE_AGE_SECS < PROMETHEUS_HEAD_WINDOW_SECS, "a sample the guard passes must still be in the head's window when the batch lands");
+        assert.ok(
+            DEFAULT_MAX_SAMPLE_AGE_SECS < PROMETHEUS_HEAD_WINDOW_SECS,
+            "a sample the guard passes must still be in the head's window when the batch lands",
+        );
         assert.ok(PROMETHEUS_HEAD_WINDOW_SECS - DEFAULT_MAX_SAMPLE_AGE_SECS >= 60, "at least a minute for batch timeouts and retries");
         assert.ok(MAX_SAMPLE_AHEAD_SECS < PROMETHEUS_MAX_AHEAD_SECS, "the guard must refuse before Prometheus does");
     });
@@ -542,7 +587,12 @@ describe("aggregator pipeline: samples Prometheus would refuse", () => {
             assert.deepEqual(f.condition, { type: "vrl", source: sampleAgeCondition(DEFAULT_MAX_SAMPLE_AGE_SECS) });
         }
         // Nothing an agent sent reaches the sink around the guard; the aggregators' own metrics are made now.
-        assert.deepEqual(sink(c, "prometheus", "prometheus_remote_write").inputs, ["sample_age_dev", "sample_age_staging", "aggregator_metrics_enrich", "heartbeat_metrics"]);
+        assert.deepEqual(sink(c, "prometheus", "prometheus_remote_write").inputs, [
+            "sample_age_dev",
+            "sample_age_staging",
+            "aggregator_metrics_enrich",
+            "heartbeat_metrics",
+        ]);
     });
 
     it("keeps a sample without a timestamp and one inside both limits, in milliseconds as VRL's now() compares", () => {

@@ -1,5 +1,11 @@
 import { strict as assert } from "node:assert";
-import { aggregatorClaimName, aggregatorStatefulSet, aggregatorVolumeClaimPatches, AggregatorObjectSettings, AGGREGATOR_STATEFULSET_IGNORE_CHANGES } from "../../../components/aggregator/manifests";
+import {
+    aggregatorClaimName,
+    aggregatorStatefulSet,
+    aggregatorVolumeClaimPatches,
+    AggregatorObjectSettings,
+    AGGREGATOR_STATEFULSET_IGNORE_CHANGES,
+} from "../../../components/aggregator/manifests";
 import { changedProperties, replacement } from "../../../tools/render/replacement";
 import { RunResult } from "../../../tools/render/simulator";
 import { ManifestObject } from "../../../tools/render/summary";
@@ -14,7 +20,14 @@ import { find, fleetStackFile, runHub, sharedHub } from "../../support/fleet";
 function asManifest(object: object, ignoreChanges?: string[]): ManifestObject {
     const body = object as Record<string, unknown>;
     const metadata = body.metadata as { name: string; namespace?: string };
-    return { apiVersion: String(body.apiVersion), kind: String(body.kind), name: metadata.name, namespace: metadata.namespace, body, ...(ignoreChanges ? { ignoreChanges } : {}) };
+    return {
+        apiVersion: String(body.apiVersion),
+        kind: String(body.kind),
+        name: metadata.name,
+        namespace: metadata.namespace,
+        body,
+        ...(ignoreChanges ? { ignoreChanges } : {}),
+    };
 }
 
 /** Leaf paths (".a.b.0.c") whose values differ. */
@@ -49,7 +62,11 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
             const before = aggregatorStatefulSet(SETTINGS, CHECKSUMS);
             for (const v of variants) {
                 const after = aggregatorStatefulSet(v, CHECKSUMS);
-                assert.equal(replacement(asManifest(before, AGGREGATOR_STATEFULSET_IGNORE_CHANGES), asManifest(after, AGGREGATOR_STATEFULSET_IGNORE_CHANGES)), undefined, JSON.stringify(v.storage));
+                assert.equal(
+                    replacement(asManifest(before, AGGREGATOR_STATEFULSET_IGNORE_CHANGES), asManifest(after, AGGREGATOR_STATEFULSET_IGNORE_CHANGES)),
+                    undefined,
+                    JSON.stringify(v.storage),
+                );
             }
         });
 
@@ -65,7 +82,8 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
                     Array.from({ length: replicas }, (_, i) => `data-vector-aggregator-${i}`),
                 );
             }
-            const template = (aggregatorStatefulSet(SETTINGS, CHECKSUMS).spec as { volumeClaimTemplates: Array<{ metadata: { name: string } }> }).volumeClaimTemplates;
+            const template = (aggregatorStatefulSet(SETTINGS, CHECKSUMS).spec as { volumeClaimTemplates: Array<{ metadata: { name: string } }> })
+                .volumeClaimTemplates;
             // <template>-<statefulset>-<ordinal>: kubernetes/kubernetes pkg/controller/statefulset/stateful_set_utils.go
             assert.equal(aggregatorClaimName(SETTINGS.name, 2), `${template[0].metadata.name}-${SETTINGS.name}-2`);
             assert.deepEqual(aggregatorVolumeClaimPatches(SETTINGS)[0], {
@@ -101,7 +119,10 @@ describe("aggregator storage: a size change is an in-place resize, never a repla
 
         it("a storage size change in the stack config changes no forceNew field of the StatefulSet", () => {
             assert.notDeepEqual(changedPaths(sts(hub).inputs, sts(bigger).inputs), [], "the size reached the claim templates");
-            assert.equal(replacement(asManifest(sts(hub).inputs, sts(hub).ignoreChanges), asManifest(sts(bigger).inputs, sts(bigger).ignoreChanges)), undefined);
+            assert.equal(
+                replacement(asManifest(sts(hub).inputs, sts(hub).ignoreChanges), asManifest(sts(bigger).inputs, sts(bigger).ignoreChanges)),
+                undefined,
+            );
         });
 
         it("resizes every replica's claim to the new size, and changes nothing else", () => {

@@ -13,7 +13,12 @@ import {
 
 import T = k8s.types.input;
 
-const S: EventsCollectorSettings = { agent: "vector-agent", namespace: "vector-system", image: "otel/opentelemetry-collector-k8s:0.161.0@sha256:2fed8ff024bdb42473890724fa0833bd31e16197aa4790d8e0be3829f87f0de1", grpcPort: 4319 };
+const S: EventsCollectorSettings = {
+    agent: "vector-agent",
+    namespace: "vector-system",
+    image: "otel/opentelemetry-collector-k8s:0.161.0@sha256:2fed8ff024bdb42473890724fa0833bd31e16197aa4790d8e0be3829f87f0de1",
+    grpcPort: 4319,
+};
 
 describe("Kubernetes events collector (issue 19)", () => {
     it("is granted get/list/watch on events and nothing else", () => {
@@ -22,7 +27,10 @@ describe("Kubernetes events collector (issue 19)", () => {
             assert.deepEqual(r.resources, ["events"]);
             assert.deepEqual(r.verbs, ["get", "list", "watch"]);
         }
-        assert.deepEqual(rules.map((r) => r.apiGroups), [[""], ["events.k8s.io"]]);
+        assert.deepEqual(
+            rules.map((r) => r.apiGroups),
+            [[""], ["events.k8s.io"]],
+        );
     });
 
     it("watches once per cluster: of two replicas only the Lease holder's receiver runs", () => {
@@ -53,10 +61,13 @@ describe("Kubernetes events collector (issue 19)", () => {
         for (const r of rules) assert.deepEqual([r.apiGroups, r.resources], [["coordination.k8s.io"], ["leases"]]);
         // kubernetes/client-go tools/leaderelection/resourcelock/leaselock.go: Get, Create, Update.
         // RBAC cannot limit create by name (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac), so only get/update are.
-        assert.deepEqual(rules.map((r) => [r.verbs, r.resourceNames]), [
-            [["create"], undefined],
-            [["get", "update"], [lease.extensions.k8s_leader_elector.lease_name]],
-        ]);
+        assert.deepEqual(
+            rules.map((r) => [r.verbs, r.resourceNames]),
+            [
+                [["create"], undefined],
+                [["get", "update"], [lease.extensions.k8s_leader_elector.lease_name]],
+            ],
+        );
         const binding = eventsLeaseRoleBinding(S);
         assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata?.name });
     });

@@ -79,7 +79,13 @@ describe("NetworkPolicy builders", () => {
         const p = json(agentNetworkPolicy(AGENT));
         matchSnapshot("agent.yaml", p);
         assert.deepEqual(at(p, "spec", "ingress"), [{ from: [MONITORING_NS], ports: [{ protocol: "TCP", port: 9598 }] }]);
-        assert.deepEqual(at(p, "spec", "egress", 3), { to: [{ ipBlock: { cidr: "10.0.64.250/32" } }], ports: [{ protocol: "TCP", port: 6000 }, { protocol: "TCP", port: 9201 }] });
+        assert.deepEqual(at(p, "spec", "egress", 3), {
+            to: [{ ipBlock: { cidr: "10.0.64.250/32" } }],
+            ports: [
+                { protocol: "TCP", port: 6000 },
+                { protocol: "TCP", port: 9201 },
+            ],
+        });
     });
 
     it("agent: the hub's own agent is let out to the aggregator pods only, and without a scraper nothing is let in", () => {
@@ -111,7 +117,11 @@ describe("NetworkPolicy builders", () => {
             scrapeFrom: "monitoring",
         });
         matchSnapshot("aggregator.yaml", p);
-        assert.deepEqual(at(json(p), "spec", "egress"), [KUBE_DNS, { to: [MONITORING_NS] }], "Loki and Prometheus share one rule: both in the monitoring namespace");
+        assert.deepEqual(
+            at(json(p), "spec", "egress"),
+            [KUBE_DNS, { to: [MONITORING_NS] }],
+            "Loki and Prometheus share one rule: both in the monitoring namespace",
+        );
     });
 
     it("aggregator: distinct destinations get a rule each; no scraper, no metrics rule", () => {
@@ -258,7 +268,10 @@ describe("NetworkPolicies in the program", () => {
             assert.ok(e instanceof ConfigError);
             assert.match(e.message, /vector-fleet:networkPolicy\.apiServer\.cidrs\[0\]: got "10\.0\.1\.0\/33"; expected an IPv4 CIDR/);
             assert.match(e.message, /vector-fleet:networkPolicy\.apiServer\.ports\[0\]: got 0; expected/);
-            assert.match(e.message, /vector-fleet:networkPolicy\.clusterCidrs\[0\]: got "10\.244\.0\.1\/16"; expected an IPv4 CIDR .*address bits beyond the prefix unset/);
+            assert.match(
+                e.message,
+                /vector-fleet:networkPolicy\.clusterCidrs\[0\]: got "10\.244\.0\.1\/16"; expected an IPv4 CIDR .*address bits beyond the prefix unset/,
+            );
             return true;
         });
     });

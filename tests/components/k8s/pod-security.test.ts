@@ -30,7 +30,12 @@ function placedPods(r: RenderedStack): Placed[] {
         .map((x) => {
             const meta = x.inputs.metadata as Meta;
             const template = (x.inputs.spec as { template: { metadata?: Meta; spec: PodSpec } }).template;
-            return { id: `${String(x.inputs.kind)} ${meta.namespace}/${meta.name}`, namespace: meta.namespace ?? "default", spec: template.spec, annotations: template.metadata?.annotations ?? {} };
+            return {
+                id: `${String(x.inputs.kind)} ${meta.namespace}/${meta.name}`,
+                namespace: meta.namespace ?? "default",
+                spec: template.spec,
+                annotations: template.metadata?.annotations ?? {},
+            };
         });
 }
 
@@ -77,7 +82,8 @@ describe("Pod Security admission: every namespace admits the pods it holds", () 
             for (const n of namespaces(r)) {
                 const level = n.labels["pod-security.kubernetes.io/enforce"] as Level;
                 const here = pods.filter((p) => p.namespace === n.name);
-                for (const p of here) for (const v of podSecurityViolations(level, p.spec, p.annotations)) problems.push(`${r.stack}: ${p.id} fails ${level}: ${v}`);
+                for (const p of here)
+                    for (const v of podSecurityViolations(level, p.spec, p.annotations)) problems.push(`${r.stack}: ${p.id} fails ${level}: ${v}`);
                 if (here.length > 0) {
                     const strictest = strictestAdmittingLevel(here);
                     if (strictest !== level) problems.push(`${r.stack}: namespace ${n.name} enforces ${level}, but its pods pass ${strictest}`);
@@ -110,28 +116,61 @@ describe("Pod Security admission: every namespace admits the pods it holds", () 
             ],
             volumes: [{ name: "cfg", configMap: { name: "x" } }],
         } as unknown as PodSpec;
-        const sc = (s: object): PodSpec => ({ ...good, containers: [{ ...good.containers[0], securityContext: { ...good.containers[0].securityContext, ...s } }] }) as PodSpec;
+        const sc = (s: object): PodSpec => ({
+            ...good,
+            containers: [{ ...good.containers[0], securityContext: { ...good.containers[0].securityContext, ...s } }],
+        });
         const cases: Array<[string, PodSpec, Level, string]> = [
-            ["hostNetwork (no ports, so no defaulted hostPort)", { ...good, hostNetwork: true, containers: [{ name: "c", image: "i:1" }] } as unknown as PodSpec, "baseline", "hostNamespaces"],
-            ["hostPID", { ...good, hostPID: true } as PodSpec, "baseline", "hostNamespaces"],
+            [
+                "hostNetwork (no ports, so no defaulted hostPort)",
+                { ...good, hostNetwork: true, containers: [{ name: "c", image: "i:1" }] } as unknown as PodSpec,
+                "baseline",
+                "hostNamespaces",
+            ],
+            ["hostPID", { ...good, hostPID: true }, "baseline", "hostNamespaces"],
             ["a privileged container", sc({ privileged: true }), "baseline", "privileged"],
             ["NET_RAW added", sc({ capabilities: { drop: ["ALL"], add: ["NET_RAW"] } }), "baseline", "capabilities_baseline"],
             ["a hostPath volume", { ...good, volumes: [{ name: "h", hostPath: { path: "/" } }] } as PodSpec, "baseline", "hostPathVolumes"],
-            ["a hostPort", { ...good, containers: [{ ...good.containers[0], ports: [{ containerPort: 80, hostPort: 80 }] }] } as PodSpec, "baseline", "hostPorts"],
+            [
+                "a hostPort",
+                { ...good, containers: [{ ...good.containers[0], ports: [{ containerPort: 80, hostPort: 80 }] }] } as PodSpec,
+                "baseline",
+                "hostPorts",
+            ],
             ["an Unconfined AppArmor profile", sc({ appArmorProfile: { type: "Unconfined" } }), "baseline", "appArmorProfile"],
             ["an SELinux type outside the container types", sc({ seLinuxOptions: { type: "spc_t" } }), "baseline", "seLinuxOptions"],
             ["an Unmasked procMount", sc({ procMount: "Unmasked" }), "baseline", "procMount"],
             ["an Unconfined seccomp profile", sc({ seccompProfile: { type: "Unconfined" } }), "baseline", "seccompProfile_baseline"],
-            ["an unsafe sysctl", { ...good, securityContext: { ...good.securityContext, sysctls: [{ name: "kernel.msgmax", value: "1" }] } } as PodSpec, "baseline", "sysctls"],
+            [
+                "an unsafe sysctl",
+                { ...good, securityContext: { ...good.securityContext, sysctls: [{ name: "kernel.msgmax", value: "1" }] } },
+                "baseline",
+                "sysctls",
+            ],
             ["a Windows host process", sc({ windowsOptions: { hostProcess: true } }), "baseline", "windowsHostProcess"],
-            ["a probe host (1.34+)", { ...good, containers: [{ ...good.containers[0], livenessProbe: { httpGet: { host: "10.0.0.1", port: 80 } } }] } as PodSpec, "baseline", "hostProbesAndHostLifecycle"],
-            ["a hostPath-free but non-restricted volume (nfs)", { ...good, volumes: [{ name: "n", nfs: { server: "s", path: "/" } }] } as PodSpec, "restricted", "restrictedVolumes"],
+            [
+                "a probe host (1.34+)",
+                { ...good, containers: [{ ...good.containers[0], livenessProbe: { httpGet: { host: "10.0.0.1", port: 80 } } }] } as PodSpec,
+                "baseline",
+                "hostProbesAndHostLifecycle",
+            ],
+            [
+                "a hostPath-free but non-restricted volume (nfs)",
+                { ...good, volumes: [{ name: "n", nfs: { server: "s", path: "/" } }] } as PodSpec,
+                "restricted",
+                "restrictedVolumes",
+            ],
             ["allowPrivilegeEscalation unset", sc({ allowPrivilegeEscalation: undefined }), "restricted", "allowPrivilegeEscalation"],
             ["runAsNonRoot false on the container", sc({ runAsNonRoot: false }), "restricted", "runAsNonRoot"],
             ["uid 0 on the container", sc({ runAsUser: 0 }), "restricted", "runAsUser"],
             ["no seccomp profile anywhere", { ...good, securityContext: { runAsNonRoot: true } } as PodSpec, "restricted", "seccompProfile_restricted"],
             ["capabilities not dropped", sc({ capabilities: {} }), "restricted", "capabilities_restricted"],
-            ["NET_BIND_SERVICE beside another added capability", sc({ capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "CHOWN"] } }), "restricted", "capabilities_restricted"],
+            [
+                "NET_BIND_SERVICE beside another added capability",
+                sc({ capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "CHOWN"] } }),
+                "restricted",
+                "capabilities_restricted",
+            ],
         ];
 
         it("a well-formed restricted pod passes every check", () => {
@@ -150,7 +189,7 @@ describe("Pod Security admission: every namespace admits the pods it holds", () 
         }
 
         it("with hostNetwork a containerPort is a hostPort, as the API server defaults it", () => {
-            const ids = podSecurityViolations("baseline", { ...good, hostNetwork: true } as PodSpec).map((v) => v.split(":")[0]);
+            const ids = podSecurityViolations("baseline", { ...good, hostNetwork: true }).map((v) => v.split(":")[0]);
             assert.deepEqual(ids, ["hostNamespaces", "hostPorts"]);
         });
 

@@ -22,7 +22,10 @@ describe("migration from Promtail and node-exporter", () => {
                 { role: "node-exporter", namespace: "monitoring", name: "node-exporter" },
             ]);
         }
-        assert.deepEqual(legacyToPark({ phase: "cutover", promtail: OLD.promtail, nodeExporter: undefined }).map((d) => d.role), ["promtail"]);
+        assert.deepEqual(
+            legacyToPark({ phase: "cutover", promtail: OLD.promtail, nodeExporter: undefined }).map((d) => d.role),
+            ["promtail"],
+        );
     });
 
     // kubernetes/api core/v1/types.go: PodSpec.nodeSelector is `+mapType=atomic` (a patch would own,
@@ -61,25 +64,51 @@ describe("migration from Promtail and node-exporter", () => {
     it("the parking term matches no node: every kubelet sets kubernetes.io/hostname", () => {
         // A node matches a term when every requirement holds; DoesNotExist fails on a Node carrying the key.
         const node = { "kubernetes.io/hostname": "worker-1", "kubernetes.io/os": "linux" };
-        const term = (parkPatch({ role: "promtail", namespace: "a", name: "b" }).spec as { template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string }[] }[] } } } } } }).template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
-        assert.equal(term.matchExpressions.every((e) => e.operator === "DoesNotExist" && !(e.key in node)), false);
+        const term = (
+            parkPatch({ role: "promtail", namespace: "a", name: "b" }).spec as {
+                template: {
+                    spec: {
+                        affinity: {
+                            nodeAffinity: {
+                                requiredDuringSchedulingIgnoredDuringExecution: {
+                                    nodeSelectorTerms: { matchExpressions: { key: string; operator: string }[] }[];
+                                };
+                            };
+                        };
+                    };
+                };
+            }
+        ).template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
+        assert.equal(
+            term.matchExpressions.every((e) => e.operator === "DoesNotExist" && !(e.key in node)),
+            false,
+        );
     });
 
     describe("the owner's settings", () => {
         const d: LegacyDaemonSet = { role: "promtail", namespace: "logging", name: "promtail" };
         it("parks a DaemonSet whose owner sets nodeSelector, tolerations and preferred affinity: none of them is touched", () => {
-            assert.equal(
-                parkingProblem(d, { affinity: { nodeAffinity: {} } }),
-                undefined,
-            );
+            assert.equal(parkingProblem(d, { affinity: { nodeAffinity: {} } }), undefined);
             assert.equal(parkingProblem(d, undefined), undefined);
         });
         it("accepts its own term from an earlier up", () => {
-            const ours = (parkPatch(d).spec as { template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } } } } }).template.spec.affinity;
+            const ours = (
+                parkPatch(d).spec as {
+                    template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } } } };
+                }
+            ).template.spec.affinity;
             assert.equal(parkingProblem(d, { affinity: ours }), undefined);
         });
         it("refuses a DaemonSet with its own required node affinity (one atomic value: rollback would delete it)", () => {
-            const problem = parkingProblem(d, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] }] }] } } } });
+            const problem = parkingProblem(d, {
+                affinity: {
+                    nodeAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: {
+                            nodeSelectorTerms: [{ matchExpressions: [{ key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] }] }],
+                        },
+                    },
+                },
+            });
             assert.equal(
                 problem,
                 "cannot park DaemonSet logging/promtail: it has its own required node affinity (spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution), " +
@@ -94,9 +123,12 @@ describe("migration from Promtail and node-exporter", () => {
             const f = stackConfig("dev", { migration: { phase: "cutover", promtail: { namespace: "vector-system", name: "vector-agent" } } });
             return assert.rejects(runStack(program, { project: "vector-fleet", stack: "dev", ...f }), (e: unknown) => {
                 assert.ok(e instanceof ConfigError);
-                assert.deepEqual(e.problems.map((p) => `${p.path}: got ${p.value}; expected ${p.expected}`), [
-                    'vector-fleet:migration.promtail.namespace: got "vector-system"; expected the namespace of the old Promtail DaemonSet, not the Vector agent\'s own (vector-system): parking a DaemonSet there would stop Vector\'s agent on every node',
-                ]);
+                assert.deepEqual(
+                    e.problems.map((p) => `${p.path}: got ${p.value}; expected ${p.expected}`),
+                    [
+                        "vector-fleet:migration.promtail.namespace: got \"vector-system\"; expected the namespace of the old Promtail DaemonSet, not the Vector agent's own (vector-system): parking a DaemonSet there would stop Vector's agent on every node",
+                    ],
+                );
                 return true;
             });
         });
@@ -108,7 +140,13 @@ describe("migration from Promtail and node-exporter", () => {
             const hub = await sharedHub();
             const present = { "monitoring/promtail": {}, "monitoring/prometheus-node-exporter": {} };
             const ok = await run({ daemonSets: present }, hub.outputs);
-            assert.deepEqual((ok.reads ?? []).filter((r) => r.type === "kubernetes:apps/v1:DaemonSet").map((r) => r.id).sort(), ["monitoring/prometheus-node-exporter", "monitoring/promtail"]);
+            assert.deepEqual(
+                (ok.reads ?? [])
+                    .filter((r) => r.type === "kubernetes:apps/v1:DaemonSet")
+                    .map((r) => r.id)
+                    .sort(),
+                ["monitoring/prometheus-node-exporter", "monitoring/promtail"],
+            );
             await assert.rejects(run({ daemonSets: { "monitoring/promtail": {} } }, hub.outputs), (e: Error) => {
                 assert.equal(
                     e.message,
@@ -121,19 +159,39 @@ describe("migration from Promtail and node-exporter", () => {
 
         it("reads nothing in done: the old objects may already be deleted by hand", async () => {
             const hub = await sharedHub();
-            const r = await runStack(program, { project: "vector-fleet", stack: "dev", ...stackConfig("dev", { migration: { phase: "done", ...OLD } }), stackOutputs: { monitoring: hub.outputs }, cluster: { daemonSets: {} } });
-            assert.deepEqual((r.reads ?? []).filter((x) => x.type === "kubernetes:apps/v1:DaemonSet"), []);
+            const r = await runStack(program, {
+                project: "vector-fleet",
+                stack: "dev",
+                ...stackConfig("dev", { migration: { phase: "done", ...OLD } }),
+                stackOutputs: { monitoring: hub.outputs },
+                cluster: { daemonSets: {} },
+            });
+            assert.deepEqual(
+                (r.reads ?? []).filter((x) => x.type === "kubernetes:apps/v1:DaemonSet"),
+                [],
+            );
             assert.equal(r.resources.filter((x) => x.type === PATCH).length, 2);
         });
 
         it("fails with the owner's-affinity line when the live DaemonSet has its own required node affinity", async () => {
             const hub = await sharedHub();
-            const owned = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role", operator: "In", values: ["worker"] }] }] } } } };
+            const owned = {
+                affinity: {
+                    nodeAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: {
+                            nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role", operator: "In", values: ["worker"] }] }],
+                        },
+                    },
+                },
+            };
             await assert.rejects(run({ daemonSets: { "monitoring/promtail": owned, "monitoring/prometheus-node-exporter": {} } }, hub.outputs), (e: Error) => {
                 // The SDK prefixes the property it was serializing and rethrows the same error
                 // (sdk/nodejs/runtime/rpc.ts); a ResourceError with hideStack is printed without a
                 // stack trace, against the read (sdk/nodejs/cmd/run/run.ts).
-                assert.match(e.message, /^error serializing property "spec": cannot park DaemonSet monitoring\/promtail: it has its own required node affinity/);
+                assert.match(
+                    e.message,
+                    /^error serializing property "spec": cannot park DaemonSet monitoring\/promtail: it has its own required node affinity/,
+                );
                 assert.ok(pulumi.ResourceError.isInstance(e) && e.hideStack);
                 return true;
             });
@@ -145,7 +203,11 @@ describe("migration from Promtail and node-exporter", () => {
         before(async () => {
             hub = await sharedHub();
         });
-        const patches = (r: RunResult) => r.resources.filter((x) => x.type === PATCH).map((x) => `${x.name} ${(x.inputs.metadata as { namespace: string; name: string }).namespace}/${(x.inputs.metadata as { name: string }).name}`).sort();
+        const patches = (r: RunResult) =>
+            r.resources
+                .filter((x) => x.type === PATCH)
+                .map((x) => `${x.name} ${(x.inputs.metadata as { namespace: string; name: string }).namespace}/${(x.inputs.metadata as { name: string }).name}`)
+                .sort();
 
         it("renders dev (cutover) with both patches under the migration component", async () => {
             const r = await sharedSource("dev");
@@ -175,7 +237,13 @@ describe("migration from Promtail and node-exporter", () => {
     describe("node-exporter compatible names", () => {
         it("maps the series dashboards use most", () => {
             const names = NODE_EXPORTER_SERIES.map((m) => `node_${m.nodeExporter}`);
-            for (const n of ["node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_network_receive_bytes_total", "node_disk_read_bytes_total", "node_load1"]) {
+            for (const n of [
+                "node_cpu_seconds_total",
+                "node_memory_MemAvailable_bytes",
+                "node_network_receive_bytes_total",
+                "node_disk_read_bytes_total",
+                "node_load1",
+            ]) {
                 assert.ok(names.includes(n), `${n} is not covered`);
             }
         });
@@ -202,19 +270,28 @@ describe("migration from Promtail and node-exporter", () => {
 
 describe("self-monitoring objects per stack", () => {
     const kinds = (r: RunResult) =>
-        r.resources.filter((x) => x.type.startsWith("kubernetes:monitoring.coreos.com/") || x.name.endsWith("-dashboard")).map((x) => `${String(x.inputs.kind)} ${String((x.inputs.metadata as { namespace: string }).namespace)}/${String((x.inputs.metadata as { name: string }).name)}`).sort();
+        r.resources
+            .filter((x) => x.type.startsWith("kubernetes:monitoring.coreos.com/") || x.name.endsWith("-dashboard"))
+            .map(
+                (x) =>
+                    `${String(x.inputs.kind)} ${String((x.inputs.metadata as { namespace: string }).namespace)}/${String((x.inputs.metadata as { name: string }).name)}`,
+            )
+            .sort();
 
     it("puts PodMonitors, the alert rules and the dashboard on the hub", async () => {
         const hub = await sharedHub();
         // The signal alerts (issue 19) come with aggregator.signalLogs/tempo: tests/program/signals.test.ts.
         const signals = ["PrometheusRule monitoring/vector-fleet-signals", "ConfigMap monitoring/vector-fleet-signals-dashboard"];
-        assert.deepEqual(kinds(hub).filter((k) => !signals.includes(k)), [
-            "ConfigMap monitoring/vector-fleet-dashboard",
-            "PodMonitor vector-aggregator/vector-aggregator",
-            "PodMonitor vector-system/vector-agent",
-            "PrometheusRule monitoring/vector-fleet",
-            "PrometheusRule monitoring/vector-fleet-certificates",
-        ]);
+        assert.deepEqual(
+            kinds(hub).filter((k) => !signals.includes(k)),
+            [
+                "ConfigMap monitoring/vector-fleet-dashboard",
+                "PodMonitor vector-aggregator/vector-aggregator",
+                "PodMonitor vector-system/vector-agent",
+                "PrometheusRule monitoring/vector-fleet",
+                "PrometheusRule monitoring/vector-fleet-certificates",
+            ],
+        );
     });
 
     it("puts only the agent PodMonitor on a source stack, and nothing where monitoring is disabled", async () => {

@@ -126,7 +126,11 @@ describe("monitoring: dashboard", () => {
 
     it("namespaces are parameters of the resource panels; aggregators are not filtered by $cluster", () => {
         const custom = vectorDashboard({ agentNamespace: "logs-agents", aggregatorNamespace: "logs-hub" });
-        const exprs = (title: string) => custom.panels.find((p) => p.title === title)!.targets.map((t) => t.expr).join("\n");
+        const exprs = (title: string) =>
+            custom.panels
+                .find((p) => p.title === title)!
+                .targets.map((t) => t.expr)
+                .join("\n");
         assert.match(exprs("Agent memory (working set)"), /namespace="logs-agents", container="vector"/);
         assert.match(exprs("Agent CPU (cores)"), /cluster=~"\$cluster", namespace="logs-agents"/);
         assert.match(exprs("Aggregator memory (working set)"), /\{namespace="logs-hub", container="vector"\}/);

@@ -1,13 +1,5 @@
 import { strict as assert } from "node:assert";
-import {
-    AGENT_JOB,
-    AGGREGATOR_JOB,
-    agentPodMonitor,
-    aggregatorPodMonitor,
-    PodMonitor,
-    PodMonitorSpec,
-    RelabelConfig,
-} from "../../../components/monitoring";
+import { AGENT_JOB, AGGREGATOR_JOB, agentPodMonitor, aggregatorPodMonitor, PodMonitor, PodMonitorSpec, RelabelConfig } from "../../../components/monitoring";
 
 const dropEverything: RelabelConfig[] = [{ sourceLabels: ["__name__"], regex: ".+", action: "drop" }];
 

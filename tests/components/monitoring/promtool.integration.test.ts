@@ -74,7 +74,14 @@ const promtoolRuns = startEarly(async () => {
             {
                 "rules-5.yaml": () =>
                     promtoolRuleFile(
-                        vectorPrometheusRule({ name: "r", namespace: "m", aggregatorReplicas: 5, agentNamespace: "a", aggregatorNamespace: "b", runbookBaseUrl: "https://x/y.md" }),
+                        vectorPrometheusRule({
+                            name: "r",
+                            namespace: "m",
+                            aggregatorReplicas: 5,
+                            agentNamespace: "a",
+                            aggregatorNamespace: "b",
+                            runbookBaseUrl: "https://x/y.md",
+                        }),
                     ),
             },
             ["check", "rules", "rules-5.yaml"],

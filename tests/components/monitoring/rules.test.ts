@@ -156,8 +156,14 @@ describe("monitoring: alert rules", () => {
         assert.deepStrictEqual([...ALL_TESTED_ALERTS].sort(), [...names].sort());
         const cases = ruleTestFile("rules.yaml").tests.flatMap((g) => g.alert_rule_test);
         for (const name of names) {
-            assert.ok(cases.some((c) => c.alertname === name && c.exp_alerts.length > 0), `${name}: no case where it fires`);
-            assert.ok(cases.some((c) => c.alertname === name && c.exp_alerts.length === 0), `${name}: no case where it stays silent`);
+            assert.ok(
+                cases.some((c) => c.alertname === name && c.exp_alerts.length > 0),
+                `${name}: no case where it fires`,
+            );
+            assert.ok(
+                cases.some((c) => c.alertname === name && c.exp_alerts.length === 0),
+                `${name}: no case where it stays silent`,
+            );
         }
         for (const c of cases) assert.ok(names.includes(c.alertname), `fixture tests unknown alert ${c.alertname}`);
     });

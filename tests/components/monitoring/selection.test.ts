@@ -11,7 +11,8 @@ import { program, fleetStackFile, runHub, sharedHub, sharedSource, stackConfig }
 
 const CR = "kubernetes:monitoring.coreos.com/v1";
 type Meta = { name: string; namespace: string; labels: Record<string, string> };
-const objects = (r: RunResult, kind: "PodMonitor" | "PrometheusRule") => r.resources.filter((x) => x.type === `${CR}:${kind}`).map((x) => x.inputs.metadata as Meta);
+const objects = (r: RunResult, kind: "PodMonitor" | "PrometheusRule") =>
+    r.resources.filter((x) => x.type === `${CR}:${kind}`).map((x) => x.inputs.metadata as Meta);
 
 /**
  * A label selector's matchLabels: every pair must be on the object. kube-prometheus-stack sets the
@@ -32,7 +33,8 @@ describe("self-monitoring objects a Prometheus selects (monitoring.selectorLabel
         const [monitors, rules] = [objects(hub, "PodMonitor"), objects(hub, "PrometheusRule")];
         assert.ok(monitors.length > 0 && rules.length > 0, "the walk sees both kinds");
         const all = [...monitors, ...rules];
-        for (const m of all) assert.ok(selects(chartDefaultSelector("kube-prometheus-stack"), m.labels), `${m.namespace}/${m.name}: ${JSON.stringify(m.labels)}`);
+        for (const m of all)
+            assert.ok(selects(chartDefaultSelector("kube-prometheus-stack"), m.labels), `${m.namespace}/${m.name}: ${JSON.stringify(m.labels)}`);
         // ...and a release of another name does not: hence the setting and the render warning.
         for (const m of all) assert.equal(selects(chartDefaultSelector("prometheus"), m.labels), false);
     });
@@ -54,7 +56,12 @@ describe("self-monitoring objects a Prometheus selects (monitoring.selectorLabel
     });
 
     const problems = async (selectorLabels: unknown) =>
-        runStack(program, { project: "vector-fleet", stack: "staging", ...stackConfig("staging", { monitoring: { selectorLabels } }), stackOutputs: { monitoring: (await sharedHub()).outputs } }).then(
+        runStack(program, {
+            project: "vector-fleet",
+            stack: "staging",
+            ...stackConfig("staging", { monitoring: { selectorLabels } }),
+            stackOutputs: { monitoring: (await sharedHub()).outputs },
+        }).then(
             () => assert.fail("accepted"),
             (e: unknown) => {
                 assert.ok(e instanceof ConfigError, String(e));
@@ -84,8 +91,14 @@ describe("self-monitoring objects a Prometheus selects (monitoring.selectorLabel
             return f;
         };
         it("warns when the labels are left unset", () => {
-            assert.deepEqual(configWarnings(file()).map((w) => w.code), ["selector-labels-unset"]);
-            assert.match(configWarnings(file({ namespace: "monitoring" }))[0].message, /^monitoring\.selectorLabels is unset: the PodMonitors carry the default release=kube-prometheus-stack/);
+            assert.deepEqual(
+                configWarnings(file()).map((w) => w.code),
+                ["selector-labels-unset"],
+            );
+            assert.match(
+                configWarnings(file({ namespace: "monitoring" }))[0].message,
+                /^monitoring\.selectorLabels is unset: the PodMonitors carry the default release=kube-prometheus-stack/,
+            );
         });
         it("says nothing once they are set, or where self-monitoring is off", () => {
             assert.deepEqual(configWarnings(file({ selectorLabels: { release: "kube-prometheus-stack" } })), []);
@@ -109,10 +122,16 @@ describe("self-monitoring under a real preview", () => {
 
     it("reads the prometheus-operator CRDs it needs (pulumi-kubernetes previews a CR of an unknown kind without complaint)", async () => {
         const hub = await sharedHub();
-        const crds = (hub.reads ?? []).filter((r) => r.type.endsWith(":CustomResourceDefinition")).map((r) => r.id).sort();
+        const crds = (hub.reads ?? [])
+            .filter((r) => r.type.endsWith(":CustomResourceDefinition"))
+            .map((r) => r.id)
+            .sort();
         assert.deepEqual(crds, ["podmonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com"]);
         const staging = await sharedSource("staging");
-        assert.deepEqual((staging.reads ?? []).filter((r) => r.type.endsWith(":CustomResourceDefinition")).map((r) => r.id), ["podmonitors.monitoring.coreos.com"]);
+        assert.deepEqual(
+            (staging.reads ?? []).filter((r) => r.type.endsWith(":CustomResourceDefinition")).map((r) => r.id),
+            ["podmonitors.monitoring.coreos.com"],
+        );
         const management = await sharedSource("management");
         assert.deepEqual(management.reads ?? [], [], "monitoring.enabled: false reads nothing");
     });
@@ -131,7 +150,10 @@ describe("self-monitoring under a real preview", () => {
     });
 
     it("fails the preview when Prometheus' namespace does not exist", async () => {
-        await assert.rejects(hubIn({ namespaces: ["kube-system"] }), /Namespace \(vector-monitoring-namespace monitoring \(where the alert rules and the dashboard go; create it, or set vector-fleet monitoring\.namespace\)\): error: resource 'monitoring' does not exist$/);
+        await assert.rejects(
+            hubIn({ namespaces: ["kube-system"] }),
+            /Namespace \(vector-monitoring-namespace monitoring \(where the alert rules and the dashboard go; create it, or set vector-fleet monitoring\.namespace\)\): error: resource 'monitoring' does not exist$/,
+        );
     });
 
     it("renders when they exist", async () => {

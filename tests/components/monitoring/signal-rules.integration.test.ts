@@ -39,7 +39,11 @@ describe("signal alerts (promtool)", function () {
         const tmp = tempDir("vector-fleet-signal-rules-");
         try {
             writeYaml(join(tmp.dir, "rules.yaml"), promtoolRuleFile(rule));
-            const alert = (alertname: string, eval_time: string, exp: { exp_labels: Record<string, string> }[]) => ({ alertname, eval_time, exp_alerts: annotated(alertname, exp) });
+            const alert = (alertname: string, eval_time: string, exp: { exp_labels: Record<string, string> }[]) => ({
+                alertname,
+                eval_time,
+                exp_alerts: annotated(alertname, exp),
+            });
             writeYaml(join(tmp.dir, "tests.yaml"), {
                 rule_files: ["rules.yaml"],
                 evaluation_interval: "1m",

@@ -17,7 +17,7 @@ import { vrl, vrlField, vrlString } from "../../../components/vector/vrl";
 // ---- fixtures ---------------------------------------------------------------------------------
 
 const internalMetrics = (): Source => ({ type: "internal_metrics" });
-const remap = (inputs: string[], source = ".tags.a = \"b\"\n"): Transform => ({ type: "remap", inputs, source, drop_on_error: false });
+const remap = (inputs: string[], source = '.tags.a = "b"\n'): Transform => ({ type: "remap", inputs, source, drop_on_error: false });
 const exporter = (inputs: string[]): Sink => ({ type: "prometheus_exporter", inputs, address: "0.0.0.0:9598" });
 
 /** A small config; the default wiring `in -> t -> out` is valid. */
@@ -72,7 +72,7 @@ describe("toToml", () => {
         const a = config({ sinks: { out: { type: "prometheus_exporter", inputs: ["t"], address: "0.0.0.0:9598", flush_period_secs: 60 } } });
         const b: VectorConfig = {
             sinks: { out: { flush_period_secs: 60, address: "0.0.0.0:9598", inputs: ["t"], type: "prometheus_exporter" } },
-            transforms: { t: { drop_on_error: false, source: ".tags.a = \"b\"\n", inputs: ["in"], type: "remap" } },
+            transforms: { t: { drop_on_error: false, source: '.tags.a = "b"\n', inputs: ["in"], type: "remap" } },
             sources: { in: { type: "internal_metrics" } },
             api: { address: "127.0.0.1:8686", enabled: true },
             data_dir: "/vector-data-dir",
@@ -197,10 +197,9 @@ describe("topologyProblems", () => {
     });
 
     it("reports a sink used as an input", () => {
-        assert.deepEqual(
-            topologyProblems(config({ sinks: { out: exporter(["t"]), out2: exporter(["out"]) } })),
-            ['"out2" reads from "out", which is not a source or transform output'],
-        );
+        assert.deepEqual(topologyProblems(config({ sinks: { out: exporter(["t"]), out2: exporter(["out"]) } })), [
+            '"out2" reads from "out", which is not a source or transform output',
+        ]);
         // A transform reading a sink that reads it back is also reported as a cycle; the first problem is the one to fix.
         const problems = topologyProblems(config({ transforms: { t: remap(["in"]), t2: remap(["out"]) }, sinks: { out: exporter(["t", "t2"]) } }));
         assert.equal(problems[0], '"t2" reads from "out", which is not a source or transform output');
@@ -219,15 +218,16 @@ describe("topologyProblems", () => {
     });
 
     it("reports a component id used twice, across kinds", () => {
-        const problems = topologyProblems(config({ sources: { in: internalMetrics() }, transforms: { t: remap(["in"]) }, sinks: { out: exporter(["t"]), t: exporter(["in"]) } }));
+        const problems = topologyProblems(
+            config({ sources: { in: internalMetrics() }, transforms: { t: remap(["in"]) }, sinks: { out: exporter(["t"]), t: exporter(["in"]) } }),
+        );
         assert.ok(problems.includes('component id "t" is used twice'), problems.join("\n"));
     });
 
     it("reports a cycle between transforms, and a transform reading itself", () => {
-        assert.deepEqual(
-            topologyProblems(config({ transforms: { a: remap(["in", "b"]), b: remap(["a"]) }, sinks: { out: exporter(["b"]) } })),
-            ["cycle: in -> a -> b -> a"],
-        );
+        assert.deepEqual(topologyProblems(config({ transforms: { a: remap(["in", "b"]), b: remap(["a"]) }, sinks: { out: exporter(["b"]) } })), [
+            "cycle: in -> a -> b -> a",
+        ]);
         assert.deepEqual(topologyProblems(config({ transforms: { a: remap(["a"]) }, sinks: { out: exporter(["in", "a"]) } })), ["cycle: a -> a"]);
     });
 
@@ -398,7 +398,8 @@ function generatedPrograms(): [string, string][] {
         for (const id of Object.keys(c.transforms)) {
             const t = c.transforms[id];
             if (t.type === "remap") programs.push([`aggregator#${i} ${id}`, t.source]);
-            if (t.type === "route") for (const [name, cond] of Object.entries(t.route)) if (typeof cond === "string") programs.push([`aggregator#${i} ${id}.${name}`, cond]);
+            if (t.type === "route")
+                for (const [name, cond] of Object.entries(t.route)) if (typeof cond === "string") programs.push([`aggregator#${i} ${id}.${name}`, cond]);
         }
         for (const [id, rw] of Object.entries(c.sources))
             if (rw.type === "prometheus_remote_write" && rw.auth?.strategy === "custom") programs.push([`aggregator#${i} ${id} auth`, rw.auth.source]);
@@ -412,12 +413,12 @@ describe("generated VRL programs", () => {
             [
                 "# parse_json!(.x) in a comment is ignored",
                 "a, err = parse_json(.message)",
-                "b = to_string(.x) ?? \"\"",
+                'b = to_string(.x) ?? ""',
                 "c = parse_json!(.message)",
-                "d = get_env_var(\"X\")",
+                'd = get_env_var("X")',
                 "e = is_object(.x)",
                 "fields, not_object = object(a)",
-                "f = downcase(to_string(.s) ?? \"\")",
+                'f = downcase(to_string(.s) ?? "")',
             ].join("\n"),
         ).map((c) => `${c.line}:${c.fn}:${c.ok}`);
         assert.deepEqual(verdicts, ["2:parse_json:true", "3:to_string:true", "4:parse_json:false", "5:get_env_var:false", "7:object:true", "8:to_string:true"]);
@@ -445,7 +446,12 @@ describe("generated VRL programs", () => {
             logsEnrichVrl(AGENT),
             metricsEnrichVrl(AGENT),
             sampleRateVrl(AGGREGATOR.sampling),
-            ...AGGREGATOR.agents.flatMap((a) => [remoteWriteAuthVrl(a.name), bindIdentityVrl("logs", a), bindIdentityVrl("metrics", a), bindIdentityVrl("logs", { name: a.name, slot: a.slot })]),
+            ...AGGREGATOR.agents.flatMap((a) => [
+                remoteWriteAuthVrl(a.name),
+                bindIdentityVrl("logs", a),
+                bindIdentityVrl("metrics", a),
+                bindIdentityVrl("logs", { name: a.name, slot: a.slot }),
+            ]),
             aggregatorMetricsVrl(AGGREGATOR.cluster),
         ];
         for (const p of all) {

@@ -335,11 +335,7 @@ const errors: TestGroup = {
     interval: "1m",
     input_series: [
         // 6 per minute = 0.1/s, for 40 minutes.
-        series(
-            "vector_component_errors_total",
-            agent("dev", "dev-1", { ...logsEnrich, error_type: "conversion_failed", stage: "processing" }),
-            "0+6x40",
-        ),
+        series("vector_component_errors_total", agent("dev", "dev-1", { ...logsEnrich, error_type: "conversion_failed", stage: "processing" }), "0+6x40"),
         // A 5-minute burst: never lasts the 15 minutes of `for`.
         series(
             "vector_component_errors_total",
@@ -407,22 +403,14 @@ const discards: TestGroup = {
     name: "discards: unintentional component discards and buffer discards alert, intentional filtering does not",
     interval: "1m",
     input_series: [
-        series(
-            "vector_component_discarded_events_total",
-            aggregator("vector-aggregator-0", "mon-1", { ...lokiSink, intentional: "false" }),
-            "0+60x30",
-        ),
+        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...lokiSink, intentional: "false" }), "0+60x30"),
         series(
             "vector_component_discarded_events_total",
             agent("dev", "dev-1", { ...component("drop_debug", "transform", "filter"), intentional: "true" }),
             "0+60x30",
         ),
         // The metrics buffer drops newest when full: intentional to Vector, lost to us.
-        series(
-            "vector_buffer_discarded_events_total",
-            agent("dev", "dev-1", { ...metricsSink, buffer_id: "prometheus", intentional: "true" }),
-            "0+30x30",
-        ),
+        series("vector_buffer_discarded_events_total", agent("dev", "dev-1", { ...metricsSink, buffer_id: "prometheus", intentional: "true" }), "0+30x30"),
     ],
     alert_rule_test: [
         none(DISCARDED, "3m"),
@@ -441,7 +429,8 @@ const discards: TestGroup = {
                     },
                     exp_annotations: {
                         summary: "Vector loki on monitoring is discarding events (component)",
-                        description: "The aggregator component loki (loki) in cluster monitoring discards 1.00 events/s (component discards). Those events are lost.",
+                        description:
+                            "The aggregator component loki (loki) in cluster monitoring discards 1.00 events/s (component discards). Those events are lost.",
                         runbook_url: runbook(DISCARDED),
                     },
                 },
@@ -610,15 +599,23 @@ const utilization: TestGroup = {
 // with its metrics, no vector_role); received and latency are counted by each aggregator replica.
 
 /** The agent's sent counter of one node. */
-const hbSent = (node: string, values: string) =>
-    series("vector_fleet_heartbeat_sent_total", { ...IDENTITY.dev, node, host: node, shipper: "vector" }, values);
+const hbSent = (node: string, values: string) => series("vector_fleet_heartbeat_sent_total", { ...IDENTITY.dev, node, host: node, shipper: "vector" }, values);
 /** One replica's received counter for one node. */
 const hbReceived = (node: string, replica: number, values: string) =>
-    series("vector_fleet_heartbeat_received_total", { cluster: "dev", environment: "development", node, aggregator_pod: `vector-aggregator-${replica}` }, values);
+    series(
+        "vector_fleet_heartbeat_received_total",
+        { cluster: "dev", environment: "development", node, aggregator_pod: `vector-aggregator-${replica}` },
+        values,
+    );
 /** Latency buckets of one node at one replica: `fast` per minute under 1 s, `slow` per minute between 120 s and 300 s. */
 const hbLatency = (node: string, perMinute: { fast: number; slow: number }, samples = 90): SeriesInput[] => {
     const labels = { cluster: "dev", environment: "development", node, aggregator_pod: "vector-aggregator-0" };
-    const bounds: [string, number][] = [["1", perMinute.fast], ["120", perMinute.fast], ["300", perMinute.fast + perMinute.slow], ["+Inf", perMinute.fast + perMinute.slow]];
+    const bounds: [string, number][] = [
+        ["1", perMinute.fast],
+        ["120", perMinute.fast],
+        ["300", perMinute.fast + perMinute.slow],
+        ["+Inf", perMinute.fast + perMinute.slow],
+    ];
     return bounds.map(([le, n]) => series("vector_fleet_heartbeat_latency_seconds_bucket", { ...labels, le }, `0+${n}x${samples}`));
 };
 
@@ -786,9 +783,17 @@ const impersonation: TestGroup = {
         series("vector_component_sent_events_total", aggregator("vector-aggregator-0", "mon-1", identityRoute("logs", "dev", "impersonating")), "0+0x60"),
         // From 20m, 5 metric samples a minute claim another cluster on dev's remote-write listener.
         // increase() over 10m of 1m samples sees the 9 steps inside the window: 45.
-        series("vector_component_sent_events_total", aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "dev", "impersonating")), "0+0x20 0+5x40"),
+        series(
+            "vector_component_sent_events_total",
+            aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "dev", "impersonating")),
+            "0+0x20 0+5x40",
+        ),
         // Staging stays honest.
-        series("vector_component_sent_events_total", aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "staging", "impersonating")), "0+0x60"),
+        series(
+            "vector_component_sent_events_total",
+            aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "staging", "impersonating")),
+            "0+0x60",
+        ),
     ],
     alert_rule_test: [
         none(IMPERSONATION, "19m"),
@@ -828,11 +833,23 @@ const throttled: TestGroup = {
     interval: "1m",
     input_series: [
         // 0.5 events/s dropped from dev from the start.
-        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_dev", "transform", "throttle"), intentional: "true" }), "0+30x40"),
+        series(
+            "vector_component_discarded_events_total",
+            aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_dev", "transform", "throttle"), intentional: "true" }),
+            "0+30x40",
+        ),
         // Staging's throttle never drops.
-        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }), "0+0x40"),
+        series(
+            "vector_component_discarded_events_total",
+            aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }),
+            "0+0x40",
+        ),
         // A 2-minute burst on another replica's staging throttle from 21m: at 26m the alert is still pending (for: 5m).
-        series("vector_component_discarded_events_total", aggregator("vector-aggregator-1", "mon-2", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }), "0+0x20 0+60x2 120+0x18"),
+        series(
+            "vector_component_discarded_events_total",
+            aggregator("vector-aggregator-1", "mon-2", { ...component("throttle_logs_staging", "transform", "throttle"), intentional: "true" }),
+            "0+0x20 0+60x2 120+0x18",
+        ),
     ],
     alert_rule_test: [
         none(THROTTLED, "4m"),
@@ -854,12 +871,28 @@ const outOfRange: TestGroup = {
     interval: "1m",
     input_series: [
         // 0.1 stale samples/s from dev from the start.
-        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("sample_age_dev", "transform", "filter"), intentional: "true" }), "0+6x40"),
-        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("sample_age_staging", "transform", "filter"), intentional: "true" }), "0+0x40"),
+        series(
+            "vector_component_discarded_events_total",
+            aggregator("vector-aggregator-0", "mon-1", { ...component("sample_age_dev", "transform", "filter"), intentional: "true" }),
+            "0+6x40",
+        ),
+        series(
+            "vector_component_discarded_events_total",
+            aggregator("vector-aggregator-0", "mon-1", { ...component("sample_age_staging", "transform", "filter"), intentional: "true" }),
+            "0+0x40",
+        ),
         // A single stale sample from staging at 20m: pending for a while, never firing (for: 10m).
-        series("vector_component_discarded_events_total", aggregator("vector-aggregator-1", "mon-2", { ...component("sample_age_staging", "transform", "filter"), intentional: "true" }), "0+0x20 1+0x20"),
+        series(
+            "vector_component_discarded_events_total",
+            aggregator("vector-aggregator-1", "mon-2", { ...component("sample_age_staging", "transform", "filter"), intentional: "true" }),
+            "0+0x20 1+0x20",
+        ),
         // The Loki throttle is not this alert's business.
-        series("vector_component_discarded_events_total", aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_dev", "transform", "throttle"), intentional: "true" }), "0+60x40"),
+        series(
+            "vector_component_discarded_events_total",
+            aggregator("vector-aggregator-0", "mon-1", { ...component("throttle_logs_dev", "transform", "throttle"), intentional: "true" }),
+            "0+60x40",
+        ),
     ],
     alert_rule_test: [
         none(OUT_OF_RANGE, "9m"),
@@ -903,6 +936,24 @@ export function ruleTestFile(ruleFile: string): PromtoolTestFile {
     return {
         rule_files: [ruleFile],
         evaluation_interval: "1m",
-        tests: [agentDown, clusterSilent, aggregatorReplicas, noAggregatorTargets, errors, discards, buffers, memory, utilization, heartbeatsDelivered, heartbeatsLost, heartbeatsLate, heartbeatsStopped, impersonation, throttled, outOfRange, healthyFleet()],
+        tests: [
+            agentDown,
+            clusterSilent,
+            aggregatorReplicas,
+            noAggregatorTargets,
+            errors,
+            discards,
+            buffers,
+            memory,
+            utilization,
+            heartbeatsDelivered,
+            heartbeatsLost,
+            heartbeatsLate,
+            heartbeatsStopped,
+            impersonation,
+            throttled,
+            outOfRange,
+            healthyFleet(),
+        ],
     };
 }

@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 
-export const PROMTOOL_MISSING =
-    "promtool not found on PATH: skipping the promtool checks (`apt-get install prometheus` installs it at /usr/bin/promtool)";
+export const PROMTOOL_MISSING = "promtool not found on PATH: skipping the promtool checks (`apt-get install prometheus` installs it at /usr/bin/promtool)";
 
 /** promtool's path from `which promtool` (or $PROMTOOL), undefined when it is not installed. */
 export function findPromtool(): string | undefined {

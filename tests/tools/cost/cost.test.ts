@@ -1,5 +1,17 @@
 import { strict as assert } from "node:assert";
-import { clusterTotal, costReport, formatCpu, formatMemory, LEGACY_CHART_DEFAULTS, parseCpu, parseMemory, parseQuantity, podResources, stackCost, workloads } from "../../../tools/cost/cost";
+import {
+    clusterTotal,
+    costReport,
+    formatCpu,
+    formatMemory,
+    LEGACY_CHART_DEFAULTS,
+    parseCpu,
+    parseMemory,
+    parseQuantity,
+    podResources,
+    stackCost,
+    workloads,
+} from "../../../tools/cost/cost";
 import type { RegisteredResource } from "../../../tools/render/simulator";
 import { sharedHub } from "../../support/fleet";
 
@@ -97,14 +109,25 @@ describe("cost: workloads and sums", () => {
     });
 
     it("puts every replica of a workload without anti-affinity on the busiest node", () => {
-        const packed = k8s("kubernetes:apps/v1:Deployment", { kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { replicas: 2, ...pod([{ resources: { requests: { cpu: "1" }, limits: { cpu: "1" } } }]) } });
+        const packed = k8s("kubernetes:apps/v1:Deployment", {
+            kind: "Deployment",
+            metadata: { name: "d", namespace: "n" },
+            spec: { replicas: 2, ...pod([{ resources: { requests: { cpu: "1" }, limits: { cpu: "1" } } }]) },
+        });
         assert.equal(stackCost("s", [packed]).busiestNode.requests.cpu, 2000);
     });
 
     it("ignores server-side apply patches of objects the program does not own, and non-workloads", () => {
-        const patch = k8s("kubernetes:apps/v1:DaemonSetPatch", { kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: pod([{ resources: { requests: { cpu: "1" } } }]) });
+        const patch = k8s("kubernetes:apps/v1:DaemonSetPatch", {
+            kind: "DaemonSet",
+            metadata: { name: "promtail", namespace: "monitoring" },
+            spec: pod([{ resources: { requests: { cpu: "1" } } }]),
+        });
         const cm = k8s("kubernetes:core/v1:ConfigMap", { kind: "ConfigMap", metadata: { name: "c" } });
-        assert.deepEqual(workloads([patch, cm, agent]).map((w) => w.name), ["agent"]);
+        assert.deepEqual(
+            workloads([patch, cm, agent]).map((w) => w.name),
+            ["agent"],
+        );
     });
 
     it("counts the hub's real aggregators and agent from the program's render", async () => {

@@ -134,7 +134,10 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         const r = await diff("hub-namespace", ["--markdown"]);
         assert.equal(r.code, 1, r.stderr);
         assert.match(r.stdout, /^### Rendered fleet against the merge base of HEAD and `main`/m);
-        assert.match(r.stdout, /^> \[!CAUTION\]\n(> - .*\n)*> - monitoring: StatefulSet vector-aggregator\/vector-aggregator is DELETED: every replica goes down at once/m);
+        assert.match(
+            r.stdout,
+            /^> \[!CAUTION\]\n(> - .*\n)*> - monitoring: StatefulSet vector-aggregator\/vector-aggregator is DELETED: every replica goes down at once/m,
+        );
         assert.ok(r.stdout.indexOf("[!CAUTION]") < r.stdout.indexOf("<details>"));
         assert.match(r.stdout, /An \*\*offline render, not a `pulumi preview`\*\*/);
         assert.match(r.stdout, /Simulated: the hcloud Network lookup/);
@@ -147,7 +150,10 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         // and sizes are applied to each claim by its own patch: a new class would reach nothing.
         const r = await diff("hub-storage-class", ["--markdown"]);
         assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stdout, /^> \[!CAUTION\]\n> - monitoring: StatefulSet vector-aggregator\/vector-aggregator: pulumi up keeps the old spec\.volumeClaimTemplates \(the resource's ignoreChanges\)/m);
+        assert.match(
+            r.stdout,
+            /^> \[!CAUTION\]\n> - monitoring: StatefulSet vector-aggregator\/vector-aggregator: pulumi up keeps the old spec\.volumeClaimTemplates \(the resource's ignoreChanges\)/m,
+        );
         assert.doesNotMatch(r.stdout, /REPLACED/);
     });
 
@@ -161,7 +167,11 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         assert.ok(lines.includes("dev - ConfigMap vector-system/from-the-base-code"), r.stdout);
         assert.ok(lines.includes("dev + DaemonSet vector-system/vector-agent"), r.stdout);
         // The base rendered no other stack, so each is new.
-        for (const stack of ["monitoring", "management", "staging"]) assert.ok(lines.some((l) => l.startsWith(`${stack} + `)), `${stack} added:\n${r.stdout}`);
+        for (const stack of ["monitoring", "management", "staging"])
+            assert.ok(
+                lines.some((l) => l.startsWith(`${stack} + `)),
+                `${stack} added:\n${r.stdout}`,
+            );
     });
 
     it("renders a base from before the tools/ layout with its scripts/render.ts, and without the SDK preload it lacks", async () => {
@@ -180,18 +190,29 @@ describe("npm run diff (end to end, in a throwaway clone)", function () {
         const r = await diff("broken-dev");
         assert.equal(r.code, 2);
         assert.equal(r.stdout, "");
-        assert.match(r.stderr, /^diff: cannot render the working tree:\nrender failed, nothing written \(1 problem\):\ndev: vector-fleet:region: got "mars"; expected one of "fsn1", "nbg1", "hel1"/m);
+        assert.match(
+            r.stderr,
+            /^diff: cannot render the working tree:\nrender failed, nothing written \(1 problem\):\ndev: vector-fleet:region: got "mars"; expected one of "fsn1", "nbg1", "hel1"/m,
+        );
     });
 
     it("exits 2 naming a stack neither tree has, before rendering anything", async () => {
         const r = await diff("raise-dev-cpu", ["--stack", "prod"]);
         assert.equal(r.code, 2);
         assert.equal(r.stdout, "");
-        assert.equal(r.stderr, "diff: no stack \"prod\": no Pulumi.prod.yaml at the base or in the working tree (stacks: dev, management, monitoring, staging)\n");
+        assert.equal(
+            r.stderr,
+            'diff: no stack "prod": no Pulumi.prod.yaml at the base or in the working tree (stacks: dev, management, monitoring, staging)\n',
+        );
     });
 
     it("exits 2 with the usage for an unknown option, and 0 with it for --help", async () => {
-        const bad = await main(["--frobnicate"], { stdout: () => assert.fail("no stdout"), stderr: (t) => assert.match(t, /^diff: .*--frobnicate/), cwd: ROOT, color: false });
+        const bad = await main(["--frobnicate"], {
+            stdout: () => assert.fail("no stdout"),
+            stderr: (t) => assert.match(t, /^diff: .*--frobnicate/),
+            cwd: ROOT,
+            color: false,
+        });
         assert.equal(bad, 2);
         let help = "";
         assert.equal(await main(["--help"], { stdout: (t) => (help += t), stderr: (t) => assert.fail(t), cwd: ROOT, color: false }), 0);

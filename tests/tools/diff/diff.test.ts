@@ -49,7 +49,8 @@ describe("line diff", () => {
     /** Longest common subsequence length, the textbook way, to check the diff is minimal. */
     function lcs(a: string[], b: string[]): number {
         const t = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-        for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) t[i][j] = a[i] === b[j] ? t[i + 1][j + 1] + 1 : Math.max(t[i + 1][j], t[i][j + 1]);
+        for (let i = a.length - 1; i >= 0; i--)
+            for (let j = b.length - 1; j >= 0; j--) t[i][j] = a[i] === b[j] ? t[i + 1][j + 1] + 1 : Math.max(t[i + 1][j], t[i][j + 1]);
         return t[0][0];
     }
 
@@ -63,8 +64,14 @@ describe("line diff", () => {
             const a = Array.from({ length: rand(12) }, () => "abcd"[rand(4)]);
             const b = Array.from({ length: rand(12) }, () => "abcd"[rand(4)]);
             const script = diffLines(a, b);
-            assert.deepEqual(script.filter((l) => l.op !== "+").map((l) => l.text), a);
-            assert.deepEqual(script.filter((l) => l.op !== "-").map((l) => l.text), b);
+            assert.deepEqual(
+                script.filter((l) => l.op !== "+").map((l) => l.text),
+                a,
+            );
+            assert.deepEqual(
+                script.filter((l) => l.op !== "-").map((l) => l.text),
+                b,
+            );
             assert.equal(script.filter((l) => l.op === " ").length, lcs(a, b), `not minimal for ${a.join("")} -> ${b.join("")}`);
         }
     });
@@ -72,7 +79,17 @@ describe("line diff", () => {
     it("writes hunks with three lines of context and diff(1)'s line ranges", () => {
         const before = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
         const after = before.replace("line 10\n", "line ten\n");
-        assert.deepEqual(unifiedHunks(before, after), ["@@ -7,7 +7,7 @@", " line 7", " line 8", " line 9", "-line 10", "+line ten", " line 11", " line 12", " line 13"]);
+        assert.deepEqual(unifiedHunks(before, after), [
+            "@@ -7,7 +7,7 @@",
+            " line 7",
+            " line 8",
+            " line 9",
+            "-line 10",
+            "+line ten",
+            " line 11",
+            " line 12",
+            " line 13",
+        ]);
         assert.deepEqual(unifiedHunks("", "a\nb\n"), ["@@ -0,0 +1,2 @@", "+a", "+b"]);
         assert.deepEqual(unifiedHunks("a\n", "b\n"), ["@@ -1 +1 @@", "-a", "+b"]);
         assert.deepEqual(unifiedHunks(before, before), []);
@@ -87,7 +104,10 @@ describe("line diff", () => {
         const near = [...lines];
         near[2] = "x";
         near[8] = "y"; // six unchanged lines between: one hunk
-        assert.deepEqual(unifiedHunks(lines.join("\n"), near.join("\n")).filter((l) => l.startsWith("@@")), ["@@ -1,12 +1,12 @@"]);
+        assert.deepEqual(
+            unifiedHunks(lines.join("\n"), near.join("\n")).filter((l) => l.startsWith("@@")),
+            ["@@ -1,12 +1,12 @@"],
+        );
     });
 });
 
@@ -106,7 +126,13 @@ describe("fleet diff", () => {
     it("finds nothing between equal renders", () => {
         const a = fleet({ monitoring: hubStack(), dev: agentStack() });
         const diffs = diffFleet(a, fleet({ monitoring: hubStack(), dev: agentStack() }));
-        assert.deepEqual(diffs.map((d) => [d.stack, d.status]), [["monitoring", "unchanged"], ["dev", "unchanged"]]);
+        assert.deepEqual(
+            diffs.map((d) => [d.stack, d.status]),
+            [
+                ["monitoring", "unchanged"],
+                ["dev", "unchanged"],
+            ],
+        );
         assert.equal(hasChanges(diffs), false);
         assert.deepEqual(diffs.map(summaryLine), ["monitoring: no changes", "dev: no changes"]);
     });
@@ -115,11 +141,17 @@ describe("fleet diff", () => {
         const diffs = diffFleet(fleet({ dev: agentStack() }), fleet({ dev: agentStack({ cpu: "60m" }) }));
         const dev = byStack(diffs, "dev");
         assert.equal(dev.status, "changed");
-        assert.deepEqual(dev.objects.map((o) => [o.status, o.label]), [["changed", "DaemonSet vector-system/vector-agent"]]);
+        assert.deepEqual(
+            dev.objects.map((o) => [o.status, o.label]),
+            [["changed", "DaemonSet vector-system/vector-agent"]],
+        );
         assert.deepEqual(dev.files, []);
         assert.equal(summaryLine(dev), "dev: 1 updated in place (DaemonSet vector-system/vector-agent)");
         const text = formatText(diffs, { mode: "full", color: false });
-        assert.match(text, /^=== dev\nupdated in place:\n {2}~ DaemonSet vector-system\/vector-agent\n\n--- a\/dev\/DaemonSet vector-system\/vector-agent\n\+\+\+ b\/dev\/DaemonSet vector-system\/vector-agent\n@@ /m);
+        assert.match(
+            text,
+            /^=== dev\nupdated in place:\n {2}~ DaemonSet vector-system\/vector-agent\n\n--- a\/dev\/DaemonSet vector-system\/vector-agent\n\+\+\+ b\/dev\/DaemonSet vector-system\/vector-agent\n@@ /m,
+        );
         assert.match(text, /^- {14}cpu: 50m\n\+ {14}cpu: 60m$/m);
         assert.ok(text.endsWith("dev: 1 updated in place (DaemonSet vector-system/vector-agent)\n"));
         assert.ok(!text.includes("\x1b["), "no color unless asked");
@@ -127,13 +159,34 @@ describe("fleet diff", () => {
 
     it("lists added and removed objects, showing added ones and only naming removed ones", () => {
         const before = agentStack({ extra: [{ apiVersion: "v1", kind: "Secret", metadata: { name: "old", namespace: "vector-system" } }] });
-        const after = agentStack({ extra: [{ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "deny", namespace: "vector-system" }, spec: { podSelector: {} } }] });
+        const after = agentStack({
+            extra: [
+                {
+                    apiVersion: "networking.k8s.io/v1",
+                    kind: "NetworkPolicy",
+                    metadata: { name: "deny", namespace: "vector-system" },
+                    spec: { podSelector: {} },
+                },
+            ],
+        });
         const [dev] = diffFleet(fleet({ dev: before }), fleet({ dev: after }));
-        assert.deepEqual(dev.objects.map((o) => [o.status, o.label]), [["added", "NetworkPolicy vector-system/deny"], ["removed", "Secret vector-system/old"]]);
-        assert.deepEqual(dev.files.map((f) => [f.status, f.name]), [["changed", "resources.txt"]]);
+        assert.deepEqual(
+            dev.objects.map((o) => [o.status, o.label]),
+            [
+                ["added", "NetworkPolicy vector-system/deny"],
+                ["removed", "Secret vector-system/old"],
+            ],
+        );
+        assert.deepEqual(
+            dev.files.map((f) => [f.status, f.name]),
+            [["changed", "resources.txt"]],
+        );
         assert.equal(summaryLine(dev), "dev: 1 deleted (Secret vector-system/old), 1 created (NetworkPolicy vector-system/deny); resources.txt changed");
         const text = formatText([dev], { mode: "full", color: false });
-        assert.match(text, /^deleted:\n {2}- Secret vector-system\/old\ncreated:\n {2}\+ NetworkPolicy vector-system\/deny\nfiles:\n {2}~ resources.txt changed$/m);
+        assert.match(
+            text,
+            /^deleted:\n {2}- Secret vector-system\/old\ncreated:\n {2}\+ NetworkPolicy vector-system\/deny\nfiles:\n {2}~ resources.txt changed$/m,
+        );
         assert.match(text, /^--- \/dev\/null\n\+\+\+ b\/dev\/NetworkPolicy vector-system\/deny\n@@ -0,0 \+1,\d+ @@\n\+apiVersion: networking.k8s.io\/v1$/m);
         assert.ok(!text.includes("+++ b/dev/Secret"), "a removed object is named, not shown");
     });
@@ -144,32 +197,64 @@ describe("fleet diff", () => {
         const cm = dev.objects.find((o) => o.label === "ConfigMap vector-system/vector-agent-config");
         assert.ok(cm);
         assert.deepEqual(cm.embedded, ["vector-agent.vector.toml"]);
-        assert.deepEqual(dev.files.map((f) => f.name), ["vector-agent.vector.toml"]);
+        assert.deepEqual(
+            dev.files.map((f) => f.name),
+            ["vector-agent.vector.toml"],
+        );
         const text = formatText([dev], { mode: "full", color: false });
         // Its data changed: pulumi-kubernetes replaces a ConfigMap for that (diff.go, enableConfigMapMutable off).
-        assert.match(text, /^replaced:\n {2}\+- ConfigMap vector-system\/vector-agent-config {2}delete-first \(data\) \(only its Vector config changed: see vector-agent.vector.toml\)$/m);
+        assert.match(
+            text,
+            /^replaced:\n {2}\+- ConfigMap vector-system\/vector-agent-config {2}delete-first \(data\) \(only its Vector config changed: see vector-agent.vector.toml\)$/m,
+        );
         assert.ok(!text.includes("+++ b/dev/ConfigMap"), "the ConfigMap's TOML is not diffed a second time");
         assert.match(text, /^\+\+\+ b\/dev\/vector-agent.vector.toml\n@@ -10,6 \+10,7 @@\n(.*\n){3}\+\.team = "product"$/m);
     });
 
     it("tells a patch apart from the object it patches", () => {
-        const promtail = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: { template: { spec: { nodeSelector: { parked: "yes" } } } } };
+        const promtail = {
+            apiVersion: "apps/v1",
+            kind: "DaemonSet",
+            metadata: { name: "promtail", namespace: "monitoring" },
+            spec: { template: { spec: { nodeSelector: { parked: "yes" } } } },
+        };
         const [dev] = diffFleet(fleet({ dev: agentStack() }), fleet({ dev: agentStack({ extra: [patch(promtail)] }) }));
-        assert.deepEqual(dev.objects.map((o) => [o.status, o.label]), [["added", "DaemonSet monitoring/promtail (patch)"]]);
+        assert.deepEqual(
+            dev.objects.map((o) => [o.status, o.label]),
+            [["added", "DaemonSet monitoring/promtail (patch)"]],
+        );
     });
 
     it("names the apiVersion when one object moves to another", () => {
-        const pdb = (apiVersion: string) => ({ apiVersion, kind: "PodDisruptionBudget", metadata: { name: "agg", namespace: "vector-aggregator" }, spec: { minAvailable: 2 } });
+        const pdb = (apiVersion: string) => ({
+            apiVersion,
+            kind: "PodDisruptionBudget",
+            metadata: { name: "agg", namespace: "vector-aggregator" },
+            spec: { minAvailable: 2 },
+        });
         const [dev] = diffFleet(fleet({ dev: agentStack({ extra: [pdb("policy/v1beta1")] }) }), fleet({ dev: agentStack({ extra: [pdb("policy/v1")] }) }));
-        assert.deepEqual(dev.objects.map((o) => [o.status, o.label]), [
-            ["added", "PodDisruptionBudget vector-aggregator/agg [policy/v1]"],
-            ["removed", "PodDisruptionBudget vector-aggregator/agg [policy/v1beta1]"],
-        ]);
+        assert.deepEqual(
+            dev.objects.map((o) => [o.status, o.label]),
+            [
+                ["added", "PodDisruptionBudget vector-aggregator/agg [policy/v1]"],
+                ["removed", "PodDisruptionBudget vector-aggregator/agg [policy/v1beta1]"],
+            ],
+        );
     });
 
     it("reports stacks added and removed entirely, hubs first", () => {
-        const diffs = diffFleet(fleet({ monitoring: hubStack(), old: agentStack({ stack: "old" }) }), fleet({ monitoring: hubStack(), qa: agentStack({ stack: "qa" }) }));
-        assert.deepEqual(diffs.map((d) => [d.stack, d.status]), [["monitoring", "unchanged"], ["old", "removed"], ["qa", "added"]]);
+        const diffs = diffFleet(
+            fleet({ monitoring: hubStack(), old: agentStack({ stack: "old" }) }),
+            fleet({ monitoring: hubStack(), qa: agentStack({ stack: "qa" }) }),
+        );
+        assert.deepEqual(
+            diffs.map((d) => [d.stack, d.status]),
+            [
+                ["monitoring", "unchanged"],
+                ["old", "removed"],
+                ["qa", "added"],
+            ],
+        );
         assert.equal(
             summaryLine(byStack(diffs, "qa")),
             "qa: new stack, 4 created (Namespace vector-system, ConfigMap vector-system/vector-agent-config, DaemonSet vector-system/vector-agent, and 1 more)",
@@ -203,7 +288,11 @@ describe("fleet diff", () => {
 });
 
 describe("diff output", () => {
-    const changed = () => diffFleet(fleet({ monitoring: hubStack(), dev: agentStack() }), fleet({ monitoring: hubStack(), dev: agentStack({ cpu: "60m", toml: AGENT_TOML.replace("dev", "development") }) }));
+    const changed = () =>
+        diffFleet(
+            fleet({ monitoring: hubStack(), dev: agentStack() }),
+            fleet({ monitoring: hubStack(), dev: agentStack({ cpu: "60m", toml: AGENT_TOML.replace("dev", "development") }) }),
+        );
 
     it("--stat lists changes with line counts and no diffs", () => {
         const text = formatText(changed(), { mode: "stat", color: false });
@@ -243,7 +332,10 @@ describe("diff output", () => {
     it("--markdown puts each changed stack in a <details> with fenced diffs", () => {
         const md = formatMarkdown(changed(), { base: "`main` (abc1234)", maxChars: DEFAULT_MAX_CHARS });
         assert.ok(md.startsWith(`${MARKDOWN_MARKER}\n### Rendered fleet against \`main\` (abc1234)\n`));
-        assert.match(md, /<details><summary>dev: 1 replaced \(ConfigMap vector-system\/vector-agent-config\), 1 updated in place \(DaemonSet vector-system\/vector-agent\); vector-agent.vector.toml changed<\/summary>\n\n/);
+        assert.match(
+            md,
+            /<details><summary>dev: 1 replaced \(ConfigMap vector-system\/vector-agent-config\), 1 updated in place \(DaemonSet vector-system\/vector-agent\); vector-agent.vector.toml changed<\/summary>\n\n/,
+        );
         assert.match(md, /\| updated in place \| `DaemonSet vector-system\/vector-agent` \|/);
         assert.match(md, /\| \*\*replaced, delete-first \(data\)\*\* \| `ConfigMap vector-system\/vector-agent-config` /);
         assert.ok(!md.includes("[!CAUTION]"), "nothing stateful is replaced");
@@ -292,10 +384,17 @@ describe("what pulumi up does", () => {
             serviceName: change.serviceName ?? "vector-aggregator-headless",
             selector: { matchLabels: { "app.kubernetes.io/component": change.selector ?? "aggregator" } },
             template: { spec: { containers: [{ name: "vector", image: change.image ?? "timberio/vector:0.59.0-distroless-libc" }] } },
-            volumeClaimTemplates: [{ metadata: { name: "buffer" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: change.storage ?? "20Gi" } } } }],
+            volumeClaimTemplates: [
+                { metadata: { name: "buffer" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: change.storage ?? "20Gi" } } } },
+            ],
         },
     });
-    const service = (spec: Record<string, unknown>, name = "vector-aggregator-lb"): FixtureObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: NS }, spec });
+    const service = (spec: Record<string, unknown>, name = "vector-aggregator-lb"): FixtureObject => ({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace: NS },
+        spec,
+    });
     const hub = (objects: FixtureObject[]) => renderedStack("monitoring", objects, { role: "hub", agentNamespace: null });
     const one = (before: FixtureObject[], after: FixtureObject[]) => diffFleet(fleet({ monitoring: hub(before) }), fleet({ monitoring: hub(after) }))[0];
     const actions = (d: StackDiff) => d.objects.map((o) => [o.label, o.action, ...(o.replace ? [o.replace.fields.join(","), o.replace.deleteFirst] : [])]);
@@ -333,7 +432,10 @@ describe("what pulumi up does", () => {
                 apiVersion: "apps/v1",
                 kind,
                 metadata: { name: "w", namespace: "ns" },
-                spec: { selector: { matchLabels: { app } }, template: { spec: { containers: [{ name: "c", resources: { requests: { cpu } } }], nodeSelector: { a: "b" } } } },
+                spec: {
+                    selector: { matchLabels: { app } },
+                    template: { spec: { containers: [{ name: "c", resources: { requests: { cpu } } }], nodeSelector: { a: "b" } } },
+                },
             });
             assert.deepEqual(actions(one([w("50m")], [w("60m")])), [[`${kind} ns/w`, "update"]]);
             assert.deepEqual(actions(one([w("50m")], [w("50m", "other")])), [[`${kind} ns/w`, "replace", "spec.selector", true]]);
@@ -342,16 +444,24 @@ describe("what pulumi up does", () => {
 
     it("replaces a Service for spec.clusterIP, updates it for spec.type, and warns when the load balancer Service goes", () => {
         const lb = service({ type: "LoadBalancer", ports: [{ port: 6000 }] });
-        assert.deepEqual(actions(one([service({ clusterIP: "None" })], [service({ clusterIP: "10.96.0.10" })])), [["Service vector-aggregator/vector-aggregator-lb", "replace", "spec.clusterIP", true]]);
+        assert.deepEqual(actions(one([service({ clusterIP: "None" })], [service({ clusterIP: "10.96.0.10" })])), [
+            ["Service vector-aggregator/vector-aggregator-lb", "replace", "spec.clusterIP", true],
+        ]);
         assert.deepEqual(actions(one([service({ type: "ClusterIP" })], [lb])), [["Service vector-aggregator/vector-aggregator-lb", "update"]]);
-        const replaced = one([service({ ...lb.spec as object, clusterIP: "10.96.0.1" })], [service({ ...lb.spec as object, clusterIP: "10.96.0.2" })]);
-        assert.match(replaced.alerts.join("\n"), /Service vector-aggregator\/vector-aggregator-lb is REPLACED, delete-first \(spec.clusterIP changed\): the cloud load balancer/);
+        const replaced = one([service({ ...(lb.spec as object), clusterIP: "10.96.0.1" })], [service({ ...(lb.spec as object), clusterIP: "10.96.0.2" })]);
+        assert.match(
+            replaced.alerts.join("\n"),
+            /Service vector-aggregator\/vector-aggregator-lb is REPLACED, delete-first \(spec.clusterIP changed\): the cloud load balancer/,
+        );
         const deleted = one([lb], []);
         assert.deepEqual(actions(deleted), [["Service vector-aggregator/vector-aggregator-lb", "delete"]]);
         assert.match(deleted.alerts[0], /^monitoring: Service vector-aggregator\/vector-aggregator-lb is DELETED: the cloud load balancer/);
         const demoted = one([lb], [service({ type: "ClusterIP", ports: [{ port: 6000 }] })]);
         assert.deepEqual(actions(demoted), [["Service vector-aggregator/vector-aggregator-lb", "update"]]);
-        assert.match(demoted.alerts[0], /^monitoring: Service vector-aggregator\/vector-aggregator-lb is no longer of type LoadBalancer: the cloud controller deletes its load balancer/);
+        assert.match(
+            demoted.alerts[0],
+            /^monitoring: Service vector-aggregator\/vector-aggregator-lb is no longer of type LoadBalancer: the cloud controller deletes its load balancer/,
+        );
         // A ClusterIP Service holds nothing: deleting it is no alert.
         assert.deepEqual(one([service({ type: "ClusterIP" })], []).alerts, []);
     });
@@ -374,22 +484,45 @@ describe("what pulumi up does", () => {
     it("replaces Secrets and ConfigMaps whose data changes (both immutable by default), and RoleBindings for roleRef", () => {
         const secret = (v: string): FixtureObject => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: NS }, stringData: { token: v } });
         assert.deepEqual(actions(one([secret("a")], [secret("bb")])), [["Secret vector-aggregator/s", "replace", "stringData", true]]);
-        const cm = (v: string): FixtureObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: NS, labels: { v } }, data: { k: "v" } });
+        const cm = (v: string): FixtureObject => ({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "c", namespace: NS, labels: { v } },
+            data: { k: "v" },
+        });
         assert.deepEqual(actions(one([cm("1")], [cm("2")])), [["ConfigMap vector-aggregator/c", "update"]], "labels alone are in place");
-        const rb = (role: string): FixtureObject => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "rb" }, roleRef: { kind: "ClusterRole", name: role } });
+        const rb = (role: string): FixtureObject => ({
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name: "rb" },
+            roleRef: { kind: "ClusterRole", name: role },
+        });
         assert.deepEqual(actions(one([rb("a")], [rb("b")])), [["ClusterRoleBinding rb", "replace", "roleRef", true]]);
     });
 
     it("replaces a policy/v1beta1 PodDisruptionBudget for any spec change, not a policy/v1 one", () => {
-        const pdb = (apiVersion: string, minAvailable: number): FixtureObject => ({ apiVersion, kind: "PodDisruptionBudget", metadata: { name: "p", namespace: NS }, spec: { minAvailable } });
+        const pdb = (apiVersion: string, minAvailable: number): FixtureObject => ({
+            apiVersion,
+            kind: "PodDisruptionBudget",
+            metadata: { name: "p", namespace: NS },
+            spec: { minAvailable },
+        });
         assert.deepEqual(actions(one([pdb("policy/v1", 1)], [pdb("policy/v1", 2)]))[0].slice(1), ["update"]);
         assert.deepEqual(actions(one([pdb("policy/v1beta1", 1)], [pdb("policy/v1beta1", 2)]))[0].slice(1), ["replace", "spec", true]);
     });
 
     it("updates a server-side apply patch in place whatever it changes", () => {
-        const ds = (selector: string): FixtureObject => ({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: { selector: { matchLabels: { a: selector } } } });
+        const ds = (selector: string): FixtureObject => ({
+            apiVersion: "apps/v1",
+            kind: "DaemonSet",
+            metadata: { name: "promtail", namespace: "monitoring" },
+            spec: { selector: { matchLabels: { a: selector } } },
+        });
         assert.deepEqual(actions(one([patch(ds("x"))], [patch(ds("y"))])), [["DaemonSet monitoring/promtail (patch)", "update"]]);
-        assert.deepEqual(forceNewPaths({ apiVersion: "apps/v1", kind: "DaemonSet", patch: "kubernetes:apps/v1:DaemonSetPatch" }), [".metadata.name", ".metadata.namespace"]);
+        assert.deepEqual(forceNewPaths({ apiVersion: "apps/v1", kind: "DaemonSet", patch: "kubernetes:apps/v1:DaemonSetPatch" }), [
+            ".metadata.name",
+            ".metadata.namespace",
+        ]);
     });
 
     it("honours the resource's ignoreChanges as the engine does: an ignored volumeClaimTemplates change replaces nothing, and is called out as kept", () => {
@@ -414,7 +547,11 @@ describe("what pulumi up does", () => {
         this.timeout(20000);
         const result = await runStack(
             async () => {
-                new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: "ns" }, data: { a: "b" } }, { ignoreChanges: ["data", 'metadata.annotations["x"]'] });
+                new k8s.core.v1.ConfigMap(
+                    "cm",
+                    { metadata: { name: "cm", namespace: "ns" }, data: { a: "b" } },
+                    { ignoreChanges: ["data", 'metadata.annotations["x"]'] },
+                );
                 return {};
             },
             { project: "vector-fleet", stack: "ignore-test", config: {} },
@@ -425,7 +562,9 @@ describe("what pulumi up does", () => {
     });
 
     it("replaces create-first an object Pulumi names itself", () => {
-        const [a, b] = [statefulSet(), statefulSet({ storage: "1Gi" })].map((o) => parseManifests(hub([{ ...o, metadata: { namespace: NS } as FixtureObject["metadata"] }])["manifests.yaml"])[0]);
+        const [a, b] = [statefulSet(), statefulSet({ storage: "1Gi" })].map(
+            (o) => parseManifests(hub([{ ...o, metadata: { namespace: NS } as FixtureObject["metadata"] }])["manifests.yaml"])[0],
+        );
         assert.deepEqual(replacement(a, b), { fields: ["spec.volumeClaimTemplates"], deleteFirst: false });
     });
 
@@ -444,7 +583,8 @@ describe("what pulumi up does", () => {
     });
 
     it("makes the render warn about a stateful object replaced since the last render in its folder, and only then", () => {
-        const codes = (previous?: Record<string, string>) => summarizeStack("monitoring", hub([statefulSet({ storage: "40Gi" })]), previous).warnings.filter((w) => w.code === "replaces-stateful");
+        const codes = (previous?: Record<string, string>) =>
+            summarizeStack("monitoring", hub([statefulSet({ storage: "40Gi" })]), previous).warnings.filter((w) => w.code === "replaces-stateful");
         const [w] = codes(hub([statefulSet()]));
         assert.equal(
             w.message,
@@ -465,7 +605,10 @@ describe("what pulumi up does", () => {
         assert.ok(!formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }).includes("Certificates"));
         const [c] = diffFleet(fleet({ monitoring: withCert(hub([statefulSet()])) }), fleet({ monitoring: withCert(hub([statefulSet({ replicas: 4 })])) }));
         assert.deepEqual(c.certificates, ["pki-server"]);
-        assert.match(formatMarkdown([c], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^> Certificates \(`monitoring` 1\): each is re-issued by the first `pulumi up` inside its early-renewal window/m);
+        assert.match(
+            formatMarkdown([c], { base: "x", maxChars: DEFAULT_MAX_CHARS }),
+            /^> Certificates \(`monitoring` 1\): each is re-issued by the first `pulumi up` inside its early-renewal window/m,
+        );
     });
 
     describe("URN changes", () => {
@@ -488,8 +631,14 @@ describe("what pulumi up does", () => {
                 assert.deepEqual(actions(d), [], "the object itself is the same");
                 assert.equal(d.urnChanges.length, 1);
                 assert.equal(d.alerts.length, 1);
-                assert.match(d.alerts[0], /^monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet \(.*::agg-sts -> .*\) without an alias: `pulumi up` creates the new resource first and fails, the object already exists in the cluster/);
-                assert.match(formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }), /^> \[!CAUTION\]\n> - monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet/m);
+                assert.match(
+                    d.alerts[0],
+                    /^monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet \(.*::agg-sts -> .*\) without an alias: `pulumi up` creates the new resource first and fails, the object already exists in the cluster/,
+                );
+                assert.match(
+                    formatMarkdown([d], { base: "x", maxChars: DEFAULT_MAX_CHARS }),
+                    /^> \[!CAUTION\]\n> - monitoring: URN changed: a kubernetes:apps\/v1:StatefulSet/m,
+                );
             }
         });
 
@@ -505,7 +654,10 @@ describe("what pulumi up does", () => {
             const other = { ...statefulSet(), metadata: { name: "vector-aggregator-2", namespace: NS }, pulumiName: "agg2" } as FixtureObject;
             const d = one([sts("agg-sts")], [other]);
             assert.deepEqual(d.urnChanges, []);
-            assert.deepEqual(actions(d).map((a) => a[1]), ["create", "delete"]);
+            assert.deepEqual(
+                actions(d).map((a) => a[1]),
+                ["create", "delete"],
+            );
         });
     });
 });

@@ -53,7 +53,7 @@ describe("docs", () => {
         });
 
         it("finds links outside code only", () => {
-            const doc = "see [a](a.md#x) and `[b](b.md)`\n```md\n[c](c.md)\n```\n![d](img/d.png \"title\")\n";
+            const doc = 'see [a](a.md#x) and `[b](b.md)`\n```md\n[c](c.md)\n```\n![d](img/d.png "title")\n';
             assert.deepEqual(
                 links(doc).map((l) => [l.line, l.target]),
                 [
@@ -110,7 +110,11 @@ describe("docs", () => {
 
     it("every `npm run <script>` in the docs names a script of package.json", () => {
         const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
-        const unknown = DOCS.flatMap((f) => npmScripts(read(f)).filter((s) => !(s in scripts)).map((s) => `${f}: npm run ${s}`));
+        const unknown = DOCS.flatMap((f) =>
+            npmScripts(read(f))
+                .filter((s) => !(s in scripts))
+                .map((s) => `${f}: npm run ${s}`),
+        );
         assert.deepEqual(unknown, []);
     });
 

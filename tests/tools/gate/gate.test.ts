@@ -22,7 +22,10 @@ async function run(...argv: string[]) {
 describe("gate: checks", () => {
     it("has one check per signal, each scoped to the cluster and the soak window", () => {
         const checks = gateChecks(target, DEFAULT_ROLLOUT_GATE);
-        assert.deepEqual(checks.map((c) => c.id), ["delivery", "latency", "errors", "discarded", "restarts", "oom-kills"]);
+        assert.deepEqual(
+            checks.map((c) => c.id),
+            ["delivery", "latency", "errors", "discarded", "restarts", "oom-kills"],
+        );
         for (const c of checks) {
             assert.match(c.query, /cluster="dev"/, c.id);
             assert.match(c.query, /\[15m\]/, c.id);
@@ -50,7 +53,13 @@ describe("gate: checks", () => {
     it("passes only when every check passes", () => {
         const [check] = gateChecks(target, DEFAULT_ROLLOUT_GATE);
         assert.equal(gatePasses([{ check, verdict: "PASS", detail: "" }]), true);
-        assert.equal(gatePasses([{ check, verdict: "PASS", detail: "" }, { check, verdict: "NO DATA", detail: "" }]), false);
+        assert.equal(
+            gatePasses([
+                { check, verdict: "PASS", detail: "" },
+                { check, verdict: "NO DATA", detail: "" },
+            ]),
+            false,
+        );
     });
 
     it("rollback guidance names the commit, and `pulumi up` of its parent for every stack of the wave", () => {

@@ -41,14 +41,30 @@ function cluster(name: string, b: Behaviour, now: number): Series[] {
         // Two replicas share the arrivals.
         out.push(counter("vector_fleet_heartbeat_received_total", { ...id, aggregator_pod: "vector-aggregator-0" }, now, (i) => (arriving / 2) * i));
         out.push(counter("vector_fleet_heartbeat_received_total", { ...id, aggregator_pod: "vector-aggregator-1" }, now, (i) => (arriving / 2) * i));
-        for (const [le, fast, slow] of [["1", 4, 0], ["120", 4, 0], ["300", 4, 4], ["+Inf", 4, 4]] as const) {
+        for (const [le, fast, slow] of [
+            ["1", 4, 0],
+            ["120", 4, 0],
+            ["300", 4, 4],
+            ["+Inf", 4, 4],
+        ] as const) {
             const perMin = b.slow ? slow : fast;
             out.push(counter("vector_fleet_heartbeat_latency_seconds_bucket", { ...id, aggregator_pod: "vector-aggregator-0", le }, now, (i) => perMin * i));
         }
         const agent = { ...id, vector_role: "agent", component_id: "aggregator", component_kind: "sink", component_type: "vector" };
         // Old errors and discards: present, but not growing, unless the behaviour says so.
-        out.push(counter("vector_component_errors_total", { ...agent, error_type: "request_failed", stage: "sending" }, now, (i) => 3 + (node === "n1" ? (b.errorsPerMin ?? 0) * i : 0)));
-        out.push(counter("vector_component_discarded_events_total", { ...agent, intentional: "false" }, now, (i) => (node === "n1" ? (b.discardsPerMin ?? 0) * i : 0)));
+        out.push(
+            counter(
+                "vector_component_errors_total",
+                { ...agent, error_type: "request_failed", stage: "sending" },
+                now,
+                (i) => 3 + (node === "n1" ? (b.errorsPerMin ?? 0) * i : 0),
+            ),
+        );
+        out.push(
+            counter("vector_component_discarded_events_total", { ...agent, intentional: "false" }, now, (i) =>
+                node === "n1" ? (b.discardsPerMin ?? 0) * i : 0,
+            ),
+        );
         // Filters dropping on purpose never count.
         out.push(counter("vector_component_discarded_events_total", { ...agent, component_id: "metrics_enrich", intentional: "true" }, now, (i) => 100 * i));
         const pod = { cluster: name, namespace: "vector-system", pod: `vector-agent-${node}`, container: "vector" };

@@ -51,7 +51,8 @@ describe("Pulumi CLI project config (tools/pulumi-project)", () => {
 
     it("accepts the stacks docs/adding-a-cluster.md describes: a source with a context, or with a secret kubeconfig", () => {
         const p = project(REPO_PROJECT);
-        const base = "config:\n  vector-fleet:role: source\n  vector-fleet:cluster: qa\n  vector-fleet:environment: qa\n  vector-fleet:region: fsn1\n  vector-fleet:monitoringStack: monitoring\n";
+        const base =
+            "config:\n  vector-fleet:role: source\n  vector-fleet:cluster: qa\n  vector-fleet:environment: qa\n  vector-fleet:region: fsn1\n  vector-fleet:monitoringStack: monitoring\n";
         assert.deepEqual(checkStack(p, "qa", `${base}  vector-fleet:kubeContext: qa-admin@qa\n`), []);
         assert.deepEqual(checkStack(p, "qa", `${base}  vector-fleet:kubeconfig:\n    secure: v1:abc\n`), []);
         // Un-namespaced keys belong to the project (loaders.go stackConfigNamespacedWithProject).
@@ -83,7 +84,7 @@ describe("Pulumi CLI project config (tools/pulumi-project)", () => {
                 project: "  cluster:\n    type: string\n",
                 stack: "config:\n  test:cluster:\n    name: dev\n",
                 line:
-                    "Pulumi.dev.yaml  test:cluster: the value {\"name\":\"dev\"} is not of the declared type 'string' " +
+                    'Pulumi.dev.yaml  test:cluster: the value {"name":"dev"} is not of the declared type \'string\' ' +
                     "(\"Stack 'dev' with configuration key 'cluster' must be of type 'string'\", project.go ValidateConfigValue); " +
                     "give it a string value, or change the declaration in Pulumi.yaml",
             },
@@ -92,7 +93,7 @@ describe("Pulumi CLI project config (tools/pulumi-project)", () => {
                 project: "  clusters:\n    type: array\n    items:\n      type: string\n",
                 stack: "config:\n  test:clusters: [dev, [nested]]\n",
                 line:
-                    "Pulumi.dev.yaml  test:clusters: the value [\"dev\",[\"nested\"]] is not of the declared type 'array<string>' " +
+                    'Pulumi.dev.yaml  test:clusters: the value ["dev",["nested"]] is not of the declared type \'array<string>\' ' +
                     "(\"Stack 'dev' with configuration key 'clusters' must be of type 'array<string>'\", project.go ValidateConfigValue); " +
                     "give it a array<string> value, or change the declaration in Pulumi.yaml",
             },
@@ -130,9 +131,14 @@ describe("Pulumi CLI project config (tools/pulumi-project)", () => {
 
         it("a key in a namespace nothing reads (our rule: the CLI keeps it silently)", () => {
             const p = projectWith("  unrelated:\n    default: x\n");
-            assert.deepEqual(checkStack(p, "dev", "config:\n  tset:agent: {}\n  kubernetes:context: x\n", "Pulumi.dev.yaml", { knownNamespaces: ["test", "pulumi", "kubernetes"] }), [
-                "Pulumi.dev.yaml  tset:agent: namespace \"tset\" belongs to neither this project nor a provider it uses (test, pulumi, kubernetes), so nothing reads it (the CLI accepts it silently); did you mean test:agent?",
-            ]);
+            assert.deepEqual(
+                checkStack(p, "dev", "config:\n  tset:agent: {}\n  kubernetes:context: x\n", "Pulumi.dev.yaml", {
+                    knownNamespaces: ["test", "pulumi", "kubernetes"],
+                }),
+                [
+                    'Pulumi.dev.yaml  tset:agent: namespace "tset" belongs to neither this project nor a provider it uses (test, pulumi, kubernetes), so nothing reads it (the CLI accepts it silently); did you mean test:agent?',
+                ],
+            );
         });
     });
 
@@ -166,16 +172,28 @@ describe("Pulumi CLI project config (tools/pulumi-project)", () => {
         assert.deepEqual(problems("  a:\n    type: string\n    optional: true\n"), [
             "Pulumi.yaml  a.optional: 'optional' not allowed in a declaration (project.json configTypeDeclaration); use only type, items, description, secret, default, value; there is no way to declare a key optional except by giving it a default",
         ]);
-        assert.deepEqual(problems("  a:\n    type: array\n"), ["Pulumi.yaml  a: declares an array without 'items' (project.go Validate); add items: { type: string } (or the item type)"]);
-        assert.deepEqual(problems("  a:\n    type: integer\n    default: x\n"), ["Pulumi.yaml  a: default \"x\" is not of type 'integer' (project.go Validate); fix the default or the type"]);
-        assert.deepEqual(problems("  a:\n    type: map\n"), ["Pulumi.yaml  a: type \"map\" is not one the project schema allows (project.json simpleConfigType); use one of string, integer, boolean, array, object"]);
+        assert.deepEqual(problems("  a:\n    type: array\n"), [
+            "Pulumi.yaml  a: declares an array without 'items' (project.go Validate); add items: { type: string } (or the item type)",
+        ]);
+        assert.deepEqual(problems("  a:\n    type: integer\n    default: x\n"), [
+            "Pulumi.yaml  a: default \"x\" is not of type 'integer' (project.go Validate); fix the default or the type",
+        ]);
+        assert.deepEqual(problems("  a:\n    type: map\n"), [
+            'Pulumi.yaml  a: type "map" is not one the project schema allows (project.json simpleConfigType); use one of string, integer, boolean, array, object',
+        ]);
         assert.deepEqual(problems("  hcloud:token:\n    type: string\n"), [
             "Pulumi.yaml  hcloud:token: is not in the project's namespace and must not declare a type (project.go Validate); drop 'type', keep only 'value'",
             "Pulumi.yaml  hcloud:token: is not in the project's namespace and has no 'value' (project.go Validate); give it a value, or set it in the stack files instead",
         ]);
         // Shorthand: a bare value is a default for the project's keys, a value for others (RewriteShorthandConfigValues).
         const p = project("name: test\nconfig:\n  size: small\n  aws:region: eu-central-1\n");
-        assert.deepEqual(p.declarations.map((d) => [d.key, d.default, d.value]), [["aws:region", undefined, "eu-central-1"], ["test:size", "small", undefined]]);
+        assert.deepEqual(
+            p.declarations.map((d) => [d.key, d.default, d.value]),
+            [
+                ["aws:region", undefined, "eu-central-1"],
+                ["test:size", "small", undefined],
+            ],
+        );
     });
 
     describe("in the render", () => {
@@ -185,7 +203,8 @@ describe("Pulumi CLI project config (tools/pulumi-project)", () => {
         it("fails every stack, with the key and the rule, when Pulumi.yaml declares a key without default that a stack omits", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vector-fleet-project-"));
             dirs.push(dir);
-            for (const f of fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f) || f === "package.json")) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+            for (const f of fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f) || f === "package.json"))
+                fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
             // The declaration this project once had: the CLI then refused every stack.
             fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `${REPO_PROJECT}  vector-fleet:kubeconfig:\n    type: string\n    secret: true\n`);
             const e = await renderFleet(program, dir).then(
@@ -193,13 +212,21 @@ describe("Pulumi CLI project config (tools/pulumi-project)", () => {
                 (err: unknown) => err,
             );
             assert.ok(e instanceof RenderError);
-            const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+            const stacks = fs
+                .readdirSync(ROOT)
+                .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+                .map((f) => f.split(".")[1]);
             assert.deepEqual(e.failures.map((f) => f.stack).sort(), stacks.sort());
             for (const f of e.failures) {
                 const kubeconfigSet = fs.readFileSync(path.join(ROOT, `Pulumi.${f.stack}.yaml`), "utf8").includes("vector-fleet:kubeconfig:");
                 if (kubeconfigSet) continue;
                 assert.equal(f.problems.length, 1);
-                assert.match(f.problems[0], new RegExp(`^Pulumi\\.${f.stack}\\.yaml  vector-fleet:kubeconfig: declared in Pulumi\\.yaml without 'default' or 'value', so the CLI requires it`));
+                assert.match(
+                    f.problems[0],
+                    new RegExp(
+                        `^Pulumi\\.${f.stack}\\.yaml  vector-fleet:kubeconfig: declared in Pulumi\\.yaml without 'default' or 'value', so the CLI requires it`,
+                    ),
+                );
                 assert.match(f.problems[0], /pkg\/workspace\/config\.go mergeConfig/);
             }
         });

@@ -6,7 +6,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { withConfigReference } from "../../../tools/docs/config-reference";
-import { formatRenderFailure, kubernetesObjects, problemLines, redact, renderFiles, renderFleet, RenderedStack, RenderError, writeRendered } from "../../../tools/render/render";
+import {
+    formatRenderFailure,
+    kubernetesObjects,
+    problemLines,
+    redact,
+    renderFiles,
+    renderFleet,
+    RenderedStack,
+    RenderError,
+    writeRendered,
+} from "../../../tools/render/render";
 import { formatSummary, parseManifests, renderWarnings, summarizeStack, vectorComponents } from "../../../tools/render/summary";
 import { RunResult, SECRET_MARKER } from "../../../tools/render/simulator";
 import { FIXTURE_FLEET, program, repoStacks, ROOT, runHub, runSource, sharedHub, sharedRender } from "../../support/fleet";
@@ -41,7 +51,11 @@ describe("offline render", () => {
         fleet = await sharedRender();
         out = tempDir();
         writeRendered(out, fleet);
-        for (const r of fleet) docs.set(r.stack, parseAllDocuments(r.files["manifests.yaml"]).map((d) => d.toJS() as Doc));
+        for (const r of fleet)
+            docs.set(
+                r.stack,
+                parseAllDocuments(r.files["manifests.yaml"]).map((d) => d.toJS() as Doc),
+            );
     });
 
     it("renders every stack file the repository has, the hubs first", () => {
@@ -97,12 +111,18 @@ describe("offline render", () => {
     it("is deterministic: a second, separate render of every stack is byte for byte equal", async () => {
         // `fleet` comes from the runs tests/support/fleet.ts shares; this is renderFleet itself.
         const again = await renderFleet(program, ROOT);
-        assert.deepEqual(again.map((r) => [r.stack, r.files]), fleet.map((r) => [r.stack, r.files]));
+        assert.deepEqual(
+            again.map((r) => [r.stack, r.files]),
+            fleet.map((r) => [r.stack, r.files]),
+        );
     });
 
     it("renders one stack on request, still resolving its StackReference", async () => {
         const only = await renderFleet(program, FIXTURE_FLEET, ["dev"]);
-        assert.deepEqual(only.map((r) => r.stack), ["dev"]);
+        assert.deepEqual(
+            only.map((r) => r.stack),
+            ["dev"],
+        );
         assert.match(only[0].files["vector-agent.vector.toml"], /endpoints = \[ "https:\/\/10\.0\.64\.250:6002" \]/); // dev: its own port (docs/identity.md)
     });
 
@@ -132,10 +152,7 @@ describe("offline render", () => {
                 .replace("      - staging\n", "      - staging\n      - qa\n")
                 .replace("    identities:\n", "    identities:\n      qa:\n        environment: qa\n        region: fsn1\n"),
         );
-        fs.writeFileSync(
-            path.join(root, "Pulumi.qa.yaml"),
-            fs.readFileSync(path.join(root, "Pulumi.staging.yaml"), "utf8").replace(/staging/g, "qa"),
-        );
+        fs.writeFileSync(path.join(root, "Pulumi.qa.yaml"), fs.readFileSync(path.join(root, "Pulumi.staging.yaml"), "utf8").replace(/staging/g, "qa"));
         const r = await renderFleet(program, root, ["qa"]);
         assert.match(r[0].files["vector-agent.vector.toml"], /\.cluster = "qa"/);
     });
@@ -152,7 +169,9 @@ describe("generated docs", () => {
 
 describe("render summary", () => {
     it("reads manifests back, telling server-side apply patches from owned objects", () => {
-        const files = agentStack({ extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: {} })] });
+        const files = agentStack({
+            extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: {} })],
+        });
         const objects = parseManifests(files["manifests.yaml"]);
         assert.deepEqual(
             objects.map((o) => [o.kind, o.namespace ?? "", o.name, o.patch ?? ""]),
@@ -171,9 +190,20 @@ describe("render summary", () => {
             // JSON drops the marker renderFiles keeps on patches; the patch is asserted by type instead.
             const registered = JSON.parse(JSON.stringify(kubernetesObjects(r.result.resources).map(redact))) as unknown[];
             const read = parseManifests(r.files["manifests.yaml"]);
-            assert.deepStrictEqual(read.map((o) => o.body), registered, r.stack);
+            assert.deepStrictEqual(
+                read.map((o) => o.body),
+                registered,
+                r.stack,
+            );
             const patches = r.result.resources.filter((x) => x.type.endsWith("Patch")).map((x) => `${x.type} ${(x.inputs.metadata as { name: string }).name}`);
-            assert.deepEqual(read.filter((o) => o.patch).map((o) => `${o.patch} ${o.name}`).sort(), patches.sort(), r.stack);
+            assert.deepEqual(
+                read
+                    .filter((o) => o.patch)
+                    .map((o) => `${o.patch} ${o.name}`)
+                    .sort(),
+                patches.sort(),
+                r.stack,
+            );
         }
     });
 
@@ -190,12 +220,15 @@ describe("render summary", () => {
     });
 
     it("prints objects by kind, components per config and warnings, per stack", () => {
-        const files = agentStack({ podMonitor: false, extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: {} })] });
+        const files = agentStack({
+            podMonitor: false,
+            extra: [patch({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "promtail", namespace: "monitoring" }, spec: {} })],
+        });
         assert.deepEqual(formatSummary(summarizeStack("dev", files), "out/dev/"), [
             "dev -> out/dev/",
             "  4 resources, 4 Kubernetes objects: 1 ConfigMap, 1 DaemonSet, 1 DaemonSetPatch, 1 Namespace",
             "  vector-agent.vector.toml: 2 sources (kubernetes_logs, prometheus_scrape); 1 transform (remap); 2 sinks (prometheus_remote_write, vector)",
-            '  warning: no PodMonitor for the agent in vector-system: this cluster\'s Prometheus has no up{job="vector-agent"} (the agent\'s own metrics still reach the hub by remote write)',
+            "  warning: no PodMonitor for the agent in vector-system: this cluster's Prometheus has no up{job=\"vector-agent\"} (the agent's own metrics still reach the hub by remote write)",
             "  warning: patches objects it does not own (server-side apply of the fields in manifests.yaml only): DaemonSet monitoring/promtail",
         ]);
     });
@@ -205,7 +238,8 @@ describe("render summary", () => {
             const s = summarizeStack(r.stack, r.files);
             assert.equal(s.resources, r.result.resources.length, r.stack);
             const kinds: Record<string, number> = {};
-            for (const res of r.result.resources) if (res.type.startsWith("kubernetes:") && res.custom) kinds[res.type.split(":").pop()!] = (kinds[res.type.split(":").pop()!] ?? 0) + 1;
+            for (const res of r.result.resources)
+                if (res.type.startsWith("kubernetes:") && res.custom) kinds[res.type.split(":").pop()!] = (kinds[res.type.split(":").pop()!] ?? 0) + 1;
             assert.deepEqual(s.kinds, kinds, r.stack);
             assert.ok(Object.keys(s.vector).length > 0, r.stack);
         }
@@ -215,7 +249,11 @@ describe("render summary", () => {
 describe("render warnings", () => {
     const codes = (files: Record<string, string>) => renderWarnings(files).map((w) => w.code);
     const hub = (objects: FixtureObject[], outputs: Record<string, unknown> = {}) =>
-        renderedStack("monitoring", [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "vector-aggregator" } }, ...objects], { role: "hub", agentNamespace: "vector-system", ...outputs });
+        renderedStack("monitoring", [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "vector-aggregator" } }, ...objects], {
+            role: "hub",
+            agentNamespace: "vector-system",
+            ...outputs,
+        });
     const rule = { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "vector-fleet", namespace: "monitoring" }, spec: {} };
     const podMonitor = { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "vector-agent", namespace: "vector-system" }, spec: {} };
     const aggregators = (replicas: number, minAvailable: number): FixtureObject[] => [
@@ -225,7 +263,12 @@ describe("render warnings", () => {
             metadata: { name: "vector-aggregator", namespace: "vector-aggregator" },
             spec: { replicas, template: { metadata: { labels: { app: "agg", tier: "aggregator" } } } },
         },
-        { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "vector-aggregator", namespace: "vector-aggregator" }, spec: { minAvailable, selector: { matchLabels: { app: "agg" } } } },
+        {
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata: { name: "vector-aggregator", namespace: "vector-aggregator" },
+            spec: { minAvailable, selector: { matchLabels: { app: "agg" } } },
+        },
     ];
 
     it("has nothing to say about a plain agent stack", () => {
@@ -253,7 +296,8 @@ describe("render warnings", () => {
         const [w] = renderWarnings(agentStack({ toml }));
         assert.deepEqual(w, {
             code: "no-container-metrics",
-            message: "vector-agent.vector.toml scrapes no kubelet cAdvisor: no container metrics from this cluster, so VectorHighMemoryUsage cannot see its Vector pods",
+            message:
+                "vector-agent.vector.toml scrapes no kubelet cAdvisor: no container metrics from this cluster, so VectorHighMemoryUsage cannot see its Vector pods",
         });
     });
 
@@ -280,18 +324,25 @@ describe("render warnings", () => {
         const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
         // Two replicas each carry half the load: the default buffers last 23.3 (Loki) and 27.9 (Prometheus) min.
         // The PDB lets one go at any replica count (maxUnavailable 1), so no-disruption-allowed stays quiet.
-        assert.deepEqual(await files(runHub({ aggregator: { replicas: 2, clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, storage: { size: "20Gi" } } })), [
-            "short-buffer",
-            "short-buffer",
-        ]);
+        assert.deepEqual(
+            await files(runHub({ aggregator: { replicas: 2, clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, storage: { size: "20Gi" } } })),
+            ["short-buffer", "short-buffer"],
+        );
         assert.deepEqual(await files(runHub({ monitoring: { enabled: false } })), ["no-alert-rules", "agent-not-scraped"]);
         assert.deepEqual(await files(runHub({ agent: { enabled: false } })), ["hub-without-agent"]);
-        assert.deepEqual(await files(runSource("staging", hubRun.outputs, { agent: { kubelet: { enabled: false } } })), ["no-container-metrics", "shipped-twice"]);
+        assert.deepEqual(await files(runSource("staging", hubRun.outputs, { agent: { kubelet: { enabled: false } } })), [
+            "no-container-metrics",
+            "shipped-twice",
+        ]);
     });
 
     it("notices a buffer that lasts under 30 minutes at the declared load, naming the sink and the minutes", async () => {
         const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
-        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, expectedLoad: { logEventsPerSec: 20_000 } } })));
+        const w = renderWarnings(
+            renderFiles(
+                await runHub({ aggregator: { clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, expectedLoad: { logEventsPerSec: 20_000 } } }),
+            ),
+        );
         assert.deepEqual(w, [
             {
                 code: "short-buffer",
@@ -303,7 +354,11 @@ describe("render warnings", () => {
 
     it("notices aggregator egress that a host-name URL leaves open to any address, and only for the aggregators", async () => {
         const lb = { network: "fleet-private", privateIp: "10.0.64.250" };
-        const w = renderWarnings(renderFiles(await runHub({ aggregator: { clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, loki: { endpoint: "https://logs.example.com" } } })));
+        const w = renderWarnings(
+            renderFiles(
+                await runHub({ aggregator: { clusters: ["dev"], identities: DEV_IDENTITY, loadBalancer: lb, loki: { endpoint: "https://logs.example.com" } } }),
+            ),
+        );
         assert.deepEqual(w, [
             {
                 code: "open-egress",
@@ -341,7 +396,10 @@ describe("render failures", () => {
         );
         fs.rmSync(root, { recursive: true });
         assert.ok(e instanceof RenderError);
-        assert.deepEqual(e.failures.map((f) => f.stack), ["dev", "staging"]);
+        assert.deepEqual(
+            e.failures.map((f) => f.stack),
+            ["dev", "staging"],
+        );
         assert.match(e.failures[0].problems.join("\n"), /^vector-fleet:region: got "mars"; expected one of "fsn1"/);
         assert.equal(e.failures[1].problems.length, 1);
         assert.match(e.failures[1].problems[0], /^vector-fleet:environment: got "Staging!"/);
@@ -355,7 +413,11 @@ describe("render failures", () => {
         const bad = fs.readFileSync(path.join(__dirname, "../../fixtures/vector/day-one-aggregator.toml"), "utf8");
         const standIn = async () => {
             const cfg = new pulumi.Config("vector-fleet");
-            if (cfg.require("role") === "hub") new k8s.core.v1.ConfigMap("vector-aggregator-config", { metadata: { name: "vector-aggregator-config", namespace: "vector-aggregator" }, data: { "vector.toml": bad } });
+            if (cfg.require("role") === "hub")
+                new k8s.core.v1.ConfigMap("vector-aggregator-config", {
+                    metadata: { name: "vector-aggregator-config", namespace: "vector-aggregator" },
+                    data: { "vector.toml": bad },
+                });
             return { role: cfg.require("role") };
         };
         const root = stackFilesCopy();
@@ -365,10 +427,15 @@ describe("render failures", () => {
         );
         fs.rmSync(root, { recursive: true });
         assert.ok(e instanceof RenderError);
-        assert.deepEqual(e.failures.map((f) => f.stack), ["monitoring"]);
+        assert.deepEqual(
+            e.failures.map((f) => f.stack),
+            ["monitoring"],
+        );
         assert.deepEqual(e.skipped, [], "the hub's outputs are sound: its agent stacks are not skipped");
         assert.ok(
-            e.failures[0].problems.some((p) => /^monitoring\/[\w-]+\.vector\.toml {2}sources\.agents\.keepalive\.max_connection_age_jitter_factor: .*reference\/unknown-option/.test(p)),
+            e.failures[0].problems.some((p) =>
+                /^monitoring\/[\w-]+\.vector\.toml {2}sources\.agents\.keepalive\.max_connection_age_jitter_factor: .*reference\/unknown-option/.test(p),
+            ),
             e.failures[0].problems.join("\n"),
         );
     });
@@ -383,14 +450,20 @@ describe("render failures", () => {
         );
         fs.rmSync(root, { recursive: true });
         assert.ok(e instanceof RenderError);
-        assert.deepEqual(e.failures.map((f) => f.stack), ["monitoring"]);
+        assert.deepEqual(
+            e.failures.map((f) => f.stack),
+            ["monitoring"],
+        );
         assert.deepEqual(e.skipped, ["dev", "management", "staging"]);
     });
 
     it("fails before any stack runs when the stack files do not fit together, listing every problem (config/fleet.ts)", async () => {
         const root = stackFilesCopy();
         const file = path.join(root, "Pulumi.staging.yaml");
-        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("vector-fleet:kubeContext: staging-admin@staging", "vector-fleet:kubeContext: dev-admin@dev"));
+        fs.writeFileSync(
+            file,
+            fs.readFileSync(file, "utf8").replace("vector-fleet:kubeContext: staging-admin@staging", "vector-fleet:kubeContext: dev-admin@dev"),
+        );
         let runs = 0;
         const counting = async () => {
             runs++;
@@ -402,7 +475,10 @@ describe("render failures", () => {
         );
         assert.equal(runs, 0, "no stack ran");
         assert.ok(again instanceof RenderError);
-        assert.deepEqual(again.failures.map((f) => f.stack), ["fleet"]);
+        assert.deepEqual(
+            again.failures.map((f) => f.stack),
+            ["fleet"],
+        );
         assert.deepEqual(again.failures[0].problems, [
             `Pulumi.staging.yaml: vector-fleet:kubeContext: got "dev-admin@dev", which Pulumi.dev.yaml also uses (vector-fleet:kubeContext); expected the context of this stack's own cluster: two stacks on one context deploy into one cluster and overwrite each other's objects`,
             `Pulumi.staging.yaml: vector-fleet:migration.promtail: got "monitoring/promtail", which Pulumi.dev.yaml also parks in the same cluster (vector-fleet:migration.promtail, vector-fleet:kubeContext "dev-admin@dev"); expected each old DaemonSet parked by one stack: two patches of one object fight over it`,
@@ -417,6 +493,6 @@ describe("render failures", () => {
             "cannot wire dev to monitoring: agentKeys has no key dev",
             "cannot wire dev to monitoring: caCertPem is empty",
         ]);
-        assert.deepEqual(problemLines(new Error("hcloud: network\n  \"x\" not found")), ['hcloud: network "x" not found']);
+        assert.deepEqual(problemLines(new Error('hcloud: network\n  "x" not found')), ['hcloud: network "x" not found']);
     });
 });

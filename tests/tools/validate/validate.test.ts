@@ -17,7 +17,10 @@ import { sharedRender } from "../../support/fleet";
 
 const FIX = path.join(__dirname, "../../fixtures/vector");
 const lines = (text: string, file = "x.toml") => validateVectorConfig(text, file).map(formatProblem);
-const rules = (text: string, file = "x.toml") => validateVectorConfig(text, file).filter((p) => p.severity === "error").map((p) => `${p.path} ${p.rule}`);
+const rules = (text: string, file = "x.toml") =>
+    validateVectorConfig(text, file)
+        .filter((p) => p.severity === "error")
+        .map((p) => `${p.path} ${p.rule}`);
 
 describe("validate: the reference data", () => {
     const data = referenceData();
@@ -29,7 +32,10 @@ describe("validate: the reference data", () => {
         assert.match(data.base_commit, /^[0-9a-f]{40}$/);
         assert.match(data.vrl.commit, /^[0-9a-f]{40}$/);
         assert.ok(data.overlay.length > 0 && data.overlay.every((o) => /PR \d+/.test(o)), "every overlay entry names its pull request");
-        assert.ok(fs.statSync(path.join(__dirname, `../../../tools/validate/data/vector-${VECTOR_VERSION}.json`)).size < 1024 * 1024, "the data stays under 1 MiB");
+        assert.ok(
+            fs.statSync(path.join(__dirname, `../../../tools/validate/data/vector-${VECTOR_VERSION}.json`)).size < 1024 * 1024,
+            "the data stays under 1 MiB",
+        );
     });
     it("holds every component with options and event types", () => {
         for (const t of ["kubernetes_logs", "host_metrics", "vector", "prometheus_remote_write", "internal_metrics"]) assert.ok(data.sources[t], t);
@@ -39,7 +45,13 @@ describe("validate: the reference data", () => {
         assert.deepEqual(data.sources.host_metrics.out, ["metric"]);
     });
     it("has the VRL functions with arity and fallibility (vectordotdev/vrl src/stdlib)", () => {
-        assert.deepEqual(data.vrl.functions.parse_json, { min: 1, max: 3, f: "always", p: ["bytes", "integer", "boolean"], ret: "array|boolean|bytes|float|integer|null|object" });
+        assert.deepEqual(data.vrl.functions.parse_json, {
+            min: 1,
+            max: 3,
+            f: "always",
+            p: ["bytes", "integer", "boolean"],
+            ret: "array|boolean|bytes|float|integer|null|object",
+        });
         assert.equal(data.vrl.functions.upcase.f, "never");
         assert.equal(data.vrl.functions.to_int.f, "maybe");
         assert.equal(data.vrl.functions.join.f, "maybe", "VRL 0.36 (shipped with 0.59): join is infallible for proven string arrays (overlay)");
@@ -49,12 +61,14 @@ describe("validate: the reference data", () => {
 
 describe("validate: the CUE subset parser", () => {
     it("reads chained labels, quoted labels, multi-line and raw strings, lists and unifies repeats", () => {
-        const v = parseCue(`package metadata\n// c\na: b: c: {\n\td: "x\\"y"\n\t"*": [1, -2.5, true, null]\n\te: """\n\t\tline\n\t\t"""\n\tf: #"raw \\n"#\n}\na: b: g: 1\n`);
+        const v = parseCue(
+            `package metadata\n// c\na: b: c: {\n\td: "x\\"y"\n\t"*": [1, -2.5, true, null]\n\te: """\n\t\tline\n\t\t"""\n\tf: #"raw \\n"#\n}\na: b: g: 1\n`,
+        );
         assert.deepEqual(v, { a: { b: { c: { d: 'x"y', "*": [1, -2.5, true, null], e: "line", f: "raw \\n" }, g: 1 } } });
     });
     it("refuses what the generated files never use, naming the line", () => {
         assert.throws(() => parseCue("a: b & c"), /line 1/);
-        assert.throws(() => parseCue('a: 1\na: 2'), /conflicting/);
+        assert.throws(() => parseCue("a: 1\na: 2"), /conflicting/);
     });
     it("turns a generated option into a node: types, enum, default, template, variant", () => {
         const n = optNode({ required: true, relevant_when: 'type = "disk"', type: { string: { default: "a", enum: { a: "", b: "" }, syntax: "template" } } });
@@ -73,11 +87,20 @@ describe("validate: the CUE subset parser", () => {
     it("applies overlay entries and refuses one that does not match the base", () => {
         const data = JSON.parse(JSON.stringify(referenceData())) as ReferenceData;
         data.overlay = [];
-        const out = applyOverlay(data, { release: data.release, changes: [{ path: "sinks.vector.keepalive.x", op: "set", node: { t: ["bool"] }, release: data.release, from: "test, PR 1" }] });
+        const out = applyOverlay(data, {
+            release: data.release,
+            changes: [{ path: "sinks.vector.keepalive.x", op: "set", node: { t: ["bool"] }, release: data.release, from: "test, PR 1" }],
+        });
         assert.deepEqual(out.sinks.vector.o.keepalive.o?.x, { t: ["bool"] });
-        const uc = applyOverlay(data, { release: data.release, changes: [{ path: "sinks.loki.labels.*", op: "merge", node: { uc: 1 }, release: data.release, from: "test" }] });
+        const uc = applyOverlay(data, {
+            release: data.release,
+            changes: [{ path: "sinks.loki.labels.*", op: "merge", node: { uc: 1 }, release: data.release, from: "test" }],
+        });
         assert.equal(uc.sinks.loki.o.labels.any?.uc, 1, "`*` addresses the free-key entry");
-        assert.throws(() => applyOverlay(data, { release: data.release, changes: [{ path: "sinks.nope.x", op: "set", release: data.release, from: "" }] }), /no such component/);
+        assert.throws(
+            () => applyOverlay(data, { release: data.release, changes: [{ path: "sinks.nope.x", op: "set", release: data.release, from: "" }] }),
+            /no such component/,
+        );
     });
 });
 
@@ -86,22 +109,35 @@ describe("validate: rules", () => {
     it("accepts a minimal valid config (no false positives)", () => assert.deepEqual(lines(ok), []));
     it("unknown options at every depth (Vector's config structs use serde deny_unknown_fields)", () => {
         assert.deepEqual(rules(ok + "bogus = 1\n"), ["sinks.out.bogus reference/unknown-option"]);
-        assert.deepEqual(rules(ok.replace('encoding.codec = "json"', 'encoding.codec = "json"\nencoding.nope = 1')), ["sinks.out.encoding.nope reference/unknown-option"]);
+        assert.deepEqual(rules(ok.replace('encoding.codec = "json"', 'encoding.codec = "json"\nencoding.nope = 1')), [
+            "sinks.out.encoding.nope reference/unknown-option",
+        ]);
         assert.deepEqual(rules(`nope = 1\n${ok}`), ["nope reference/unknown-option"]);
     });
     it("a component without deny_unknown_fields ignores unknown top-level keys: a warning (e.g. src/sources/demo_logs.rs)", () => {
         const found = validateVectorConfig(ok.replace('format = "json"', 'format = "json"\nbogus = 1'), "x.toml");
-        assert.deepEqual(found.map((p) => `${p.severity} ${p.path}`), ["warning sources.in.bogus"]);
+        assert.deepEqual(
+            found.map((p) => `${p.severity} ${p.path}`),
+            ["warning sources.in.bogus"],
+        );
     });
     it("nested structs without deny_unknown_fields ignore unknown keys: a warning (src/sinks/util/batch.rs BatchConfig)", () => {
         const cfg = `${ok}[sinks.s]\ntype = "loki"\ninputs = ["in"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\nlabels.a = "b"\nbatch.max_size = 10\n`;
-        assert.deepEqual(validateVectorConfig(cfg, "x.toml").map((p) => `${p.severity} ${p.path}`), ["warning sinks.s.batch.max_size"]);
-        const facts = structFacts("#[configurable_component]\n#[derive(Clone)]\npub struct B<D> where D: X {\n    pub max_bytes: Option<usize>,\n    #[serde(skip)]\n    _d: PhantomData<D>,\n}\n");
+        assert.deepEqual(
+            validateVectorConfig(cfg, "x.toml").map((p) => `${p.severity} ${p.path}`),
+            ["warning sinks.s.batch.max_size"],
+        );
+        const facts = structFacts(
+            "#[configurable_component]\n#[derive(Clone)]\npub struct B<D> where D: X {\n    pub max_bytes: Option<usize>,\n    #[serde(skip)]\n    _d: PhantomData<D>,\n}\n",
+        );
         assert.deepEqual(facts, [{ name: "B", fields: ["max_bytes"], deny: false, flatten: false }]);
     });
     it("options hidden from the docs and serde aliases are accepted (src/sinks/vector/config.rs version; src/sources/prometheus/scrape.rs hosts)", () => {
         assert.deepEqual(rules(`${ok}[sinks.v]\ntype = "vector"\ninputs = ["in"]\naddress = "http://agg:6000"\nversion = "2"\n`), []);
-        assert.deepEqual(rules(`[sources.s]\ntype = "prometheus_scrape"\nhosts = ["http://a:9100/metrics"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["s"]\n`), []);
+        assert.deepEqual(
+            rules(`[sources.s]\ntype = "prometheus_scrape"\nhosts = ["http://a:9100/metrics"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["s"]\n`),
+            [],
+        );
     });
     it("types, enums, required options and unknown component types", () => {
         assert.deepEqual(rules(ok.replace('format = "json"', 'format = "xml"')), ["sources.in.format reference/enum"]);
@@ -116,7 +152,9 @@ describe("validate: rules", () => {
     it("a chained buffer (an array of stages, lib/vector-buffers/src/config.rs BufferConfig::Chained) is accepted", () => {
         const cfg = `${ok}[[sinks.out.buffer]]\ntype = "memory"\nmax_events = 100\nwhen_full = "overflow"\n[[sinks.out.buffer]]\ntype = "disk"\nmax_size = 268435488\n`;
         assert.deepEqual(rules(cfg), []);
-        assert.deepEqual(rules(cfg.replace("max_size = 268435488", "max_size = 268435488\nmax_events = 5")), ["sinks.out.buffer[1].max_events reference/variant"]);
+        assert.deepEqual(rules(cfg.replace("max_size = 268435488", "max_size = 268435488\nmax_events = 5")), [
+            "sinks.out.buffer[1].max_events reference/variant",
+        ]);
     });
     it("mutually exclusive options, where the reference says so (vector sink: address or routing, exactly one)", () => {
         const v = (o: string) => `${ok}[sinks.v]\ntype = "vector"\ninputs = ["in"]\n${o}`;
@@ -135,13 +173,15 @@ describe("validate: rules", () => {
     it("loki label values are unconfined since 0.58 (PR 26176, an overlay entry) but templated keys are not (src/sinks/loki/sink.rs)", () => {
         assert.equal(referenceData().sinks.loki.o.labels.any?.uc, 1);
         assert.equal(referenceData().sinks.loki.o.tenant_id.uc, undefined, "tenant_id stays confined");
-        const loki = (labels: string) => `${ok}[sinks.l]\ntype = "loki"\ninputs = ["in"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\n[sinks.l.labels]\n${labels}\n`;
+        const loki = (labels: string) =>
+            `${ok}[sinks.l]\ntype = "loki"\ninputs = ["in"]\nendpoint = "http://loki:3100"\nencoding.codec = "json"\n[sinks.l.labels]\n${labels}\n`;
         assert.deepEqual(rules(loki('pod = "{{ pod }}"')), []);
         assert.deepEqual(rules(loki('"{{ key }}" = "x"')), ['sinks.l.labels."{{ key }}" pitfall/loki-label-key-confinement']);
         assert.deepEqual(rules(loki('"app_{{ key }}" = "x"')), []);
     });
     it("SECRET[backend.key] needs a declared backend; ${VAR} is never interpolated since 0.57", () => {
-        const sec = (s: string, backend = "") => `${backend}[sources.in]\ntype = "demo_logs"\nformat = "shuffle"\nlines = ["${s}"]\n[sinks.out]\ntype = "blackhole"\ninputs = ["in"]\n`;
+        const sec = (s: string, backend = "") =>
+            `${backend}[sources.in]\ntype = "demo_logs"\nformat = "shuffle"\nlines = ["${s}"]\n[sinks.out]\ntype = "blackhole"\ninputs = ["in"]\n`;
         assert.deepEqual(rules(sec("SECRET[tokens.a]")), ["sources.in.lines[0] engine/secret-backend"]);
         assert.deepEqual(rules(sec("SECRET[tokens.a]", '[secret.tokens]\ntype = "directory"\npath = "/s"\n')), []);
         assert.deepEqual(rules(sec("SECRET[tokens]", '[secret.tokens]\ntype = "directory"\npath = "/s"\n')), ["sources.in.lines[0] engine/secret-syntax"]);
@@ -167,24 +207,30 @@ describe("validate: rules", () => {
         assert.deepEqual(r("parsed = object!(parse_json!(.message))\n. = merge(., parsed)"), []);
     });
     it("pitfall: top-level fields set on metric events (lib/vector-core/src/event/vrl_target.rs VALID_METRIC_PATHS_SET)", () => {
-        const cfg = (src: string) => `[sources.m]\ntype = "internal_metrics"\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = '${src}'\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
+        const cfg = (src: string) =>
+            `[sources.m]\ntype = "internal_metrics"\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = '${src}'\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
         assert.deepEqual(rules(cfg(".cluster = 1")), ["transforms.t.source pitfall/metric-path"]);
         assert.deepEqual(rules(cfg(".tags.cluster = 1")), []);
     });
     it("pitfall: `. = merge(., parsed)` before reading .kubernetes (vectordotdev/vrl src/stdlib/merge.rs: shallow, the second argument wins)", () => {
-        const cfg = (src: string) => `[sources.k]\ntype = "kubernetes_logs"\nmax_merged_line_bytes = 1024\n[transforms.t]\ntype = "remap"\ninputs = ["k"]\nsource = '''\n${src}\n'''\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
-        assert.deepEqual(rules(cfg("p = object!(parse_json!(.message))\n. = merge(., p)\n.ns = .kubernetes.pod_namespace")), ["transforms.t.source pitfall/merge-overwrites-metadata"]);
+        const cfg = (src: string) =>
+            `[sources.k]\ntype = "kubernetes_logs"\nmax_merged_line_bytes = 1024\n[transforms.t]\ntype = "remap"\ninputs = ["k"]\nsource = '''\n${src}\n'''\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
+        assert.deepEqual(rules(cfg("p = object!(parse_json!(.message))\n. = merge(., p)\n.ns = .kubernetes.pod_namespace")), [
+            "transforms.t.source pitfall/merge-overwrites-metadata",
+        ]);
         assert.deepEqual(rules(cfg(".ns = .kubernetes.pod_namespace\np = object!(parse_json!(.message))\n. = merge(., p)")), []);
         assert.deepEqual(rules(cfg("m = .kubernetes\np = object!(parse_json!(.message))\n. = merge(., p)\n.ns = m.pod_namespace\ndel(.kubernetes)")), []);
     });
     it("pitfall: the filesystem collector, on by default, reports the container's mounts (src/sources/host_metrics/filesystem.rs, self/mounts)", () => {
-        const cfg = (collectors: string) => `[sources.m]\ntype = "host_metrics"\n${collectors}disk.devices.excludes = ["loop*"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["m"]\n`;
+        const cfg = (collectors: string) =>
+            `[sources.m]\ntype = "host_metrics"\n${collectors}disk.devices.excludes = ["loop*"]\n[sinks.b]\ntype = "blackhole"\ninputs = ["m"]\n`;
         assert.deepEqual(rules(cfg("")), ["sources.m.collectors pitfall/filesystem-container"], "the default collectors include it");
         assert.deepEqual(rules(cfg('collectors = ["cpu", "filesystem"]\n')), ["sources.m.collectors pitfall/filesystem-container"]);
         assert.deepEqual(rules(cfg('collectors = ["cpu", "disk"]\n')), []);
     });
     it("pitfall: a test of .tags.mode against the CPU-count gauges never matches (src/sources/host_metrics/cpu.rs)", () => {
-        const cfg = (src: string) => `[sources.m]\ntype = "host_metrics"\ncollectors = ["cpu"]\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = '''\n${src}\n'''\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
+        const cfg = (src: string) =>
+            `[sources.m]\ntype = "host_metrics"\ncollectors = ["cpu"]\n[transforms.t]\ntype = "remap"\ninputs = ["m"]\nsource = '''\n${src}\n'''\n[sinks.b]\ntype = "blackhole"\ninputs = ["t"]\n`;
         assert.deepEqual(rules(cfg('if includes(["logical_cpus", "physical_cpus"], .tags.mode) { abort }')), ["transforms.t.source pitfall/cpu-count-mode"]);
         assert.deepEqual(rules(cfg('if includes(["logical_cpus", "physical_cpus"], .name) { abort }')), []);
     });
@@ -200,7 +246,10 @@ describe("validate: rules", () => {
     it("unknown inputs, sinks as inputs, route outputs and unused outputs", () => {
         const route = `[sources.in]\ntype = "demo_logs"\nformat = "json"\n[transforms.r]\ntype = "route"\ninputs = ["in"]\nroute.a = 'true'\n[sinks.out]\ntype = "blackhole"\ninputs = ["r.a"]\n`;
         const found = validateVectorConfig(route, "x.toml");
-        assert.deepEqual(found.map((p) => `${p.severity} ${p.rule} ${p.message.split(" is")[0]}`), ['warning engine/unused-output output "r._unmatched"']);
+        assert.deepEqual(
+            found.map((p) => `${p.severity} ${p.rule} ${p.message.split(" is")[0]}`),
+            ['warning engine/unused-output output "r._unmatched"'],
+        );
         assert.deepEqual(rules(route.replace('["r.a"]', '["r"]')), ["sinks.out.inputs[0] engine/unknown-input"]);
         assert.deepEqual(rules(route.replace('["r.a"]', '["nope", "r.a"]')), ["sinks.out.inputs[0] engine/unknown-input"]);
     });
@@ -211,13 +260,21 @@ describe("validate: rules", () => {
     it("npm run validate: one line per problem, FILE  toml.path: what; fix [rule]; exit 1 on errors, 0 on warnings only", () => {
         const bad = validateFiles([{ name: "a.toml", text: `${ok}[sinks.x]\ntype = "blackhole"\ninputs = ["in"]\nbogus = 1\n` }]);
         assert.equal(bad.code, 1);
-        assert.equal(bad.output, 'a.toml  sinks.x.bogus: unknown option "bogus"; remove it (options here: acknowledgements, buffer, graph, healthcheck, inputs, print_interval_secs, proxy, rate, type) [reference/unknown-option]');
+        assert.equal(
+            bad.output,
+            'a.toml  sinks.x.bogus: unknown option "bogus"; remove it (options here: acknowledgements, buffer, graph, healthcheck, inputs, print_interval_secs, proxy, rate, type) [reference/unknown-option]',
+        );
         assert.equal(validateFiles([{ name: "b.toml", text: ok.replace('format = "json"', 'format = "json"\nbogus = 1') }]).code, 0, "a warning alone passes");
         assert.equal(validateFiles([{ name: "c.toml", text: "not = [toml" }]).problems[0].rule, "engine/parse");
     });
     it("reads YAML and JSON as well as TOML", () => {
-        assert.deepEqual(rules("sources:\n  in: {type: internal_metrics, bogus: 1}\nsinks:\n  out: {type: blackhole, inputs: [in]}\n", "x.yaml"), ["sources.in.bogus reference/unknown-option"]);
-        assert.deepEqual(rules(JSON.stringify({ sources: { in: { type: "demo_logs", format: "json" } }, sinks: { out: { type: "blackhole", inputs: ["in"] } } }), "x.json"), []);
+        assert.deepEqual(rules("sources:\n  in: {type: internal_metrics, bogus: 1}\nsinks:\n  out: {type: blackhole, inputs: [in]}\n", "x.yaml"), [
+            "sources.in.bogus reference/unknown-option",
+        ]);
+        assert.deepEqual(
+            rules(JSON.stringify({ sources: { in: { type: "demo_logs", format: "json" } }, sinks: { out: { type: "blackhole", inputs: ["in"] } } }), "x.json"),
+            [],
+        );
     });
 });
 
@@ -280,12 +337,23 @@ describe("validate: known-bad configs", () => {
     // the application's (whole-second) timestamp in .timestamp and kept the runtime's nowhere.
     it("the day-one pair: the aggregators dedupe on a timestamp the agent replaced with the application's", () => {
         const files = Object.fromEntries(
-            [["vector-agent.vector.toml", "day-one-agent.toml"], ["vector-aggregator.vector.toml", "day-one-aggregator.toml"]].map(([as, f]) => [as, fs.readFileSync(path.join(FIX, f), "utf8")]),
+            [
+                ["vector-agent.vector.toml", "day-one-agent.toml"],
+                ["vector-aggregator.vector.toml", "day-one-aggregator.toml"],
+            ].map(([as, f]) => [as, fs.readFileSync(path.join(FIX, f), "utf8")]),
         );
         const found = validateRenderedStacks([{ stack: "hub", files }]).filter((p) => p.rule === "pitfall/dedupe-app-timestamp");
-        assert.deepEqual(found.map((p) => `${p.file} ${p.path}`), ["hub/vector-aggregator.vector.toml transforms.dedupe_logs.fields.match"]);
+        assert.deepEqual(
+            found.map((p) => `${p.file} ${p.path}`),
+            ["hub/vector-aggregator.vector.toml transforms.dedupe_logs.fields.match"],
+        );
         // Each config alone says nothing: the rule is about the two tiers together.
-        assert.deepEqual(validateRenderedStacks([{ stack: "hub", files: { "vector-aggregator.vector.toml": files["vector-aggregator.vector.toml"] } }]).filter((p) => p.rule === "pitfall/dedupe-app-timestamp"), []);
+        assert.deepEqual(
+            validateRenderedStacks([{ stack: "hub", files: { "vector-aggregator.vector.toml": files["vector-aggregator.vector.toml"] } }]).filter(
+                (p) => p.rule === "pitfall/dedupe-app-timestamp",
+            ),
+            [],
+        );
     });
 });
 

@@ -217,14 +217,20 @@ describe("verify CLI (real Prometheus, child process)", () => {
             assert.equal(doc.cluster, "drift");
             assert.deepEqual(doc.hostMetrics.missingViaVector, ["w2"]);
             assert.deepEqual(doc.hostMetrics.viaNodeExporter, ["w1", "w2", "w3"]);
-            assert.deepEqual(doc.logs.namespaces.map((n) => [n.namespace, n.ratio, n.status]), [["default", 0.7, "drift"]]);
+            assert.deepEqual(
+                doc.logs.namespaces.map((n) => [n.namespace, n.ratio, n.status]),
+                [["default", 0.7, "drift"]],
+            );
             assert.equal(doc.reasons.length, 2);
         });
 
         it("NO DATA, exit 3, for a cluster nobody ships from", async () => {
             const r = await verify(["--cluster", "ghost", ...urls(), "--token-file", tokenFile]);
             assert.equal(r.code, 3, r.stdout + r.stderr);
-            assert.match(r.stdout, /Queries run:\n {2}\[Prometheus\] nodes via vector: count by \(node\) \(last_over_time\(node_load1\{cluster="ghost",shipper="vector"\}\[1h\]\)\)/);
+            assert.match(
+                r.stdout,
+                /Queries run:\n {2}\[Prometheus\] nodes via vector: count by \(node\) \(last_over_time\(node_load1\{cluster="ghost",shipper="vector"\}\[1h\]\)\)/,
+            );
             assert.match(r.stdout, /VERDICT: NO DATA\n {2}- no data at all for cluster "ghost"/);
         });
 
@@ -232,7 +238,10 @@ describe("verify CLI (real Prometheus, child process)", () => {
             const r = await verify(["--stack", "dev", ...urls(), "--token-file", wrongTokenFile]);
             assert.equal(r.code, 3, r.stdout + r.stderr);
             assert.match(r.stderr, /querying Loki: lines per namespace via vector\.\.\. failed/);
-            assert.match(r.stderr, /verify: Loki at http:\/\/127\.0\.0\.1:\d+ answered HTTP 401 Unauthorized: bad credentials \(the bearer token from --token-file was refused\)/);
+            assert.match(
+                r.stderr,
+                /verify: Loki at http:\/\/127\.0\.0\.1:\d+ answered HTTP 401 Unauthorized: bad credentials \(the bearer token from --token-file was refused\)/,
+            );
             assert.ok(!r.stderr.includes("not-the-token"));
             assert.equal(r.stdout, "", "no report when a query failed");
         });

@@ -52,8 +52,20 @@ describe("verify against a fake Loki (Loki is not packaged here)", () => {
                 },
                 streams: {
                     [SELECTOR]: [
-                        { stream: { namespace: "default", pod: "a" }, entries: [[BigInt(now - 60_000) * NS, "older"], [BigInt(now - 2_000) * NS, "newest"]] },
-                        { stream: { namespace: "kube-system", pod: "b" }, entries: [[BigInt(now - 30_000) * NS, "middle"], [BigInt(now + 60_000) * NS, "future"]] },
+                        {
+                            stream: { namespace: "default", pod: "a" },
+                            entries: [
+                                [BigInt(now - 60_000) * NS, "older"],
+                                [BigInt(now - 2_000) * NS, "newest"],
+                            ],
+                        },
+                        {
+                            stream: { namespace: "kube-system", pod: "b" },
+                            entries: [
+                                [BigInt(now - 30_000) * NS, "middle"],
+                                [BigInt(now + 60_000) * NS, "future"],
+                            ],
+                        },
                     ],
                 },
             },
@@ -119,7 +131,11 @@ describe("verify against a fake Loki (Loki is not packaged here)", () => {
     });
 
     it("Loki's plain-text 400 (a log query sent as an instant query) -> HTTP error with Loki's words", async () => {
-        await rejectsWith(lokiInstantQuery(loki.url, SELECTOR, req), "http", /answered HTTP 400 Bad Request: log queries are not supported as an instant query type/);
+        await rejectsWith(
+            lokiInstantQuery(loki.url, SELECTOR, req),
+            "http",
+            /answered HTTP 400 Bad Request: log queries are not supported as an instant query type/,
+        );
     });
 
     describe("failures", () => {
@@ -131,7 +147,11 @@ describe("verify against a fake Loki (Loki is not packaged here)", () => {
         it("a multi-tenant Loki's 401 'no org id' -> bad credentials, pointing at --loki-tenant", async () => {
             const f = await startFakeLoki({}, { failWith: { status: 401, body: "no org id\n" } });
             extra.push(f);
-            await rejectsWith(lokiInstantQuery(f.url, Q_VECTOR, { timeoutMs: 5000 }), "auth", /bad credentials .*; the server wants a tenant: pass --loki-tenant ID$/);
+            await rejectsWith(
+                lokiInstantQuery(f.url, Q_VECTOR, { timeoutMs: 5000 }),
+                "auth",
+                /bad credentials .*; the server wants a tenant: pass --loki-tenant ID$/,
+            );
         });
 
         it("HTTP 403 is bad credentials too", async () => {

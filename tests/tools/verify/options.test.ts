@@ -98,7 +98,13 @@ describe("verify: queries", () => {
     it("reads the documented answer shapes and refuses others", () => {
         const v = parseInstantVector({
             status: "success",
-            data: { resultType: "vector", result: [{ metric: { node: "w1" }, value: [1700000000.5, "3"] }, { metric: {}, value: [1, "+Inf"] }] },
+            data: {
+                resultType: "vector",
+                result: [
+                    { metric: { node: "w1" }, value: [1700000000.5, "3"] },
+                    { metric: {}, value: [1, "+Inf"] },
+                ],
+            },
         });
         assert.deepEqual(v[0], { metric: { node: "w1" }, value: 3, time: 1700000000.5 });
         assert.equal(v[1].value, Number.POSITIVE_INFINITY);
@@ -112,7 +118,10 @@ describe("verify: queries", () => {
             data: { resultType: "streams", result: [{ stream: { namespace: "a" }, values: [["1700000000123456789", "line", { trace_id: "x" }]] }] },
         });
         assert.equal(s[0].ns, 1700000000123456789n, "nanoseconds are kept exactly");
-        assert.throws(() => parseStreams({ status: "success", data: { resultType: "streams", result: [{ stream: {}, values: [[1, "x"]] }] } }), /not \["<unix ns>"/);
+        assert.throws(
+            () => parseStreams({ status: "success", data: { resultType: "streams", result: [{ stream: {}, values: [[1, "x"]] }] } }),
+            /not \["<unix ns>"/,
+        );
     });
 });
 
@@ -146,12 +155,29 @@ describe("verify: command line", () => {
             "",
         ];
         const write = (stack: string, lines: string[]) => writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), lines.join("\n"));
-        write("src", source("src-cluster", "hub", ["  vector-fleet:agent:", "    namespace: vector", "    excludedNamespaces: [noisy]", "  vector-fleet:migration:", "    phase: parallel", "    promtail: {}"]));
+        write(
+            "src",
+            source("src-cluster", "hub", [
+                "  vector-fleet:agent:",
+                "    namespace: vector",
+                "    excludedNamespaces: [noisy]",
+                "  vector-fleet:migration:",
+                "    phase: parallel",
+                "    promtail: {}",
+            ]),
+        );
         write(
             "hub",
             hub(
                 "hub-cluster",
-                ["clusters: [src-cluster]", "identities: { src-cluster: { environment: production, region: fsn1 } }", "sampling:", "  kube-system: 10", "loki:", "  tenantId: fleet"],
+                [
+                    "clusters: [src-cluster]",
+                    "identities: { src-cluster: { environment: production, region: fsn1 } }",
+                    "sampling:",
+                    "  kube-system: 10",
+                    "loki:",
+                    "  tenantId: fleet",
+                ],
                 ["  vector-fleet:migration:", "    phase: cutover", "    promtail: {}"],
             ),
         );
@@ -169,7 +195,10 @@ describe("verify: command line", () => {
         return r.options;
     };
     const refuses = (args: string[], message: RegExp, env: Record<string, string> = {}) =>
-        assert.throws(() => parseVerifyArgs(args, env, root), (e: unknown) => e instanceof UsageError && message.test(e.message));
+        assert.throws(
+            () => parseVerifyArgs(args, env, root),
+            (e: unknown) => e instanceof UsageError && message.test(e.message),
+        );
 
     it("reads the cluster from Pulumi.<stack>.yaml and the sampling from the hub stack it names", () => {
         const o = parse(["--stack", "src", ...URLS]);
@@ -196,7 +225,10 @@ describe("verify: command line", () => {
     });
 
     it("asks for --sampled when the hub's stack file is not here: its sampling sets the expected ratios", () => {
-        refuses(["--stack", "lonely", ...URLS], /^hub stack file Pulumi\.gone\.yaml not found: its aggregators' sampling sets the expected ratios; pass --sampled NS=N,\.\.\. \(or none\)$/);
+        refuses(
+            ["--stack", "lonely", ...URLS],
+            /^hub stack file Pulumi\.gone\.yaml not found: its aggregators' sampling sets the expected ratios; pass --sampled NS=N,\.\.\. \(or none\)$/,
+        );
         const o = parse(["--stack", "lonely", "--sampled", "none", ...URLS]);
         assert.deepEqual(o.sampling, {});
         assert.equal(o.samplingSource, "--sampled");
@@ -269,8 +301,14 @@ describe("verify: command line", () => {
         refuses([...URLS], /--stack NAME \(or --cluster NAME\)/);
         refuses(["--stack", "nope", ...URLS], /no stack file Pulumi\.nope\.yaml/);
         refuses(["--stack", "my stack!", ...URLS], /not a stack name/);
-        refuses(["--stack", "nocluster", ...URLS], /^the program would refuse Pulumi\.nocluster\.yaml, so verify cannot read it: invalid stack configuration[^]*\n  - Pulumi\.nocluster\.yaml: vector-fleet:cluster: got nothing; expected a DNS label/);
-        refuses(["--stack", "badsampling", ...URLS], /\n  - Pulumi\.badsampling\.yaml: vector-fleet:aggregator\.sampling\.a: got 0; expected an integer from 1 to 1000000 \(keep 1 in N\)/);
+        refuses(
+            ["--stack", "nocluster", ...URLS],
+            /^the program would refuse Pulumi\.nocluster\.yaml, so verify cannot read it: invalid stack configuration[^]*\n {2}- Pulumi\.nocluster\.yaml: vector-fleet:cluster: got nothing; expected a DNS label/,
+        );
+        refuses(
+            ["--stack", "badsampling", ...URLS],
+            /\n {2}- Pulumi\.badsampling\.yaml: vector-fleet:aggregator\.sampling\.a: got 0; expected an integer from 1 to 1000000 \(keep 1 in N\)/,
+        );
         refuses(["--cluster", "c", "--window", "1.5h", ...URLS], /--window "1\.5h" is not a duration/);
         refuses(["--cluster", "c", "--window", "30s", ...URLS], /--window must be at least 1m/);
         refuses(["--cluster", "c", "--max-node-gap", "-1", ...URLS], /--max-node-gap/);
@@ -320,7 +358,7 @@ describe("verify: the stack's values are the program's, defaults included", () =
             lokiUrl: r.options.lokiUrl,
             samplingSource: r.options.samplingSource,
         });
-        assert.match(report, /^  sampled namespaces \(Pulumi\.monitoring\.yaml\): ingress-nginx 1\/5, kube-system 1\/10$/m);
+        assert.match(report, /^ {2}sampled namespaces \(Pulumi\.monitoring\.yaml\): ingress-nginx 1\/5, kube-system 1\/10$/m);
         assert.doesNotMatch(report, /sampled namespaces: none/);
     });
 });

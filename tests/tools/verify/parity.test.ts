@@ -71,7 +71,12 @@ describe("verify: log ratios", () => {
     });
 
     it("expects 1/N for a sampled namespace", () => {
-        const l = compareLogs({ "kube-system": 10, "ingress-nginx": 100 }, { "kube-system": 100, "ingress-nginx": 100 }, { "kube-system": 10, "ingress-nginx": 5 }, 0.1);
+        const l = compareLogs(
+            { "kube-system": 10, "ingress-nginx": 100 },
+            { "kube-system": 100, "ingress-nginx": 100 },
+            { "kube-system": 10, "ingress-nginx": 5 },
+            0.1,
+        );
         const [ingress, kube] = l.namespaces;
         assert.equal(kube.expectedRatio, 0.1);
         assert.equal(kube.status, "ok");
@@ -200,7 +205,11 @@ describe("verify: report formatting", () => {
     });
 
     it("lists the queries it ran when there is no data", () => {
-        const r = evaluate(obs({ metrics: { vectorNodes: [], oldNodes: [], newestSampleAgeSec: null }, logs: { vector: {}, old: {}, newestLineAgeSec: null } }), T, {});
+        const r = evaluate(
+            obs({ metrics: { vectorNodes: [], oldNodes: [], newestSampleAgeSec: null }, logs: { vector: {}, old: {}, newestLineAgeSec: null } }),
+            T,
+            {},
+        );
         const text = formatHuman(r, CTX);
         assert.match(text, /Queries run:\n {2}\[Prometheus\] nodes via vector: count by \(node\) \(x\{cluster="dev"\}\)/);
         assert.match(text, /\nVERDICT: NO DATA\n {2}- no data at all for cluster "dev"/);
@@ -216,7 +225,11 @@ describe("verify: report formatting", () => {
     });
 
     it("marks stale freshness and missing namespaces in capitals", () => {
-        const r = evaluate(obs({ metrics: { newestSampleAgeSec: 4000 }, logs: { vector: { default: 100, web: 80 }, old: { default: 100, payments: 7, web: 100 } } }), T, {});
+        const r = evaluate(
+            obs({ metrics: { newestSampleAgeSec: 4000 }, logs: { vector: { default: 100, web: 80 }, old: { default: 100, payments: 7, web: 100 } } }),
+            T,
+            {},
+        );
         const text = formatHuman(r, CTX);
         assert.ok(text.includes("\n  web            80       100  0.800     1.000   -20.0%  DRIFT\n"), text);
         assert.match(text, /newest vector host-metric sample {2}1h06m ago {2}STALE/);

@@ -91,8 +91,7 @@ describe("verify against a real Prometheus (Debian's prometheus package, backfil
     });
 
     const req = { timeoutMs: 5000 };
-    const nodes = async (query: string, label = "node") =>
-        (await promInstantQuery(prom!.url, query, req)).map((s) => nodeName(s.metric, label)).sort();
+    const nodes = async (query: string, label = "node") => (await promInstantQuery(prom!.url, query, req)).map((s) => nodeName(s.metric, label)).sort();
 
     async function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
         let stdout = "";
@@ -157,8 +156,15 @@ describe("verify against a real Prometheus (Debian's prometheus package, backfil
             const r = await verify("--cluster", "nothing-here");
             assert.equal(r.code, 3, r.stdout + r.stderr);
             assert.match(r.stdout, /VERDICT: NO DATA\n {2}- no data at all for cluster "nothing-here"/);
-            assert.ok(r.stdout.includes('[Prometheus] nodes via vector: count by (node) (last_over_time(node_load1{cluster="nothing-here",shipper="vector"}[1h]))'), r.stdout);
-            assert.ok(r.stdout.includes('[Loki] lines per namespace via promtail: sum by (namespace) (count_over_time({cluster="nothing-here", job=~".*promtail.*"}[1h]))'));
+            assert.ok(
+                r.stdout.includes('[Prometheus] nodes via vector: count by (node) (last_over_time(node_load1{cluster="nothing-here",shipper="vector"}[1h]))'),
+                r.stdout,
+            );
+            assert.ok(
+                r.stdout.includes(
+                    '[Loki] lines per namespace via promtail: sum by (namespace) (count_over_time({cluster="nothing-here", job=~".*promtail.*"}[1h]))',
+                ),
+            );
         });
 
         it("NO PARITY when Vector's newest sample is older than --max-staleness; fine with a looser limit", async () => {
