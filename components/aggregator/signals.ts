@@ -6,7 +6,8 @@
  * throttle, route; they have no pod, so they skip dedupe and sampling, except OTLP logs that name
  * their pod), with one more Loki label, `job`. Every label field an event lacks is set to "" first:
  * a missing field makes the loki sink count a template error per event (src/sinks/loki/sink.rs
- * build_template_pair_map), while an empty value is an absent label to Loki.
+ * build_template_pair_map), while an empty value is an absent label to Loki (grafana/loki
+ * pkg/logql/syntax ParseLabels trims empty values on the write path, PR 7355).
  *
  *   (loki's inputs) ─> loki_label_defaults ─> loki
  *
