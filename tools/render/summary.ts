@@ -39,6 +39,22 @@ const PATCH_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*(\\S+): ${PATCH_NOTE}[ \\t]*$`
 const IGNORE_COMMENT = new RegExp(`^[ \\t]*#[ \\t]*${IGNORE_NOTE}[ \\t]*(.+?)[ \\t]*$`, "m");
 
 /**
+ * Each distinct YAML document parsed once per process: a diff reads two trees that share most of
+ * their objects, and the stacks of a fleet share many (the `yaml` parser costs about ten times
+ * what copying its result does). Callers get their own copy, so they may change it.
+ */
+const parsedDocuments = new Map<string, unknown>();
+const MAX_PARSED_DOCUMENTS = 20_000;
+
+function parseDocument(doc: string): unknown {
+    if (!parsedDocuments.has(doc)) {
+        if (parsedDocuments.size >= MAX_PARSED_DOCUMENTS) parsedDocuments.clear();
+        parsedDocuments.set(doc, parseYaml(doc));
+    }
+    return structuredClone(parsedDocuments.get(doc));
+}
+
+/**
  * Parses a rendered manifests.yaml, recognising the patch note renderFiles writes above each patch.
  * With `yaml`, the library that writes these files (the project's one YAML library), in its
  * default YAML 1.2 core schema.
@@ -48,7 +64,7 @@ export function parseManifests(text: string): ManifestObject[] {
     text.split(DOCUMENT_SEPARATOR).forEach((doc, i) => {
         let body: unknown;
         try {
-            body = parseYaml(doc);
+            body = parseDocument(doc);
         } catch (e) {
             throw new Error(`manifests.yaml, document ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
