@@ -217,6 +217,24 @@ function layout(rows: PanelSpec[][]): Panel[] {
     return panels;
 }
 
+/** The Prometheus data source the panels query (`DS`), chosen by the viewer. */
+export function datasourceVariable(): DatasourceVariable {
+    return {
+        type: "datasource",
+        name: "datasource",
+        label: "Data source",
+        query: "prometheus",
+        refresh: 1,
+        regex: "",
+        multi: false,
+        includeAll: false,
+        hide: 0,
+        skipUrlSync: false,
+        current: {},
+        options: [],
+    };
+}
+
 /** A multi-select Prometheus query variable with an "All" that matches everything. */
 export function queryVariable(name: string, label: string, query: string): QueryVariable {
     return {
@@ -457,24 +475,7 @@ export function vectorDashboard(settings: Partial<DashboardSettings> = {}): Dash
         refresh: "1m",
         time: { from: "now-6h", to: "now" },
         templating: {
-            list: [
-                {
-                    type: "datasource",
-                    name: "datasource",
-                    label: "Data source",
-                    query: "prometheus",
-                    refresh: 1,
-                    regex: "",
-                    multi: false,
-                    includeAll: false,
-                    hide: 0,
-                    skipUrlSync: false,
-                    current: {},
-                    options: [],
-                },
-                queryVariable("cluster", "Cluster", clusterQuery),
-                queryVariable("component", "Component", componentQuery),
-            ],
+            list: [datasourceVariable(), queryVariable("cluster", "Cluster", clusterQuery), queryVariable("component", "Component", componentQuery)],
         },
         annotations: { list: [] },
         links: [],

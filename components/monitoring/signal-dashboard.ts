@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { fleetLabels, Obj } from "../k8s/common";
 import { dnsLabel } from "../prometheus/promql";
-import { queryVariable } from "./dashboard";
+import { datasourceVariable, queryVariable } from "./dashboard";
 
 import T = k8s.types.input;
 
@@ -60,22 +60,7 @@ export function signalsDashboard(): Record<string, unknown> {
         refresh: "1m",
         time: { from: "now-6h", to: "now" },
         templating: {
-            list: [
-                {
-                    type: "datasource",
-                    name: "datasource",
-                    label: "Data source",
-                    query: "prometheus",
-                    refresh: 1,
-                    regex: "",
-                    multi: false,
-                    includeAll: false,
-                    hide: 0,
-                    current: {},
-                    options: [],
-                },
-                queryVariable("cluster", "Cluster", "label_values(vector_uptime_seconds, cluster)"),
-            ],
+            list: [datasourceVariable(), queryVariable("cluster", "Cluster", "label_values(vector_uptime_seconds, cluster)")],
         },
         annotations: { list: [] },
         links: [],
