@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { promtoolRuleFile } from "../../../components/monitoring";
 import { SIGNAL_ALERTS, signalPrometheusRule } from "../../../components/monitoring/signal-rules";
-import { findPromtool, PROMTOOL_MISSING, runPromtool, tempDir, writeYaml } from "../../support/promtool/support";
+import { promtoolOrSkip, runPromtool, tempDir, writeYaml } from "../../support/promtool/support";
 
 const rule = signalPrometheusRule({ name: "vector-fleet-signals", namespace: "monitoring" });
 const series = (component: string, labels: string, values: string) => ({
@@ -27,13 +27,7 @@ const annotated = (alertname: string, exp: { exp_labels: Record<string, string> 
 
 describe("signal alerts (promtool)", function () {
     this.timeout(60_000);
-    const promtool = findPromtool();
-    before(function () {
-        if (!promtool) {
-            console.warn(PROMTOOL_MISSING);
-            this.skip();
-        }
-    });
+    const promtool = promtoolOrSkip();
 
     it("fire for the silent node, cluster or trace stream only, after their windows and `for`", () => {
         const tmp = tempDir("vector-fleet-signal-rules-");
@@ -74,9 +68,9 @@ describe("signal alerts (promtool)", function () {
                     },
                 ],
             });
-            const check = runPromtool(promtool!, ["check", "rules", "rules.yaml"], tmp.dir);
+            const check = runPromtool(promtool, ["check", "rules", "rules.yaml"], tmp.dir);
             assert.equal(check.status, 0, check.output);
-            const r = runPromtool(promtool!, ["test", "rules", "tests.yaml"], tmp.dir);
+            const r = runPromtool(promtool, ["test", "rules", "tests.yaml"], tmp.dir);
             assert.equal(r.status, 0, r.output);
         } finally {
             tmp.cleanup();

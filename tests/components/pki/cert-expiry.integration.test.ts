@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { CERTIFICATE_EXPIRY_ALERT, certificateExpiryRule, EXPIRY_WARNING_DAYS } from "../../../components/pki/expiry-rules";
 import { promtoolRuleFile } from "../../../components/monitoring";
-import { findPromtool, PROMTOOL_MISSING, runPromtool, tempDir, writeYaml } from "../../support/promtool/support";
+import { promtoolOrSkip, runPromtool, tempDir, writeYaml } from "../../support/promtool/support";
 
 const DAY = 86400;
 /** promtool's clock starts at the Unix epoch: a certificate expiring on day 40 of 1970. */
@@ -23,13 +23,7 @@ const rule = certificateExpiryRule({
 
 describe("certificate expiry alert (promtool)", function () {
     this.timeout(60_000);
-    const promtool = findPromtool();
-    before(function () {
-        if (!promtool) {
-            console.warn(PROMTOOL_MISSING);
-            this.skip();
-        }
-    });
+    const promtool = promtoolOrSkip();
 
     it(`fires ${EXPIRY_WARNING_DAYS} days (and the 1h of \`for\`) before a certificate's not-after, for that certificate only`, () => {
         const tmp = tempDir("vector-fleet-cert-expiry-");
@@ -64,9 +58,9 @@ describe("certificate expiry alert (promtool)", function () {
                     },
                 ],
             });
-            const check = runPromtool(promtool!, ["check", "rules", "rules.yaml"], tmp.dir);
+            const check = runPromtool(promtool, ["check", "rules", "rules.yaml"], tmp.dir);
             assert.equal(check.status, 0, check.output);
-            const r = runPromtool(promtool!, ["test", "rules", "tests.yaml"], tmp.dir);
+            const r = runPromtool(promtool, ["test", "rules", "tests.yaml"], tmp.dir);
             assert.equal(r.status, 0, r.output);
         } finally {
             tmp.cleanup();

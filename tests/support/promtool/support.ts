@@ -19,6 +19,21 @@ export function findPromtool(): string | undefined {
     return path === "" ? undefined : path;
 }
 
+/**
+ * For a describe block whose tests all run promtool: its path, and a `before` hook that skips the
+ * block, saying why, where promtool is not installed (so the tests may use the path unchecked).
+ */
+export function promtoolOrSkip(): string {
+    const promtool = findPromtool();
+    before(function () {
+        if (!promtool) {
+            console.warn(PROMTOOL_MISSING);
+            this.skip();
+        }
+    });
+    return promtool ?? "";
+}
+
 export interface RunResult {
     status: number | null;
     output: string;
