@@ -98,9 +98,17 @@ export function parseStackFile(stack: string, file: string, text: string, projec
         if (v !== null && typeof v === "object" && "secure" in v) {
             config[key] = encryptedPlaceholder(key);
             secretKeys.push(key);
-        } else config[key] = typeof v === "string" ? v : JSON.stringify(v);
+        } else config[key] = configValue(v);
     }
     return { stack, file, config, secretKeys, role: config[`${project}:role`] };
+}
+
+/**
+ * A stack file's value as the Pulumi CLI hands it to the program: a string as written, anything
+ * structured (maps, lists, numbers, booleans) JSON-encoded, which the SDK's config decodes again.
+ */
+export function configValue(v: unknown): string {
+    return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** Reads `root/Pulumi.<stack>.yaml`. A missing file says so and names the stacks there are. */

@@ -14,30 +14,15 @@ import {
 import { cpuMillis, memoryBytes } from "../../config/validators";
 import { quorum } from "../../components/contract/fleet";
 import { sizingLines } from "../../tools/render/summary";
+import { MINIMAL_HUB, MINIMAL_SOURCE, rawConfig } from "../support/stack-values";
 
-const P = "vector-fleet";
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-function raw(values: Record<string, unknown>) {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(values)) if (v !== undefined) out[`${P}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    return { values: out, isSecret: () => false, project: P, stack: "test" };
-}
+const raw = (values: Record<string, unknown>) => rawConfig(values);
 
-const SOURCE = { role: "source", cluster: "dev", environment: "development", region: "hel1", monitoringStack: "monitoring", kubeContext: "dev" };
-const HUB = {
-    role: "hub",
-    cluster: "monitoring",
-    environment: "production",
-    region: "fsn1",
-    kubeContext: "mon",
-    aggregator: {
-        clusters: ["dev", "staging"],
-        identities: { dev: { environment: "development", region: "hel1" }, staging: { environment: "staging", region: "hel1" } },
-        loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" },
-    },
-};
+const SOURCE = MINIMAL_SOURCE;
+const HUB = MINIMAL_HUB;
 
 const parse = (values: Record<string, unknown>): StackConfig => parseStackConfig(raw(values));
 function hub(values: Record<string, unknown>): HubConfig {

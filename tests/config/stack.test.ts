@@ -4,35 +4,16 @@ import { Ctx } from "../../config/schema-kit";
 import { vectorImage } from "../../config/validators";
 import { MIN_VECTOR_VERSION, VECTOR_IMAGE } from "../../config/versions";
 import { snapshots } from "../support/snapshot";
+import { DEV_ID, MINIMAL_HUB, MINIMAL_SOURCE, rawConfig, STAGING_ID } from "../support/stack-values";
 
 const matchSnapshot = snapshots(__filename);
 
 const P = "vector-fleet";
 
-/** Builds raw config the way Pulumi passes it: structured values JSON-encoded. */
-function raw(values: Record<string, unknown>, secret: string[] = []) {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(values)) {
-        if (v !== undefined) out[k.includes(":") ? k : `${P}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return { values: out, isSecret: (k: string) => secret.includes(k), project: P, stack: "test" };
-}
+const raw = rawConfig;
 
-const SOURCE = { role: "source", cluster: "dev", environment: "development", region: "hel1", monitoringStack: "monitoring", kubeContext: "dev" };
-const DEV_ID = { environment: "development", region: "hel1" };
-const STAGING_ID = { environment: "staging", region: "fsn1" };
-const HUB = {
-    role: "hub",
-    cluster: "monitoring",
-    environment: "production",
-    region: "fsn1",
-    kubeContext: "mon",
-    aggregator: {
-        clusters: ["dev", "staging"],
-        identities: { dev: DEV_ID, staging: STAGING_ID },
-        loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" },
-    },
-};
+const SOURCE = MINIMAL_SOURCE;
+const HUB = MINIMAL_HUB;
 
 function problemsOf(values: Record<string, unknown>, secret: string[] = []): string[] {
     try {

@@ -24,28 +24,15 @@ import { sink, source, transform } from "../../support/vector";
 const matchSnapshot = snapshots(__filename);
 import { HubConfig, parseStackConfig } from "../../../config";
 import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../../config/stack";
+import { MINIMAL_HUB, rawConfig } from "../../support/stack-values";
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
-const P = "vector-fleet";
-const HUB_STACK = {
-    role: "hub",
-    cluster: "monitoring",
-    environment: "production",
-    region: "fsn1",
-    kubeContext: "mon",
-    aggregator: {
-        clusters: ["dev", "staging"],
-        identities: { dev: { environment: "development", region: "hel1" }, staging: { environment: "staging", region: "fsn1" } },
-        loadBalancer: { network: "fleet-private", privateIp: "10.0.64.250" },
-    },
-};
+const HUB_STACK = MINIMAL_HUB;
 
 /** The hub config exactly as config/stack.ts defaults it. */
 function hubConfig(): HubConfig {
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(HUB_STACK)) values[`${P}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    const c = parseStackConfig({ values, isSecret: () => false, project: P, stack: "test" });
+    const c = parseStackConfig(rawConfig(HUB_STACK));
     assert.equal(c.role, "hub");
     return c;
 }
