@@ -176,12 +176,12 @@ export function checkFleet(
                     });
         }
         if (m.config.agent.enabled)
-            for (const lack of signalsTheHubLacks(m.config.agent, h.aggregator, `${m.file}'s agent`))
+            for (const lack of signalsTheHubLacks(m.config.agent, h.aggregator, `${m.file}'s agent`, hub.file))
                 problems.push({
                     file: m.file,
                     path: `${k("agent")}`,
                     value: `signals on, but ${hub.file} has ${k("aggregator")}.${lack.key}: ${lack.value}`,
-                    expected: lack.expected.replace(/^(true|a Tempo endpoint)/, `$1 in ${hub.file}`),
+                    expected: lack.expected,
                     also: { file: hub.file, path: `${k("aggregator")}.${lack.key}` },
                 });
         const lacking = missingVerifyLabels(h.aggregator.loki.labels);

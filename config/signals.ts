@@ -135,20 +135,23 @@ export function signalsTheHubLacks(
     agent: Pick<AgentSignals, "nodeLogs" | "events" | "otlp">,
     hub: { signalLogs: boolean; tempo?: unknown },
     who: string,
+    /** The hub's file when it is another stack's, named in the fix; none for the hub's own agent. */
+    hubFile?: string,
 ): { key: "signalLogs" | "tempo"; value: string; expected: string }[] {
+    const where = hubFile ? ` in ${hubFile}` : "";
     const out: { key: "signalLogs" | "tempo"; value: string; expected: string }[] = [];
     const sends = (["nodeLogs", "events", "otlp"] as const).filter((sig) => agent[sig].enabled);
     if (sends.length > 0 && !hub.signalLogs)
         out.push({
             key: "signalLogs",
             value: "false",
-            expected: `true while ${who} sends ${sends.join(", ")}: their logs need the job label (docs/signals-node-logs.md)`,
+            expected: `true${where} while ${who} sends ${sends.join(", ")}: their logs need the job label (docs/signals-node-logs.md)`,
         });
     if (agent.otlp.enabled && hub.tempo === undefined)
         out.push({
             key: "tempo",
             value: "nothing",
-            expected: `a Tempo endpoint while ${who} takes OTLP traces (agent.otlp.enabled): the aggregators would drop them`,
+            expected: `a Tempo endpoint${where} while ${who} takes OTLP traces (agent.otlp.enabled): the aggregators would drop them`,
         });
     return out;
 }
