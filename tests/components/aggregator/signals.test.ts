@@ -47,6 +47,46 @@ describe("aggregator signals (issue 19)", () => {
             assert.doesNotMatch(vrl, /\.(cluster|environment|region)\b/);
         });
 
+        it("an event without a pod lands in the Loki stream of its other labels: every template renders, and Loki drops the empty ones", () => {
+            // Two engines decide this. Vector's loki sink renders each label template against the
+            // event, and a field the event lacks is a rendering error, counted per event
+            // (vectordotdev/vector src/sinks/loki/sink.rs build_template_pair_map). Loki then treats
+            // an empty value as an absent label: it normalises every pushed stream with
+            // labels.WithoutEmpty (grafana/loki pkg/logql/syntax/parser.go ParseLabels, PR 7355).
+            const defaulted = [...transform(c, "loki_label_defaults", "remap").source.matchAll(/if !exists\(\.([\w.]+)\) \{ \.\1 = "" \}/g)].map((m) => m[1]);
+            const get = (e: Record<string, unknown>, path: string) =>
+                path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], e);
+            const afterDefaults = (e: Record<string, unknown>) => {
+                const copy = structuredClone(e);
+                for (const path of defaulted)
+                    if (get(copy, path) === undefined) {
+                        const keys = path.split(".");
+                        let o = copy;
+                        for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+                        o[keys[keys.length - 1]] = "";
+                    }
+                return copy;
+            };
+            const render = (e: Record<string, unknown>) => {
+                const errors: string[] = [];
+                const pairs: [string, string][] = [];
+                for (const [label, template] of Object.entries(sink(c, "loki", "loki").labels)) {
+                    const field = /^\{\{ ([\w.]+) \}\}$/.exec(template)?.[1];
+                    assert.ok(field, `label ${label} is a single-field template`);
+                    const v = get(e, field);
+                    if (v === undefined) errors.push(label);
+                    else pairs.push([label, String(v)]);
+                }
+                return { errors, stream: Object.fromEntries(pairs.filter(([, v]) => v !== "")) };
+            };
+            const nodeLog = { cluster: "dev", environment: "development", region: "hel1", job: "node-logs", node: "dev-1", message: "kubelet started" };
+            assert.deepEqual(render(nodeLog).errors.sort(), ["namespace", "pod"], "without the defaults, Vector would count an error per event");
+            assert.deepEqual(render(afterDefaults(nodeLog)), {
+                errors: [],
+                stream: { cluster: "dev", environment: "development", job: "node-logs", node: "dev-1" },
+            });
+        });
+
         it("writes nested label fields as paths", () => {
             assert.equal(labelDefaultsVrl(["kubernetes.pod_name"]), 'if !exists(.kubernetes.pod_name) { .kubernetes.pod_name = "" }\n');
         });
