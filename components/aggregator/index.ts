@@ -163,8 +163,9 @@ export class VectorAggregator extends pulumi.ComponentResource {
             throw new Error(`aggregator ${name}: load balancer IP ${lb.privateIp} is outside the private Network's range ${args.privateNetworkRange}`);
 
         const tokens = pulumi.secret(pulumi.all(args.tokens));
-        // Vector reads certificates and secrets at load (the vector source binds no TLS reloader:
-        // vectordotdev/vector src/sources/vector/mod.rs): a new client CA bundle or token must roll the pods.
+        // Vector reads certificates and secrets at load: neither listener binds a TLS reloader
+        // (vectordotdev/vector src/sources/vector/mod.rs, src/sources/util/http/prelude.rs), so a new
+        // client CA bundle or token must roll the pods.
         const credentials = credentialsChecksum(
             args.tls.caCertPem,
             args.tls.serverCertPem,
