@@ -718,6 +718,18 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                         expected:
                             "clientCaGeneration of at least 1 (raise it by one to start a rotation), or acceptPreviousClientCa: false: generation 0 has no previous client CA",
                     });
+            // A later generation's token and client CA are named <cluster>-g<N>: a cluster of that
+            // name would collide with them (two resources of one URN fail the deployment midway).
+            const named = new Set([...p.aggregator.clusters, ...(p.cluster ? [p.cluster] : [])]);
+            for (const name of p.aggregator.clusters) {
+                const base = /^(.+)-g\d+$/.exec(name)?.[1];
+                if (base !== undefined && named.has(base))
+                    problems.push({
+                        path: `${k("aggregator")}.clusters`,
+                        value: JSON.stringify(name),
+                        expected: `a name not of the form ${base}-g<N>: the tokens and client CAs of ${base}'s later generations take those names (rename the cluster)`,
+                    });
+            }
             for (const name of Object.keys(p.aggregator.identities).sort())
                 if (!p.aggregator.clusters.includes(name))
                     problems.push({

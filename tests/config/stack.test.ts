@@ -298,6 +298,15 @@ describe("stack config", () => {
             '"yes"',
         ],
         [
+            "a cluster named like another cluster's later credential generation",
+            {
+                ...HUB,
+                aggregator: { ...HUB.aggregator, clusters: ["dev", "staging", "dev-g1"], identities: { ...HUB.aggregator.identities, "dev-g1": DEV_ID } },
+            },
+            `${P}:aggregator.clusters`,
+            '"dev-g1"',
+        ],
+        [
             "an identity for a cluster not listed",
             { ...HUB, aggregator: { ...HUB.aggregator, identities: { qa: { environment: "qa", region: "hel1" } } } },
             `${P}:aggregator.identities.qa`,
