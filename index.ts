@@ -140,6 +140,9 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         tokenGenerations: Object.fromEntries(
             cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }]),
         ),
+        clientCaGenerations: Object.fromEntries(
+            cfg.agentIdentities.map((a) => [a.name, { generation: a.clientCaGeneration ?? 0, keepPrevious: a.acceptPreviousClientCa === true }]),
+        ),
         serverDnsNames: aggregatorDnsNames(name, agg.namespace),
         serverIpAddresses: [agg.loadBalancer.privateIp],
     });

@@ -239,6 +239,16 @@ const aggregatorSchema = obj({
                     false,
                     "While rotating: the aggregators accept the previous generation's token too, until this cluster's agent has the new one.",
                 ),
+                clientCaGeneration: opt(
+                    int(0, 1000, "generation"),
+                    0,
+                    "Raise by one to give this cluster a new client CA and a client certificate it signs, e.g. when the CA's key may have leaked or the CA nears expiry (docs/identity.md#rotating-a-clusters-client-ca).",
+                ),
+                acceptPreviousClientCa: opt(
+                    bool(),
+                    false,
+                    "While rotating: this cluster's listeners trust the previous generation's client CA too, until its agent has the certificate of the new one.",
+                ),
             }),
         ),
         {},
@@ -559,6 +569,9 @@ export interface AgentIdentity {
     /** Which remote-write token is current (0 = the first), and whether the one before is still accepted. */
     tokenGeneration?: number;
     acceptPreviousToken?: boolean;
+    /** Which client CA signs this cluster's certificate (0 = the first), and whether the one before is still trusted. */
+    clientCaGeneration?: number;
+    acceptPreviousClientCa?: boolean;
 }
 export interface HubConfig extends Common {
     role: "hub";
@@ -697,6 +710,26 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                         value: "true with tokenGeneration 0",
                         expected: "tokenGeneration of at least 1: generation 0 has no previous token",
                     });
+            for (const [name, id] of Object.entries(p.aggregator.identities).sort(([a], [b]) => a.localeCompare(b)))
+                if (id.acceptPreviousClientCa && (id.clientCaGeneration ?? 0) === 0)
+                    problems.push({
+                        path: `${k("aggregator")}.identities.${name}.acceptPreviousClientCa`,
+                        value: "true with clientCaGeneration 0",
+                        expected:
+                            "clientCaGeneration of at least 1 (raise it by one to start a rotation), or acceptPreviousClientCa: false: generation 0 has no previous client CA",
+                    });
+            // A later generation's token and client CA are named <cluster>-g<N>: a cluster of that
+            // name would collide with them (two resources of one URN fail the deployment midway).
+            const named = new Set([...p.aggregator.clusters, ...(p.cluster ? [p.cluster] : [])]);
+            for (const name of p.aggregator.clusters) {
+                const base = /^(.+)-g\d+$/.exec(name)?.[1];
+                if (base !== undefined && named.has(base))
+                    problems.push({
+                        path: `${k("aggregator")}.clusters`,
+                        value: JSON.stringify(name),
+                        expected: `a name not of the form ${base}-g<N>: the tokens and client CAs of ${base}'s later generations take those names (rename the cluster)`,
+                    });
+            }
             for (const name of Object.keys(p.aggregator.identities).sort())
                 if (!p.aggregator.clusters.includes(name))
                     problems.push({

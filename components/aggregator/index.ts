@@ -80,8 +80,10 @@ export interface VectorAggregatorArgs {
     /** Clusters whose agents may send, each on its own ports, with the identity written on its data. Required; may be empty. */
     agents: AgentIdentity[];
     /**
-     * CA and server certificate/key (key secret), and per agent cluster the CA its client
-     * certificate must chain to, from FleetPki. Required; clientCaPems keys must equal the agents.
+     * CA and server certificate/key (key secret), and per agent cluster the CA(s) its client
+     * certificate must chain to, from FleetPki: one PEM, or during a client CA rotation a bundle
+     * of two (the Secret key holds them all; Vector trusts every certificate of a `ca_file`).
+     * Required; clientCaPems keys must equal the agents.
      */
     tls: {
         caCertPem: pulumi.Input<string>;
@@ -161,7 +163,9 @@ export class VectorAggregator extends pulumi.ComponentResource {
             throw new Error(`aggregator ${name}: load balancer IP ${lb.privateIp} is outside the private Network's range ${args.privateNetworkRange}`);
 
         const tokens = pulumi.secret(pulumi.all(args.tokens));
-        // Vector reads certificates and secrets at load: a new client CA or token must roll the pods.
+        // Vector reads certificates and secrets at load: neither listener binds a TLS reloader
+        // (vectordotdev/vector src/sources/vector/mod.rs, src/sources/util/http/prelude.rs), so a new
+        // client CA bundle or token must roll the pods.
         const credentials = credentialsChecksum(
             args.tls.caCertPem,
             args.tls.serverCertPem,

@@ -33,6 +33,12 @@ export interface FleetPkiArgs {
      */
     tokenGenerations?: Record<string, { generation: number; keepPrevious: boolean }>;
     /**
+     * Per cluster, its current client CA generation and whether the previous CA is still trusted
+     * (a CA rotation in progress).
+     * @default generation 0 and no previous CA for every cluster: generation 0 keeps the first CA's resource names.
+     */
+    clientCaGenerations?: Record<string, { generation: number; keepPrevious: boolean }>;
+    /**
      * Organisation in certificate subjects.
      * @default "vector-fleet" : only informative; nothing checks it.
      */
@@ -41,9 +47,11 @@ export interface FleetPkiArgs {
 
 export interface ClusterCredentials {
     /**
-     * The CA of this cluster alone: it signs only this cluster's client certificate, and the
-     * aggregators' sources for this cluster trust only it. That is what binds a connection to a
-     * cluster (docs/identity.md), and what cuts one cluster off without touching the others.
+     * What this cluster's listeners trust: the CA of this cluster alone, which signs only this
+     * cluster's client certificate. That is what binds a connection to a cluster
+     * (docs/identity.md), and what cuts one cluster off without touching the others. During a CA
+     * rotation, a bundle: the current generation's PEM, then the previous one's
+     * (clientCaBundle), so certificates of either generation are accepted.
      */
     clientCaPem: pulumi.Output<string>;
     certPem: pulumi.Output<string>;
@@ -53,6 +61,31 @@ export interface ClusterCredentials {
     token: pulumi.Output<string>;
     /** Secret: the previous generation's token while a rotation is in progress. */
     previousToken?: pulumi.Output<string>;
+}
+
+/**
+ * The client CA generations a cluster has: the current one, which signs its certificate, and
+ * while `keepPrevious` the one before, still trusted so certificates it signed keep working.
+ * Generation 0 has no previous one.
+ */
+export function clientCaGenerationsOf(g: { generation: number; keepPrevious: boolean }): { current: number; previous?: number } {
+    return g.keepPrevious && g.generation > 0 ? { current: g.generation, previous: g.generation - 1 } : { current: g.generation };
+}
+
+/**
+ * Suffix of a generation's resource and certificate names: none for generation 0, so the first
+ * CA keeps the names it had before generations existed (its URN, so its key, stays put).
+ */
+export const generationSuffix = (generation: number) => (generation === 0 ? "" : `-g${generation}`);
+
+/**
+ * A trust bundle: the PEMs one after the other, each ending in a newline, the current first.
+ * Vector adds every certificate of a `ca_file` to the verify store (vectordotdev/vector
+ * lib/vector-core/src/tls/settings.rs, load_authorities and X509StoreBuilder::add_cert), so a
+ * client certificate signed by any of them is accepted.
+ */
+export function clientCaBundle(pems: string[]): string {
+    return pems.map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
 }
 
 /**
@@ -127,26 +160,36 @@ export class FleetPki extends pulumi.ComponentResource {
             { certificate: "server", notAfter: server.validityEndTime },
         ];
         for (const cluster of [...args.agentClusters].sort()) {
-            const clientCaKey = key(`${name}-client-ca-${cluster}-key`);
-            const clientCa = new tls.SelfSignedCert(
-                `${name}-client-ca-${cluster}`,
-                {
-                    privateKeyPem: clientCaKey.privateKeyPem,
-                    subject: { commonName: `${organization} client CA ${cluster}`, organization, organizationalUnit: cluster },
-                    isCaCertificate: true,
-                    validityPeriodHours: PKI_VALIDITY.caHours,
-                    earlyRenewalHours: PKI_VALIDITY.caEarlyRenewalHours,
-                    allowedUses: CA_USES,
-                },
-                child,
-            );
+            const clientCaOf = (generation: number) => {
+                const suffix = generationSuffix(generation);
+                const caKeyOf = key(`${name}-client-ca-${cluster}${suffix}-key`);
+                const cert = new tls.SelfSignedCert(
+                    `${name}-client-ca-${cluster}${suffix}`,
+                    {
+                        privateKeyPem: caKeyOf.privateKeyPem,
+                        // Each generation its own subject, so no verifier has two CAs of one name to choose between.
+                        subject: { commonName: `${organization} client CA ${cluster}${suffix}`, organization, organizationalUnit: cluster },
+                        isCaCertificate: true,
+                        validityPeriodHours: PKI_VALIDITY.caHours,
+                        earlyRenewalHours: PKI_VALIDITY.caEarlyRenewalHours,
+                        allowedUses: CA_USES,
+                    },
+                    child,
+                );
+                return { certificate: `client-ca-${cluster}${suffix}`, keyPem: caKeyOf.privateKeyPem, certPem: cert.certPem, notAfter: cert.validityEndTime };
+            };
+            const caGenerations = clientCaGenerationsOf(args.clientCaGenerations?.[cluster] ?? { generation: 0, keepPrevious: false });
+            const currentCa = clientCaOf(caGenerations.current);
+            const previousCa = caGenerations.previous === undefined ? undefined : clientCaOf(caGenerations.previous);
+            // The one place that decides which CA signs this cluster's certificate: the current generation's.
+            const clientSigner = { keyPem: currentCa.keyPem, certPem: currentCa.certPem };
             const clientKey = key(`${name}-client-${cluster}-key`);
             const cert = sign(
                 `${name}-client-${cluster}`,
                 clientKey.privateKeyPem,
                 { subject: { commonName: `${AGENT_NAME}.${cluster}`, organization, organizationalUnit: cluster } },
                 CLIENT_USES,
-                { keyPem: clientCaKey.privateKeyPem, certPem: clientCa.certPem },
+                clientSigner,
             );
             // Stable across updates (no keepers); deleting the cluster from the list deletes it.
             // Generation 0 keeps the original resource name (its URN, so its value, stays put).
@@ -159,12 +202,14 @@ export class FleetPki extends pulumi.ComponentResource {
             const gen = args.tokenGenerations?.[cluster] ?? { generation: 0, keepPrevious: false };
             const token = tokenOf(gen.generation);
             const previous = gen.keepPrevious && gen.generation > 0 ? tokenOf(gen.generation - 1) : undefined;
-            this.expiries.push(
-                { certificate: `client-ca-${cluster}`, cluster, notAfter: clientCa.validityEndTime },
-                { certificate: `client-${cluster}`, cluster, notAfter: cert.validityEndTime },
-            );
+            const trusted = previousCa ? [currentCa, previousCa] : [currentCa];
+            this.expiries.push(...trusted.map((ca) => ({ certificate: ca.certificate, cluster, notAfter: ca.notAfter })), {
+                certificate: `client-${cluster}`,
+                cluster,
+                notAfter: cert.validityEndTime,
+            });
             this.clients[cluster] = {
-                clientCaPem: clientCa.certPem,
+                clientCaPem: pulumi.all(trusted.map((ca) => ca.certPem)).apply(clientCaBundle),
                 certPem: cert.certPem,
                 keyPem: pulumi.secret(clientKey.privateKeyPem),
                 token: pulumi.secret(token.result),

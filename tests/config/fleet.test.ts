@@ -310,7 +310,15 @@ describe("fleet checks, through the stack files", () => {
         hub.config.aggregator.identities = Object.fromEntries(
             names.map((c) => [
                 c,
-                { environment: "staging", region: "hel1" as const, logEventsPerSec: undefined, tokenGeneration: 0, acceptPreviousToken: false },
+                {
+                    environment: "staging",
+                    region: "hel1" as const,
+                    logEventsPerSec: undefined,
+                    tokenGeneration: 0,
+                    acceptPreviousToken: false,
+                    clientCaGeneration: 0,
+                    acceptPreviousClientCa: false,
+                },
             ]),
         );
         assert.deepEqual(checkFleet(fleet.members, fleet.names, fleet.clusters), { problems: [], warnings: [] });

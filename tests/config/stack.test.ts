@@ -53,9 +53,27 @@ describe("stack config", () => {
         const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, clusters: ["staging", "dev"] } }));
         assert.ok(c.role === "hub");
         assert.deepEqual(c.agentIdentities, [
-            { name: "dev", environment: "development", region: "hel1", slot: 2, tokenGeneration: 0, acceptPreviousToken: false },
+            {
+                name: "dev",
+                environment: "development",
+                region: "hel1",
+                slot: 2,
+                tokenGeneration: 0,
+                acceptPreviousToken: false,
+                clientCaGeneration: 0,
+                acceptPreviousClientCa: false,
+            },
             { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
-            { name: "staging", environment: "staging", region: "fsn1", slot: 1, tokenGeneration: 0, acceptPreviousToken: false },
+            {
+                name: "staging",
+                environment: "staging",
+                region: "fsn1",
+                slot: 1,
+                tokenGeneration: 0,
+                acceptPreviousToken: false,
+                clientCaGeneration: 0,
+                acceptPreviousClientCa: false,
+            },
         ]);
     });
 
@@ -248,6 +266,45 @@ describe("stack config", () => {
             { ...HUB, aggregator: { ...HUB.aggregator, identities: { dev: { environment: "development", region: "hel1", acceptPreviousToken: true } } } },
             `${P}:aggregator.identities.dev.acceptPreviousToken`,
             "tokenGeneration 0",
+        ],
+        [
+            "a previous client CA trusted before any rotation",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { ...HUB.aggregator.identities, dev: { ...DEV_ID, acceptPreviousClientCa: true } } } },
+            `${P}:aggregator.identities.dev.acceptPreviousClientCa`,
+            "clientCaGeneration 0",
+        ],
+        [
+            "a negative client CA generation",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { ...HUB.aggregator.identities, dev: { ...DEV_ID, clientCaGeneration: -1 } } } },
+            `${P}:aggregator.identities.dev.clientCaGeneration`,
+            "-1",
+        ],
+        [
+            "a client CA generation that is not a whole number",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { ...HUB.aggregator.identities, dev: { ...DEV_ID, clientCaGeneration: 1.5 } } } },
+            `${P}:aggregator.identities.dev.clientCaGeneration`,
+            "1.5",
+        ],
+        [
+            "a client CA overlap flag that is not a boolean",
+            {
+                ...HUB,
+                aggregator: {
+                    ...HUB.aggregator,
+                    identities: { ...HUB.aggregator.identities, dev: { ...DEV_ID, clientCaGeneration: 1, acceptPreviousClientCa: "yes" } },
+                },
+            },
+            `${P}:aggregator.identities.dev.acceptPreviousClientCa`,
+            '"yes"',
+        ],
+        [
+            "a cluster named like another cluster's later credential generation",
+            {
+                ...HUB,
+                aggregator: { ...HUB.aggregator, clusters: ["dev", "staging", "dev-g1"], identities: { ...HUB.aggregator.identities, "dev-g1": DEV_ID } },
+            },
+            `${P}:aggregator.clusters`,
+            '"dev-g1"',
         ],
         [
             "an identity for a cluster not listed",
