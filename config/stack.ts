@@ -293,7 +293,7 @@ const aggregatorSchema = obj({
                 // renderer's short-buffer warning, whose advice (a bigger buffer) would not help.
                 int(30 * 60, 30 * 24 * 3600, "seconds"),
                 DEFAULT_MAX_SAMPLE_AGE_SECS,
-                "Metric samples older than this are dropped and counted (alert VectorClusterSamplesOutOfRange) before the shared Prometheus sink: Prometheus refuses a whole remote-write request with one sample older than its head accepts (1 h behind its newest sample with the default 2 h blocks and no out-of-order window), and Vector does not retry it (docs/reliability.md#samples-prometheus-would-refuse). Raise it only with Prometheus' out_of_order_time_window; also caps the Prometheus buffer-minutes figure.",
+                "Metric samples older than this are dropped and counted (alert VectorClusterSamplesOutOfRange) before the cluster's own Prometheus sink: Prometheus refuses a whole remote-write request with one sample older than its head accepts (1 h behind its newest sample with the default 2 h blocks and no out-of-order window), and Vector does not retry it, so the sender's batch would be lost (docs/reliability.md#samples-prometheus-would-refuse). Raise it only with Prometheus' out_of_order_time_window; also caps the Prometheus buffer-minutes figure.",
             ),
         }),
         "Prometheus destination.",

@@ -93,9 +93,10 @@ export const MAX_SAMPLE_AHEAD_SECS = 5 * 60;
  * 1.0 answers a request holding one sample out of bounds (too old, or too far in the future) with
  * 400 and appends none of it (storage/remote/write_handler.go: write() rolls the appender back on
  * the first such error), and Vector does not retry a 4xx but 408/429 (vectordotdev/vector
- * src/sinks/util/http.rs RetryStrategy::Default): the whole batch, every cluster's samples, is
- * lost. So a sample Prometheus would refuse never joins the shared batch. Samples without a
- * timestamp are stamped at write time and kept.
+ * src/sinks/util/http.rs RetryStrategy::Default): the whole batch is lost. Batches hold one
+ * cluster's samples (prometheus_C), so that would cost the sender alone; a sample Prometheus would
+ * refuse by its age still never joins a batch. Samples without a timestamp are stamped at write
+ * time and kept.
  */
 export function sampleAgeCondition(maxAgeSecs: number): string {
     return vrl(
