@@ -22,6 +22,22 @@ const GiB = 1024 * MiB;
  */
 export const MIN_DISK_BUFFER_BYTES = 268435488;
 
+/**
+ * The aggregators' metrics buffers (aggregator.buffers.prometheusMaxBytes) are split: the shared
+ * sink of their own and heartbeat metrics gets Vector's minimum (a few thousand series every 15 s
+ * per replica), and every agent cluster's own sink an equal share of the rest (docs/identity.md#fairness).
+ */
+export const OWN_METRICS_BUFFER_BYTES = MIN_DISK_BUFFER_BYTES;
+
+/** How aggregator.buffers.prometheusMaxBytes is split over the shared sink and `agentClusters` per-cluster sinks. */
+export function metricsBufferSplit(totalBytes: number, agentClusters: number): { ownBytes: number; perClusterBytes: number } {
+    if (agentClusters === 0) return { ownBytes: totalBytes, perClusterBytes: 0 };
+    return { ownBytes: OWN_METRICS_BUFFER_BYTES, perClusterBytes: Math.floor((totalBytes - OWN_METRICS_BUFFER_BYTES) / agentClusters) };
+}
+
+/** The smallest aggregator.buffers.prometheusMaxBytes that gives each of `agentClusters` sinks Vector's minimum. */
+export const minMetricsBufferBytes = (agentClusters: number) => OWN_METRICS_BUFFER_BYTES + agentClusters * MIN_DISK_BUFFER_BYTES;
+
 /** The guide's figures. Throughputs are per vCPU (1 ARM core, or half an Intel core with HT). */
 export const GUIDE = {
     // website/content/en/docs/setup/going-to-prod/sizing.md, Estimations: unstructured log event
@@ -519,8 +535,16 @@ export function applySizing(
 
         const perReplica = (bytes: number) => bytes / g.replicas;
         const promMinutes = Math.min(outageMinutes.value, g.prometheus.maxSampleAgeSecs / 60);
-        const bufferFigure = (key: "lokiMaxBytes" | "prometheusMaxBytes", minutes: number, bytesPerSec: number, what: string, note = "") => {
-            const bytes = diskBufferBytes(minutes, perReplica(bytesPerSec));
+        const bufferFigure = (
+            key: "lokiMaxBytes" | "prometheusMaxBytes",
+            minutes: number,
+            bytesPerSec: number,
+            what: string,
+            note = "",
+            // The metrics buffer is split per cluster (metricsBufferSplit): each share at least Vector's minimum, plus the shared sink's.
+            total = (bytes: number) => bytes,
+        ) => {
+            const bytes = total(diskBufferBytes(minutes, perReplica(bytesPerSec)));
             const how = `${+minutes.toFixed(1)} min x 2 x ${humanBytes(perReplica(bytesPerSec))}/s per replica (${what} / ${g.replicas}), at least Vector's minimum${note}`;
             if (!given(raw.aggregator, ["buffers", key]) && bytes > MAX_BUFFER.aggregator)
                 problems.push({
@@ -545,7 +569,9 @@ export function applySizing(
             promMinutes,
             metricBytes,
             "the fleet's metrics",
-            promMinutes < outageMinutes.value ? "; minutes capped at aggregator.prometheus.maxSampleAgeSecs: Prometheus refuses older samples" : "",
+            (promMinutes < outageMinutes.value ? "; minutes capped at aggregator.prometheus.maxSampleAgeSecs: Prometheus refuses older samples" : "") +
+                `; + ${humanBytes(OWN_METRICS_BUFFER_BYTES)} for the aggregators' own metrics, the rest split over ${loads.length} cluster(s)`,
+            (bytes) => Math.max(bytes, loads.length * MIN_DISK_BUFFER_BYTES) + OWN_METRICS_BUFFER_BYTES,
         );
         const buffers = g.buffers.lokiMaxBytes + g.buffers.prometheusMaxBytes;
         decide(

@@ -44,7 +44,7 @@ import {
     vectorImage,
     url,
 } from "./validators";
-import { applySizing, MIN_DISK_BUFFER_BYTES, SIZING_PRESETS, type SizingReport } from "./sizing";
+import { applySizing, MIN_DISK_BUFFER_BYTES, minMetricsBufferBytes, SIZING_PRESETS, type SizingReport } from "./sizing";
 import { LOKI_PUSH_PATH, missingVerifyLabels, VERIFY_LOKI_LABELS } from "./verify-labels";
 import { agentSignalProblems, eventsSchema, nodeLogsSchema, otlpSchema, signalsTheHubLacks, tempoSchema } from "./signals";
 
@@ -68,7 +68,7 @@ export function qualifiedStackName(name: string, organization: string, project: 
     return name.includes("/") ? name : `${organization}/${project}/${name}`;
 }
 
-export { MIN_DISK_BUFFER_BYTES } from "./sizing";
+export { MIN_DISK_BUFFER_BYTES, metricsBufferSplit, minMetricsBufferBytes, OWN_METRICS_BUFFER_BYTES } from "./sizing";
 
 /**
  * Prometheus' head refuses samples older than its newest minus half the block range
@@ -229,6 +229,11 @@ const aggregatorSchema = obj({
                 environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
                 region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
                 logEventsPerSec: opt(int(1, 10_000_000, "events per second"), undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
+                metricSamplesPerSec: opt(
+                    int(1, 100_000_000, "samples per second"),
+                    undefined,
+                    "This cluster's metric rate limit; overrides metricSamplesPerSecPerCluster.",
+                ),
                 tokenGeneration: opt(
                     int(0, 1000, "generation"),
                     0,
@@ -259,6 +264,11 @@ const aggregatorSchema = obj({
         undefined,
         "Log events per second each agent cluster may send, averaged over 10 s; the excess is dropped and counted (alert VectorClusterLogsThrottled), so one cluster's burst cannot fill the Loki buffer all clusters share (docs/identity.md#fairness). Unset: no limit.",
     ),
+    metricSamplesPerSecPerCluster: opt(
+        int(1, 100_000_000, "samples per second"),
+        undefined,
+        "Metric samples per second each agent cluster's own Prometheus sink may write, per aggregator replica, over 10 s windows; the excess waits in that cluster's own buffer and, when it is full, holds back that cluster's remote write only (alert VectorClusterMetricsBackPressured; docs/identity.md#fairness). Unset: no limit.",
+    ),
     loki: section(
         obj({
             endpoint: opt(url(), "http://loki-gateway.monitoring.svc.cluster.local", "Loki base URL (without /loki/api/v1/push)."),
@@ -283,7 +293,7 @@ const aggregatorSchema = obj({
                 // renderer's short-buffer warning, whose advice (a bigger buffer) would not help.
                 int(30 * 60, 30 * 24 * 3600, "seconds"),
                 DEFAULT_MAX_SAMPLE_AGE_SECS,
-                "Metric samples older than this are dropped and counted (alert VectorClusterSamplesOutOfRange) before the shared Prometheus sink: Prometheus refuses a whole remote-write request with one sample older than its head accepts (1 h behind its newest sample with the default 2 h blocks and no out-of-order window), and Vector does not retry it (docs/reliability.md#samples-prometheus-would-refuse). Raise it only with Prometheus' out_of_order_time_window; also caps the Prometheus buffer-minutes figure.",
+                "Metric samples older than this are dropped and counted (alert VectorClusterSamplesOutOfRange) before the cluster's own Prometheus sink: Prometheus refuses a whole remote-write request with one sample older than its head accepts (1 h behind its newest sample with the default 2 h blocks and no out-of-order window), and Vector does not retry it, so the sender's batch would be lost (docs/reliability.md#samples-prometheus-would-refuse). Raise it only with Prometheus' out_of_order_time_window; also caps the Prometheus buffer-minutes figure.",
             ),
         }),
         "Prometheus destination.",
@@ -297,7 +307,11 @@ const aggregatorSchema = obj({
     buffers: section(
         obj({
             lokiMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), GiB, "Disk buffer in front of Loki, on the replica's volume."),
-            prometheusMaxBytes: opt(int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"), 2 * GiB, "Disk buffer in front of Prometheus."),
+            prometheusMaxBytes: opt(
+                int(MIN_DISK_BUFFER_BYTES, 512 * GiB, "bytes"),
+                2 * GiB,
+                "Disk buffers in front of Prometheus, all together: Vector's minimum (256 MiB) for the aggregators' own metrics, the rest split evenly over the agent clusters' own sinks (docs/identity.md#fairness); at least 256 MiB per sink.",
+            ),
         }),
         "Sink buffers (on the PersistentVolume).",
     ),
@@ -566,6 +580,8 @@ export interface AgentIdentity {
     slot: number;
     /** Log events per second this cluster may send; undefined = no limit. */
     logEventsPerSec?: number;
+    /** Metric samples per second its own Prometheus sink may write (per replica); undefined = no limit. */
+    metricSamplesPerSec?: number;
     /** Which remote-write token is current (0 = the first), and whether the one before is still accepted. */
     tokenGeneration?: number;
     acceptPreviousToken?: boolean;
@@ -856,6 +872,14 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             expected: `the memory limit ${JSON.stringify(aggMem.limits.memory)}: the aggregators request the memory they may use`,
         });
     if (p.aggregator) {
+        // Every agent cluster's metrics have their own sink and buffer, each at least Vector's minimum.
+        const senders = p.aggregator.clusters.length + (p.agent?.enabled ? 1 : 0);
+        if (p.aggregator.buffers.prometheusMaxBytes < minMetricsBufferBytes(senders))
+            problems.push({
+                path: `${k("aggregator")}.buffers.prometheusMaxBytes`,
+                value: String(p.aggregator.buffers.prometheusMaxBytes),
+                expected: `at least ${minMetricsBufferBytes(senders)} bytes: Vector's minimum disk buffer (${MIN_DISK_BUFFER_BYTES}) for the aggregators' own metrics and for each of the ${senders} agent cluster(s)' own sinks (docs/identity.md#fairness)`,
+            });
         const need = p.aggregator.buffers.lokiMaxBytes + p.aggregator.buffers.prometheusMaxBytes + (p.aggregator.tempo?.bufferMaxBytes ?? 0);
         const have = memoryBytes(p.aggregator.storage.size) ?? 0;
         if (have < need * 1.2)
@@ -894,9 +918,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             ...aggregator.clusters.map((name, i) => ({ name, ...aggregator.identities[name], slot: i + 1 })),
         ];
         const agentIdentities = listed
-            .map(({ logEventsPerSec, ...a }): AgentIdentity => {
-                const limit = logEventsPerSec ?? aggregator.logEventsPerSecPerCluster;
-                return limit === undefined ? a : { ...a, logEventsPerSec: limit };
+            .map(({ logEventsPerSec, metricSamplesPerSec, ...a }): AgentIdentity => {
+                const logs = logEventsPerSec ?? aggregator.logEventsPerSecPerCluster;
+                const metrics = metricSamplesPerSec ?? aggregator.metricSamplesPerSecPerCluster;
+                return { ...a, ...(logs === undefined ? {} : { logEventsPerSec: logs }), ...(metrics === undefined ? {} : { metricSamplesPerSec: metrics }) };
             })
             .sort((a, b) => a.name.localeCompare(b.name));
         return { ...common, role: "hub", aggregator, agentClusters, agentIdentities };

@@ -3,7 +3,7 @@
  * stack declares (aggregator.expectedLoad). Nothing is sized from this: it is stated in the docs,
  * exported by the hub and warned about by the renderer, so a reviewer sees what a buffer size means.
  */
-import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS, OWN_METRICS_BUFFER_BYTES } from "../../config/stack";
 
 /**
  * Vector's sizing guide (vector.dev/docs/setup/going-to-prod/sizing): a structured log event is
@@ -21,6 +21,9 @@ export interface BufferCapacity {
      * Minutes of a Prometheus outage one replica's buffer bridges: what it holds, but never more
      * than the age Prometheus still accepts (aggregator.prometheus.maxSampleAgeSecs). Samples that
      * waited longer are refused once Prometheus is back, so a bigger buffer only stores rejects.
+     * Each agent cluster has its own buffer, an equal share of what the aggregators' own metrics
+     * leave (metricsBufferSplit); the figure assumes the fleet's load spread evenly over its
+     * clusters: a cluster sending twice its share bridges half as long.
      */
     prometheusMinutes: number;
 }
@@ -49,7 +52,11 @@ export function aggregatorBufferCapacity(a: {
     return {
         lokiMinutes: round(bufferMinutes(a.buffers.lokiMaxBytes, share(a.expectedLoad.logEventsPerSec), EVENT_BYTES.log)),
         prometheusMinutes: round(
-            Math.min(prometheusAgeLimitMinutes, bufferMinutes(a.buffers.prometheusMaxBytes, share(a.expectedLoad.metricSamplesPerSec), EVENT_BYTES.metric)),
+            Math.min(
+                prometheusAgeLimitMinutes,
+                // n clusters, each with (total - own) / n bytes and 1/n of the load: the same minutes for every n.
+                bufferMinutes(a.buffers.prometheusMaxBytes - OWN_METRICS_BUFFER_BYTES, share(a.expectedLoad.metricSamplesPerSec), EVENT_BYTES.metric),
+            ),
         ),
     };
 }

@@ -57,7 +57,7 @@ export interface VectorAggregatorArgs {
     /** Where logs go, the tenant and the stream labels. Required: the fleet's one Loki. */
     loki: { endpoint: string; tenantId?: string; labels: Record<string, string> };
     /**
-     * Where metrics go, and the age beyond which a sample is dropped before the shared sink.
+     * Where metrics go, and the age beyond which a sample is dropped before its cluster's sink.
      * Required: the fleet's one Prometheus.
      * `maxSampleAgeSecs` @default DEFAULT_MAX_SAMPLE_AGE_SECS (config/stack.ts): what Prometheus' head still accepts.
      */

@@ -5,17 +5,20 @@
  * client CA; what arrives there IS from C, whatever the events claim.
  *
  *   agents_C ─> logs_only_C ─> identity_logs_C ─impersonating / _unmatched─> bind_logs_C ─┐
- *   remote_write_C ─> identity_metrics_C ─impersonating / _unmatched─> bind_metrics_C ─> sample_age_C ─┐
+ *   remote_write_C ─> identity_metrics_C ─impersonating / _unmatched─> bind_metrics_C ─> sample_age_C ─> prometheus_C
  *
  *   bind_logs_* ─> route_logs ─kubernetes─> dedupe_logs ─> sample_rate ─> sample_logs ─> logs_finalize ─┐
  *                                     └─_unmatched─────────────────────────────────────────────────────────────────┴─> loki
- *   sample_age_* ─────────────────────────────────────────────────────────────────────────────┐
- *   internal_metrics ─> aggregator_metrics_enrich ───────────────────────────────────────────┴─> prometheus
+ *   internal_metrics ─> aggregator_metrics_enrich ────────────────────────────────────────────> prometheus
  *   internal_metrics ──────────────────────────────────────────────────────────────────────────> internal_metrics_exporter
  *   logs_finalize ─> heartbeats (filter) ─> heartbeat_received ─> heartbeat_metrics ─> prometheus
+ *
+ * Each cluster's metrics have their own sink, buffer and batches (prometheus_C): a sample
+ * Prometheus refuses fails only its own cluster's request, and a slow, rate-limited or blocked
+ * sink holds back only the one remote_write_C that feeds it (docs/identity.md#fairness).
  */
-import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
-import { GrpcKeepalive, HttpKeepalive, LogToMetricMetric, VectorConfig } from "../vector/model";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS, metricsBufferSplit, MIN_DISK_BUFFER_BYTES } from "../../config/stack";
+import { Batch, GrpcKeepalive, HttpKeepalive, LogToMetricMetric, PrometheusRemoteWriteSink, Request, VectorConfig } from "../vector/model";
 import { vrl, vrlString } from "../vector/vrl";
 import { AGGREGATOR_PORTS, agentPorts, ClusterIdentity, HEARTBEAT_FIELD, MAX_AGENT_SLOT } from "../contract/fleet";
 
@@ -39,7 +42,45 @@ export const identityComponentIds = (cluster: string) => ({
     logsThrottle: `throttle_logs_${cluster}`,
     metricsBind: `bind_metrics_${cluster}`,
     metricsAge: `sample_age_${cluster}`,
+    /** This cluster's own Prometheus sink; the shared `prometheus` sink takes the aggregators' own metrics. */
+    metricsSink: `prometheus_${cluster}`,
 });
+
+/** The sink of the aggregators' own and heartbeat metrics. */
+export const SHARED_METRICS_SINK = "prometheus";
+
+/** What a metrics sink batches without a limit: whichever of 1 MiB (in memory) or 10,000 samples comes first. */
+export const METRICS_BATCH: Batch = { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 };
+
+/** A rate-limited cluster's sink counts its requests over this window (a 10 s burst, as the log throttle). */
+export const METRIC_RATE_WINDOW_SECS = 10;
+/** Samples per request at most under a limit: Vector's own default for this sink. */
+export const LIMITED_BATCH_MAX_EVENTS = 1000;
+/**
+ * Room per sample in a limited batch. The batcher measures a batch by the samples' size in memory
+ * (vectordotdev/vector src/sinks/prometheus/remote_write/sink.rs: ByteSizeOfItemSize, the metric's
+ * allocated_bytes), which for a sample with its tags is a few hundred bytes; 4 KiB each keeps the
+ * byte cap from ending a batch before max_events does, so the limit is the one configured.
+ */
+export const LIMITED_BATCH_BYTES_PER_SAMPLE = 4096;
+
+/**
+ * A samples-per-second limit as Vector can enforce it on a sink. Vector limits requests, not
+ * events: at most `rate_limit_num` requests per `rate_limit_duration_secs`
+ * (vectordotdev/vector src/sinks/util/service.rs, TowerRequestConfig, a tower RateLimit layer in
+ * front of the service), each request one batch of at most `batch.max_events` samples. So the
+ * limit is num x max_events / duration, chosen as the largest whole batches that stay at or
+ * below `samplesPerSec` (rounding costs less than one sample per request per window).
+ */
+export function metricRateLimit(samplesPerSec: number): { request: Request; batch: Batch } {
+    const perWindow = samplesPerSec * METRIC_RATE_WINDOW_SECS;
+    const requests = Math.ceil(perWindow / LIMITED_BATCH_MAX_EVENTS);
+    const maxEvents = Math.floor(perWindow / requests);
+    return {
+        request: { rate_limit_num: requests, rate_limit_duration_secs: METRIC_RATE_WINDOW_SECS },
+        batch: { max_bytes: maxEvents * LIMITED_BATCH_BYTES_PER_SAMPLE, max_events: maxEvents, timeout_secs: METRICS_BATCH.timeout_secs },
+    };
+}
 
 /**
  * Prometheus refuses samples more than 10 minutes ahead of its clock (prometheus/prometheus
@@ -52,9 +93,10 @@ export const MAX_SAMPLE_AHEAD_SECS = 5 * 60;
  * 1.0 answers a request holding one sample out of bounds (too old, or too far in the future) with
  * 400 and appends none of it (storage/remote/write_handler.go: write() rolls the appender back on
  * the first such error), and Vector does not retry a 4xx but 408/429 (vectordotdev/vector
- * src/sinks/util/http.rs RetryStrategy::Default): the whole batch, every cluster's samples, is
- * lost. So a sample Prometheus would refuse never joins the shared batch. Samples without a
- * timestamp are stamped at write time and kept.
+ * src/sinks/util/http.rs RetryStrategy::Default): the whole batch is lost. Batches hold one
+ * cluster's samples (prometheus_C), so that would cost the sender alone; a sample Prometheus would
+ * refuse by its age still never joins a batch. Samples without a timestamp are stamped at write
+ * time and kept.
  */
 export function sampleAgeCondition(maxAgeSecs: number): string {
     return vrl(
@@ -101,6 +143,8 @@ export interface AgentIdentity {
     region?: string;
     /** Log events per second it may send; undefined = no limit. */
     logEventsPerSec?: number;
+    /** Samples per second its own Prometheus sink may write, per replica; undefined = no limit. */
+    metricSamplesPerSec?: number;
     /** Whether the aggregators still accept its previous remote-write token (a rotation). */
     acceptPreviousToken?: boolean;
 }
@@ -276,10 +320,10 @@ export function buildAggregatorPipeline(s: AggregatorPipelineSettings): VectorCo
     const { sources, transforms = {}, sinks } = config;
     const { route_logs, dedupe_logs, sample_rate, sample_logs, logs_finalize, heartbeats, heartbeat_received, heartbeat_metrics, ...keptTransforms } =
         transforms;
-    const { loki, prometheus, ...keptSinks } = sinks;
+    const { loki, [SHARED_METRICS_SINK]: shared, ...keptSinks } = sinks;
     void [route_logs, dedupe_logs, sample_rate, sample_logs, logs_finalize, heartbeats, heartbeat_received, heartbeat_metrics, loki];
-    const metricsOnly = { ...prometheus, inputs: prometheus.inputs.filter((i) => i !== "heartbeat_metrics") };
-    return { ...config, sources, transforms: keptTransforms, sinks: { ...keptSinks, prometheus: metricsOnly } };
+    const metricsOnly = { ...shared, inputs: shared.inputs.filter((i) => i !== "heartbeat_metrics") };
+    return { ...config, sources, transforms: keptTransforms, sinks: { ...keptSinks, [SHARED_METRICS_SINK]: metricsOnly } };
 }
 
 function pipeline(s: AggregatorPipelineSettings): VectorConfig {
@@ -287,6 +331,25 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
     // sink confines only label keys and tenant_id, and ours are literals. Vector 0.57 would refuse to
     // start with these values (NoDerivableBase); see MIN_VECTOR_VERSION.
     const agents = [...s.agents].sort((a, b) => a.name.localeCompare(b.name));
+    const metricsBuffers = metricsBufferSplit(s.buffers.prometheusMaxBytes, agents.length);
+    // config/stack.ts refuses such a total with the fix; a caller that skips it gets no config Vector would refuse.
+    if (agents.length > 0 && metricsBuffers.perClusterBytes < MIN_DISK_BUFFER_BYTES)
+        throw new Error(
+            `buffers.prometheusMaxBytes ${s.buffers.prometheusMaxBytes} leaves each of ${agents.length} cluster sinks below Vector's minimum disk buffer`,
+        );
+    const metricsSink = (inputs: string[], maxBytes: number, whenFull: "block" | "drop_newest", limit?: number): PrometheusRemoteWriteSink => ({
+        type: "prometheus_remote_write",
+        inputs,
+        endpoint: s.prometheusRemoteWriteUrl,
+        // `block`: the sink's inputs wait, and through them every source upstream of this sink
+        // (a component hands each batch to all its outputs and waits for every one of them:
+        // vectordotdev/vector lib/vector-core/src/fanout.rs, Fanout::send).
+        buffer: { type: "disk", max_size: maxBytes, when_full: whenFull },
+        ...(limit === undefined ? { batch: METRICS_BATCH } : metricRateLimit(limit)),
+        acknowledgements: { enabled: true },
+        // Prometheus' receiver answers GET with 405; the healthcheck would always fail.
+        healthcheck: { enabled: false },
+    });
     const labels = Object.fromEntries(
         Object.entries(s.loki.labels)
             .sort(([a], [b]) => a.localeCompare(b))
@@ -436,17 +499,21 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
                 acknowledgements: { enabled: true },
                 healthcheck: { enabled: true },
             },
-            prometheus: {
-                type: "prometheus_remote_write",
-                // The aggregators' own metrics are made here and now: only what agents send can be stale.
-                inputs: [...agents.map((a) => identityComponentIds(a.name).metricsAge), "aggregator_metrics_enrich", "heartbeat_metrics"],
-                endpoint: s.prometheusRemoteWriteUrl,
-                buffer: { type: "disk", max_size: s.buffers.prometheusMaxBytes, when_full: "block" },
-                batch: { max_bytes: 1024 * 1024, max_events: 10_000, timeout_secs: 10 },
-                acknowledgements: { enabled: true },
-                // Prometheus' receiver answers GET with 405; the healthcheck would always fail.
-                healthcheck: { enabled: false },
-            },
+            // One per agent cluster: a request Prometheus refuses whole (400, not retried) holds
+            // only that cluster's samples.
+            ...Object.fromEntries(
+                agents.map((a) => {
+                    const id = identityComponentIds(a.name);
+                    // Blocking holds back this cluster's remote write alone: its agents buffer, nothing is lost here.
+                    return [id.metricsSink, metricsSink([id.metricsAge], metricsBuffers.perClusterBytes, "block", a.metricSamplesPerSec)];
+                }),
+            ),
+            // The aggregators' own metrics are made here and now, and heartbeat metrics count what
+            // arrived: neither comes from an agent, so neither can be stale or out of order. It drops
+            // the newest when full (counted: vector_buffer_discarded_events_total, VectorEventsDiscarded)
+            // rather than block: heartbeat_metrics hangs off logs_finalize, so a full buffer here
+            // would stall every cluster's logs to Loki through a long Prometheus outage.
+            [SHARED_METRICS_SINK]: metricsSink(["aggregator_metrics_enrich", "heartbeat_metrics"], metricsBuffers.ownBytes, "drop_newest"),
             internal_metrics_exporter: {
                 type: "prometheus_exporter",
                 inputs: ["internal_metrics"],

@@ -15,7 +15,7 @@
  * so a span's cluster is the port's, never its claim (docs/identity.md):
  *
  *   agents_C ─> traces_only_C ─> bind_traces_C ─┐
- *                                               └─> tempo (OTLP over HTTP, disk buffer)
+ *                                               └─> tempo (OTLP over HTTP, disk buffer, drops the newest when full)
  */
 import { AgentIdentity } from "../../config/stack";
 import { VectorConfig } from "../vector/model";
@@ -87,7 +87,15 @@ export function withAggregatorSignals(config: VectorConfig, s: AggregatorSignalS
                 // once Tempo has the spans, as for Loki.
                 acknowledgements: { enabled: true },
             },
-            buffer: { type: "disk", max_size: s.tempo.bufferMaxBytes, when_full: "block" },
+            // Dropping, not blocking: a full buffer would block traces_only_C, and through it each
+            // cluster's `vector` source, which also carries that cluster's logs (a source hands each
+            // batch to all its outputs and waits for every one: vectordotdev/vector
+            // lib/vector-core/src/fanout.rs). What it drops is counted
+            // (vector_buffer_discarded_events_total{component_id="tempo"}, lib/vector-buffers
+            // src/topology/channel/sender.rs WhenFull::DropNewest) and VectorEventsDiscarded fires;
+            // a dropped event leaves its batch's status alone, so the agents' logs are still
+            // acknowledged once Loki has them (lib/vector-common/src/finalization.rs, EventStatus::Dropped).
+            buffer: { type: "disk", max_size: s.tempo.bufferMaxBytes, when_full: "drop_newest" },
             // Tempo's OTLP receiver has no GET health route on its OTLP port.
             healthcheck: { enabled: false },
         };

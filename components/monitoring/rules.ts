@@ -430,6 +430,36 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
             runbook: anchor("VectorClusterSamplesOutOfRange"),
         },
         {
+            alert: "VectorClusterMetricsBackPressured",
+            group: "vector-fleet-components",
+            // Each agent cluster's samples have their own sink, prometheus_<cluster>, with a disk
+            // buffer that blocks when full (components/aggregator/pipeline.ts). It fills when the
+            // cluster sends faster than its limit (request.rate_limit_num: vectordotdev/vector
+            // src/sinks/util/service.rs) or than Prometheus takes; once full it holds back that
+            // cluster's remote_write source alone (lib/vector-core/src/fanout.rs Fanout::send),
+            // whose agents then buffer and drop. Half full, well before the 80% of
+            // VectorBufferNearlyFull, names the cluster while there is time; the fullest replica counts.
+            expr: promql(
+                "label_replace(",
+                "  max by (cluster, component_id) (",
+                '    vector_buffer_size_bytes{vector_role="aggregator", component_id=~"prometheus_.+"}',
+                `    / on (${INSTANCE_COMPONENT})`,
+                '    (vector_buffer_max_size_bytes{vector_role="aggregator", component_id=~"prometheus_.+"} > 0)',
+                "  ) > 0.5,",
+                '  "sender", "$1", "component_id", "prometheus_(.+)"',
+                ")",
+            ),
+            for: "10m",
+            severity: "warning",
+            summary: "Cluster {{ $labels.sender }}'s metrics wait in the aggregators' buffer; when it is full its remote write is held back",
+            description:
+                "The aggregators in {{ $labels.cluster }} hold {{ $labels.sender }}'s samples in its own Prometheus sink's buffer " +
+                "({{ $labels.component_id }}), {{ $value | humanizePercentage }} full for 10 minutes: it sends faster than its limit " +
+                "(aggregator.metricSamplesPerSecPerCluster or aggregator.identities.{{ $labels.sender }}.metricSamplesPerSec) or than Prometheus takes. " +
+                "When full, only {{ $labels.sender }}'s remote write is held back and its agents drop samples; other clusters are not affected.",
+            runbook: anchor("VectorClusterMetricsBackPressured"),
+        },
+        {
             alert: "VectorHighMemoryUsage",
             group: "vector-fleet-resources",
             // max, not sum: a restarted container's old series lingers beside the new one for a while.

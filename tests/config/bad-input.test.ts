@@ -317,6 +317,14 @@ const CONFIG_CASES: ConfigCase[] = [
         fix: /at least 20% larger than the disk buffers/,
     },
     {
+        what: "a metrics buffer that cannot give every cluster's own sink Vector's minimum",
+        stack: "monitoring",
+        patch: { aggregator: { buffers: { prometheusMaxBytes: 268435488 } } },
+        key: "aggregator.buffers.prometheusMaxBytes",
+        value: "268435488",
+        fix: /at least \d+ bytes: Vector's minimum disk buffer \(268435488\) for the aggregators' own metrics and for each of the \d+ agent cluster/,
+    },
+    {
         what: "a Loki label name reserved by Prometheus",
         stack: "monitoring",
         patch: { aggregator: { loki: { labels: { __name: "namespace" } } } },

@@ -314,6 +314,7 @@ describe("fleet checks, through the stack files", () => {
                     environment: "staging",
                     region: "hel1" as const,
                     logEventsPerSec: undefined,
+                    metricSamplesPerSec: undefined,
                     tokenGeneration: 0,
                     acceptPreviousToken: false,
                     clientCaGeneration: 0,

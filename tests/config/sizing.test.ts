@@ -7,6 +7,7 @@ import {
     formatSizingReport,
     GUIDE,
     MIN_DISK_BUFFER_BYTES,
+    OWN_METRICS_BUFFER_BYTES,
     PRESETS,
     SIZING_PRESETS,
     storageBytes,
@@ -170,7 +171,7 @@ describe("sizing: presets", () => {
             aggregator: {
                 replicas: 3,
                 resources: { requests: { cpu: "1", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-                buffers: { lokiMaxBytes: 5530189824, prometheusMaxBytes: 3073376256 },
+                buffers: { lokiMaxBytes: 5530189824, prometheusMaxBytes: 3341811744 },
                 storage: "10Gi",
                 expectedLoad: { logEventsPerSec: 6000, metricSamplesPerSec: 10002 },
             },
@@ -180,7 +181,7 @@ describe("sizing: presets", () => {
             aggregator: {
                 replicas: 3,
                 resources: { requests: { cpu: "1400m", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-                buffers: { lokiMaxBytes: 110592262144, prometheusMaxBytes: 28161605632 },
+                buffers: { lokiMaxBytes: 110592262144, prometheusMaxBytes: 28430041120 },
                 storage: "156Gi",
                 expectedLoad: { logEventsPerSec: 60000, metricSamplesPerSec: 50001 },
             },
@@ -190,8 +191,8 @@ describe("sizing: presets", () => {
             aggregator: {
                 replicas: 8,
                 resources: { requests: { cpu: "1900m", memory: "8Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-                buffers: { lokiMaxBytes: 207360098304, prometheusMaxBytes: 42240835584 },
-                storage: "279Gi",
+                buffers: { lokiMaxBytes: 207360098304, prometheusMaxBytes: 42509271072 },
+                storage: "280Gi",
                 expectedLoad: { logEventsPerSec: 300000, metricSamplesPerSec: 200001 },
             },
         },
@@ -216,7 +217,8 @@ describe("sizing: presets", () => {
     it("takes a preset's outage but caps the Prometheus buffer at the sample age Prometheus still accepts", () => {
         const c = hub({ sizing: { preset: "medium", outageMinutes: 240, clusters: { dev: { preset: "small" }, staging: { preset: "small" } } } });
         const samples = c.aggregator.expectedLoad.metricSamplesPerSec;
-        assert.equal(c.aggregator.buffers.prometheusMaxBytes, diskBufferBytes(55, (samples * 256) / c.aggregator.replicas));
+        // Plus the shared sink's own share: the per-cluster sinks split the rest (metricsBufferSplit).
+        assert.equal(c.aggregator.buffers.prometheusMaxBytes, diskBufferBytes(55, (samples * 256) / c.aggregator.replicas) + OWN_METRICS_BUFFER_BYTES);
         assert.match(
             c.sizing!.figures.find((f) => f.key === "aggregator.buffers.prometheusMaxBytes")!.origin,
             /capped at aggregator.prometheus.maxSampleAgeSecs/,

@@ -91,6 +91,24 @@ describe("stack config", () => {
         assert.ok(unset.agentIdentities.every((a) => !("logEventsPerSec" in a)));
     });
 
+    it("gives every cluster the fleet-wide metric limit unless its identity sets its own, and none when neither is set", () => {
+        const c = parseStackConfig(
+            raw({
+                ...HUB,
+                aggregator: {
+                    ...HUB.aggregator,
+                    metricSamplesPerSecPerCluster: 20000,
+                    identities: { dev: { ...DEV_ID, metricSamplesPerSec: 3000 }, staging: STAGING_ID },
+                },
+            }),
+        );
+        assert.ok(c.role === "hub");
+        assert.deepEqual(Object.fromEntries(c.agentIdentities.map((a) => [a.name, a.metricSamplesPerSec])), { dev: 3000, monitoring: 20000, staging: 20000 });
+        const unset = parseStackConfig(raw(HUB));
+        assert.ok(unset.role === "hub");
+        assert.ok(unset.agentIdentities.every((a) => !("metricSamplesPerSec" in a)));
+    });
+
     it("keeps a cluster's slot when another is appended to the list", () => {
         const slots = (clusters: string[]) => {
             const c = parseStackConfig(
@@ -320,6 +338,13 @@ describe("stack config", () => {
         ],
         ["cluster listed twice", { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["dev", "dev"] } }, `${P}:aggregator.clusters[1]`, '"dev"'],
         ["volume smaller than its buffers", { ...HUB, aggregator: { ...HUB.aggregator, storage: { size: "1Gi" } } }, `${P}:aggregator.storage.size`, '"1Gi"'],
+        [
+            // Two listed clusters and the hub's own: three per-cluster sinks and the shared one, each at least Vector's minimum.
+            "metrics buffers too small to give every cluster's sink Vector's minimum",
+            { ...HUB, aggregator: { ...HUB.aggregator, buffers: { prometheusMaxBytes: 3 * 268435488 } } },
+            `${P}:aggregator.buffers.prometheusMaxBytes`,
+            "805306464",
+        ],
         [
             "agent and aggregator in one namespace",
             { ...HUB, agent: { namespace: "obs" }, aggregator: { ...HUB.aggregator, namespace: "obs" } },

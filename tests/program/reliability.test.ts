@@ -7,7 +7,7 @@ import { parse as parseToml } from "smol-toml";
 import { aggregatorBufferCapacity, bufferMinutes, EVENT_BYTES, MIN_BUFFER_MINUTES } from "../../components/aggregator/capacity";
 import { quorum } from "../../components/contract/fleet";
 import { parseStackConfig } from "../../config";
-import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../config/stack";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS, OWN_METRICS_BUFFER_BYTES } from "../../config/stack";
 import { RenderedStack } from "../../tools/render/render";
 import { RegisteredResource } from "../../tools/render/simulator";
 import { sharedRender, stackConfig } from "../support/fleet";
@@ -63,7 +63,7 @@ describe("reliability: what carries the pipeline through each failure", () => {
     });
 
     describe("Loki or Prometheus is unavailable", () => {
-        it("each aggregator sink buffers on the replica's volume and blocks rather than drops when full", () => {
+        it("each aggregator sink of agents' data buffers on the replica's volume and blocks rather than drops when full; the aggregators' own metrics drop", () => {
             const cfg = toml(hub, "vector-aggregator-config");
             assert.equal(cfg.data_dir, "/vector-data-dir");
             const mounts = get(object(hub, "StatefulSet", "vector-aggregator").inputs, "spec", "template", "spec", "containers", 0, "volumeMounts") as Obj[];
@@ -72,7 +72,14 @@ describe("reliability: what carries the pipeline through each failure", () => {
                 "the data dir is the PersistentVolume",
             );
             assert.deepEqual(get(cfg, "sinks", "loki", "buffer"), { type: "disk", max_size: 8 * GiB, when_full: "block" });
-            assert.deepEqual(get(cfg, "sinks", "prometheus", "buffer"), { type: "disk", max_size: 6 * GiB, when_full: "block" });
+            // Every agent cluster's metrics on their own sink, an equal share of what the shared one leaves.
+            const sinks = get(cfg, "sinks") as Obj;
+            const perCluster = Object.keys(sinks).filter((id) => id.startsWith("prometheus_"));
+            assert.ok(perCluster.length > 0);
+            const share = Math.floor((6 * GiB - OWN_METRICS_BUFFER_BYTES) / perCluster.length);
+            for (const id of perCluster) assert.deepEqual(get(cfg, "sinks", id, "buffer"), { type: "disk", max_size: share, when_full: "block" }, id);
+            // Dropping, counted: it must never hold back the log path its heartbeat metrics hang off.
+            assert.deepEqual(get(cfg, "sinks", "prometheus", "buffer"), { type: "disk", max_size: OWN_METRICS_BUFFER_BYTES, when_full: "drop_newest" });
         });
 
         it("the hub states how many minutes of outage its buffers carry at the declared load, and clears 30 minutes", () => {
@@ -86,10 +93,11 @@ describe("reliability: what carries the pipeline through each failure", () => {
             // newest minus half the block range; a buffer holding older ones only stores rejects.
             const big = {
                 replicas: 1,
-                buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: 100 * 256 * 60 * 600 },
+                // The per-cluster sinks share what the aggregators' own metrics leave.
+                buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: 100 * 256 * 60 * 600 + OWN_METRICS_BUFFER_BYTES },
                 expectedLoad: { logEventsPerSec: 1, metricSamplesPerSec: 100 },
             };
-            assert.equal(bufferMinutes(big.buffers.prometheusMaxBytes, 100, EVENT_BYTES.metric), 600);
+            assert.equal(bufferMinutes(big.buffers.prometheusMaxBytes - OWN_METRICS_BUFFER_BYTES, 100, EVENT_BYTES.metric), 600);
             assert.equal(aggregatorBufferCapacity(big).prometheusMinutes, DEFAULT_MAX_SAMPLE_AGE_SECS / 60);
             assert.equal(aggregatorBufferCapacity({ ...big, prometheus: { maxSampleAgeSecs: 4 * 3600 } }).prometheusMinutes, 240);
             assert.equal(
@@ -120,7 +128,7 @@ describe("reliability: what carries the pipeline through each failure", () => {
             assert.deepEqual(
                 aggregatorBufferCapacity({
                     replicas: 3,
-                    buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 },
+                    buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 + OWN_METRICS_BUFFER_BYTES },
                     expectedLoad: load,
                 }),
                 {
@@ -132,7 +140,7 @@ describe("reliability: what carries the pipeline through each failure", () => {
             assert.deepEqual(
                 aggregatorBufferCapacity({
                     replicas: 6,
-                    buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 },
+                    buffers: { lokiMaxBytes: 1000 * 768 * 60 * 10, prometheusMaxBytes: 10_000 * 256 * 60 * 5 + OWN_METRICS_BUFFER_BYTES },
                     expectedLoad: load,
                 }),
                 {
@@ -154,14 +162,16 @@ describe("reliability: what carries the pipeline through each failure", () => {
             assert.equal(cfg.role, "hub");
             if (cfg.role !== "hub") return;
             const c = aggregatorBufferCapacity(cfg.aggregator);
-            assert.deepEqual(c, { lokiMinutes: 34.9, prometheusMinutes: 41.9 });
+            // 2 GiB less the aggregators' own 256 MiB, over 10,000 samples/s / 3 replicas x 256 B.
+            assert.deepEqual(c, { lokiMinutes: 34.9, prometheusMinutes: 36.7 });
             assert.ok(c.lokiMinutes >= MIN_BUFFER_MINUTES && c.prometheusMinutes >= MIN_BUFFER_MINUTES);
         });
 
         it("acknowledgements: an aggregator answers an agent only once the events are durable in its buffer", () => {
             const cfg = toml(hub, "vector-aggregator-config");
             assert.deepEqual(get(cfg, "sinks", "loki", "acknowledgements"), { enabled: true });
-            assert.deepEqual(get(cfg, "sinks", "prometheus", "acknowledgements"), { enabled: true });
+            for (const [id, k] of Object.entries(get(cfg, "sinks") as Record<string, Obj>).filter(([, k]) => k.type === "prometheus_remote_write"))
+                assert.deepEqual(k.acknowledgements, { enabled: true }, id);
         });
     });
 

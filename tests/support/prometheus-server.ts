@@ -49,6 +49,20 @@ export function findPrometheusTools(pathVar = process.env.PATH ?? ""): Tools {
     return { ok: false, reason: `${missing} not found on PATH; install them with \`${INSTALL_HINT}\`` };
 }
 
+/**
+ * For a describe block whose tests all start a Prometheus: a `before` hook that skips the block,
+ * saying why, where prometheus or promtool is not installed (as promtoolOrSkip does for promtool).
+ */
+export function prometheusOrSkip(): void {
+    before(function () {
+        const tools = findPrometheusTools();
+        if (!tools.ok) {
+            console.warn(`    SKIPPED (real Prometheus tests): ${tools.reason}`);
+            this.skip();
+        }
+    });
+}
+
 function escapeLabel(v: string): string {
     return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
@@ -114,8 +128,11 @@ process.on("exit", () => {
     for (const child of live) child.kill("SIGKILL");
 });
 
-/** Backfills `series` and starts Prometheus on them; resolves once `/-/ready` answers 200. */
-export async function startPrometheus(series: Series[], opts: { readyTimeoutMs?: number } = {}): Promise<RunningPrometheus> {
+/**
+ * Backfills `series` (none: an empty TSDB) and starts Prometheus on them; resolves once `/-/ready`
+ * answers 200. `remoteWriteReceiver` turns on /api/v1/write (--web.enable-remote-write-receiver).
+ */
+export async function startPrometheus(series: Series[], opts: { readyTimeoutMs?: number; remoteWriteReceiver?: boolean } = {}): Promise<RunningPrometheus> {
     const tools = findPrometheusTools();
     if (!tools.ok) throw new Error(tools.reason);
     const dir = mkdtempSync(path.join(tmpdir(), "verify-prometheus-"));
@@ -124,7 +141,7 @@ export async function startPrometheus(series: Series[], opts: { readyTimeoutMs?:
         const dataDir = path.join(dir, "data");
         const input = path.join(dir, "series.om");
         writeFileSync(input, toOpenMetrics(series));
-        await run(tools.promtool, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", input, dataDir], 20_000);
+        if (series.length > 0) await run(tools.promtool, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", input, dataDir], 20_000);
         // No scrape jobs: the data set is exactly what the test wrote.
         const config = path.join(dir, "prometheus.yml");
         writeFileSync(config, "global:\n  scrape_interval: 1h\nscrape_configs: []\n");
@@ -143,6 +160,7 @@ export async function startPrometheus(series: Series[], opts: { readyTimeoutMs?:
                     // Retention counts back from the newest block; be generous so nothing is dropped.
                     "--storage.tsdb.retention.time=10y",
                     "--log.level=warn",
+                    ...(opts.remoteWriteReceiver ? ["--web.enable-remote-write-receiver"] : []),
                 ],
                 { stdio: ["ignore", log, log] },
             );

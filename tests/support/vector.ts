@@ -32,3 +32,18 @@ export function withoutVrl(c: VectorConfig): VectorConfig {
     }
     return { ...c, sources, transforms };
 }
+
+/** Every component that feeds `id`, transitively (a route's `name.output` counts as `name`). */
+export function upstreamOf(c: VectorConfig, id: string): Set<string> {
+    const seen = new Set<string>();
+    const inputsOf = (x: string) => c.transforms[x]?.inputs ?? c.sinks[x]?.inputs ?? [];
+    const walk = (x: string) => {
+        for (const i of inputsOf(x).map((ref) => (ref in c.sources || ref in c.transforms ? ref : ref.split(".")[0]))) {
+            if (seen.has(i)) continue;
+            seen.add(i);
+            walk(i);
+        }
+    };
+    walk(id);
+    return seen;
+}

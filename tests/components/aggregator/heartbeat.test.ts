@@ -34,7 +34,7 @@ const aggregator = () =>
         prometheusRemoteWriteUrl: "http://prometheus:9090/api/v1/write",
         sampling: {},
         dedupeCacheEvents: 10000,
-        buffers: { lokiMaxBytes: 268435488, prometheusMaxBytes: 268435488 },
+        buffers: { lokiMaxBytes: 268435488, prometheusMaxBytes: 2 * 268435488 },
         agents: [{ name: "dev", environment: "development", region: "hel1", slot: 1 }],
     });
 

@@ -174,7 +174,8 @@ describe("identity bound to data (rendered configs of both tiers)", () => {
                         signal: "metric" as const,
                         sourceType: "prometheus_remote_write",
                         p: port(String(metricsSink.endpoint)),
-                        sink: "prometheus",
+                        // Its own cluster's sink: the per-cluster metric paths (docs/identity.md#fairness).
+                        sink: `prometheus_${me.cluster}`,
                         event: { name: "up", tags: { ...lie } } as Event,
                         at: ".tags.",
                     },

@@ -58,7 +58,7 @@ const PIPELINE: AggregatorPipelineSettings = {
     prometheusRemoteWriteUrl: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
     sampling: { "kube-system": 10 },
     dedupeCacheEvents: 10_000,
-    buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 536870912 },
+    buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2147483648 },
     agents: [
         { name: "dev", slot: 1 },
         { name: "monitoring", slot: 0 },

@@ -9,7 +9,9 @@ import {
     buildAggregatorPipeline,
     impersonationCondition,
     remoteWriteAuthVrl,
+    LIMITED_BATCH_MAX_EVENTS,
     MAX_SAMPLE_AHEAD_SECS,
+    metricRateLimit,
     sampleAgeCondition,
     sampleRateVrl,
 } from "../../../components/aggregator/pipeline";
@@ -19,11 +21,12 @@ import { MIN_VECTOR_VERSION, VECTOR_VERSION } from "../../../config/versions";
 import { toToml } from "../../../components/vector/toml";
 import { topologyProblems } from "../../../components/vector/topology";
 import { snapshots } from "../../support/snapshot";
-import { sink, source, transform } from "../../support/vector";
+import { errorsOf, validateVectorConfig } from "../../../tools/validate";
+import { sink, source, transform, upstreamOf } from "../../support/vector";
 
 const matchSnapshot = snapshots(__filename);
 import { HubConfig, parseStackConfig } from "../../../config";
-import { DEFAULT_MAX_SAMPLE_AGE_SECS } from "../../../config/stack";
+import { DEFAULT_MAX_SAMPLE_AGE_SECS, MIN_DISK_BUFFER_BYTES, minMetricsBufferBytes, OWN_METRICS_BUFFER_BYTES } from "../../../config/stack";
 import { MINIMAL_HUB, rawConfig } from "../../support/stack-values";
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -448,34 +451,133 @@ describe("aggregator pipeline: Loki sink", () => {
     });
 
     it("buffers on disk, blocks when full, sized from the settings, and acknowledges end to end", () => {
-        const l = sink(buildAggregatorPipeline(withOverrides({ buffers: { lokiMaxBytes: 5 * 1024 ** 3, prometheusMaxBytes: 536870912 } })), "loki", "loki");
+        const l = sink(buildAggregatorPipeline(withOverrides({ buffers: { lokiMaxBytes: 5 * 1024 ** 3, prometheusMaxBytes: 2 * 1024 ** 3 } })), "loki", "loki");
         assert.deepEqual(l.buffer, { type: "disk", max_size: 5 * 1024 ** 3, when_full: "block" });
         assert.deepEqual(l.acknowledgements, { enabled: true });
     });
 });
 
-describe("aggregator pipeline: Prometheus sink", () => {
-    it("forwards agents' remote write and its own metrics, buffered on disk, acknowledged, without the GET healthcheck", () => {
-        const p = sink(
-            buildAggregatorPipeline(
-                withOverrides({
-                    agents: [DEV],
-                    prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push",
-                    buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2 * 1024 ** 3 },
-                }),
-            ),
-            "prometheus",
-            "prometheus_remote_write",
+describe("aggregator pipeline: Prometheus sinks, one per cluster", () => {
+    const GiB = 1024 ** 3;
+
+    it("gives each cluster's samples their own sink and buffer, and the aggregators' own metrics the shared one", () => {
+        const c = buildAggregatorPipeline(
+            withOverrides({
+                agents: [DEV, { name: "staging", slot: 2 }],
+                prometheusRemoteWriteUrl: "https://mimir:8080/api/v1/push",
+                buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: 2 * GiB },
+            }),
         );
-        assert.deepEqual(p, {
+        const perCluster = Math.floor((2 * GiB - OWN_METRICS_BUFFER_BYTES) / 2);
+        for (const n of ["dev", "staging"])
+            assert.deepEqual(sink(c, `prometheus_${n}`, "prometheus_remote_write"), {
+                type: "prometheus_remote_write",
+                inputs: [`sample_age_${n}`],
+                endpoint: "https://mimir:8080/api/v1/push",
+                buffer: { type: "disk", max_size: perCluster, when_full: "block" },
+                batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
+                acknowledgements: { enabled: true },
+                healthcheck: { enabled: false },
+            });
+        assert.deepEqual(sink(c, "prometheus", "prometheus_remote_write"), {
             type: "prometheus_remote_write",
-            inputs: ["sample_age_dev", "aggregator_metrics_enrich", "heartbeat_metrics"],
+            inputs: ["aggregator_metrics_enrich", "heartbeat_metrics"],
             endpoint: "https://mimir:8080/api/v1/push",
-            buffer: { type: "disk", max_size: 2 * 1024 ** 3, when_full: "block" },
+            buffer: { type: "disk", max_size: OWN_METRICS_BUFFER_BYTES, when_full: "drop_newest" },
             batch: { max_bytes: 1048576, max_events: 10000, timeout_secs: 10 },
             acknowledgements: { enabled: true },
             healthcheck: { enabled: false },
         });
+    });
+
+    it("splits buffers.prometheusMaxBytes: every sink at least Vector's minimum, together no more than the total", () => {
+        for (const n of [1, 2, 5, 6]) {
+            const agents = ids(...Array.from({ length: n }, (_, i) => `c${i}`));
+            const total = 2 * GiB;
+            const c = buildAggregatorPipeline(withOverrides({ agents, buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: total } }));
+            const sizes = Object.values(c.sinks)
+                .filter((k) => k.type === "prometheus_remote_write")
+                .map((k) => (k.buffer?.type === "disk" ? k.buffer.max_size : 0));
+            assert.equal(sizes.length, n + 1);
+            // vectordotdev/vector lib/vector-buffers/src/config.rs: a disk buffer's max_size is at least 268435488.
+            for (const b of sizes) assert.ok(b >= MIN_DISK_BUFFER_BYTES, `${n} clusters: ${b}`);
+            assert.ok(sizes.reduce((a, b) => a + b, 0) <= total, `${n} clusters`);
+        }
+    });
+
+    it("turns a cluster's samples-per-second limit into its own sink's request rate and batch size, at or just below the limit", () => {
+        // vectordotdev/vector src/sinks/util/service.rs TowerRequestConfig: at most rate_limit_num
+        // requests per rate_limit_duration_secs (a tower RateLimit in front of the service); a
+        // request is one batch of at most batch.max_events samples. The batcher measures max_bytes
+        // by the samples' size in memory (src/sinks/prometheus/remote_write/sink.rs, ByteSizeOfItemSize):
+        // room for 4 KiB a sample keeps max_events the cap that ends a full batch.
+        for (const limit of [1, 7, 150, 999, 1001, 15_000, 1_000_000, 100_000_000]) {
+            const { request, batch } = metricRateLimit(limit);
+            const perSec = (request.rate_limit_num! * batch.max_events!) / request.rate_limit_duration_secs!;
+            assert.ok(perSec <= limit, `${limit}: ${perSec}`);
+            assert.ok(perSec > limit - request.rate_limit_num! / request.rate_limit_duration_secs!, `${limit}: ${perSec}`);
+            assert.ok(batch.max_events! <= LIMITED_BATCH_MAX_EVENTS && batch.max_events! >= 1);
+            assert.ok(batch.max_bytes! >= batch.max_events! * 4096);
+        }
+        const c = buildAggregatorPipeline(
+            withOverrides({
+                agents: [
+                    { ...DEV, metricSamplesPerSec: 15_000 },
+                    { name: "staging", slot: 2 },
+                ],
+            }),
+        );
+        const dev = sink(c, "prometheus_dev", "prometheus_remote_write");
+        assert.deepEqual(dev.request, { rate_limit_num: 150, rate_limit_duration_secs: 10 });
+        assert.deepEqual(dev.batch, { max_bytes: 1000 * 4096, max_events: 1000, timeout_secs: 10 });
+        // Only the cluster with a limit gets one; the shared sink never does.
+        assert.equal(sink(c, "prometheus_staging", "prometheus_remote_write").request, undefined);
+        assert.equal(sink(c, "prometheus", "prometheus_remote_write").request, undefined);
+        // The pinned release's reference knows request.rate_limit_* on this sink.
+        assert.deepEqual(errorsOf(validateVectorConfig(toToml(c), "aggregator")), []);
+    });
+
+    it("refuses a total that leaves a cluster's sink below Vector's minimum rather than render it", () => {
+        assert.throws(
+            () =>
+                buildAggregatorPipeline(
+                    withOverrides({ agents: ids("a", "b"), buffers: { lokiMaxBytes: GiB, prometheusMaxBytes: 2 * MIN_DISK_BUFFER_BYTES } }),
+                ),
+            /below Vector's minimum/,
+        );
+        assert.equal(minMetricsBufferBytes(2), 3 * MIN_DISK_BUFFER_BYTES);
+    });
+
+    it("feeds each sink from one cluster's listener at most, so a refused request or a full buffer stays that cluster's", () => {
+        // Prometheus refuses a whole remote-write request with one bad sample (400; measured in
+        // tests/components/aggregator/batch-poisoning.integration.test.ts), and Vector does not
+        // retry a 4xx but 408 and 429 (vectordotdev/vector src/sinks/util/http.rs,
+        // RetryStrategy::Default): the request's events are rejected and counted as
+        // vector_component_discarded_events_total{intentional="false"} with an error
+        // (lib/vector-stream/src/driver.rs handle_response -> lib/vector-common/src/internal_event/service.rs CallError).
+        // A full `block` buffer holds back the components that feed it, and each of those waits
+        // until every one of its outputs took a batch (lib/vector-core/src/fanout.rs Fanout::send):
+        // back-pressure reaches exactly the sources upstream of the sink. So: one source per sink.
+        const c = buildAggregatorPipeline(withOverrides({ agents: ids("dev", "staging", "prod") }));
+        const sources = (id: string) => [...upstreamOf(c, id)].filter((x) => x in c.sources && x !== "internal_metrics");
+        for (const [id, k] of Object.entries(c.sinks).filter(([, k]) => k.type === "prometheus_remote_write")) {
+            assert.ok(!("retry_strategy" in k), "Vector's default retries: 5xx, 408, 429");
+            if (id === "prometheus") {
+                // Heartbeat metrics are counted off every cluster's log path: this sink must never hold it back.
+                assert.deepEqual(sources(id), ["agents_dev", "agents_prod", "agents_staging"]);
+                assert.equal(k.buffer?.when_full, "drop_newest");
+                // Nothing any agent sent as a metric: no sample of theirs shares its requests.
+                assert.ok(![...upstreamOf(c, id)].some((x) => x.startsWith("remote_write_")));
+            } else {
+                assert.deepEqual(sources(id), [`remote_write_${id.replace(/^prometheus_/, "")}`], id);
+                assert.equal(k.buffer?.when_full, "block");
+            }
+        }
+        // And no remote_write source feeds anything but its own sink's path.
+        for (const n of ["dev", "staging", "prod"]) {
+            const sinksFed = Object.keys(c.sinks).filter((id) => upstreamOf(c, id).has(`remote_write_${n}`));
+            assert.deepEqual(sinksFed, [`prometheus_${n}`]);
+        }
     });
 
     it("exposes its own metrics on :9598", () => {
@@ -516,6 +618,7 @@ describe("aggregator pipeline: rendered TOML", () => {
         ["defaults", defaults()],
         ["no clusters, no sampling", withOverrides({ agents: [], sampling: {} })],
         ["tenant", withOverrides({ loki: { endpoint: "http://loki:3100", tenantId: "fleet", labels: { cluster: "cluster" } } })],
+        ["metric limits", withOverrides({ agents: [{ ...DEV, metricSamplesPerSec: 5000 }] })],
     ];
 
     it("contains no ${ anywhere (env interpolation is off since 0.57)", () => {
@@ -566,20 +669,16 @@ describe("aggregator pipeline: samples Prometheus would refuse", () => {
         assert.ok(MAX_SAMPLE_AHEAD_SECS < PROMETHEUS_MAX_AHEAD_SECS, "the guard must refuse before Prometheus does");
     });
 
-    it("filters every cluster's metrics on its own path, after its identity is bound and before the shared sink", () => {
+    it("filters every cluster's metrics on its own path, after its identity is bound and before its own sink", () => {
         const c = buildAggregatorPipeline(withOverrides({ agents: ids("dev", "staging") }));
         for (const n of ["dev", "staging"]) {
             const f = transform(c, `sample_age_${n}`, "filter");
             assert.deepEqual(f.inputs, [`bind_metrics_${n}`]);
             assert.deepEqual(f.condition, { type: "vrl", source: sampleAgeCondition(DEFAULT_MAX_SAMPLE_AGE_SECS) });
         }
-        // Nothing an agent sent reaches the sink around the guard; the aggregators' own metrics are made now.
-        assert.deepEqual(sink(c, "prometheus", "prometheus_remote_write").inputs, [
-            "sample_age_dev",
-            "sample_age_staging",
-            "aggregator_metrics_enrich",
-            "heartbeat_metrics",
-        ]);
+        // Nothing an agent sent reaches a sink around the guard; the aggregators' own metrics are made now.
+        for (const n of ["dev", "staging"]) assert.deepEqual(sink(c, `prometheus_${n}`, "prometheus_remote_write").inputs, [`sample_age_${n}`]);
+        assert.deepEqual(sink(c, "prometheus", "prometheus_remote_write").inputs, ["aggregator_metrics_enrich", "heartbeat_metrics"]);
     });
 
     it("keeps a sample without a timestamp and one inside both limits, in milliseconds as VRL's now() compares", () => {

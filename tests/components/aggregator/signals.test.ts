@@ -5,7 +5,7 @@ import { toToml } from "../../../components/vector/toml";
 import { topologyProblems } from "../../../components/vector/topology";
 import { AgentIdentity } from "../../../config/stack";
 import { errorsOf, validateVectorConfig } from "../../../tools/validate";
-import { sink, transform } from "../../support/vector";
+import { sink, transform, upstreamOf } from "../../support/vector";
 
 const AGENTS: AgentIdentity[] = [
     { name: "dev", environment: "development", region: "hel1", slot: 1 },
@@ -20,7 +20,7 @@ const base = (agents = AGENTS) =>
         prometheusRemoteWriteUrl: "http://prom:9090/api/v1/write",
         sampling: {},
         dedupeCacheEvents: 1000,
-        buffers: { lokiMaxBytes: 1 << 30, prometheusMaxBytes: 1 << 30 },
+        buffers: { lokiMaxBytes: 1 << 30, prometheusMaxBytes: 2 * (1 << 30) },
         agents,
     });
 const TEMPO = { endpoint: "http://tempo:4318/", bufferMaxBytes: 1 << 30 };
@@ -112,13 +112,25 @@ describe("aggregator signals (issue 19)", () => {
             assert.doesNotMatch(staging, /"stringValue": "(development|hel1)"/);
         });
 
-        it("sends OTLP over HTTP to /v1/traces with the otlp codec, a disk buffer and end-to-end acknowledgements", () => {
+        it("sends OTLP over HTTP to /v1/traces with the otlp codec, a disk buffer that drops the newest when full, and end-to-end acknowledgements", () => {
             const t = sink(c, "tempo", "opentelemetry");
             assert.deepEqual(t.inputs, ["bind_traces_dev", "bind_traces_staging"]);
             assert.equal(t.protocol.uri, "http://tempo:4318/v1/traces");
             assert.deepEqual(t.protocol.encoding, { codec: "otlp" });
-            assert.deepEqual(t.buffer, { type: "disk", max_size: 1 << 30, when_full: "block" });
+            assert.deepEqual(t.buffer, { type: "disk", max_size: 1 << 30, when_full: "drop_newest" });
             assert.deepEqual(t.protocol.acknowledgements, { enabled: true });
+        });
+
+        it("never holds back a cluster's logs while Tempo is down: every source feeding Tempo also feeds Loki, so its buffer drops", () => {
+            // vectordotdev/vector lib/vector-buffers/src/lib.rs WhenFull: `block` waits for room and
+            // back-pressures up the topology; `drop_newest` drops the event (counted in
+            // vector_buffer_discarded_events_total). A source hands each batch to all its outputs and
+            // waits for every one (lib/vector-core/src/fanout.rs Fanout::send): a blocked Tempo would
+            // stall agents_C, logs and all.
+            const tempoSources = [...upstreamOf(c, "tempo")].filter((x) => x in c.sources);
+            assert.deepEqual(tempoSources, ["agents_dev", "agents_staging"]);
+            for (const src of tempoSources) assert.ok(upstreamOf(c, "loki").has(src), src);
+            assert.equal(sink(c, "tempo", "opentelemetry").buffer?.when_full, "drop_newest");
         });
 
         it("adds nothing when no cluster may send", () => {

@@ -50,7 +50,7 @@ const AGGREGATOR: AggregatorPipelineSettings = {
     prometheusRemoteWriteUrl: "http://prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
     sampling: { "kube-system": 10, "ingress-nginx": 5 },
     dedupeCacheEvents: 10_000,
-    buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 536870912 },
+    buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2147483648 },
     agents: [
         { name: "dev", environment: "development", region: "hel1", slot: 1 },
         { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },

@@ -122,6 +122,7 @@ const HEARTBEAT_LATE = "VectorHeartbeatLatencyHigh";
 const IMPERSONATION = "VectorClusterImpersonation";
 const THROTTLED = "VectorClusterLogsThrottled";
 const OUT_OF_RANGE = "VectorClusterSamplesOutOfRange";
+const BACK_PRESSURED = "VectorClusterMetricsBackPressured";
 
 export const ALL_TESTED_ALERTS = [
     AGENT_DOWN,
@@ -140,6 +141,7 @@ export const ALL_TESTED_ALERTS = [
     IMPERSONATION,
     THROTTLED,
     OUT_OF_RANGE,
+    BACK_PRESSURED,
 ];
 
 const logsSink = component("aggregator", "sink", "vector");
@@ -931,6 +933,43 @@ const outOfRange: TestGroup = {
     ],
 };
 
+/** A disk buffer of an aggregator's sink: its fill and its limit, in bytes. */
+const aggregatorBuffer = (pod: string, node: string, sinkId: string, size: string, max = "1000000000+0x40"): SeriesInput[] => {
+    const labels = aggregator(pod, node, { ...component(sinkId, "sink", "prometheus_remote_write"), buffer_id: sinkId, stage: "0" });
+    return [series("vector_buffer_size_bytes", labels, size), series("vector_buffer_max_size_bytes", labels, max)];
+};
+
+const devBackPressured: ExpectedAlert = {
+    exp_labels: { severity: "warning", cluster: "monitoring", component_id: "prometheus_dev", sender: "dev" },
+    exp_annotations: {
+        summary: "Cluster dev's metrics wait in the aggregators' buffer; when it is full its remote write is held back",
+        description:
+            "The aggregators in monitoring hold dev's samples in its own Prometheus sink's buffer (prometheus_dev), 60% full for 10 minutes: " +
+            "it sends faster than its limit (aggregator.metricSamplesPerSecPerCluster or aggregator.identities.dev.metricSamplesPerSec) or than Prometheus takes. " +
+            "When full, only dev's remote write is held back and its agents drop samples; other clusters are not affected.",
+        runbook_url: runbook(BACK_PRESSURED),
+    },
+};
+
+const backPressured: TestGroup = {
+    name: "fairness: dev's own metrics buffer fills past half on one replica; staging's and the shared sink's are not this alert's",
+    interval: "1m",
+    input_series: [
+        // Replica 0: 100 MB a minute for 5 minutes (exactly half at 5m, not over), then 60% from 6m.
+        ...aggregatorBuffer("vector-aggregator-0", "mon-1", "prometheus_dev", "0+100000000x5 600000000+0x35"),
+        // Replica 1 has drained dev's share: the fullest replica is what counts.
+        ...aggregatorBuffer("vector-aggregator-1", "mon-2", "prometheus_dev", "200000000+0x40"),
+        ...aggregatorBuffer("vector-aggregator-0", "mon-1", "prometheus_staging", "300000000+0x40"),
+        // The shared sink of the aggregators' own metrics is no cluster's: VectorBufferNearlyFull covers it.
+        ...aggregatorBuffer("vector-aggregator-0", "mon-1", "prometheus", "900000000+0x40"),
+    ],
+    alert_rule_test: [
+        // Over half from 6m: pending, firing from 16m.
+        none(BACK_PRESSURED, "15m"),
+        { alertname: BACK_PRESSURED, eval_time: "20m", exp_alerts: [devBackPressured] },
+    ],
+};
+
 /** The whole test file; `ruleFile` is the path of the rendered rule file. */
 export function ruleTestFile(ruleFile: string): PromtoolTestFile {
     return {
@@ -953,6 +992,7 @@ export function ruleTestFile(ruleFile: string): PromtoolTestFile {
             impersonation,
             throttled,
             outOfRange,
+            backPressured,
             healthyFleet(),
         ],
     };
