@@ -197,6 +197,21 @@ const agentSchema = obj({
     nodeLogs: section(nodeLogsSchema, "Node logs from journald (docs/signals-node-logs.md)."),
     events: section(eventsSchema, "Kubernetes events, once per cluster (docs/signals-events.md)."),
     otlp: section(otlpSchema, "OTLP endpoint for applications: traces, metrics, logs (docs/signals-otlp.md)."),
+    identity: section(
+        obj({
+            tokenGeneration: opt(
+                int(0, 1000, "generation"),
+                0,
+                "Raise by one (with acceptPreviousToken: true) to give this cluster a new remote-write token (docs/identity.md#rotating-a-token).",
+            ),
+            acceptPreviousToken: opt(
+                bool(),
+                false,
+                "While rotating: keep the previous generation's token, so the agent uses it until the hub accepts the new one.",
+            ),
+        }),
+        "This cluster's own agent credentials: its key, certificate request and remote-write tokens live in this stack alone (docs/identity.md#deployment-order).",
+    ),
 });
 
 /** The aggregators' log sampling when the hub sets none (namespace -> keep 1 in N). */
@@ -213,6 +228,10 @@ const DEFAULT_LOKI_LABELS = {
     shipper: "shipper",
 };
 
+/** Where a key that left the hub's `aggregator.identities.<cluster>` lives now. */
+const movedToClusterStack = (key: string) =>
+    `no such key here any more: each cluster keeps its own tokens, so set vector-fleet:agent.identity.${key} in that cluster's own stack file instead (docs/identity.md#rotating-a-token)`;
+
 const aggregatorSchema = obj({
     namespace: opt(namespaceName(), "vector-aggregator", "Namespace of the aggregators (its own, so policies and Pod Security apply to it alone)."),
     image: opt(vectorImage(MIN_VECTOR_VERSION), VECTOR_IMAGE, "Vector image for the aggregators, at least MIN_VECTOR_VERSION."),
@@ -225,21 +244,26 @@ const aggregatorSchema = obj({
     identities: opt(
         dict(
             dnsLabel(32),
-            obj({
-                environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
-                region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
-                logEventsPerSec: opt(int(1, 10_000_000, "events per second"), undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
-                tokenGeneration: opt(
-                    int(0, 1000, "generation"),
-                    0,
-                    "Raise by one to issue this cluster a new remote-write token (docs/identity.md#rotating-a-token).",
-                ),
-                acceptPreviousToken: opt(
-                    bool(),
-                    false,
-                    "While rotating: the aggregators accept the previous generation's token too, until this cluster's agent has the new one.",
-                ),
-            }),
+            obj(
+                {
+                    environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
+                    region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
+                    logEventsPerSec: opt(
+                        int(1, 10_000_000, "events per second"),
+                        undefined,
+                        "This cluster's log rate limit; overrides logEventsPerSecPerCluster.",
+                    ),
+                    stack: opt(
+                        str({
+                            pattern: STACK_REFERENCE,
+                            patternHint: "a stack name (dev) or a fully qualified one (org/vector-fleet/dev)",
+                        }),
+                        undefined,
+                        "The cluster's own stack, whose certificate request the hub signs and whose token digests it accepts (docs/identity.md#deployment-order). Default: the cluster's name; a bare name is resolved in the hub's own organization and project.",
+                    ),
+                },
+                { moved: Object.fromEntries(["tokenGeneration", "acceptPreviousToken"].map((k) => [k, movedToClusterStack(k)])) },
+            ),
         ),
         {},
         "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). Every listed cluster needs an entry.",
@@ -556,9 +580,6 @@ export interface AgentIdentity {
     slot: number;
     /** Log events per second this cluster may send; undefined = no limit. */
     logEventsPerSec?: number;
-    /** Which remote-write token is current (0 = the first), and whether the one before is still accepted. */
-    tokenGeneration?: number;
-    acceptPreviousToken?: boolean;
 }
 export interface HubConfig extends Common {
     role: "hub";
@@ -667,6 +688,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             expected: "a kubeconfig context (or a secret kubeconfig): every stack names its cluster explicitly, never the ambient default",
         });
 
+    if (p.agent?.identity.acceptPreviousToken && p.agent.identity.tokenGeneration === 0)
+        problems.push({
+            path: `${k("agent")}.identity.acceptPreviousToken`,
+            value: "true with tokenGeneration 0",
+            expected: "tokenGeneration of at least 1: generation 0 has no previous token",
+        });
+
     if (p.role === "hub") {
         if (p.monitoringStack !== undefined)
             problems.push({ path: k("monitoringStack"), value: JSON.stringify(p.monitoringStack), expected: "nothing on the hub: it is the monitoring stack" });
@@ -690,13 +718,6 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                 expected: "only the source clusters: the hub's own cluster is added automatically",
             });
         if (p.aggregator) {
-            for (const [name, id] of Object.entries(p.aggregator.identities).sort(([a], [b]) => a.localeCompare(b)))
-                if (id.acceptPreviousToken && (id.tokenGeneration ?? 0) === 0)
-                    problems.push({
-                        path: `${k("aggregator")}.identities.${name}.acceptPreviousToken`,
-                        value: "true with tokenGeneration 0",
-                        expected: "tokenGeneration of at least 1: generation 0 has no previous token",
-                    });
             for (const name of Object.keys(p.aggregator.identities).sort())
                 if (!p.aggregator.clusters.includes(name))
                     problems.push({
@@ -858,7 +879,11 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         const agentClusters = [...aggregator.clusters, ...(agent.enabled ? [p.cluster!] : [])].sort();
         const listed: AgentIdentity[] = [
             ...(agent.enabled ? [{ ...common.cluster, slot: 0 }] : []),
-            ...aggregator.clusters.map((name, i) => ({ name, ...aggregator.identities[name], slot: i + 1 })),
+            ...aggregator.clusters.map((name, i) => {
+                // Where its credentials are read from is the hub's business (index.ts), not the aggregators'.
+                const { stack: _stack, ...id } = aggregator.identities[name] ?? {};
+                return { name, ...id, slot: i + 1 };
+            }),
         ];
         const agentIdentities = listed
             .map(({ logEventsPerSec, ...a }): AgentIdentity => {
