@@ -153,8 +153,11 @@ export function readSourceOutputs(
 ): { problems: string[]; identity?: { csrPem: string; tokenSha256: string[] } } {
     const problems: string[] = [];
     const value = (k: string) => details[k]?.value ?? details[k]?.secretValue;
-    for (const k of [...secretOutputNames].sort().filter((k) => (Object.values(SOURCE_OUTPUTS) as string[]).includes(k)))
-        problems.push(`stack "${stack}" exports "${k}" as a secret; expected a public output (update cluster "${cluster}"'s stack)`);
+    // The hub's StackReference stores every output of the source in the hub's state, secret ones too.
+    for (const k of [...secretOutputNames].sort())
+        problems.push(
+            `stack "${stack}" exports "${k}" as a secret; expected no secret output at all: the hub's StackReference would store it in the hub's state (update cluster "${cluster}"'s stack)`,
+        );
     const csr = value(SOURCE_OUTPUTS.agentCsrPem);
     const hashes = value(SOURCE_OUTPUTS.agentTokenSha256);
     if (csr === undefined && hashes === undefined) return { problems };

@@ -790,9 +790,17 @@ const SOURCE_CASES: { what: string; breakIt: (o: StackOutputs) => void; expected
         expected: /output "agentTokenSha256" is missing/,
     },
     {
+        what: "any secret output (the hub's StackReference would store it)",
+        breakIt: (o) => {
+            o.values.kubeconfig = "apiVersion: v1";
+            o.secretNames = ["kubeconfig"];
+        },
+        expected: /stack "dev" exports "kubeconfig" as a secret; expected no secret output at all/,
+    },
+    {
         what: "its request as a secret",
         breakIt: (o) => (o.secretNames = ["agentCsrPem"]),
-        expected: /stack "dev" exports "agentCsrPem" as a secret; expected a public output/,
+        expected: /stack "dev" exports "agentCsrPem" as a secret; expected no secret output at all: the hub's StackReference would store it in the hub's state/,
     },
 ];
 
