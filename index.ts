@@ -6,18 +6,19 @@ import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AGENT_NAME, VectorAgent, VectorAgentArgs } from "./components/agent";
-import { AGGREGATOR_NAME, aggregatorNames, VectorAggregator, VectorAggregatorArgs, aggregatorDnsNames, previousTokenKey } from "./components/aggregator";
+import { AGGREGATOR_NAME, aggregatorNames, VectorAggregator, VectorAggregatorArgs, aggregatorDnsNames } from "./components/aggregator";
 import { aggregatorBufferCapacity } from "./components/aggregator/capacity";
 import { selectorLabels } from "./components/k8s/common";
 import { LegacyAgentCutover } from "./components/migration";
 import { VectorSelfMonitoring } from "./components/monitoring";
 import { FleetPki } from "./components/pki";
+import { AgentCredentials } from "./components/identity";
 import { certificateExpiryRule } from "./components/pki/expiry-rules";
 import { signalPrometheusRule } from "./components/monitoring/signal-rules";
 import { KubernetesEvents } from "./components/events";
 import { signalsDashboardConfigMap } from "./components/monitoring/signal-dashboard";
 import { AgentConfig, AggregatorConfig, ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
-import { addressIp, HUB_OUTPUTS, hubOutputProblems, loadBalancerIpProblem } from "./components/contract/hub-outputs";
+import { addressIp, HUB_OUTPUTS, loadBalancerIpProblem, readHubOutputs, readSourceOutputs, SOURCE_OUTPUTS } from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
@@ -29,6 +30,8 @@ interface Deployed {
     pki?: FleetPki;
     agent?: VectorAgent;
     aggregator?: VectorAggregator;
+    /** A source its hub does not serve yet: only its own credentials exist (docs/identity.md#deployment-order). */
+    pending?: boolean;
 }
 
 /**
@@ -130,16 +133,83 @@ function verifiedLoadBalancerIp(cfg: HubConfig, networkId: number, aggregator: V
     });
 }
 
+/**
+ * An Output's value once the engine knows it; undefined while it is unknown (a preview before the
+ * resource exists). The SDK keeps this on the Output without declaring it (@pulumi/pulumi
+ * output.js OutputImpl: isKnown, promise()): the program needs a plain value to decide what to
+ * register, which an apply cannot give.
+ */
+async function knownValue<T>(o: pulumi.Output<T>): Promise<T | undefined> {
+    const impl = o as unknown as { isKnown: Promise<boolean>; promise(): Promise<T> };
+    return (await impl.isKnown) ? impl.promise() : undefined;
+}
+
+/** A configured stack name as a StackReference reads it: a bare name is this organization's and project's. */
+function qualified(cfg: StackConfig, stack: string, key: string): string {
+    return stack.includes("/") ? stack : qualifiedStackName(stack, organization(cfg, key, stack), pulumi.getProject());
+}
+
+/** Reads every output a StackReference has, the way a check needs them: plain values and which are secret. */
+async function outputDetails(ref: pulumi.StackReference, names: readonly string[]) {
+    const [details, secretNames] = await Promise.all([Promise.all(names.map((k) => ref.getOutputDetails(k))), knownValue(ref.secretOutputNames)]);
+    return { details: Object.fromEntries(names.map((k, i) => [k, details[i]])), secretNames: secretNames ?? [] };
+}
+
+/** The agent credentials a cluster's own stack makes (components/identity): the hub's own cluster too. */
+function ownCredentials(cfg: StackConfig): AgentCredentials {
+    const id = cfg.agent.identity;
+    return new AgentCredentials(`${AGENT_NAME}-identity-${cfg.cluster.name}`, {
+        cluster: cfg.cluster.name,
+        tokenGeneration: id.tokenGeneration,
+        acceptPreviousToken: id.acceptPreviousToken,
+    });
+}
+
+/**
+ * What each listed source cluster's own stack exports for the hub (its certificate request and
+ * token digests), checked before anything else is registered; every problem is collected. A
+ * cluster whose stack has no outputs yet is pending: a warning, nothing signed or accepted.
+ */
+async function sourceIdentities(cfg: HubConfig): Promise<Record<string, { csrPem: string; tokenSha256: string[] }>> {
+    const names = Object.values(SOURCE_OUTPUTS);
+    const read = await Promise.all(
+        cfg.aggregator.clusters.map(async (cluster) => {
+            const stack = cfg.aggregator.identities[cluster]?.stack ?? cluster;
+            // The resource keeps the configured name (its URN stays put); it reads the qualified stack.
+            const ref = new pulumi.StackReference(stack, { name: qualified(cfg, stack, `aggregator.identities.${cluster}.stack`) });
+            const { details, secretNames } = await outputDetails(ref, names);
+            return { cluster, stack, ...readSourceOutputs(stack, cluster, details, secretNames) };
+        }),
+    );
+    const problems = read.flatMap((r) => r.problems);
+    // A RunError is printed without a stack trace (pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
+    if (problems.length > 0) throw new pulumi.RunError(`cannot sign for the clusters ${cfg.stack} lists:\n  - ${problems.join("\n  - ")}`);
+    for (const r of read.filter((x) => !x.identity))
+        void pulumi.log.warn(
+            `cluster "${r.cluster}" is pending: stack "${r.stack}" has no outputs yet, so nothing is signed for it and its listeners accept no token; ` +
+                `run \`pulumi up\` on ${r.stack}, then here again (docs/identity.md#deployment-order)`,
+        );
+    return Object.fromEntries(read.flatMap((r) => (r.identity ? [[r.cluster, r.identity]] : [])));
+}
+
 async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<Deployed> {
     const agg = cfg.aggregator;
     const network = await privateNetwork(cfg);
+    const sources = await sourceIdentities(cfg);
     const provider = makeProvider();
     const name = AGGREGATOR_NAME;
+    const own = cfg.agent.enabled ? ownCredentials(cfg) : undefined;
+    // The aggregators' config holds the digests: the hub's own are read once known (a first
+    // preview, before its tokens exist, shows its own listener accepting none).
+    const ownSha256 = own ? ((await knownValue(own.tokenSha256)) ?? []) : [];
+    const ready = [...Object.entries(sources), ...(own ? [[cfg.cluster.name, { csrPem: own.csrPem, tokenSha256: ownSha256 }] as const] : [])].sort(([a], [b]) =>
+        a.localeCompare(b),
+    );
+    const certRequests: Record<string, pulumi.Input<string>> = Object.fromEntries(ready.map(([c, id]) => [c, id.csrPem]));
+    const tokenSha256: Record<string, string[]> = Object.fromEntries(ready.map(([c, id]) => [c, id.tokenSha256]));
     const pki = new FleetPki("vector-fleet-pki", {
         agentClusters: cfg.agentClusters,
-        tokenGenerations: Object.fromEntries(
-            cfg.agentIdentities.map((a) => [a.name, { generation: a.tokenGeneration ?? 0, keepPrevious: a.acceptPreviousToken === true }]),
-        ),
+        certRequests,
         clientCaGenerations: Object.fromEntries(
             cfg.agentIdentities.map((a) => [a.name, { generation: a.clientCaGeneration ?? 0, keepPrevious: a.acceptPreviousClientCa === true }]),
         ),
@@ -147,6 +217,7 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
         serverIpAddresses: [agg.loadBalancer.privateIp],
     });
     const clients = Object.entries(pki.clients);
+    const signed = clients.flatMap(([c, cred]) => (cred.certPem ? [[c, cred.certPem] as const] : []));
     const aggregator = new VectorAggregator(name, {
         provider,
         cluster: cfg.cluster,
@@ -158,15 +229,13 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
             serverKeyPem: pki.serverKeyPem,
             clientCaPems: Object.fromEntries(clients.map(([c, cred]) => [c, cred.clientCaPem])),
         },
-        tokens: Object.fromEntries(
-            clients.flatMap(([c, cred]) => [[c, cred.token], ...(cred.previousToken ? [[previousTokenKey(c), cred.previousToken]] : [])]),
-        ),
+        tokenSha256,
         privateNetworkRange: network.ipRange,
         networkPolicy: cfg.networkPolicy.enabled ? { clusterCidrs: cfg.networkPolicy.clusterCidrs, scrapeFrom: scrapeFrom(cfg) } : undefined,
     });
-    const own = pki.clients[cfg.cluster.name];
+    const ownCert = pki.clients[cfg.cluster.name]?.certPem;
     let agent: VectorAgent | undefined;
-    if (cfg.agent.enabled && own) {
+    if (cfg.agent.enabled && own && ownCert) {
         agent = new VectorAgent(AGENT_NAME, {
             provider,
             cluster: cfg.cluster,
@@ -175,9 +244,10 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
             aggregatorAddress: aggregator.inClusterAddress,
             remoteWriteUrl: aggregator.inClusterRemoteWriteUrl,
             caCertPem: pki.caCertPem,
-            clientCertPem: own.certPem,
+            clientCertPem: ownCert,
             clientKeyPem: own.keyPem,
-            remoteWriteToken: own.token,
+            // Signed and accepted in this same update.
+            remoteWriteToken: own.tokens[0],
             networkPolicy: cfg.networkPolicy.enabled
                 ? {
                       apiServer: cfg.networkPolicy.apiServer,
@@ -187,14 +257,16 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
                 : undefined,
         });
     }
+    // Every output is public: a StackReference stores all of them in each source's state.
     const outputs: Outputs = {
         [HUB_OUTPUTS.aggregatorAddress]: aggregator.address,
         [HUB_OUTPUTS.remoteWriteUrl]: aggregator.remoteWriteUrl,
         [HUB_OUTPUTS.caCertPem]: pki.caCertPem,
         [HUB_OUTPUTS.agentClusters]: cfg.agentClusters,
-        [HUB_OUTPUTS.agentCertificates]: pulumi.all(Object.fromEntries(clients.map(([c, cred]) => [c, cred.certPem]))),
-        [HUB_OUTPUTS.agentKeys]: pulumi.secret(pulumi.all(Object.fromEntries(clients.map(([c, cred]) => [c, cred.keyPem])))),
-        [HUB_OUTPUTS.agentTokens]: pulumi.secret(pulumi.all(Object.fromEntries(clients.map(([c, cred]) => [c, cred.token])))),
+        [HUB_OUTPUTS.agentCertificates]: pulumi.all(Object.fromEntries(signed)),
+        // Every request in certRequests is signed (FleetPki signs each listed cluster's).
+        [HUB_OUTPUTS.agentSignedRequests]: pulumi.all(certRequests),
+        [HUB_OUTPUTS.agentTokenSha256]: tokenSha256,
         aggregatorInClusterAddress: aggregator.inClusterAddress,
         aggregatorStatefulSet: `${agg.namespace}/${aggregatorNames(name).statefulSet}`,
         aggregatorBufferMinutes: aggregatorBufferCapacity(agg),
@@ -204,14 +276,14 @@ async function hub(cfg: HubConfig, makeProvider: () => k8s.Provider): Promise<De
 }
 
 /** The running stack's organization; older engines do not pass it to the language host. */
-function organization(cfg: SourceConfig): string {
+function organization(cfg: StackConfig, key: string, stack: string): string {
     try {
         return pulumi.getOrganization();
     } catch {
         throw new ConfigError([
             {
-                path: `${cfg.project}:monitoringStack`,
-                value: JSON.stringify(cfg.monitoringStack),
+                path: `${cfg.project}:${key}`,
+                value: JSON.stringify(stack),
                 expected:
                     "the fully qualified name org/project/stack: this Pulumi CLI does not tell the program its organization, so a bare name cannot be resolved",
             },
@@ -220,15 +292,31 @@ function organization(cfg: SourceConfig): string {
 }
 
 async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Promise<Deployed> {
-    const hubStack = cfg.monitoringStack.includes("/") ? cfg.monitoringStack : qualifiedStackName(cfg.monitoringStack, organization(cfg), pulumi.getProject());
+    const hubStack = qualified(cfg, cfg.monitoringStack, "monitoringStack");
     // The resource keeps the configured name (its URN stays put); it reads the qualified stack.
     const ref = new pulumi.StackReference(cfg.monitoringStack, { name: hubStack });
     // Fail before any other resource is registered when the hub's outputs do not serve this cluster.
-    const names = Object.values(HUB_OUTPUTS);
-    const details = await Promise.all(names.map((k) => ref.getOutputDetails(k)));
-    const problems = hubOutputProblems(cfg.monitoringStack, cfg.cluster.name, Object.fromEntries(names.map((k, i) => [k, details[i]])));
+    const { details, secretNames } = await outputDetails(ref, Object.values(HUB_OUTPUTS));
+    const { problems, answer } = readHubOutputs(cfg.monitoringStack, cfg.cluster.name, details, secretNames);
     // A RunError is printed without a stack trace (pulumi/pulumi sdk/nodejs/cmd/run/run.ts).
     if (problems.length > 0) throw new pulumi.RunError(`cannot wire ${cfg.stack} to ${cfg.monitoringStack}:\n  - ${problems.join("\n  - ")}`);
+
+    // This cluster's own key and tokens: made here, never read from (nor given to) any other stack.
+    const own = ownCredentials(cfg);
+    const outputs: Outputs = { [SOURCE_OUTPUTS.agentCsrPem]: own.csrPem, [SOURCE_OUTPUTS.agentTokenSha256]: own.tokenSha256 };
+    // Deploy only what the hub serves now: its certificate for this very request, and the newest
+    // token it accepts (during a rotation the previous one until the hub accepts the new one).
+    const [csr, hashes] = await Promise.all([knownValue(own.csrPem), Promise.all(own.tokenSha256Each.map(knownValue))]);
+    const signed = answer.state === "signed" && csr !== undefined && answer.signedRequest === csr ? answer : undefined;
+    const token = signed ? hashes.findIndex((h) => h !== undefined && signed.acceptedSha256.includes(h)) : -1;
+    if (!signed || token < 0) {
+        const why =
+            answer.state === "pending"
+                ? answer.why
+                : `${cfg.monitoringStack} has ${signed ? "not accepted any of this cluster's tokens" : "signed another certificate request of this cluster"} yet: run \`pulumi up\` on ${cfg.monitoringStack}, then here again (docs/identity.md#deployment-order)`;
+        void pulumi.log.warn(`cluster "${cfg.cluster.name}" is not signed yet, so its agents are not deployed: ${why}`);
+        return { outputs, pending: true };
+    }
     const provider = makeProvider();
 
     const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
@@ -241,13 +329,13 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
         aggregatorAddress: address,
         remoteWriteUrl: mine(HUB_OUTPUTS.remoteWriteUrl),
         caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
-        clientCertPem: mine(HUB_OUTPUTS.agentCertificates),
-        clientKeyPem: mine(HUB_OUTPUTS.agentKeys),
-        remoteWriteToken: mine(HUB_OUTPUTS.agentTokens),
+        clientCertPem: signed.certificate,
+        clientKeyPem: own.keyPem,
+        remoteWriteToken: own.tokens[token],
         networkPolicy: cfg.networkPolicy.enabled
             ? {
                   apiServer: cfg.networkPolicy.apiServer,
-                  // hubOutputProblems has checked it is an ip:port.
+                  // readHubOutputs has checked it is an ip:port.
                   aggregators: { kind: "loadBalancer", cidr: address.apply((a) => `${addressIp(a)}/32`) },
                   aggregatorPorts: {
                       vector: address.apply((a) => Number(a.slice(a.lastIndexOf(":") + 1))),
@@ -257,7 +345,7 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
               }
             : undefined,
     });
-    return { outputs: { aggregatorAddress: address }, agent };
+    return { outputs: { ...outputs, aggregatorAddress: address }, agent };
 }
 
 async function program(): Promise<Outputs> {
@@ -266,6 +354,10 @@ async function program(): Promise<Outputs> {
     let provider: k8s.Provider | undefined;
     const makeProvider = () => (provider ??= kubernetesProvider(cfg));
     const deployed = cfg.role === "hub" ? await hub(cfg, makeProvider) : await source(cfg, makeProvider);
+    const identity = { role: cfg.role, cluster: cfg.cluster.name, environment: cfg.cluster.environment, region: cfg.cluster.region };
+    // Nothing else before the hub serves this cluster: no monitoring of an agent that is not there,
+    // and above all no parking of the old agents it would replace.
+    if (deployed.pending) return { ...identity, agentNamespace: null, migrationPhase: cfg.migration.phase, parkedLegacyAgents: [], ...deployed.outputs };
     // Issue 19: Kubernetes events, once per cluster, into this cluster's agents (docs/signals-events.md).
     if (deployed.agent && cfg.agent.events.enabled)
         new KubernetesEvents(

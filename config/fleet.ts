@@ -210,6 +210,45 @@ export function checkFleet(
         });
     }
 
+    // The stack each listed cluster's credentials are read from (docs/identity.md#deployment-order):
+    // the hub signs whatever request that stack exports, so it must be that cluster's own.
+    for (const hub of sorted) {
+        if (hub.config.role !== "hub") continue;
+        const readFrom = new Map<string, string>();
+        for (const c of hub.config.aggregator.clusters) {
+            const explicit = hub.config.aggregator.identities[c]?.stack;
+            const stack = explicit ?? c;
+            const path = `${k("aggregator")}.identities.${c}.stack`;
+            const twice = readFrom.get(stack);
+            if (twice !== undefined)
+                problems.push({
+                    file: hub.file,
+                    path,
+                    value: `${q(stack)}, which cluster ${q(twice)} is read from too`,
+                    expected: "each cluster's own stack: one stack holds one cluster's credentials",
+                });
+            readFrom.set(stack, c);
+            if (stack.includes("/")) continue; // another project's or organization's stack may live anywhere
+            const other = byStack.get(stack);
+            if (!existing.has(stack)) {
+                if (explicit !== undefined)
+                    problems.push({
+                        file: hub.file,
+                        path,
+                        value: `${q(stack)}, but there is no Pulumi.${stack}.yaml (stacks here: ${names.join(", ")})`,
+                        expected: `the name of cluster ${q(c)}'s own stack, whose file is beside this one (or org/project/stack for one that lives elsewhere)`,
+                    });
+            } else if (other && other.config.cluster.name !== c)
+                problems.push({
+                    file: hub.file,
+                    path,
+                    value: `${q(stack)}${explicit === undefined ? " (the default: the cluster's name)" : ""}, but ${other.file} is cluster ${q(other.config.cluster.name)}`,
+                    expected: `the stack whose ${k("cluster")} is ${q(c)}: the hub signs the certificate request that stack exports`,
+                    also: { file: other.file, path: k("cluster") },
+                });
+        }
+    }
+
     // Old agents parked in one cluster (one kube context) by two stacks, or Vector's own agent parked by another stack.
     const parked = new Map<string, { m: FleetMember; path: string }>();
     const agentNamespace = new Map<string, FleetMember>();

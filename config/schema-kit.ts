@@ -237,9 +237,10 @@ export interface ObjectSchema<F extends Fields> extends Schema<FromFields<F>> {
 
 /**
  * An object with known fields. Unknown keys are problems (a misspelt key silently ignored is the
- * most common way a config "does nothing"); the message names the closest known key.
+ * most common way a config "does nothing"); the message names the closest known key, or for a key
+ * listed in `moved`, where it lives now.
  */
-export function obj<F extends Fields>(fields: F): ObjectSchema<F> {
+export function obj<F extends Fields>(fields: F, opts: { moved?: Record<string, string> } = {}): ObjectSchema<F> {
     const expected = "an object";
     return {
         kind: "object",
@@ -251,7 +252,9 @@ export function obj<F extends Fields>(fields: F): ObjectSchema<F> {
             let ok = true;
             for (const k of Object.keys(v)) {
                 if (!(k in fields)) {
-                    fail(ctx, child(path, k), v[k], unknownKeyHint(k, Object.keys(fields)));
+                    // A key that moved elsewhere says where, rather than guessing a neighbour.
+                    const moved = opts.moved && Object.hasOwn(opts.moved, k) ? opts.moved[k] : undefined;
+                    fail(ctx, child(path, k), v[k], moved ?? unknownKeyHint(k, Object.keys(fields)));
                     ok = false;
                 }
             }

@@ -197,6 +197,21 @@ const agentSchema = obj({
     nodeLogs: section(nodeLogsSchema, "Node logs from journald (docs/signals-node-logs.md)."),
     events: section(eventsSchema, "Kubernetes events, once per cluster (docs/signals-events.md)."),
     otlp: section(otlpSchema, "OTLP endpoint for applications: traces, metrics, logs (docs/signals-otlp.md)."),
+    identity: section(
+        obj({
+            tokenGeneration: opt(
+                int(0, 1000, "generation"),
+                0,
+                "Raise by one (with acceptPreviousToken: true) to give this cluster a new remote-write token (docs/identity.md#rotating-a-token).",
+            ),
+            acceptPreviousToken: opt(
+                bool(),
+                false,
+                "While rotating: keep the previous generation's token, so the agent uses it until the hub accepts the new one.",
+            ),
+        }),
+        "This cluster's own agent credentials: its key, certificate request and remote-write tokens live in this stack alone (docs/identity.md#deployment-order).",
+    ),
 });
 
 /** The aggregators' log sampling when the hub sets none (namespace -> keep 1 in N). */
@@ -213,6 +228,10 @@ const DEFAULT_LOKI_LABELS = {
     shipper: "shipper",
 };
 
+/** Where a key that left the hub's `aggregator.identities.<cluster>` lives now. */
+const movedToClusterStack = (key: string) =>
+    `no such key here any more: each cluster keeps its own tokens, so set vector-fleet:agent.identity.${key} in that cluster's own stack file instead (docs/identity.md#rotating-a-token)`;
+
 const aggregatorSchema = obj({
     namespace: opt(namespaceName(), "vector-aggregator", "Namespace of the aggregators (its own, so policies and Pod Security apply to it alone)."),
     image: opt(vectorImage(MIN_VECTOR_VERSION), VECTOR_IMAGE, "Vector image for the aggregators, at least MIN_VECTOR_VERSION."),
@@ -225,36 +244,41 @@ const aggregatorSchema = obj({
     identities: opt(
         dict(
             dnsLabel(32),
-            obj({
-                environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
-                region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
-                logEventsPerSec: opt(int(1, 10_000_000, "events per second"), undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
-                metricSamplesPerSec: opt(
-                    int(1, 100_000_000, "samples per second"),
-                    undefined,
-                    "This cluster's metric rate limit; overrides metricSamplesPerSecPerCluster.",
-                ),
-                tokenGeneration: opt(
-                    int(0, 1000, "generation"),
-                    0,
-                    "Raise by one to issue this cluster a new remote-write token (docs/identity.md#rotating-a-token).",
-                ),
-                acceptPreviousToken: opt(
-                    bool(),
-                    false,
-                    "While rotating: the aggregators accept the previous generation's token too, until this cluster's agent has the new one.",
-                ),
-                clientCaGeneration: opt(
-                    int(0, 1000, "generation"),
-                    0,
-                    "Raise by one to give this cluster a new client CA and a client certificate it signs, e.g. when the CA's key may have leaked or the CA nears expiry (docs/identity.md#rotating-a-clusters-client-ca).",
-                ),
-                acceptPreviousClientCa: opt(
-                    bool(),
-                    false,
-                    "While rotating: this cluster's listeners trust the previous generation's client CA too, until its agent has the certificate of the new one.",
-                ),
-            }),
+            obj(
+                {
+                    environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
+                    region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
+                    logEventsPerSec: opt(
+                        int(1, 10_000_000, "events per second"),
+                        undefined,
+                        "This cluster's log rate limit; overrides logEventsPerSecPerCluster.",
+                    ),
+                    metricSamplesPerSec: opt(
+                        int(1, 100_000_000, "samples per second"),
+                        undefined,
+                        "This cluster's metric rate limit; overrides metricSamplesPerSecPerCluster.",
+                    ),
+                    clientCaGeneration: opt(
+                        int(0, 1000, "generation"),
+                        0,
+                        "Raise by one to give this cluster a new client CA, which signs its certificate request, e.g. when the CA's key may have leaked or the CA nears expiry (docs/identity.md#rotating-a-clusters-client-ca).",
+                    ),
+                    acceptPreviousClientCa: opt(
+                        bool(),
+                        false,
+                        "While rotating: this cluster's listeners trust the previous generation's client CA too, until its agent has the certificate of the new one.",
+                    ),
+                    stack: opt(
+                        str({
+                            pattern: STACK_REFERENCE,
+                            patternHint: "a stack name (dev) or a fully qualified one (org/vector-fleet/dev)",
+                        }),
+                        undefined,
+                        "The cluster's own stack, whose certificate request the hub signs and whose token digests it accepts (docs/identity.md#deployment-order). Default: the cluster's name; a bare name is resolved in the hub's own organization and project.",
+                    ),
+                },
+                { moved: Object.fromEntries(["tokenGeneration", "acceptPreviousToken"].map((k) => [k, movedToClusterStack(k)])) },
+            ),
         ),
         {},
         "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). Every listed cluster needs an entry.",
@@ -582,9 +606,6 @@ export interface AgentIdentity {
     logEventsPerSec?: number;
     /** Metric samples per second its own Prometheus sink may write (per replica); undefined = no limit. */
     metricSamplesPerSec?: number;
-    /** Which remote-write token is current (0 = the first), and whether the one before is still accepted. */
-    tokenGeneration?: number;
-    acceptPreviousToken?: boolean;
     /** Which client CA signs this cluster's certificate (0 = the first), and whether the one before is still trusted. */
     clientCaGeneration?: number;
     acceptPreviousClientCa?: boolean;
@@ -696,6 +717,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             expected: "a kubeconfig context (or a secret kubeconfig): every stack names its cluster explicitly, never the ambient default",
         });
 
+    if (p.agent?.identity.acceptPreviousToken && p.agent.identity.tokenGeneration === 0)
+        problems.push({
+            path: `${k("agent")}.identity.acceptPreviousToken`,
+            value: "true with tokenGeneration 0",
+            expected: "tokenGeneration of at least 1: generation 0 has no previous token",
+        });
+
     if (p.role === "hub") {
         if (p.monitoringStack !== undefined)
             problems.push({ path: k("monitoringStack"), value: JSON.stringify(p.monitoringStack), expected: "nothing on the hub: it is the monitoring stack" });
@@ -720,13 +748,6 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
             });
         if (p.aggregator) {
             for (const [name, id] of Object.entries(p.aggregator.identities).sort(([a], [b]) => a.localeCompare(b)))
-                if (id.acceptPreviousToken && (id.tokenGeneration ?? 0) === 0)
-                    problems.push({
-                        path: `${k("aggregator")}.identities.${name}.acceptPreviousToken`,
-                        value: "true with tokenGeneration 0",
-                        expected: "tokenGeneration of at least 1: generation 0 has no previous token",
-                    });
-            for (const [name, id] of Object.entries(p.aggregator.identities).sort(([a], [b]) => a.localeCompare(b)))
                 if (id.acceptPreviousClientCa && (id.clientCaGeneration ?? 0) === 0)
                     problems.push({
                         path: `${k("aggregator")}.identities.${name}.acceptPreviousClientCa`,
@@ -734,7 +755,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                         expected:
                             "clientCaGeneration of at least 1 (raise it by one to start a rotation), or acceptPreviousClientCa: false: generation 0 has no previous client CA",
                     });
-            // A later generation's token and client CA are named <cluster>-g<N>: a cluster of that
+            // A later generation's client CA is named <cluster>-g<N>: a cluster of that
             // name would collide with them (two resources of one URN fail the deployment midway).
             const named = new Set([...p.aggregator.clusters, ...(p.cluster ? [p.cluster] : [])]);
             for (const name of p.aggregator.clusters) {
@@ -743,7 +764,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
                     problems.push({
                         path: `${k("aggregator")}.clusters`,
                         value: JSON.stringify(name),
-                        expected: `a name not of the form ${base}-g<N>: the tokens and client CAs of ${base}'s later generations take those names (rename the cluster)`,
+                        expected: `a name not of the form ${base}-g<N>: the client CAs of ${base}'s later generations take those names (rename the cluster)`,
                     });
             }
             for (const name of Object.keys(p.aggregator.identities).sort())
@@ -915,7 +936,11 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         const agentClusters = [...aggregator.clusters, ...(agent.enabled ? [p.cluster!] : [])].sort();
         const listed: AgentIdentity[] = [
             ...(agent.enabled ? [{ ...common.cluster, slot: 0 }] : []),
-            ...aggregator.clusters.map((name, i) => ({ name, ...aggregator.identities[name], slot: i + 1 })),
+            ...aggregator.clusters.map((name, i) => {
+                // Where its credentials are read from is the hub's business (index.ts), not the aggregators'.
+                const { stack: _stack, ...id } = aggregator.identities[name] ?? {};
+                return { name, ...id, slot: i + 1 };
+            }),
         ];
         const agentIdentities = listed
             .map(({ logEventsPerSec, metricSamplesPerSec, ...a }): AgentIdentity => {

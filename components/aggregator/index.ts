@@ -19,7 +19,6 @@ import {
     aggregatorServiceAccount,
     aggregatorStatefulSet,
     aggregatorTlsSecret,
-    aggregatorTokensSecret,
     aggregatorVolumeClaimPatches,
     AggregatorObjectSettings,
     AGGREGATOR_STATEFULSET_IGNORE_CHANGES,
@@ -91,8 +90,12 @@ export interface VectorAggregatorArgs {
         serverKeyPem: pulumi.Input<string>;
         clientCaPems: Record<string, pulumi.Input<string>>;
     };
-    /** Remote-write token per agent cluster (secret). Required; keys must equal the agents. */
-    tokens: Record<string, pulumi.Input<string>>;
+    /**
+     * Per agent cluster, SHA-256 (lowercase hex) of the remote-write tokens its source accepts,
+     * from the cluster's own stack (docs/identity.md#deployment-order). A cluster without an entry
+     * or with an empty list is pending: its listeners exist and accept no token. Required: may be empty.
+     */
+    tokenSha256: Record<string, string[]>;
     /**
      * IPv4 range of the private hcloud Network the load balancer joins. Required:
      * the caller looks it up before registering anything, so a wrong network fails early; the
@@ -139,8 +142,10 @@ export class VectorAggregator extends pulumi.ComponentResource {
             storage: s.storage,
             agentSlots: args.agents.map((a) => a.slot),
         };
-        const missing = args.agents.filter((a) => !(a.name in args.tokens) || !(a.name in args.tls.clientCaPems)).map((a) => a.name);
-        if (missing.length > 0) throw new Error(`aggregator ${name}: no token or client CA for cluster(s) ${missing.join(", ")}`);
+        const missing = args.agents.filter((a) => !(a.name in args.tls.clientCaPems)).map((a) => a.name);
+        if (missing.length > 0) throw new Error(`aggregator ${name}: no client CA for cluster(s) ${missing.join(", ")}`);
+        // The digests are public and in the config itself: a change rolls the pods through its checksum.
+        const agents = args.agents.map((a) => ({ ...a, tokenSha256: args.tokenSha256[a.name] ?? [] }));
 
         const child = { parent: this, provider: args.provider };
         const base = buildAggregatorPipeline({
@@ -151,9 +156,9 @@ export class VectorAggregator extends pulumi.ComponentResource {
             sampling: s.sampling,
             dedupeCacheEvents: s.dedupeCacheEvents,
             buffers: s.buffers,
-            agents: args.agents,
+            agents,
         });
-        const config = withAggregatorSignals(base, { signalLogs: args.signals?.signalLogs ?? false, tempo: args.signals?.tempo, agents: args.agents });
+        const config = withAggregatorSignals(base, { signalLogs: args.signals?.signalLogs ?? false, tempo: args.signals?.tempo, agents });
         assertTopology(config, `aggregator ${name}`);
         const toml = toToml(config);
 
@@ -162,15 +167,13 @@ export class VectorAggregator extends pulumi.ComponentResource {
         if (!cidrContains(args.privateNetworkRange, lb.privateIp))
             throw new Error(`aggregator ${name}: load balancer IP ${lb.privateIp} is outside the private Network's range ${args.privateNetworkRange}`);
 
-        const tokens = pulumi.secret(pulumi.all(args.tokens));
-        // Vector reads certificates and secrets at load: neither listener binds a TLS reloader
+        // Vector reads certificates at load: neither listener binds a TLS reloader
         // (vectordotdev/vector src/sources/vector/mod.rs, src/sources/util/http/prelude.rs), so a new
-        // client CA bundle or token must roll the pods.
+        // client CA bundle must roll the pods.
         const credentials = credentialsChecksum(
             args.tls.caCertPem,
             args.tls.serverCertPem,
             args.tls.serverKeyPem,
-            tokens.apply((t) => JSON.stringify(t)),
             pulumi.all(args.tls.clientCaPems).apply((c) => JSON.stringify(Object.entries(c).sort(([a], [b]) => a.localeCompare(b)))),
         );
 
@@ -188,13 +191,12 @@ export class VectorAggregator extends pulumi.ComponentResource {
             }),
             inNs,
         );
-        const tokenSecret = new k8s.core.v1.Secret(`${name}-tokens`, aggregatorTokensSecret(objects, tokens), inNs);
         new k8s.core.v1.Service(`${name}-headless`, aggregatorHeadlessService(objects), inNs);
         new k8s.core.v1.Service(`${name}-service`, aggregatorService(objects), inNs);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, aggregatorPodDisruptionBudget(objects), inNs);
         const sts = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, aggregatorStatefulSet(objects, { config: sha256(toml), credentials }), {
             ...inNs,
-            dependsOn: [ns, cm, tlsSecret, tokenSecret],
+            dependsOn: [ns, cm, tlsSecret],
             ignoreChanges: AGGREGATOR_STATEFULSET_IGNORE_CHANGES,
         });
         // After the StatefulSet, whose readiness means every replica's claim exists.

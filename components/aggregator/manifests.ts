@@ -38,7 +38,6 @@ export const aggregatorNames = (name: string) => ({
     serviceAccount: name,
     config: `${name}-config`,
     tls: `${name}-tls`,
-    tokens: `${name}-tokens`,
     statefulSet: name,
     headless: `${name}-headless`,
     service: name,
@@ -90,17 +89,6 @@ export function aggregatorTlsSecret(
         metadata: { name: aggregatorNames(s.name).tls, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
         type: "kubernetes.io/tls",
         stringData: { "ca.crt": d.caCertPem, "tls.crt": d.certPem, "tls.key": d.keyPem, ...clientCas },
-    };
-}
-
-/** One key per agent cluster: removing a cluster removes its key, and its token stops working. */
-export function aggregatorTokensSecret(s: AggregatorObjectSettings, tokens: Input<Record<string, Input<string>>>): Obj<T.core.v1.Secret> {
-    return {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: aggregatorNames(s.name).tokens, namespace: s.namespace, labels: appLabels("aggregator", s.name) },
-        type: "Opaque",
-        stringData: tokens,
     };
 }
 
@@ -184,7 +172,6 @@ export function aggregatorStatefulSet(
                             volumeMounts: [
                                 { name: "config", mountPath: AGGREGATOR_PATHS.configDir, readOnly: true },
                                 { name: "tls", mountPath: AGGREGATOR_PATHS.tlsDir, readOnly: true },
-                                { name: "tokens", mountPath: AGGREGATOR_PATHS.tokensDir, readOnly: true },
                                 { name: "data", mountPath: AGGREGATOR_PATHS.dataDir },
                             ],
                         },
@@ -192,7 +179,6 @@ export function aggregatorStatefulSet(
                     volumes: [
                         { name: "config", configMap: { name: n.config } },
                         { name: "tls", secret: { secretName: n.tls, defaultMode: 0o440 } },
-                        { name: "tokens", secret: { secretName: n.tokens, defaultMode: 0o440 } },
                     ],
                 },
             },

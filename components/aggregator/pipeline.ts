@@ -126,8 +126,6 @@ export const AGGREGATOR_PATHS = {
     /** One client CA per agent cluster, in the TLS Secret under clientCaKey(cluster). */
     clientCaFile: (cluster: string) => `/etc/vector/tls/${clientCaKey(cluster)}`,
     keyFile: "/etc/vector/tls/tls.key",
-    /** One file per agent cluster, named after it, holding that cluster's token. */
-    tokensDir: "/etc/vector/tokens",
     /** On the replica's PersistentVolume: disk buffers survive a reschedule. */
     dataDir: "/vector-data-dir",
     remoteWritePath: "/api/v1/write",
@@ -145,8 +143,12 @@ export interface AgentIdentity {
     logEventsPerSec?: number;
     /** Samples per second its own Prometheus sink may write, per replica; undefined = no limit. */
     metricSamplesPerSec?: number;
-    /** Whether the aggregators still accept its previous remote-write token (a rotation). */
-    acceptPreviousToken?: boolean;
+    /**
+     * SHA-256 (lowercase hex) of the remote-write tokens its source accepts: the current one, and
+     * the previous one during a rotation. Empty or unset: none (a cluster whose own stack has not
+     * made its credentials yet, docs/identity.md#deployment-order).
+     */
+    tokenSha256?: string[];
 }
 
 export interface AggregatorPipelineSettings {
@@ -168,18 +170,27 @@ export interface AggregatorPipelineSettings {
 export const clientCaKey = (cluster: string) => `client-ca-${cluster}.crt`;
 
 /**
- * VRL deciding whether a remote-write request carries this one cluster's token: each cluster's
- * source accepts its own token only, so a token opens exactly one identity. The token stays out
- * of the config: Vector substitutes SECRET[tokens.<cluster>] at load.
+ * VRL deciding whether a remote-write request carries one of this one cluster's tokens: each
+ * cluster's source accepts its own tokens only, so a token opens exactly one identity. The config
+ * holds no token, only their SHA-256, which the cluster's own stack exports (the tokens never leave
+ * it): the program hashes the bearer token and compares.
+ *
+ * Engine rules it relies on: the program is compiled with vector_vrl_functions::all(), which
+ * chains VRL's stdlib, so `sha2` exists (vectordotdev/vector src/common/http/server_auth.rs,
+ * lib/vector-vrl/functions/src/lib.rs); it must return a boolean and compile without unhandled
+ * errors: a missing header is null, so `string(...)` is fallible and gets `?? ""`, and `slice` is
+ * always fallible (vectordotdev/vrl src/stdlib/string.rs, slice.rs); `sha2` writes lowercase hex
+ * (src/stdlib/sha2.rs: hex::encode). No digest at all (a pending cluster): nothing is accepted.
  */
-export function remoteWriteAuthVrl(cluster: string, acceptPrevious = false): string {
-    const accepts = (key: string) => `.headers.authorization == "Bearer SECRET[tokens.${key}]"`;
-    // The previous token's key has a dot, which no cluster name (a DNS label) has: no collision.
-    return vrl(acceptPrevious ? `${accepts(cluster)} || ${accepts(previousTokenKey(cluster))}` : accepts(cluster));
+export function remoteWriteAuthVrl(tokenSha256: readonly string[] = []): string {
+    if (tokenSha256.length === 0) return vrl("false");
+    for (const h of tokenSha256) if (!/^[0-9a-f]{64}$/.test(h)) throw new Error(`not a lowercase hex SHA-256: ${JSON.stringify(h)}`);
+    return vrl(
+        'auth = string(.headers.authorization) ?? ""',
+        'digest = sha2(slice(auth, 7) ?? "", variant: "SHA-256")',
+        `starts_with(auth, "Bearer ") && (${tokenSha256.map((h) => `digest == ${vrlString(h)}`).join(" || ")})`,
+    );
 }
-
-/** The tokens Secret key of a cluster's previous token during a rotation. */
-export const previousTokenKey = (cluster: string) => `${cluster}.previous`;
 
 /**
  * The route condition that picks events claiming another cluster. An event without a claim is no
@@ -358,7 +369,6 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
     return {
         data_dir: AGGREGATOR_PATHS.dataDir,
         api: { enabled: true, address: `0.0.0.0:${AGGREGATOR_PORTS.api}` },
-        secret: { tokens: { type: "directory", path: AGGREGATOR_PATHS.tokensDir, remove_trailing_whitespace: true } },
         sources: {
             ...Object.fromEntries(
                 agents.flatMap((a) => {
@@ -381,7 +391,7 @@ function pipeline(s: AggregatorPipelineSettings): VectorConfig {
                                 type: "prometheus_remote_write" as const,
                                 address: `0.0.0.0:${ports.remoteWrite}`,
                                 path: AGGREGATOR_PATHS.remoteWritePath,
-                                auth: { strategy: "custom" as const, source: remoteWriteAuthVrl(a.name, a.acceptPreviousToken === true) },
+                                auth: { strategy: "custom" as const, source: remoteWriteAuthVrl(a.tokenSha256) },
                                 tls: serverTls(a.name),
                                 keepalive: HTTP_KEEPALIVE,
                             },

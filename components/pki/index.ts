@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { AGENT_NAME, AGGREGATOR_NAME } from "../contract/fleet";
+import { AGGREGATOR_NAME } from "../contract/fleet";
 
 /** Validity figures: leaf certificates follow the seed's cert-manager settings (1 year, renewed 30 days early). */
 export const PKI_VALIDITY = {
@@ -20,18 +19,18 @@ export const CLIENT_USES = ["digital_signature", "key_encipherment", "client_aut
 export const CA_USES = ["cert_signing", "crl_signing", "digital_signature"];
 
 export interface FleetPkiArgs {
-    /** Agent clusters that get a client certificate and a remote-write token. Required; may be empty. */
+    /** Agent clusters that get a client CA of their own (and so their listeners). Required; may be empty. */
     agentClusters: string[];
+    /**
+     * Per agent cluster, the certificate request of the cluster's own key (made in its own stack,
+     * components/identity), which its client CA signs. A listed cluster without one is pending:
+     * its CA exists, nothing is signed. Required; may be empty.
+     */
+    certRequests: Record<string, pulumi.Input<string>>;
     /** DNS names the aggregators answer to (in-cluster Service names). Required. */
     serverDnsNames: string[];
     /** IP addresses the aggregators answer to: the load balancer's private IP. Required. */
     serverIpAddresses: pulumi.Input<string>[];
-    /**
-     * Per cluster, its current token generation and whether the previous one still exists (a
-     * rotation in progress).
-     * @default generation 0 and no previous token for every cluster: generation 0 keeps the first token's resource name.
-     */
-    tokenGenerations?: Record<string, { generation: number; keepPrevious: boolean }>;
     /**
      * Per cluster, its current client CA generation and whether the previous CA is still trusted
      * (a CA rotation in progress).
@@ -54,13 +53,8 @@ export interface ClusterCredentials {
      * (clientCaBundle), so certificates of either generation are accepted.
      */
     clientCaPem: pulumi.Output<string>;
-    certPem: pulumi.Output<string>;
-    /** Secret. */
-    keyPem: pulumi.Output<string>;
-    /** Secret. */
-    token: pulumi.Output<string>;
-    /** Secret: the previous generation's token while a rotation is in progress. */
-    previousToken?: pulumi.Output<string>;
+    /** The cluster's certificate, once it has a request to sign; its key stays in its own stack. */
+    certPem?: pulumi.Output<string>;
 }
 
 /**
@@ -89,9 +83,9 @@ export function clientCaBundle(pems: string[]): string {
 }
 
 /**
- * The fleet's PKI and tokens: a CA, the aggregators' server certificate, and per agent cluster a
- * client certificate and a remote-write token. Keys never leave Pulumi state except into
- * Kubernetes Secrets and secret stack outputs.
+ * The fleet's PKI: a CA, the aggregators' server certificate, and per agent cluster a client CA
+ * that signs the certificate request the cluster made with its own key. No agent key or token is
+ * made or held here (docs/identity.md#deployment-order).
  */
 export class FleetPki extends pulumi.ComponentResource {
     readonly caCertPem: pulumi.Output<string>;
@@ -181,40 +175,26 @@ export class FleetPki extends pulumi.ComponentResource {
             const caGenerations = clientCaGenerationsOf(args.clientCaGenerations?.[cluster] ?? { generation: 0, keepPrevious: false });
             const currentCa = clientCaOf(caGenerations.current);
             const previousCa = caGenerations.previous === undefined ? undefined : clientCaOf(caGenerations.previous);
-            // The one place that decides which CA signs this cluster's certificate: the current generation's.
-            const clientSigner = { keyPem: currentCa.keyPem, certPem: currentCa.certPem };
-            const clientKey = key(`${name}-client-${cluster}-key`);
-            const cert = sign(
-                `${name}-client-${cluster}`,
-                clientKey.privateKeyPem,
-                { subject: { commonName: `${AGENT_NAME}.${cluster}`, organization, organizationalUnit: cluster } },
-                CLIENT_USES,
-                clientSigner,
-            );
-            // Stable across updates (no keepers); deleting the cluster from the list deletes it.
-            // Generation 0 keeps the original resource name (its URN, so its value, stays put).
-            const tokenOf = (generation: number) =>
-                new random.RandomPassword(
-                    `${name}-token-${cluster}${generation === 0 ? "" : `-g${generation}`}`,
-                    { length: 48, special: false },
-                    { ...child, additionalSecretOutputs: ["result"] },
-                );
-            const gen = args.tokenGenerations?.[cluster] ?? { generation: 0, keepPrevious: false };
-            const token = tokenOf(gen.generation);
-            const previous = gen.keepPrevious && gen.generation > 0 ? tokenOf(gen.generation - 1) : undefined;
             const trusted = previousCa ? [currentCa, previousCa] : [currentCa];
-            this.expiries.push(...trusted.map((ca) => ({ certificate: ca.certificate, cluster, notAfter: ca.notAfter })), {
-                certificate: `client-${cluster}`,
-                cluster,
-                notAfter: cert.validityEndTime,
-            });
-            this.clients[cluster] = {
-                clientCaPem: pulumi.all(trusted.map((ca) => ca.certPem)).apply(clientCaBundle),
-                certPem: cert.certPem,
-                keyPem: pulumi.secret(clientKey.privateKeyPem),
-                token: pulumi.secret(token.result),
-                ...(previous ? { previousToken: pulumi.secret(previous.result) } : {}),
-            };
+            this.expiries.push(...trusted.map((ca) => ({ certificate: ca.certificate, cluster, notAfter: ca.notAfter })));
+            this.clients[cluster] = { clientCaPem: pulumi.all(trusted.map((ca) => ca.certPem)).apply(clientCaBundle) };
+            const request = args.certRequests[cluster];
+            if (request === undefined) continue;
+            // The one place that decides which CA signs this cluster's certificate: the current generation's.
+            const cert = new tls.LocallySignedCert(
+                `${name}-client-${cluster}`,
+                {
+                    certRequestPem: request,
+                    caPrivateKeyPem: currentCa.keyPem,
+                    caCertPem: currentCa.certPem,
+                    validityPeriodHours: PKI_VALIDITY.leafHours,
+                    earlyRenewalHours: PKI_VALIDITY.leafEarlyRenewalHours,
+                    allowedUses: CLIENT_USES,
+                },
+                child,
+            );
+            this.expiries.push({ certificate: `client-${cluster}`, cluster, notAfter: cert.validityEndTime });
+            this.clients[cluster].certPem = cert.certPem;
         }
         this.caCertPem = ca.certPem;
         this.serverCertPem = server.certPem;

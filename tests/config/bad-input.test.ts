@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../../config";
 import { RunResult, runStack, SimulatedCloud, StackOutputs } from "../../tools/render/simulator";
-import { program, fleetStackFile, sharedHub } from "../support/fleet";
+import { program, fixtureSourceOutputs, fleetStackFile, runHub, sharedHub } from "../support/fleet";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const REMOVE = Symbol("remove");
@@ -700,30 +700,35 @@ const OUTPUT_CASES: OutputCase[] = [
         expected: /output "caCertPem" is not a PEM certificate; expected the fleet CA's certificate/,
     },
     {
-        what: "no credentials for this cluster",
-        breakIt: (o) => (values(o).agentClusters = ["management", "staging"]),
-        expected:
-            /issues no credentials for cluster "dev" \(it lists \["management","staging"\]\); expected "dev" in vector-fleet:aggregator\.clusters of monitoring/,
-    },
-    {
         what: "a cluster list that is not a list",
         breakIt: (o) => (values(o).agentClusters = "dev"),
-        expected: /issues no credentials for cluster "dev" \(it lists "dev"\)/,
+        expected: /output "agentClusters" is "dev"; expected a list of cluster names/,
     },
     {
-        what: "tokens exported in plain text",
-        breakIt: (o) => (o.secretNames = o.secretNames.filter((n) => n !== "agentTokens")),
-        expected: /exports "agentTokens" in plain text; expected a secret output/,
+        // A StackReference stores every output of the hub in this stack's state, secret or not.
+        what: "any secret output",
+        breakIt: (o) => (o.secretNames = [...o.secretNames, "aggregatorBufferMinutes"]),
+        expected: /exports "aggregatorBufferMinutes" as a secret; expected no secret output at all/,
     },
     {
-        what: "client keys exported in plain text",
-        breakIt: (o) => (o.secretNames = o.secretNames.filter((n) => n !== "agentKeys")),
-        expected: /exports "agentKeys" in plain text; expected a secret output/,
+        what: "a certificate that is not PEM",
+        breakIt: (o) => ((values(o).agentCertificates as Record<string, string>).dev = "MIIB..."),
+        expected: /output "agentCertificates" has "MIIB\.\.\." for "dev"; expected a PEM certificate/,
     },
     {
-        what: "no certificate for this cluster",
-        breakIt: (o) => delete (values(o).agentCertificates as Record<string, string>).dev,
-        expected: /output "agentCertificates" has no entry for cluster "dev"; expected a map from cluster name to PEM or token/,
+        what: "a signed request that is not a certificate request",
+        breakIt: (o) => ((values(o).agentSignedRequests as Record<string, string>).dev = "-----BEGIN CERTIFICATE-----"),
+        expected: /output "agentSignedRequests" has "-----BEGIN CERTIFICATE-----" for "dev"; expected a PEM certificate request/,
+    },
+    {
+        what: "accepted token digests that are not lowercase hex SHA-256",
+        breakIt: (o) => ((values(o).agentTokenSha256 as Record<string, unknown>).dev = ["ABC"]),
+        expected: /output "agentTokenSha256" has \["ABC"\] for "dev"; expected a list of at most 2 SHA-256 digests \(64 lowercase hex\)/,
+    },
+    {
+        what: "per-cluster entries that are not a map",
+        breakIt: (o) => (values(o).agentCertificates = ["x"]),
+        expected: /output "agentCertificates" is \["x"\]; expected a map from cluster name to its entry/,
     },
 ];
 
@@ -758,5 +763,80 @@ describe("bad input: broken monitoring-stack outputs fail having registered only
                 return true;
             },
         );
+    });
+});
+
+/** What the tests' hub reads from its sources (each as first deployed), a copy to break. */
+async function sourceOutputs(): Promise<Record<string, StackOutputs>> {
+    return structuredClone(await fixtureSourceOutputs());
+}
+
+const SOURCE_CASES: { what: string; breakIt: (o: StackOutputs) => void; expected: RegExp }[] = [
+    {
+        what: "a certificate request that is not PEM",
+        breakIt: (o) => (o.values.agentCsrPem = "MIIB..."),
+        expected: /stack "dev" output "agentCsrPem" is "MIIB\.\.\."; expected cluster "dev"'s PEM certificate request/,
+    },
+    {
+        what: "no token digest",
+        breakIt: (o) => (o.values.agentTokenSha256 = []),
+        expected: /stack "dev" output "agentTokenSha256" is \[\]; expected 1 or 2 SHA-256 digests \(64 lowercase hex\)/,
+    },
+    {
+        what: "three token digests",
+        breakIt: (o) => (o.values.agentTokenSha256 = ["a", "b", "c"].map((c) => c.repeat(64))),
+        expected: /output "agentTokenSha256" is \["a{64}","b{64}","c{64}"\]; expected 1 or 2/,
+    },
+    {
+        what: "an upper-case digest, which VRL's sha2 never writes",
+        breakIt: (o) => (o.values.agentTokenSha256 = ["A".repeat(64)]),
+        expected: /output "agentTokenSha256" is \["A{64}"\]; expected 1 or 2 SHA-256 digests \(64 lowercase hex\)/,
+    },
+    {
+        what: "a certificate request without digests",
+        breakIt: (o) => delete o.values.agentTokenSha256,
+        expected: /output "agentTokenSha256" is missing/,
+    },
+    {
+        what: "any secret output (the hub's StackReference would store it)",
+        breakIt: (o) => {
+            o.values.kubeconfig = "apiVersion: v1";
+            o.secretNames = ["kubeconfig"];
+        },
+        expected: /stack "dev" exports "kubeconfig" as a secret; expected no secret output at all/,
+    },
+    {
+        what: "its request as a secret",
+        breakIt: (o) => (o.secretNames = ["agentCsrPem"]),
+        expected: /stack "dev" exports "agentCsrPem" as a secret; expected no secret output at all: the hub's StackReference would store it in the hub's state/,
+    },
+];
+
+describe("bad input: broken source-stack outputs fail the hub having registered only the StackReferences", () => {
+    for (const c of SOURCE_CASES) {
+        it(`monitoring reading dev: ${c.what}`, async () => {
+            const outputs = await sourceOutputs();
+            c.breakIt(outputs.dev);
+            await assert.rejects(runHub({}, undefined, outputs), (e: unknown) => {
+                assert.ok(e instanceof Error);
+                assert.match(e.message, /^cannot sign for the clusters monitoring lists:/);
+                assert.match(e.message, c.expected);
+                assert.deepEqual(
+                    registeredAt(e).filter((r) => !r.startsWith("pulumi:pulumi:StackReference ")),
+                    ["pulumi:pulumi:Stack vector-fleet-monitoring"],
+                );
+                return true;
+            });
+        });
+    }
+
+    it("lists every cluster's problems at once", async () => {
+        const outputs = await sourceOutputs();
+        outputs.dev.values.agentCsrPem = "x";
+        outputs.staging.values.agentTokenSha256 = ["x"];
+        await assert.rejects(runHub({}, undefined, outputs), (e: Error) => {
+            assert.equal(e.message.split("\n  - ").length - 1, 2, e.message);
+            return true;
+        });
     });
 });

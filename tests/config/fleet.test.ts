@@ -71,6 +71,52 @@ describe("fleet checks, through the stack files", () => {
         assert.deepEqual(warnings(), []);
     });
 
+    it("a cluster's credentials named from a stack with no file here", () => {
+        set("hub", ["vector-fleet:aggregator", "identities", "alpha", "stack"], "alpha-prod");
+        reports(
+            `Pulumi.hub.yaml: vector-fleet:aggregator.identities.alpha.stack: got "alpha-prod", but there is no Pulumi.alpha-prod.yaml (stacks here: alpha, beta, hub); expected the name of cluster "alpha"'s own stack, whose file is beside this one (or org/project/stack for one that lives elsewhere)`,
+        );
+    });
+
+    it("a cluster's credentials read from another cluster's stack (named, or by default)", () => {
+        set("hub", ["vector-fleet:aggregator", "identities", "alpha", "stack"], "beta");
+        const lines = errors();
+        assert.ok(
+            lines.some((l) =>
+                l.startsWith(
+                    `Pulumi.hub.yaml: vector-fleet:aggregator.identities.alpha.stack: got "beta", but Pulumi.beta.yaml is cluster "beta"; expected the stack whose vector-fleet:cluster is "alpha": the hub signs the certificate request that stack exports`,
+                ),
+            ),
+            lines.join("\n"),
+        );
+        assert.ok(
+            lines.some((l) =>
+                l.startsWith(`Pulumi.hub.yaml: vector-fleet:aggregator.identities.beta.stack: got "beta", which cluster "alpha" is read from too`),
+            ),
+            lines.join("\n"),
+        );
+    });
+
+    it("a stack named after a listed cluster that is another cluster's", () => {
+        set("beta", ["vector-fleet:cluster"], "gamma");
+        const lines = errors();
+        assert.ok(
+            lines.some((l) =>
+                l.startsWith(
+                    `Pulumi.hub.yaml: vector-fleet:aggregator.identities.beta.stack: got "beta" (the default: the cluster's name), but Pulumi.beta.yaml is cluster "gamma"`,
+                ),
+            ),
+            lines.join("\n"),
+        );
+    });
+
+    it("accepts a cluster's own stack under another name, and one that lives elsewhere", () => {
+        fs.renameSync(path.join(root, "Pulumi.alpha.yaml"), path.join(root, "Pulumi.alpha-prod.yaml"));
+        set("hub", ["vector-fleet:aggregator", "identities", "alpha", "stack"], "alpha-prod");
+        set("hub", ["vector-fleet:aggregator", "identities", "beta", "stack"], "other-org/vector-fleet/beta");
+        assert.deepEqual(errors(), []);
+    });
+
     it("two stacks with one cluster name", () => {
         set("beta", ["vector-fleet:cluster"], "alpha");
         reports(
@@ -315,10 +361,9 @@ describe("fleet checks, through the stack files", () => {
                     region: "hel1" as const,
                     logEventsPerSec: undefined,
                     metricSamplesPerSec: undefined,
-                    tokenGeneration: 0,
-                    acceptPreviousToken: false,
                     clientCaGeneration: 0,
                     acceptPreviousClientCa: false,
+                    stack: undefined,
                 },
             ]),
         );

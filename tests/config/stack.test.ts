@@ -53,27 +53,9 @@ describe("stack config", () => {
         const c = parseStackConfig(raw({ ...HUB, aggregator: { ...HUB.aggregator, clusters: ["staging", "dev"] } }));
         assert.ok(c.role === "hub");
         assert.deepEqual(c.agentIdentities, [
-            {
-                name: "dev",
-                environment: "development",
-                region: "hel1",
-                slot: 2,
-                tokenGeneration: 0,
-                acceptPreviousToken: false,
-                clientCaGeneration: 0,
-                acceptPreviousClientCa: false,
-            },
+            { name: "dev", environment: "development", region: "hel1", slot: 2, clientCaGeneration: 0, acceptPreviousClientCa: false },
             { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
-            {
-                name: "staging",
-                environment: "staging",
-                region: "fsn1",
-                slot: 1,
-                tokenGeneration: 0,
-                acceptPreviousToken: false,
-                clientCaGeneration: 0,
-                acceptPreviousClientCa: false,
-            },
+            { name: "staging", environment: "staging", region: "fsn1", slot: 1, clientCaGeneration: 0, acceptPreviousClientCa: false },
         ]);
     });
 
@@ -280,9 +262,9 @@ describe("stack config", () => {
         ],
         ["hub lists its own cluster", { ...HUB, aggregator: { ...HUB.aggregator, clusters: ["monitoring"] } }, `${P}:aggregator.clusters`, '"monitoring"'],
         [
-            "a previous token accepted before any rotation",
-            { ...HUB, aggregator: { ...HUB.aggregator, identities: { dev: { environment: "development", region: "hel1", acceptPreviousToken: true } } } },
-            `${P}:aggregator.identities.dev.acceptPreviousToken`,
+            "a previous token kept before any rotation",
+            { ...SOURCE, agent: { identity: { acceptPreviousToken: true } } },
+            `${P}:agent.identity.acceptPreviousToken`,
             "tokenGeneration 0",
         ],
         [
@@ -323,6 +305,18 @@ describe("stack config", () => {
             },
             `${P}:aggregator.clusters`,
             '"dev-g1"',
+        ],
+        [
+            "a token generation on the hub, where it no longer lives",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { ...HUB.aggregator.identities, dev: { ...DEV_ID, tokenGeneration: 1 } } } },
+            `${P}:aggregator.identities.dev.tokenGeneration`,
+            "1",
+        ],
+        [
+            "a stack name for a cluster's credentials that is no stack name",
+            { ...HUB, aggregator: { ...HUB.aggregator, identities: { ...HUB.aggregator.identities, dev: { ...DEV_ID, stack: "a/b" } } } },
+            `${P}:aggregator.identities.dev.stack`,
+            '"a/b"',
         ],
         [
             "an identity for a cluster not listed",
@@ -372,6 +366,32 @@ describe("stack config", () => {
             assert.match(hit, /; expected .{8,}/, "the message must say what is expected");
         });
     }
+
+    it("says where the token settings moved: to the cluster's own stack, agent.identity", () => {
+        for (const key of ["tokenGeneration", "acceptPreviousToken"]) {
+            const problems = problemsOf({
+                ...HUB,
+                aggregator: {
+                    ...HUB.aggregator,
+                    identities: { ...HUB.aggregator.identities, dev: { ...DEV_ID, [key]: key === "tokenGeneration" ? 1 : true } },
+                },
+            });
+            assert.deepEqual(
+                problems.filter((p) => p.includes(key)),
+                [
+                    `${P}:aggregator.identities.dev.${key}: got ${key === "tokenGeneration" ? "1" : "true"}; expected no such key here any more: each cluster keeps its own tokens, ` +
+                        `so set vector-fleet:agent.identity.${key} in that cluster's own stack file instead (docs/identity.md#rotating-a-token)`,
+                ],
+            );
+        }
+    });
+
+    it("takes a cluster's token generation from its own stack, defaulting to the first token only", () => {
+        const own = parseStackConfig(raw(SOURCE));
+        assert.deepEqual(own.agent.identity, { tokenGeneration: 0, acceptPreviousToken: false });
+        const rotating = parseStackConfig(raw({ ...SOURCE, agent: { identity: { tokenGeneration: 2, acceptPreviousToken: true } } }));
+        assert.deepEqual(rotating.agent.identity, { tokenGeneration: 2, acceptPreviousToken: true });
+    });
 
     it("never echoes a secret value, even when it is invalid", () => {
         const problems = problemsOf({ ...SOURCE, kubeContext: undefined, kubeconfig: "" }, [`${P}:kubeconfig`]);

@@ -38,15 +38,18 @@ function chainsTo(r: RunResult, certName: string, caFile: string): boolean {
 }
 
 const tlsData = (r: RunResult) => find(r, SECRET, "vector-aggregator-tls").inputs.stringData as Record<string, string>;
-const tokens = (r: RunResult) => find(r, SECRET, "vector-aggregator-tokens").inputs.stringData as Record<string, string>;
+/** The token digests the hub accepts per cluster (the tokens themselves live in each cluster's own stack). */
+const tokens = (r: RunResult) => r.outputs.values.agentTokenSha256 as Record<string, string[]>;
+/** The certificate request the hub signs per cluster: made with the key in the cluster's own stack. */
+const signedRequests = (r: RunResult) => r.outputs.values.agentSignedRequests as Record<string, string>;
 const aggregatorToml = (r: RunResult) => parseToml((find(r, CM, "vector-aggregator-config").inputs.data as Record<string, string>)["vector.toml"]);
 const credentialsAnnotation = (r: RunResult) =>
     dig(find(r, "kubernetes:apps/v1:StatefulSet", "vector-aggregator-statefulset").inputs, "spec.template.metadata.annotations") as Record<string, string>;
 
-/** Every PKI resource of one cluster (its CAs of any generation, key, CSR, certificate, tokens), by name: URN and inputs. */
+/** Every PKI resource the hub holds for one cluster (its CAs of any generation and its certificate), by name: URN and inputs. */
 function credentialsOf(r: RunResult, cluster: string): Record<string, { urn: string; inputs: unknown }> {
     const c = cluster.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const mine = new RegExp(`^${PKI}-(client-ca-${c}(-g\\d+)?(-key)?|client-${c}(-key|-csr)?|token-${c}(-g\\d+)?)$`);
+    const mine = new RegExp(`^${PKI}-(client-ca-${c}(-g\\d+)?(-key)?|client-${c})$`);
     return Object.fromEntries(
         r.resources
             .filter((x) => mine.test(x.name))
@@ -61,7 +64,7 @@ function lbPorts(r: RunResult): Record<string, number> {
     return Object.fromEntries(ports.map((p) => [p.name, p.port]));
 }
 
-/** Everything the hub holds for one cluster: credentials, trusted CA file, token, listeners (with their ports), public address. */
+/** Everything the hub holds for one cluster: credentials, trusted CA file, accepted token digests, the request it signs, listeners (with their ports), public address. */
 function clusterView(r: RunResult, cluster: string) {
     const ids = identityComponentIds(cluster);
     const toml = aggregatorToml(r);
@@ -69,6 +72,7 @@ function clusterView(r: RunResult, cluster: string) {
         credentials: credentialsOf(r, cluster),
         caFile: tlsData(r)[clientCaKey(cluster)],
         token: tokens(r)[cluster],
+        request: signedRequests(r)[cluster],
         logsListener: dig(toml, `sources.${ids.logsSource}`),
         metricsListener: dig(toml, `sources.${ids.metricsSource}`),
         address: (r.outputs.values.aggregatorAddress as Record<string, string>)[cluster],
@@ -172,14 +176,14 @@ describe("client CA rotation and revocation (program under mocks)", () => {
         assert.deepEqual(certificates(done), [`client-ca-${rotating}-g1`]);
     });
 
-    it("changes no other cluster's CA, certificate, key, token, port or listener, and not the rotating cluster's key or token", () => {
+    it("changes no other cluster's CA, certificate, request, token, port or listener, and not the rotating cluster's request or token", () => {
         assert.ok(others.length > 0);
         for (const run of [during, done]) {
             for (const c of others) assert.deepEqual(clusterView(run, c), clusterView(original, c), c);
             assert.deepEqual(lbPorts(run), lbPorts(original));
-            for (const n of [`${PKI}-client-${rotating}-key`, `${PKI}-token-${rotating}`])
-                assert.deepEqual(credentialsOf(run, rotating)[n], credentialsOf(original, rotating)[n], n);
-            assert.equal(tokens(run)[rotating], tokens(original)[rotating]);
+            // The cluster's key and token live in its own stack: a CA rotation re-signs the same request.
+            assert.equal(signedRequests(run)[rotating], signedRequests(original)[rotating]);
+            assert.deepEqual(tokens(run)[rotating], tokens(original)[rotating]);
             assert.equal(clusterView(run, rotating).address, clusterView(original, rotating).address);
         }
     });
@@ -215,7 +219,7 @@ describe("client CA rotation and revocation (program under mocks)", () => {
             const ids = identityComponentIds(gone);
             const sources = dig(aggregatorToml(revoked), "sources") as Record<string, unknown>;
             assert.ok(!(ids.logsSource in sources) && !(ids.metricsSource in sources));
-            for (const output of ["aggregatorAddress", "remoteWriteUrl", "agentCertificates", "agentKeys", "agentTokens"])
+            for (const output of ["aggregatorAddress", "remoteWriteUrl", "agentCertificates", "agentSignedRequests", "agentTokenSha256"])
                 assert.ok(!(gone in (revoked.outputs.values[output] as Record<string, unknown>)), output);
         });
     });

@@ -5,6 +5,7 @@ import { ConfigError, parseStackConfig } from "../../config";
 import { RunResult, SECRET_MARKER, runStack } from "../../tools/render/simulator";
 import { dig, find, parentName, program, runHub, runSource, sharedHub, sharedSource, stackConfig } from "../support/fleet";
 import { VectorAgent } from "../../components/agent";
+import { tokenSha256 } from "../../components/identity";
 import * as k8s from "@pulumi/kubernetes";
 
 const CM = "kubernetes:core/v1:ConfigMap";
@@ -33,6 +34,7 @@ describe("program under mocks", () => {
                 .map((r) => `${r.type} ${r.name}`)
                 .sort();
             assert.deepEqual(components, [
+                "vector-fleet:index:AgentCredentials vector-agent-identity-monitoring",
                 "vector-fleet:index:FleetPki vector-fleet-pki",
                 "vector-fleet:index:VectorAgent vector-agent",
                 "vector-fleet:index:VectorAggregator vector-aggregator",
@@ -45,8 +47,10 @@ describe("program under mocks", () => {
                 assert.equal(r.provider?.includes("k8s-monitoring"), true, `${r.name} does not use the stack's explicit provider`);
                 assert.equal(typeof dig(r.inputs, "metadata.name"), "string", `${r.name} has no metadata.name`);
             }
+            // Its own agent's key, request and token under its own credentials, like any cluster's; the rest is the PKI's.
             for (const r of hub.resources.filter((x) => x.type.startsWith("tls:") || x.type.startsWith("random:"))) {
-                assert.equal(parentName(r), "vector-fleet-pki");
+                const own = r.name.startsWith("vector-agent-identity-monitoring-");
+                assert.equal(parentName(r), own ? "vector-agent-identity-monitoring" : "vector-fleet-pki", r.name);
             }
         });
 
@@ -62,9 +66,19 @@ describe("program under mocks", () => {
                 "vector-fleet-pki-client-staging",
                 "vector-fleet-pki-server",
             ]);
+            // No token is made for another cluster: the hub's only token is its own agent's.
             const tokens = hub.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
-            assert.deepEqual(tokens.map((t) => t.name).sort(), (hub.outputs.values.agentClusters as string[]).map((c) => `vector-fleet-pki-token-${c}`).sort());
+            assert.deepEqual(
+                tokens.map((t) => t.name),
+                ["vector-agent-identity-monitoring-token"],
+            );
             for (const t of tokens) assert.deepEqual(t.inputs, { length: 48, special: false });
+            // Nor a key: the PKI's keys are its CAs' and the server's.
+            const keys = hub.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").map((r) => r.name);
+            assert.deepEqual(
+                keys.filter((k) => k.includes("-client-") && !k.includes("-client-ca-")),
+                [],
+            );
         });
 
         it("gives the server certificate the load balancer's private IP and the in-cluster names, valid 1 year, renewed 30 days early", () => {
@@ -81,7 +95,7 @@ describe("program under mocks", () => {
             assert.equal(ca.inputs.isCaCertificate, true);
         });
 
-        it("exports the private address, remote-write URL and CA in plain text, keys and tokens only as secrets", () => {
+        it("exports the private address, remote-write URL, CA and what it signed and accepts, and no secret at all", () => {
             const o = hub.outputs;
             // Each source cluster its own port pair on the load balancer, in aggregator.clusters order
             // (management, dev, staging); the hub's own agent stays in-cluster and is not listed.
@@ -92,8 +106,9 @@ describe("program under mocks", () => {
                 staging: "https://10.0.64.250:9204/api/v1/write",
             });
             assert.deepEqual(o.values.agentClusters, ["dev", "management", "monitoring", "staging"]);
-            assert.deepEqual(o.secretNames.sort(), ["agentKeys", "agentTokens"]);
-            assert.deepEqual(Object.keys(o.values.agentTokens as object).sort(), ["dev", "management", "monitoring", "staging"]);
+            assert.deepEqual(o.secretNames, []);
+            for (const k of ["agentCertificates", "agentSignedRequests", "agentTokenSha256"])
+                assert.deepEqual(Object.keys(o.values[k] as object).sort(), ["dev", "management", "monitoring", "staging"], k);
         });
 
         it("points its own agent at the in-cluster Service, not the load balancer", () => {
@@ -102,19 +117,19 @@ describe("program under mocks", () => {
             assert.equal(dig(toml, "sinks.prometheus.endpoint"), "https://vector-aggregator.vector-aggregator.svc.cluster.local:9201/api/v1/write");
         });
 
-        it("accepts the remote-write token of every listed cluster through the secret backend", () => {
+        it("accepts on each cluster's remote-write source exactly the token digests it exports, and keeps no token", () => {
             const toml = parseToml(data(hub, CM, "vector-aggregator-config")["vector.toml"]);
-            // Each cluster's source accepts its own token and no other.
+            const accepted = hub.outputs.values.agentTokenSha256 as Record<string, string[]>;
             for (const c of ["dev", "management", "monitoring", "staging"]) {
                 const auth = dig(toml, `sources.remote_write_${c}.auth.source`) as string;
                 assert.deepEqual(
-                    [...auth.matchAll(/SECRET\[tokens\.([^\]]+)\]/g)].map((m) => m[1]),
-                    [c],
+                    [...auth.matchAll(/"([0-9a-f]{64})"/g)].map((m) => m[1]),
+                    accepted[c],
+                    c,
                 );
             }
-            const tokens = find(hub, SECRET, "vector-aggregator-tokens");
-            assert.deepEqual(Object.keys(tokens.inputs.stringData as object).sort(), ["dev", "management", "monitoring", "staging"]);
-            assert.deepEqual(tokens.secretPaths, ["stringData"]);
+            assert.equal(dig(toml, "secret"), undefined);
+            assert.ok(!hub.resources.some((r) => r.type === SECRET && r.name === "vector-aggregator-tokens"));
         });
 
         it("refuses a pinned load balancer IP outside the hcloud Network", async () => {
@@ -124,44 +139,27 @@ describe("program under mocks", () => {
             );
         });
 
-        it("rotates one cluster's token with an overlap: both generations accepted, the agent gets the new one, others untouched", async () => {
-            const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]);
-            const identities = { ...agg.identities, dev: { ...agg.identities.dev, tokenGeneration: 1, acceptPreviousToken: true } };
-            const r = await runHub({ aggregator: { ...agg, identities } });
-            const names = r.resources
-                .filter((x) => x.type === "random:index/randomPassword:RandomPassword")
-                .map((x) => x.name)
-                .sort();
-            assert.ok(names.includes("vector-fleet-pki-token-dev") && names.includes("vector-fleet-pki-token-dev-g1"), names.join(", "));
-            assert.ok(names.includes("vector-fleet-pki-token-staging") && !names.some((n) => n.startsWith("vector-fleet-pki-token-staging-g")));
-            const tokens = find(r, SECRET, "vector-aggregator-tokens");
-            assert.deepEqual(Object.keys(tokens.inputs.stringData as object).sort(), ["dev", "dev.previous", "management", "monitoring", "staging"]);
-            const toml = parseToml(data(r, CM, "vector-aggregator-config")["vector.toml"]);
-            assert.match(dig(toml, "sources.remote_write_dev.auth.source") as string, /tokens\.dev\]" \|\| .*tokens\.dev\.previous\]/);
-            // The rotation done: the previous generation's resource, and its acceptance, are gone.
-            const done = await runHub({ aggregator: { ...agg, identities: { ...identities, dev: { ...identities.dev, acceptPreviousToken: false } } } });
-            const after = done.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name);
-            assert.ok(after.includes("vector-fleet-pki-token-dev-g1") && !after.includes("vector-fleet-pki-token-dev"));
-            assert.ok(!data(done, CM, "vector-aggregator-config")["vector.toml"].includes("previous"));
-        });
-
-        it("revokes a cluster's token when it leaves the list", async () => {
+        it("revokes a cluster when it leaves the list: its CA, certificate and listeners go, its digests with them", async () => {
             const agg = JSON.parse(stackConfig("monitoring").config["vector-fleet:aggregator"]);
             const { dev: _dev, ...identities } = agg.identities ?? {};
             void _dev;
             const r = await runHub({ aggregator: { ...agg, clusters: ["management", "staging"], identities } });
-            assert.equal(
-                r.resources.some((x) => x.name === "vector-fleet-pki-token-dev"),
-                false,
-            );
-            const toml = data(r, CM, "vector-aggregator-config")["vector.toml"];
-            assert.ok(!toml.includes("tokens.dev"));
+            // Its client CA (which alone signs its certificate) and its listeners go; no one else's change.
+            assert.ok(!r.resources.some((x) => x.name.includes("-client-ca-dev") || x.name === "vector-fleet-pki-client-dev"));
+            assert.ok(!r.resources.some((x) => x.type === "pulumi:pulumi:StackReference" && x.name === "dev"));
+            const toml = parseToml(data(r, CM, "vector-aggregator-config")["vector.toml"]);
+            assert.equal(dig(toml, "sources.remote_write_dev"), undefined);
+            assert.equal(dig(toml, "sources.agents_dev"), undefined);
+            assert.deepEqual(Object.keys(r.outputs.values.agentTokenSha256 as object).sort(), ["management", "monitoring", "staging"]);
+            const before = parseToml(data(hub, CM, "vector-aggregator-config")["vector.toml"]);
+            // (Its port moves: it came after dev in the list, docs/identity.md#ports-and-the-load-balancer.)
+            assert.deepEqual(dig(toml, "sources.remote_write_staging.auth"), dig(before, "sources.remote_write_staging.auth"));
         });
     });
 
     describe("agent stacks", () => {
         for (const stack of ["dev", "staging", "management"]) {
-            it(`${stack}: dials the exact private address the hub exports, with its CA and its own credentials`, async () => {
+            it(`${stack}: dials the exact private address the hub exports, with its CA, the certificate the hub signed and its own key and token`, async () => {
                 const r = await sharedSource(stack);
                 const toml = agentToml(r);
                 assert.deepEqual(dig(toml, "sinks.aggregator.routing.endpoints"), [
@@ -172,22 +170,24 @@ describe("program under mocks", () => {
                 assert.equal(data(r, CM, "vector-agent-config")["ca.crt"], hub.outputs.values.caCertPem);
                 const creds = data(r, SECRET, "vector-agent-credentials");
                 assert.equal(creds["tls.crt"], (hub.outputs.values.agentCertificates as Record<string, string>)[stack]);
-                assert.equal(creds["tls.key"], (hub.outputs.values.agentKeys as Record<string, string>)[stack]);
-                assert.equal(creds.remote_write_token, (hub.outputs.values.agentTokens as Record<string, string>)[stack]);
+                // Its own key and token, made in its own stack (components/identity): the hub never had them.
+                assert.match(creds["tls.key"], new RegExp(`vector-agent-identity-${stack}-key`));
+                assert.ok(
+                    (hub.outputs.values.agentTokenSha256 as Record<string, string[]>)[stack].includes(tokenSha256(creds.remote_write_token)),
+                    "the token it sends is one the hub accepts",
+                );
                 assert.deepEqual(find(r, SECRET, "vector-agent-credentials").secretPaths, ["stringData"]);
                 assert.equal(dig(toml, "transforms.logs_enrich.source") !== undefined, true);
                 assert.match(dig(toml, "transforms.logs_enrich.source") as string, new RegExp(`\\.cluster = "${stack}"`));
             });
         }
 
-        it("keeps the hub's keys and tokens secret through the StackReference", async () => {
+        it("reads no secret through the StackReference: every output of the hub is public", async () => {
             let checked = false;
             await runStack(
                 async () => {
                     const ref = new pulumi.StackReference("monitoring");
-                    assert.equal(await pulumi.isSecret(ref.requireOutput("agentTokens")), true);
-                    assert.equal(await pulumi.isSecret(ref.requireOutput("agentKeys")), true);
-                    assert.equal(await pulumi.isSecret(ref.requireOutput("caCertPem")), false);
+                    for (const k of Object.keys(hub.outputs.values)) assert.equal(await pulumi.isSecret(ref.getOutput(k)), false, k);
                     checked = true;
                     return {};
                 },
@@ -196,27 +196,17 @@ describe("program under mocks", () => {
             assert.ok(checked);
         });
 
-        it("fails before registering anything when the hub lists no credentials for the cluster", async () => {
-            const outputs = structuredClone(hub.outputs);
-            outputs.values.agentClusters = ["management", "staging"];
-            delete (outputs.values.agentTokens as Record<string, string>).dev;
-            await assert.rejects(runSource("dev", outputs), (e: Error) => {
-                assert.match(e.message, /issues no credentials for cluster "dev"/);
-                assert.match(e.message, /vector-fleet:aggregator\.clusters of monitoring/);
-                return true;
-            });
-        });
-
         it("fails with a clear message when the hub lacks an output", async () => {
             const outputs = structuredClone(hub.outputs);
             delete outputs.values.remoteWriteUrl;
             await assert.rejects(runSource("dev", outputs), /stack "monitoring" has no output "remoteWriteUrl"/);
         });
 
-        it("refuses a hub that exports tokens in plain text", async () => {
+        it("refuses a hub that exports any secret: the StackReference would store it in this stack's state", async () => {
             const outputs = structuredClone(hub.outputs);
+            outputs.values.agentKeys = { dev: "key" };
             outputs.secretNames = ["agentKeys"];
-            await assert.rejects(runSource("dev", outputs), /exports "agentTokens" in plain text/);
+            await assert.rejects(runSource("dev", outputs), /exports "agentKeys" as a secret; expected no secret output at all/);
         });
     });
 

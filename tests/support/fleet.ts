@@ -1,7 +1,7 @@
 /** Helpers to run the real program under mocks: for the repository's stacks, whichever they are, and for the tests' own fleet (or variations of it). */
 import * as path from "node:path";
 import program = require("../../index");
-import { checkedStack, listStacks, readStackFile, RenderedStack, StackFile } from "../../tools/render/render";
+import { checkedStack, hubOf, listStacks, NO_OUTPUTS, readStackFile, RenderedStack, sourceStacksOf, StackFile } from "../../tools/render/render";
 import { RegisteredResource, runStack, RunResult, StackOutputs, SimulatedCloud } from "../../tools/render/simulator";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -39,9 +39,13 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     return { config, secretKeys: f.secretKeys };
 }
 
-/** The tests' hub, monitoring, with overrides. */
-export async function runHub(overrides: Record<string, unknown> = {}, cloud?: SimulatedCloud): Promise<RunResult> {
-    return runStack(program, { project: "vector-fleet", stack: "monitoring", ...stackConfig("monitoring", overrides), cloud });
+/**
+ * The tests' hub, monitoring, with overrides. It reads each listed cluster's own stack: by default
+ * the tests' sources as first deployed (sharedFirstRun), which is what a steady-state hub reads.
+ */
+export async function runHub(overrides: Record<string, unknown> = {}, cloud?: SimulatedCloud, sources?: Record<string, StackOutputs>): Promise<RunResult> {
+    const stackOutputs = sources ?? (await sourceOutputsFor(FIXTURE_FLEET, cachedStackFile(FIXTURE_FLEET, "monitoring")));
+    return runStack(program, { project: "vector-fleet", stack: "monitoring", ...stackConfig("monitoring", overrides), cloud, stackOutputs });
 }
 
 /** A source stack of the tests' fleet, with overrides, reading the given hub outputs. */
@@ -65,14 +69,44 @@ function once<T>(key: string, make: () => Promise<T>): Promise<T> {
 
 const runKey = (f: StackFile) => JSON.stringify([f.stack, f.config, f.secretKeys]);
 
-/** The stack of `root` run under mocks, a source with the outputs of the hub its monitoringStack names. */
+/**
+ * A source stack of `root` as first deployed: its hub has no outputs yet, so it registers only its
+ * own credentials and exports what the hub signs (docs/identity.md#deployment-order).
+ */
+export function sharedFirstRun(root: string, stack: string): Promise<RunResult> {
+    const f = cachedStackFile(root, stack);
+    const hubName = hubOf(f);
+    const stackOutputs = hubName === undefined ? {} : { [hubName]: NO_OUTPUTS };
+    return once(`first run ${runKey(f)}`, () =>
+        runStack(program, { project: "vector-fleet", stack, config: f.config, secretKeys: f.secretKeys, stackOutputs }),
+    );
+}
+
+/** What a hub's StackReferences read: each listed cluster's stack of `root` as first deployed; one not here reads as never deployed. */
+async function sourceOutputsFor(root: string, hub: StackFile): Promise<Record<string, StackOutputs>> {
+    const here = new Set(listStacks(root).map((s) => s.stack));
+    const refs = sourceStacksOf(hub);
+    const outputs = await Promise.all(refs.map(async (ref) => (here.has(ref) ? (await sharedFirstRun(root, ref)).outputs : NO_OUTPUTS)));
+    return Object.fromEntries(refs.map((ref, i) => [ref, outputs[i]]));
+}
+
+/** What the tests' hub reads from its sources' stacks in the steady state: each as first deployed. */
+export function fixtureSourceOutputs(): Promise<Record<string, StackOutputs>> {
+    return sourceOutputsFor(FIXTURE_FLEET, cachedStackFile(FIXTURE_FLEET, "monitoring"));
+}
+
+/**
+ * The stack of `root` run under mocks in its steady state: a hub with its sources' first-run
+ * outputs, a source with the outputs of the hub its monitoringStack names.
+ */
 function sharedRun(root: string, stack: string): Promise<RunResult> {
     const f = cachedStackFile(root, stack);
     const base = { project: "vector-fleet", stack, config: f.config, secretKeys: f.secretKeys };
-    const hubName = f.config["vector-fleet:monitoringStack"];
-    if (f.role === "hub" || hubName === undefined) return once(`run ${runKey(f)}`, () => runStack(program, base));
+    const hubName = hubOf(f);
+    if (f.role === "hub" || hubName === undefined)
+        return once(`run ${runKey(f)} in ${root}`, async () => runStack(program, { ...base, stackOutputs: await sourceOutputsFor(root, f) }));
     const hub = sharedRun(root, hubName); // queued first: a source run waits for the hub it reads
-    return once(`run ${runKey(f)} of ${runKey(cachedStackFile(root, hubName))}`, async () =>
+    return once(`run ${runKey(f)} of ${runKey(cachedStackFile(root, hubName))} in ${root}`, async () =>
         runStack(program, { ...base, stackOutputs: { [hubName]: (await hub).outputs } }),
     );
 }

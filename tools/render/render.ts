@@ -237,57 +237,136 @@ function hubFilesOf(members: FleetMember[], stack: string): string[] {
     return m?.config.role === "source" && !m.config.monitoringStack.includes("/") ? [`Pulumi.${m.config.monitoringStack}.yaml`] : [];
 }
 
+/** A stack that exists but was never deployed: what a StackReference reads before its first `pulumi up`. */
+export const NO_OUTPUTS: StackOutputs = { values: {}, secretNames: [] };
+
+/** The hub a source stack reads, as its StackReference names it. */
+export function hubOf(s: StackFile): string | undefined {
+    return s.role === "hub" ? undefined : s.config["vector-fleet:monitoringStack"];
+}
+
 /**
- * Renders the requested stacks (all by default). Hub stacks are always run first, so an agent
- * stack's StackReference is answered from the hub's simulated outputs.
+ * The stacks a hub reads, as its StackReferences name them: each listed cluster's own stack
+ * (`aggregator.identities.<cluster>.stack`, by default the cluster's name).
+ */
+export function sourceStacksOf(hub: StackFile): string[] {
+    let aggregator: { clusters?: unknown; identities?: Record<string, { stack?: unknown }> } = {};
+    try {
+        aggregator = JSON.parse(hub.config["vector-fleet:aggregator"] ?? "{}") as typeof aggregator;
+    } catch {
+        return []; // the hub's own run reports it
+    }
+    const clusters = Array.isArray(aggregator.clusters) ? aggregator.clusters.filter((c): c is string => typeof c === "string") : [];
+    return clusters.map((c) => {
+        const stack = aggregator.identities?.[c]?.stack;
+        return typeof stack === "string" ? stack : c;
+    });
+}
+
+/** Whether a StackReference's name names this stack of the fleet (bare, or qualified in this project). */
+const names = (ref: string, stack: string) => ref === stack || ref.endsWith(`/vector-fleet/${stack}`);
+
+/**
+ * The fleet's runs in the order a first deployment needs them, since a hub and its sources read
+ * each other (docs/identity.md#deployment-order): each source as deployed before its hub serves it
+ * (`first`: only its own credentials, cheap), then each hub reading those, then each source
+ * reading its hub: the steady state. `run` is given the other stacks' outputs by the names the
+ * stack's StackReferences use.
+ */
+export async function runInDeploymentOrder<R extends { outputs: StackOutputs }>(
+    stacks: StackFile[],
+    want: { hubs: StackFile[]; sources: StackFile[] },
+    run: (s: StackFile, stackOutputs: Record<string, StackOutputs>, pass: "first" | "steady") => Promise<R | undefined>,
+): Promise<void> {
+    const first: Record<string, StackOutputs> = {};
+    const sourcesOf = new Map(want.hubs.map((h) => [h.stack, sourceStacksOf(h)]));
+    const read = stacks.filter((s) => s.role !== "hub" && [...sourcesOf.values()].some((refs) => refs.some((r) => names(r, s.stack))));
+    for (const s of read) {
+        const hub = hubOf(s);
+        const r = await run(s, hub === undefined ? {} : { [hub]: NO_OUTPUTS }, "first");
+        if (r) first[s.stack] = r.outputs;
+    }
+    const hubs: Record<string, StackOutputs> = {};
+    for (const h of want.hubs) {
+        // A listed cluster without a stack here reads as one never deployed: pending, as in a real fleet.
+        const refs = sourcesOf.get(h.stack) ?? [];
+        const outputs = Object.fromEntries(refs.map((ref) => [ref, first[stacks.find((s) => names(ref, s.stack))?.stack ?? ""] ?? NO_OUTPUTS]));
+        const r = await run(h, outputs, "steady");
+        if (r) hubs[h.stack] = r.outputs;
+    }
+    for (const s of want.sources) {
+        const hub = hubOf(s);
+        const found = hub === undefined ? undefined : (hubs[hub] ?? hubs[hub.split("/").pop() ?? ""]);
+        await run(s, hub === undefined || found === undefined ? {} : { [hub]: found }, "steady");
+    }
+}
+
+/**
+ * Renders the requested stacks (all by default). Hubs and sources read each other, so they run in
+ * deployment order (runInDeploymentOrder): the sources' first deployment, the hubs, then the
+ * sources' steady state, which is what is rendered.
  */
 export async function renderFleet(program: Program, root: string, only?: string[], opts: RenderOptions = {}): Promise<RenderedStack[]> {
-    const names = stackNames(root);
+    const stackNamesFound = stackNames(root);
     for (const s of only ?? []) {
-        if (!names.includes(s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${names.join(", ")})`);
+        if (!stackNamesFound.includes(s)) throw new Error(`no stack "${s}": there is no Pulumi.${s}.yaml (stacks: ${stackNamesFound.join(", ")})`);
     }
     // The files as the fleet check read them: each is parsed once per render.
-    const stacks = hubsFirst(checkFleetBeforeRendering(root, only, opts.warn ?? ((line) => console.warn(`warning: ${line}`))).files);
-    const stackOutputs: Record<string, StackOutputs> = {};
+    const warn = opts.warn ?? ((line) => console.warn(`warning: ${line}`));
+    const stacks = hubsFirst(checkFleetBeforeRendering(root, only, warn).files);
     const rendered: RenderedStack[] = [];
     const failures: StackFailure[] = [];
     const skipped: string[] = [];
     // What the Pulumi CLI refuses before the program starts (tools/pulumi-project); a directory of
     // stack files without a Pulumi.yaml (some tests) has no project to check them against.
     const cli = fs.existsSync(path.join(root, "Pulumi.yaml")) ? checkProjectConfig(root) : undefined;
+    const refusedBy = (s: StackFile) => (cli ? [...cli.project, ...(cli.stacks[s.stack] ?? [])] : []);
+    const wanted = (s: StackFile) => !only || only.includes(s.stack);
+    const wantedSources = stacks.filter((s) => s.role !== "hub" && wanted(s));
+    const failed = new Set<string>();
+    // Said once the render succeeds: beside a failure (a source that did not run reads as pending to its hub) they mislead.
+    const programWarnings: string[] = [];
     for (const s of stacks) {
-        const wanted = !only || only.includes(s.stack);
-        const needed = s.role === "hub" && !!only && stacks.some((o) => only.includes(o.stack) && o.role !== "hub");
-        if (!wanted && !needed) continue;
-        const refused = cli ? [...cli.project, ...(cli.stacks[s.stack] ?? [])] : [];
-        if (refused.length > 0) {
-            failures.push({
-                stack: s.stack,
-                hub: s.role === "hub",
-                message: `the Pulumi CLI would refuse this stack:\n  - ${refused.join("\n  - ")}`,
-                problems: refused,
-            });
-            continue;
-        }
+        const refused = refusedBy(s);
+        if (refused.length === 0 || !(wanted(s) || s.role === "hub")) continue;
+        failed.add(s.stack);
+        failures.push({
+            stack: s.stack,
+            hub: s.role === "hub",
+            message: `the Pulumi CLI would refuse this stack:\n  - ${refused.join("\n  - ")}`,
+            problems: refused,
+        });
+    }
+    const hubs = stacks.filter(
+        (s) => s.role === "hub" && !failed.has(s.stack) && (wanted(s) || wantedSources.some((x) => hubOf(x) !== undefined && names(hubOf(x)!, s.stack))),
+    );
+    await runInDeploymentOrder(stacks, { hubs, sources: wantedSources }, async (s, stackOutputs, pass) => {
+        if (failed.has(s.stack)) return undefined;
         // Agent stacks read a hub's outputs: with a hub failed, their own errors would only mislead.
-        if (s.role !== "hub" && failures.some((f) => f.hub)) {
+        if (pass === "steady" && s.role !== "hub" && failures.some((f) => f.hub)) {
             skipped.push(s.stack);
-            continue;
+            return undefined;
         }
         try {
             const result = await runStack(program, { project: "vector-fleet", stack: s.stack, config: s.config, secretKeys: s.secretKeys, stackOutputs });
-            stackOutputs[s.stack] = result.outputs;
-            if (!wanted) continue;
+            // A source's first run is pending by design; what the steady state still warns of is news.
+            if (pass === "first" || !wanted(s)) return result;
+            for (const w of result.warnings ?? []) programWarnings.push(`${s.stack}: ${w}`);
             const stack = checkedStack(s.stack, result);
             // Its outputs are sound, so agent stacks still render after a hub whose Vector config fails.
             if ("refused" in stack) failures.push({ stack: s.stack, hub: false, message: stack.refused.message, problems: stack.refused.problems });
             else rendered.push(stack);
+            return result;
         } catch (e) {
             markReported(e);
+            failed.add(s.stack);
+            // A source's own error shows in its first run already; it is reported once, as its own.
             failures.push({ stack: s.stack, hub: s.role === "hub", message: e instanceof Error ? e.message : String(e), problems: problemLines(e) });
+            return undefined;
         }
-    }
+    });
     if (failures.length > 0) throw new RenderError(failures, skipped);
+    for (const w of programWarnings) warn(w);
     return rendered;
 }
 

@@ -93,6 +93,11 @@ export interface RunResult {
     /** What the program read with `Resource.get` (type and id); not managed, so not in `resources`. */
     reads?: { type: string; name: string; id: string }[];
     outputs: StackOutputs;
+    /**
+     * What the program logged with pulumi.log.warn: without an engine the SDK prints it with
+     * console.warn as "warning: [runtime] ..." (@pulumi/pulumi log/index.js); kept here instead.
+     */
+    warnings?: string[];
 }
 
 /** A placeholder that names what fills it at deploy time. */
@@ -309,6 +314,13 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
         if (!(reason !== null && typeof reason === "object" && thrown.has(reason))) failures.push(reason);
     };
     process.on("unhandledRejection", onUnhandled);
+    const warnings: string[] = [];
+    const consoleWarn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const m = /^warning: \[runtime\] ([\s\S]*)$/.exec(args.map(String).join(" "));
+        if (m) warnings.push(m[1]);
+        else consoleWarn(...args);
+    };
     mocks.newResource = (args) => {
         let result: pulumi.runtime.MockResourceResult;
         try {
@@ -354,6 +366,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
         throw e;
     } finally {
         process.off("unhandledRejection", onUnhandled);
+        console.warn = consoleWarn;
     }
 
     const values: Record<string, unknown> = {};
@@ -370,7 +383,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
         if (ignored) r.ignoreChanges = ignored;
         r.urn = urnOf(opts, r, parents);
     }
-    return { resources: recorded, reads, outputs: { values, secretNames } };
+    return { resources: recorded, reads, outputs: { values, secretNames }, warnings };
 }
 
 function urnOf(opts: RunOptions, r: RegisteredResource, parents: Map<string, string>): string {

@@ -12,7 +12,6 @@ import {
     aggregatorServiceAccount,
     aggregatorStatefulSet,
     aggregatorTlsSecret,
-    aggregatorTokensSecret,
     LoadBalancerSettings,
 } from "../../../components/aggregator/manifests";
 import { quorum } from "../../../components/contract/fleet";
@@ -50,7 +49,6 @@ const TLS = {
     keyPem: "-----BEGIN PRIVATE KEY-----\nk\n",
     clientCaPems: { dev: "-----BEGIN CERTIFICATE-----\ndev-ca\n" },
 };
-const TOKENS = { dev: "dev-token", monitoring: "mon-token" };
 
 const PIPELINE: AggregatorPipelineSettings = {
     cluster: { name: "monitoring", environment: "production", region: "fsn1" },
@@ -89,7 +87,6 @@ function allObjects(s: AggregatorObjectSettings) {
         aggregatorServiceAccount(s),
         aggregatorConfigMap(s, "toml"),
         aggregatorTlsSecret(s, TLS),
-        aggregatorTokensSecret(s, TOKENS),
         aggregatorHeadlessService(s),
         aggregatorService(s),
         aggregatorPodDisruptionBudget(s),
@@ -121,7 +118,6 @@ describe("aggregator names and DNS", () => {
             serviceAccount: "vector-aggregator",
             config: "vector-aggregator-config",
             tls: "vector-aggregator-tls",
-            tokens: "vector-aggregator-tokens",
             statefulSet: "vector-aggregator",
             headless: "vector-aggregator-headless",
             service: "vector-aggregator",
@@ -196,16 +192,16 @@ describe("aggregator objects", () => {
         assert.equal(AGGREGATOR_PATHS.keyFile, `${AGGREGATOR_PATHS.tlsDir}/tls.key`);
     });
 
-    it("keeps one token per agent cluster in an Opaque Secret, keyed by cluster (SECRET[tokens.<cluster>])", () => {
-        assert.deepEqual(json(aggregatorTokensSecret(SETTINGS, TOKENS)), {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: { name: "vector-aggregator-tokens", namespace: "vector-aggregator", labels: LABELS },
-            type: "Opaque",
-            stringData: { dev: "dev-token", monitoring: "mon-token" },
-        });
-        const refs = [...toToml(buildAggregatorPipeline(PIPELINE)).matchAll(/SECRET\[tokens\.([^\]]+)\]/g)].map((m) => m[1]);
-        assert.deepEqual(refs.sort(), Object.keys(TOKENS).sort());
+    it("keeps no token at all: the config holds each cluster's token digests, no SECRET[...] reference", () => {
+        const pipeline = { ...PIPELINE, agents: PIPELINE.agents.map((a) => ({ ...a, tokenSha256: ["0".repeat(64)] })) };
+        assert.doesNotMatch(toToml(buildAggregatorPipeline(pipeline)), /SECRET\[/);
+        assert.deepEqual(
+            allObjects(SETTINGS)
+                .map((o) => obj(json(o)))
+                .filter((o) => o.kind === "Secret")
+                .map((o) => at(o, "metadata", "name")),
+            ["vector-aggregator-tls"],
+        );
     });
 });
 
@@ -288,16 +284,15 @@ describe("aggregator StatefulSet", () => {
         assert.equal(ports.metrics, port(exporter.address));
     });
 
-    it("mounts what the pipeline reads: config file, TLS files and tokens, read-only; only the data dir is writable", () => {
+    it("mounts what the pipeline reads: config file and TLS files, read-only; only the data dir is writable", () => {
         const c = buildAggregatorPipeline(PIPELINE);
         const all = mounts();
         assert.deepEqual(container().args, ["--config", AGGREGATOR_PATHS.configFile]);
         assert.ok(within(AGGREGATOR_PATHS.configFile, AGGREGATOR_PATHS.configDir));
         assert.deepEqual(
             all.filter((m) => m.readOnly).map((m) => m.mountPath),
-            [AGGREGATOR_PATHS.configDir, AGGREGATOR_PATHS.tlsDir, AGGREGATOR_PATHS.tokensDir],
+            [AGGREGATOR_PATHS.configDir, AGGREGATOR_PATHS.tlsDir],
         );
-        assert.equal(c.secret?.tokens.path, AGGREGATOR_PATHS.tokensDir);
         assert.deepEqual(
             all.filter((m) => !m.readOnly).map((m) => m.mountPath),
             [c.data_dir],
@@ -305,7 +300,7 @@ describe("aggregator StatefulSet", () => {
         for (const ro of all.filter((m) => m.readOnly)) assert.ok(!within(c.data_dir, ro.mountPath) && !within(ro.mountPath, c.data_dir), ro.mountPath);
         assert.equal(new Set(all.map((m) => m.mountPath)).size, all.length);
         // Secrets are group-readable for the fsGroup, not world-readable.
-        for (const name of ["tls", "tokens"]) {
+        for (const name of ["tls"]) {
             const v = obj(arr(podSpec().volumes).find((x) => obj(x).name === name));
             assert.equal(at(v, "secret", "defaultMode"), 0o440);
         }
@@ -496,11 +491,11 @@ describe("aggregator Services", () => {
 describe("aggregator checksum annotations", () => {
     // As components/aggregator/index.ts computes them.
     const configSum = (p: AggregatorPipelineSettings) => sha256(toToml(buildAggregatorPipeline(p)));
-    const credentialsSum = (tls: typeof TLS, tokens: Record<string, string>) => sha256(tls.caCertPem, tls.certPem, tls.keyPem, JSON.stringify(tokens));
-    const annotations = (p: AggregatorPipelineSettings, tls: typeof TLS, tokens: Record<string, string>) =>
+    const credentialsSum = (tls: typeof TLS) => sha256(tls.caCertPem, tls.certPem, tls.keyPem);
+    const annotations = (p: AggregatorPipelineSettings, tls: typeof TLS) =>
         obj(
             at(
-                json(aggregatorStatefulSet(SETTINGS, { config: configSum(p), credentials: credentialsSum(tls, tokens) })),
+                json(aggregatorStatefulSet(SETTINGS, { config: configSum(p), credentials: credentialsSum(tls) })),
                 "spec",
                 "template",
                 "metadata",
@@ -509,42 +504,42 @@ describe("aggregator checksum annotations", () => {
         );
 
     it("carries the config and credentials checksums on the pod template", () => {
-        assert.deepEqual(annotations(PIPELINE, TLS, TOKENS), {
+        assert.deepEqual(annotations(PIPELINE, TLS), {
             "vector-fleet.dev/config-sha256": configSum(PIPELINE),
-            "vector-fleet.dev/credentials-sha256": credentialsSum(TLS, TOKENS),
+            "vector-fleet.dev/credentials-sha256": credentialsSum(TLS),
         });
     });
 
     it("stays the same for the same inputs", () => {
-        assert.deepEqual(annotations(PIPELINE, TLS, TOKENS), annotations({ ...PIPELINE }, { ...TLS }, { ...TOKENS }));
+        assert.deepEqual(annotations(PIPELINE, TLS), annotations({ ...PIPELINE }, { ...TLS }));
     });
 
     it("changes the config checksum, and only it, when the pipeline changes", () => {
-        const base = annotations(PIPELINE, TLS, TOKENS);
+        const base = annotations(PIPELINE, TLS);
         const changes: [string, AggregatorPipelineSettings][] = [
             ["sampling", { ...PIPELINE, sampling: { "kube-system": 20 } }],
             ["agent clusters", { ...PIPELINE, agents: [...PIPELINE.agents, { name: "staging", slot: 2 }] }],
             ["loki tenant", { ...PIPELINE, loki: { ...PIPELINE.loki, tenantId: "t" } }],
             ["dedupe cache", { ...PIPELINE, dedupeCacheEvents: 20_000 }],
+            // A token's digest is in the config itself: a rotation rolls the pods through it.
+            ["token digest", { ...PIPELINE, agents: PIPELINE.agents.map((a) => ({ ...a, tokenSha256: ["1".repeat(64)] })) }],
         ];
         for (const [what, p] of changes) {
-            const next = annotations(p, TLS, TOKENS);
+            const next = annotations(p, TLS);
             assert.notEqual(next["vector-fleet.dev/config-sha256"], base["vector-fleet.dev/config-sha256"], what);
             assert.equal(next["vector-fleet.dev/credentials-sha256"], base["vector-fleet.dev/credentials-sha256"], what);
         }
     });
 
-    it("changes the credentials checksum, and only it, when the CA, certificate, key or a token changes", () => {
-        const base = annotations(PIPELINE, TLS, TOKENS);
-        const changes: [string, typeof TLS, Record<string, string>][] = [
-            ["CA", { ...TLS, caCertPem: "other" }, TOKENS],
-            ["certificate", { ...TLS, certPem: "other" }, TOKENS],
-            ["key", { ...TLS, keyPem: "other" }, TOKENS],
-            ["token", TLS, { ...TOKENS, dev: "rotated" }],
-            ["new cluster", TLS, { ...TOKENS, staging: "s" }],
+    it("changes the credentials checksum, and only it, when the CA, certificate or key changes", () => {
+        const base = annotations(PIPELINE, TLS);
+        const changes: [string, typeof TLS][] = [
+            ["CA", { ...TLS, caCertPem: "other" }],
+            ["certificate", { ...TLS, certPem: "other" }],
+            ["key", { ...TLS, keyPem: "other" }],
         ];
-        for (const [what, tls, tokens] of changes) {
-            const next = annotations(PIPELINE, tls, tokens);
+        for (const [what, tls] of changes) {
+            const next = annotations(PIPELINE, tls);
             assert.notEqual(next["vector-fleet.dev/credentials-sha256"], base["vector-fleet.dev/credentials-sha256"], what);
             assert.equal(next["vector-fleet.dev/config-sha256"], base["vector-fleet.dev/config-sha256"], what);
         }

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
 import {
     AGGREGATOR_PATHS,
     AGGREGATOR_PORTS,
@@ -16,6 +17,7 @@ import {
     sampleRateVrl,
 } from "../../../components/aggregator/pipeline";
 import { logsEnrichVrl } from "../../../components/agent/pipeline";
+import { tokenSha256 } from "../../../components/identity";
 import { GrpcKeepalive, HttpKeepalive, ServerTls } from "../../../components/vector/model";
 import { MIN_VECTOR_VERSION, VECTOR_VERSION } from "../../../config/versions";
 import { toToml } from "../../../components/vector/toml";
@@ -56,8 +58,10 @@ function defaults(): AggregatorPipelineSettings {
 }
 const withOverrides = (o: Partial<AggregatorPipelineSettings>): AggregatorPipelineSettings => ({ ...defaults(), ...o });
 
+/** What the cluster's own stack exports for a token (components/identity): node's lowercase hex SHA-256. */
+const DEV_SHA256 = tokenSha256("dev-token");
 /** One agent cluster, for whole-object expectations. */
-const DEV = { name: "dev", environment: "development", region: "hel1", slot: 1 };
+const DEV = { name: "dev", environment: "development", region: "hel1", slot: 1, tokenSha256: [DEV_SHA256] };
 const ids = (...names: string[]) => names.map((name, i) => ({ name, slot: i + 1 }));
 
 const SERVER_TLS: ServerTls = {
@@ -83,7 +87,10 @@ describe("aggregator pipeline", () => {
         assert.equal(transform(c, "logs_finalize", "remap").source, "del(.sample_n)\ndel(.runtime_timestamp)\n");
         assert.equal(transform(c, "aggregator_metrics_enrich", "remap").source, aggregatorMetricsVrl(s.cluster));
         for (const a of s.agents) {
-            assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(a.name) });
+            assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, {
+                strategy: "custom",
+                source: remoteWriteAuthVrl(a.tokenSha256),
+            });
             assert.equal(transform(c, `bind_logs_${a.name}`, "remap").source, bindIdentityVrl("logs", a));
             assert.equal(transform(c, `bind_metrics_${a.name}`, "remap").source, bindIdentityVrl("metrics", a));
             assert.deepEqual(transform(c, `identity_logs_${a.name}`, "route").route, { impersonating: impersonationCondition("logs", a.name) });
@@ -166,13 +173,13 @@ describe("aggregator pipeline: sources", () => {
         assert.equal(r.address, `0.0.0.0:${agentPorts(1).remoteWrite}`);
         assert.equal(r.path, "/api/v1/write");
         assert.deepEqual(r.tls, SERVER_TLS);
-        assert.deepEqual(r.auth, { strategy: "custom", source: '.headers.authorization == "Bearer SECRET[tokens.dev]"\n' });
+        assert.deepEqual(r.auth, { strategy: "custom", source: remoteWriteAuthVrl([DEV_SHA256]) });
     });
 
-    it("reads the tokens from the tokens directory backend, trailing newline stripped", () => {
-        assert.deepEqual(buildAggregatorPipeline(defaults()).secret, {
-            tokens: { type: "directory", path: AGGREGATOR_PATHS.tokensDir, remove_trailing_whitespace: true },
-        });
+    it("holds no token and reads no secret backend: the config carries the tokens' digests only", () => {
+        const c = buildAggregatorPipeline(defaults());
+        assert.equal(c.secret, undefined);
+        assert.doesNotMatch(toToml(c), /SECRET\[/);
     });
 });
 
@@ -182,39 +189,52 @@ describe("aggregator pipeline: remote-write auth VRL", () => {
         assert.deepEqual(Object.keys(c.sources), ["internal_metrics"]);
     });
 
-    it("accepts exactly its own cluster's token, reading the lower-case header", () => {
-        assert.equal(remoteWriteAuthVrl("dev"), '.headers.authorization == "Bearer SECRET[tokens.dev]"\n');
+    it("compares the SHA-256 of the bearer token, as lowercase hex, with the cluster's own digests", () => {
+        // vectordotdev/vrl src/stdlib/sha2.rs: sha2(value, variant: "SHA-256") is hex::encode of the
+        // digest, i.e. lowercase hex, which is what node's digest("hex") writes for the same bytes.
+        assert.equal(DEV_SHA256, createHash("sha256").update("dev-token").digest("hex"));
+        assert.match(DEV_SHA256, /^[0-9a-f]{64}$/);
+        assert.equal(
+            remoteWriteAuthVrl([DEV_SHA256]),
+            'auth = string(.headers.authorization) ?? ""\n' +
+                'digest = sha2(slice(auth, 7) ?? "", variant: "SHA-256")\n' +
+                `starts_with(auth, "Bearer ") && (digest == "${DEV_SHA256}")\n`,
+        );
+        // The token is what follows "Bearer " (7 characters): the agent sends `Authorization: Bearer <token>`.
+        assert.equal("Bearer ".length, 7);
     });
 
-    it("accepts the previous token as well only while a rotation is in progress", () => {
-        assert.equal(
-            remoteWriteAuthVrl("dev", true),
-            '.headers.authorization == "Bearer SECRET[tokens.dev]" || .headers.authorization == "Bearer SECRET[tokens.dev.previous]"\n',
-        );
-        // vectordotdev/vector src/config/loading/secret.rs COLLECTOR: SECRET[backend.key], the key may hold
-        // dots (after the first, which ends the backend name); a DNS-label cluster name has none.
-        const key = /SECRET\[([\w-]+)\.([\w.\-/]+)\]/;
-        assert.deepEqual(key.exec("SECRET[tokens.dev.previous]")?.slice(1), ["tokens", "dev.previous"]);
+    it("handles every error, so the program compiles: a missing header is null, slice is always fallible", () => {
+        // vectordotdev/vector src/common/http/server_auth.rs: compiled with vector_vrl_functions::all()
+        // (which chains vrl::stdlib::all(), lib/vector-vrl/functions/src/lib.rs, so sha2 exists) and
+        // refused unless the result is a boolean. An unhandled fallible call fails compilation (E103);
+        // string() is fallible for a non-string argument (vrl src/stdlib/string.rs), slice() always
+        // (src/stdlib/slice.rs); sha2 and starts_with are infallible on strings.
+        const program = remoteWriteAuthVrl([DEV_SHA256]);
+        assert.match(program, /string\(\.headers\.authorization\) \?\? ""/);
+        assert.match(program, /slice\(auth, 7\) \?\? ""/);
+        assert.doesNotMatch(program, /!\(/, "no abort-on-error calls: a bad request must be refused, not crash the program");
+    });
+
+    it("accepts both digests while a rotation is in progress, and nothing at all for a pending cluster", () => {
+        const next = tokenSha256("dev-token-g1");
+        assert.match(remoteWriteAuthVrl([next, DEV_SHA256]), new RegExp(`digest == "${next}" \\|\\| digest == "${DEV_SHA256}"`));
+        assert.equal(remoteWriteAuthVrl([]), "false\n");
         const c = buildAggregatorPipeline(
             withOverrides({
                 agents: [
-                    { ...DEV, acceptPreviousToken: true },
+                    { ...DEV, tokenSha256: [next, DEV_SHA256] },
                     { name: "staging", slot: 2 },
                 ],
             }),
         );
-        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("dev", true) });
-        assert.deepEqual(source(c, "remote_write_staging", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl("staging") });
+        assert.deepEqual(source(c, "remote_write_dev", "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl([next, DEV_SHA256]) });
+        assert.deepEqual(source(c, "remote_write_staging", "prometheus_remote_write").auth, { strategy: "custom", source: "false\n" });
     });
 
-    it("gives every cluster of the default hub, its own included, a source with only its token", () => {
-        const c = buildAggregatorPipeline(defaults());
-        assert.deepEqual(
-            defaults().agents.map((a) => a.name),
-            ["dev", "monitoring", "staging"],
-        );
-        for (const a of defaults().agents)
-            assert.deepEqual(source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth, { strategy: "custom", source: remoteWriteAuthVrl(a.name) });
+    it("refuses a digest that is not lowercase hex SHA-256, which could never match", () => {
+        assert.throws(() => remoteWriteAuthVrl([DEV_SHA256.toUpperCase()]), /not a lowercase hex SHA-256/);
+        assert.throws(() => remoteWriteAuthVrl(['" || true || "']), /not a lowercase hex SHA-256/);
     });
 });
 
@@ -625,21 +645,19 @@ describe("aggregator pipeline: rendered TOML", () => {
         for (const [name, s] of variants) assert.ok(!toToml(buildAggregatorPipeline(s)).includes("${"), name);
     });
 
-    it("holds no token: the auth rule references SECRET[tokens.<cluster>] of the declared backend only", () => {
+    it("holds no token and no secret reference: each auth rule holds its own cluster's digests only", () => {
         for (const [name, s] of variants) {
-            const c = buildAggregatorPipeline(s);
-            const toml = toToml(c);
-            const refs = [...toml.matchAll(/SECRET\[([^\]]+)\]/g)].map((m) => m[1]);
-            assert.deepEqual(
-                refs,
-                s.agents
-                    .map((a) => a.name)
-                    .sort()
-                    .map((cluster) => `tokens.${cluster}`),
-                name,
-            );
-            assert.deepEqual(Object.keys(c.secret ?? {}), ["tokens"]);
-            assert.doesNotMatch(toml, /BEGIN|PRIVATE KEY|password|^token/m, name);
+            const agents = s.agents.map((a, i) => ({ ...a, tokenSha256: [tokenSha256(`token-${i}`)] }));
+            const c = buildAggregatorPipeline({ ...s, agents });
+            assert.doesNotMatch(toToml(c), /SECRET\[/, name);
+            for (const a of agents) {
+                const digests = [
+                    ...String((source(c, `remote_write_${a.name}`, "prometheus_remote_write").auth as { source: string } | undefined)?.source).matchAll(
+                        /"([0-9a-f]{64})"/g,
+                    ),
+                ].map((m) => m[1]);
+                assert.deepEqual(digests, a.tokenSha256, `${name}: ${a.name}`);
+            }
         }
     });
 

@@ -7,7 +7,7 @@ import { ConfigError } from "../../../config";
 import { DEFAULT_SELECTOR_LABELS } from "../../../config/stack";
 import { configWarnings } from "../../../tools/render/config-warnings";
 import { RunResult, runStack, SimulatedCluster } from "../../../tools/render/simulator";
-import { program, fleetStackFile, runHub, sharedHub, sharedSource, stackConfig } from "../../support/fleet";
+import { program, fixtureSourceOutputs, fleetStackFile, runHub, sharedHub, sharedSource, stackConfig } from "../../support/fleet";
 
 const CR = "kubernetes:monitoring.coreos.com/v1";
 type Meta = { name: string; namespace: string; labels: Record<string, string> };
@@ -136,7 +136,8 @@ describe("self-monitoring under a real preview", () => {
         assert.deepEqual(management.reads ?? [], [], "monitoring.enabled: false reads nothing");
     });
 
-    const hubIn = (cluster: SimulatedCluster) => runStack(program, { project: "vector-fleet", stack: "monitoring", ...stackConfig("monitoring"), cluster });
+    const hubIn = async (cluster: SimulatedCluster) =>
+        runStack(program, { project: "vector-fleet", stack: "monitoring", ...stackConfig("monitoring"), cluster, stackOutputs: await fixtureSourceOutputs() });
 
     it("fails the preview with the missing CRD and the fix when the prometheus-operator CRDs are absent", async () => {
         await assert.rejects(hubIn({ crds: ["podmonitors.monitoring.coreos.com"] }), (e: Error) => {

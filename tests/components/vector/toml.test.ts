@@ -52,8 +52,9 @@ const AGGREGATOR: AggregatorPipelineSettings = {
     dedupeCacheEvents: 10_000,
     buffers: { lokiMaxBytes: 1073741824, prometheusMaxBytes: 2147483648 },
     agents: [
-        { name: "dev", environment: "development", region: "hel1", slot: 1 },
-        { name: "monitoring", environment: "production", region: "fsn1", slot: 0 },
+        // Digests as the clusters' own stacks export them (components/identity): the auth programs are scanned too.
+        { name: "dev", environment: "development", region: "hel1", slot: 1, tokenSha256: ["a".repeat(64), "b".repeat(64)] },
+        { name: "monitoring", environment: "production", region: "fsn1", slot: 0, tokenSha256: ["c".repeat(64)] },
     ],
 };
 
@@ -447,7 +448,7 @@ describe("generated VRL programs", () => {
             metricsEnrichVrl(AGENT),
             sampleRateVrl(AGGREGATOR.sampling),
             ...AGGREGATOR.agents.flatMap((a) => [
-                remoteWriteAuthVrl(a.name),
+                remoteWriteAuthVrl(a.tokenSha256),
                 bindIdentityVrl("logs", a),
                 bindIdentityVrl("metrics", a),
                 bindIdentityVrl("logs", { name: a.name, slot: a.slot }),

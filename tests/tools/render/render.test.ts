@@ -90,9 +90,8 @@ describe("offline render", () => {
             assert.ok(secrets.length > 0);
             for (const s of secrets) for (const v of Object.values(s.stringData ?? {})) assert.match(v, /^<redacted: \d+ bytes, known after deploy>$/);
         }
-        const hubOutputs = JSON.parse(fleet[0].files["outputs.json"]) as Record<string, unknown>;
-        assert.equal(hubOutputs.agentTokens, "[secret]");
-        assert.equal(hubOutputs.agentKeys, "[secret]");
+        // No stack exports a secret: a hub's outputs are what every source's StackReference stores.
+        for (const r of fleet) assert.doesNotMatch(r.files["outputs.json"], /\[secret\]/, r.stack);
     });
 
     it("marks deploy-time values as placeholders", () => {
@@ -140,6 +139,24 @@ describe("offline render", () => {
             /stack staging: invalid stack configuration \(1 problem\):\n {2}- vector-fleet:region: got "mars"/,
         );
         assert.deepEqual(fs.readdirSync(dest), []);
+    });
+
+    it("renders in deployment order: a hub listing a cluster whose stack is not here reads it as never deployed, and says so", async () => {
+        const root = stackFilesCopy();
+        fs.rmSync(path.join(root, "Pulumi.staging.yaml"));
+        const warned: string[] = [];
+        const rendered = await renderFleet(program, root, undefined, { warn: (l) => warned.push(l) });
+        assert.ok(
+            warned.includes(
+                'monitoring: cluster "staging" is pending: stack "staging" has no outputs yet, so nothing is signed for it and its listeners accept no token; run `pulumi up` on staging, then here again (docs/identity.md#deployment-order)',
+            ),
+            warned.join("\n"),
+        );
+        const hub = rendered.find((r) => r.stack === "monitoring")!;
+        assert.equal((hub.result.outputs.values.agentTokenSha256 as Record<string, unknown>).staging, undefined);
+        assert.match(hub.files["vector-aggregator.vector.toml"], /\[sources\.remote_write_staging\.auth\]\nsource = '''\nfalse\n'''/);
+        // The other sources still reach their steady state.
+        assert.ok(rendered.find((r) => r.stack === "dev")!.files["vector-agent.vector.toml"]);
     });
 
     it("picks up a new cluster from one more stack file", async () => {
@@ -489,8 +506,8 @@ describe("render failures", () => {
     });
 
     it("splits a listed error into one line per item, each after its header", () => {
-        assert.deepEqual(problemLines(new Error("cannot wire dev to monitoring:\n  - agentKeys has no key dev\n  - caCertPem is empty")), [
-            "cannot wire dev to monitoring: agentKeys has no key dev",
+        assert.deepEqual(problemLines(new Error("cannot wire dev to monitoring:\n  - agentCertificates has no key dev\n  - caCertPem is empty")), [
+            "cannot wire dev to monitoring: agentCertificates has no key dev",
             "cannot wire dev to monitoring: caCertPem is empty",
         ]);
         assert.deepEqual(problemLines(new Error('hcloud: network\n  "x" not found')), ['hcloud: network "x" not found']);
