@@ -14,14 +14,17 @@
  * tempo: per agent cluster C, its traces take their own identity path off its own vector source,
  * so a span's cluster is the port's, never its claim (docs/identity.md):
  *
- *   agents_C ─> traces_only_C ─> bind_traces_C ─┐
- *                                               └─> tempo (OTLP over HTTP, disk buffer, drops the newest when full)
+ *   agents_C ─> traces_only_C ─> identity_traces_C ─impersonating / _unmatched─> bind_traces_C ─┐
+ *                                                                                              └─> tempo (OTLP over HTTP, disk buffer, drops the newest when full)
+ *
+ * identity_traces_C counts a span batch that claims another cluster on the same `impersonating`
+ * output as the logs and metrics routes, so VectorClusterImpersonation sees it too.
  */
 import { AgentIdentity } from "../../config/stack";
 import { VectorConfig } from "../vector/model";
 import { vrl, vrlField, vrlString } from "../vector/vrl";
 import { resourceAttributesVrl } from "../vector/otlp";
-import { identityComponentIds } from "./pipeline";
+import { identityComponentIds, IMPERSONATING_OUTPUT } from "./pipeline";
 
 export interface AggregatorSignalSettings {
     signalLogs: boolean;
@@ -34,13 +37,41 @@ export const JOB_LABEL = "job";
 
 const IDENTITY_FIELDS = ["cluster", "environment", "region"];
 
-export const traceComponentIds = (cluster: string) => ({ only: `traces_only_${cluster}`, bind: `bind_traces_${cluster}` });
+export const traceComponentIds = (cluster: string) => ({
+    only: `traces_only_${cluster}`,
+    check: `identity_traces_${cluster}`,
+    bind: `bind_traces_${cluster}`,
+});
+
+/** The OTLP resource attribute a span batch claims its cluster with (what bind_traces_C overwrites). */
+export const TRACE_CLUSTER_ATTRIBUTE = "k8s.cluster.name";
+
+/**
+ * The route condition that picks a span batch claiming another cluster: any resourceSpans entry
+ * whose `k8s.cluster.name` attribute has a string value other than the sender's name. As for logs
+ * and metrics (impersonationCondition in ./pipeline), only the cluster claim counts, and a batch
+ * without one is no impersonation. A route condition is a read-only VRL program that must end in
+ * a boolean (vectordotdev/vector src/conditions/vrl.rs: set_read_only, "VRL conditions must return
+ * a boolean"); closures may still assign variables of the program, as the bind program's do.
+ */
+export function traceImpersonationCondition(cluster: string): string {
+    return vrl(
+        "claimed = false",
+        "for_each(array(.resourceSpans) ?? []) -> |_i, rs| {",
+        "  resource = object(rs.resource) ?? {}",
+        "  for_each(array(resource.attributes) ?? []) -> |_j, a| {",
+        `    if a.key == ${vrlString(TRACE_CLUSTER_ATTRIBUTE)} && is_string(a.value.stringValue) && a.value.stringValue != ${vrlString(cluster)} { claimed = true }`,
+        "  }",
+        "}",
+        "claimed",
+    );
+}
 
 /** The OTLP resource attributes that carry the identity, with what the hub knows of the cluster. */
 export function traceIdentityAttributes(a: AgentIdentity): [string, string | undefined][] {
     const lit = (v: string | undefined) => (v === undefined ? undefined : vrlString(v));
     return [
-        ["k8s.cluster.name", lit(a.name)],
+        [TRACE_CLUSTER_ATTRIBUTE, lit(a.name)],
         ["deployment.environment.name", lit(a.environment)],
         ["cloud.region", lit(a.region)],
     ];
@@ -71,7 +102,19 @@ export function withAggregatorSignals(config: VectorConfig, s: AggregatorSignalS
         for (const a of agents) {
             const id = traceComponentIds(a.name);
             transforms[id.only] = { type: "filter", inputs: [identityComponentIds(a.name).logsSource], condition: { type: "is_trace" } };
-            transforms[id.bind] = { type: "remap", inputs: [id.only], source: resourceAttributesVrl(traceIdentityAttributes(a)), drop_on_error: false };
+            // A named output, so vector_component_sent_events_total{output="impersonating"} counts them.
+            transforms[id.check] = {
+                type: "route",
+                inputs: [id.only],
+                route: { [IMPERSONATING_OUTPUT]: traceImpersonationCondition(a.name) },
+                reroute_unmatched: true,
+            };
+            transforms[id.bind] = {
+                type: "remap",
+                inputs: [`${id.check}.${IMPERSONATING_OUTPUT}`, `${id.check}._unmatched`],
+                source: resourceAttributesVrl(traceIdentityAttributes(a)),
+                drop_on_error: false,
+            };
         }
         sinks.tempo = {
             type: "opentelemetry",

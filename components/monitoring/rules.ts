@@ -361,7 +361,8 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
             group: "vector-fleet-components",
             // The aggregators' identity routes send events that claim another cluster than the
             // one whose certificate (and token) they came with through their `impersonating`
-            // output (components/aggregator/pipeline.ts); a route counts each named output apart
+            // output (components/aggregator/pipeline.ts for logs and metrics, signals.ts for traces);
+            // a route counts each named output apart
             // (vectordotdev/vector lib/vector-common/src/internal_event/events_sent.rs, tag `output`).
             // Relabelled, not lost: the alert is about the sender, which is misconfigured or compromised.
             expr: promql(
@@ -369,7 +370,7 @@ export function vectorAlertRules(settings: Partial<VectorAlertSettings> = {}): A
                 "  sum by (cluster, component_id) (",
                 '    increase(vector_component_sent_events_total{vector_role="aggregator", output="impersonating"}[10m])',
                 "  ) > 0,",
-                '  "sender", "$1", "component_id", "identity_(?:logs|metrics)_(.+)"',
+                '  "sender", "$1", "component_id", "identity_(?:logs|metrics|traces)_(.+)"',
                 ")",
             ),
             for: "0m",

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { buildAggregatorPipeline, identityComponentIds } from "../../../components/aggregator/pipeline";
-import { JOB_LABEL, labelDefaultsVrl, traceComponentIds, withAggregatorSignals } from "../../../components/aggregator/signals";
+import { buildAggregatorPipeline, identityComponentIds, IMPERSONATING_OUTPUT } from "../../../components/aggregator/pipeline";
+import { JOB_LABEL, labelDefaultsVrl, traceComponentIds, traceImpersonationCondition, withAggregatorSignals } from "../../../components/aggregator/signals";
 import { toToml } from "../../../components/vector/toml";
 import { topologyProblems } from "../../../components/vector/topology";
 import { AgentIdentity } from "../../../config/stack";
@@ -101,7 +101,7 @@ describe("aggregator signals (issue 19)", () => {
                 const only = transform(c, id.only, "filter");
                 assert.deepEqual(only.inputs, [identityComponentIds(a.name).logsSource]);
                 assert.deepEqual(only.condition, { type: "is_trace" });
-                assert.deepEqual(transform(c, id.bind, "remap").inputs, [id.only]);
+                assert.deepEqual(transform(c, id.bind, "remap").inputs, [`${id.check}.${IMPERSONATING_OUTPUT}`, `${id.check}._unmatched`]);
             }
             const dev = transform(c, traceComponentIds("dev").bind, "remap").source;
             assert.match(dev, /\{"key": "k8s.cluster.name", "value": \{"stringValue": "dev"\}\}/);
@@ -110,6 +110,40 @@ describe("aggregator signals (issue 19)", () => {
             const staging = transform(c, traceComponentIds("staging").bind, "remap").source;
             assert.match(staging, /!includes\(\["k8s.cluster.name", "deployment.environment.name", "cloud.region"\], a.key\)/);
             assert.doesNotMatch(staging, /"stringValue": "(development|hel1)"/);
+        });
+
+        it("counts a span batch claiming another cluster on the impersonating output, and binds it all the same", () => {
+            for (const a of AGENTS) {
+                const id = traceComponentIds(a.name);
+                const check = transform(c, id.check, "route");
+                assert.deepEqual(check.inputs, [id.only]);
+                // The output name the logs and metrics routes use: VectorClusterImpersonation counts it.
+                assert.deepEqual(Object.keys(check.route), [IMPERSONATING_OUTPUT]);
+                assert.equal(check.route[IMPERSONATING_OUTPUT], traceImpersonationCondition(a.name));
+                // Both outputs reach the bind step: a claim is counted, never dropped.
+                assert.equal(check.reroute_unmatched, true);
+                assert.deepEqual(transform(c, id.bind, "remap").inputs, [`${id.check}.${IMPERSONATING_OUTPUT}`, `${id.check}._unmatched`]);
+            }
+        });
+
+        it("the trace condition is true only for a string k8s.cluster.name other than the sender's, in any resourceSpans entry", () => {
+            assert.equal(
+                traceImpersonationCondition("dev"),
+                [
+                    "claimed = false",
+                    "for_each(array(.resourceSpans) ?? []) -> |_i, rs| {",
+                    "  resource = object(rs.resource) ?? {}",
+                    "  for_each(array(resource.attributes) ?? []) -> |_j, a| {",
+                    '    if a.key == "k8s.cluster.name" && is_string(a.value.stringValue) && a.value.stringValue != "dev" { claimed = true }',
+                    "  }",
+                    "}",
+                    // A route condition must end in a boolean (vectordotdev/vector src/conditions/vrl.rs).
+                    "claimed",
+                    "",
+                ].join("\n"),
+            );
+            // A name is a string literal in the program, never code.
+            assert.match(traceImpersonationCondition('a" || true || "b'), /!= "a\\" \|\| true \|\| \\"b" \{ claimed = true \}/);
         });
 
         it("sends OTLP over HTTP to /v1/traces with the otlp codec, a disk buffer that drops the newest when full, and end-to-end acknowledgements", () => {

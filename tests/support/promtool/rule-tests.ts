@@ -771,7 +771,7 @@ function healthyFleet(): TestGroup {
 }
 
 /** A route output of the aggregators' identity check, as internal_metrics reports it. */
-const identityRoute = (signal: "logs" | "metrics", sender: string, output: string): Labels => ({
+const identityRoute = (signal: "logs" | "metrics" | "traces", sender: string, output: string): Labels => ({
     ...component(`identity_${signal}_${sender}`, "transform", "route"),
     output,
 });
@@ -790,11 +790,17 @@ const impersonation: TestGroup = {
             aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "dev", "impersonating")),
             "0+0x20 0+5x40",
         ),
-        // Staging stays honest.
+        // Staging's metrics stay honest; from 20m, 2 span batches a minute on its vector listener
+        // claim another cluster (components/aggregator/signals.ts identity_traces_C): 18 in 10m.
         series(
             "vector_component_sent_events_total",
             aggregator("vector-aggregator-1", "mon-2", identityRoute("metrics", "staging", "impersonating")),
             "0+0x60",
+        ),
+        series(
+            "vector_component_sent_events_total",
+            aggregator("vector-aggregator-0", "mon-1", identityRoute("traces", "staging", "impersonating")),
+            "0+0x20 0+2x40",
         ),
     ],
     alert_rule_test: [
@@ -810,6 +816,17 @@ const impersonation: TestGroup = {
                         description:
                             "The aggregators in monitoring received 45 events in 10 minutes on dev's own listener (identity_metrics_dev) that claimed another cluster. " +
                             "They were stored labelled dev; find out why dev claims otherwise: a misconfigured agent, or a compromised cluster.",
+                        runbook_url: runbook(IMPERSONATION),
+                    },
+                },
+                {
+                    // The trace route's sender is read from its id like the others'.
+                    exp_labels: { severity: "critical", cluster: "monitoring", component_id: "identity_traces_staging", sender: "staging" },
+                    exp_annotations: {
+                        summary: "Cluster staging sends data claiming to be another cluster",
+                        description:
+                            "The aggregators in monitoring received 18 events in 10 minutes on staging's own listener (identity_traces_staging) that claimed another cluster. " +
+                            "They were stored labelled staging; find out why staging claims otherwise: a misconfigured agent, or a compromised cluster.",
                         runbook_url: runbook(IMPERSONATION),
                     },
                 },
