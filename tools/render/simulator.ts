@@ -408,7 +408,8 @@ function answerWithoutProtobuf(monitor: MockMonitorInternals, mocks: FleetMocks,
         try {
             const result = mocks.newResource(args);
             const urn = urnFor(req.getParent(), req.getType(), req.getName());
-            const state = (await pulumi.runtime.serializeProperties("", result.state)) as Record<string, unknown>;
+            const plain = serializedPlain(result.state);
+            const state = (plain !== NOT_PLAIN ? plain : await pulumi.runtime.serializeProperties("", result.state)) as Record<string, unknown>;
             monitor.resources.set(urn, { urn, id: result.id ?? null, state });
             const struct: StructLike = { toJavaScript: () => asStruct(state) as Record<string, unknown> };
             const id = result.id || "";
@@ -446,6 +447,38 @@ function answerWithoutProtobuf(monitor: MockMonitorInternals, mocks: FleetMocks,
         };
         return answer(req, args, cb, true);
     };
+}
+
+const NOT_PLAIN = Symbol("not plain data");
+
+/**
+ * What the runtime's serializeProperties (rpc.js serializeProperty) makes of plain data, without a
+ * promise per value: primitives as they are, functions dropped, undefined left out of maps and
+ * null in lists. Anything else (an Output, a Promise, a Resource, an Asset, the unknown marker) is
+ * NOT_PLAIN, and the caller hands the whole state to the runtime instead.
+ */
+function serializedPlain(v: unknown): unknown {
+    if (v === undefined || v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
+    if (typeof v === "function") return undefined;
+    if (Array.isArray(v)) {
+        const out: unknown[] = [];
+        for (const x of v) {
+            const s = serializedPlain(x);
+            if (s === NOT_PLAIN) return NOT_PLAIN;
+            out.push(s === undefined ? null : s);
+        }
+        return out;
+    }
+    if (typeof v !== "object") return NOT_PLAIN;
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+        const s = serializedPlain((v as Record<string, unknown>)[k]);
+        if (s === NOT_PLAIN) return NOT_PLAIN;
+        if (s !== undefined) out[k] = s;
+    }
+    return out;
 }
 
 /**
