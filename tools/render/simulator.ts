@@ -449,7 +449,7 @@ function answerWithoutProtobuf(monitor: MockMonitorInternals, mocks: FleetMocks,
     };
 }
 
-const NOT_PLAIN = Symbol("not plain data");
+export const NOT_PLAIN = Symbol("not plain data");
 
 /**
  * What the runtime's serializeProperties (rpc.js serializeProperty) makes of plain data, without a
@@ -457,7 +457,7 @@ const NOT_PLAIN = Symbol("not plain data");
  * null in lists. Anything else (an Output, a Promise, a Resource, an Asset, the unknown marker) is
  * NOT_PLAIN, and the caller hands the whole state to the runtime instead.
  */
-function serializedPlain(v: unknown): unknown {
+export function serializedPlain(v: unknown): unknown {
     if (v === undefined || v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
     if (typeof v === "function") return undefined;
     if (Array.isArray(v)) {
@@ -485,7 +485,7 @@ function serializedPlain(v: unknown): unknown {
  * A value as a protobuf Struct round trip returns it: a fresh copy whose maps have their keys
  * inserted in sorted order (google-protobuf's jspb.Map sorts its keys when iterated).
  */
-function asStruct(v: unknown): unknown {
+export function asStruct(v: unknown): unknown {
     if (Array.isArray(v)) return v.map(asStruct);
     if (v !== null && typeof v === "object") {
         const o = v as Record<string, unknown>;
