@@ -408,10 +408,11 @@ function answerWithoutProtobuf(monitor: MockMonitorInternals, mocks: FleetMocks,
         try {
             const result = mocks.newResource(args);
             const urn = urnFor(req.getParent(), req.getType(), req.getName());
+            // Serialised and in a Struct's key order in one copy; the runtime copies it again as it reads it.
             const plain = serializedPlain(result.state);
-            const state = (plain !== NOT_PLAIN ? plain : await pulumi.runtime.serializeProperties("", result.state)) as Record<string, unknown>;
+            const state = (plain !== NOT_PLAIN ? plain : asStruct(await pulumi.runtime.serializeProperties("", result.state))) as Record<string, unknown>;
             monitor.resources.set(urn, { urn, id: result.id ?? null, state });
-            const struct: StructLike = { toJavaScript: () => asStruct(state) as Record<string, unknown> };
+            const struct: StructLike = { toJavaScript: () => state };
             const id = result.id || "";
             cb(
                 null,
@@ -454,8 +455,9 @@ export const NOT_PLAIN = Symbol("not plain data");
 /**
  * What the runtime's serializeProperties (rpc.js serializeProperty) makes of plain data, without a
  * promise per value: primitives as they are, functions dropped, undefined left out of maps and
- * null in lists. Anything else (an Output, a Promise, a Resource, an Asset, the unknown marker) is
- * NOT_PLAIN, and the caller hands the whole state to the runtime instead.
+ * null in lists; maps get their keys in the order a protobuf Struct gives them back (asStruct).
+ * Anything else (an Output, a Promise, a Resource, an Asset, the unknown marker) is NOT_PLAIN, and
+ * the caller hands the whole state to the runtime instead.
  */
 export function serializedPlain(v: unknown): unknown {
     if (v === undefined || v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
@@ -473,7 +475,7 @@ export function serializedPlain(v: unknown): unknown {
     const proto = Object.getPrototypeOf(v) as unknown;
     if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) {
+    for (const k of Object.keys(v).sort()) {
         const s = serializedPlain((v as Record<string, unknown>)[k]);
         if (s === NOT_PLAIN) return NOT_PLAIN;
         if (s !== undefined) out[k] = s;
@@ -519,7 +521,14 @@ function unwrapSecrets(v: unknown, at: string, found: string[]): unknown {
             found.push(at);
             return unwrapSecrets(o.value, at, []);
         }
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, at ? `${at}.${k}` : k, found)]));
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(o)) {
+            const x = unwrapSecrets(o[k], at ? `${at}.${k}` : k, found);
+            // An own "__proto__" key stays a key (an assignment would set the prototype).
+            if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+            else out[k] = x;
+        }
+        return out;
     }
     return v;
 }

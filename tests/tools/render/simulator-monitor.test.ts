@@ -28,9 +28,14 @@ describe("render: the simulator's monitor without protobuf", () => {
         }
     });
 
-    it("serialises plain state as the runtime's serializeProperties does, and leaves anything else to it", async () => {
+    it("serialises plain state as the runtime's serializeProperties does, keys in a Struct's order, and leaves anything else to it", async () => {
         const withHoles = { a: undefined, b: [undefined, () => 1, 2], c: () => 1, d: { e: "x" }, f: Object.create(null) as object };
-        for (const v of [...samples, withHoles]) assert.deepStrictEqual(serializedPlain(v), await pulumi.runtime.serializeProperties("", v));
+        for (const v of [...samples, withHoles]) {
+            const serialized = (await pulumi.runtime.serializeProperties("", v)) as never;
+            assert.deepStrictEqual(serializedPlain(v), serialized);
+            // In the order the runtime would read it back from a Struct.
+            assert.equal(JSON.stringify(serializedPlain(v)), JSON.stringify(Struct.fromJavaScript(serialized).toJavaScript()));
+        }
         for (const v of [{ a: Promise.resolve(1) }, { a: pulumi.output(1) }, { a: [new Date(0)] }, { a: 1n }]) assert.equal(serializedPlain(v), NOT_PLAIN);
     });
 });
