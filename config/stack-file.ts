@@ -73,11 +73,47 @@ export function stackNames(root: string): string[] {
         .sort();
 }
 
+/*
+ * One render reads each stack file in several places (the fleet checks, the Pulumi CLI's checks in
+ * tools/pulumi-project, the summary's config warnings), and `yaml` took several milliseconds per
+ * file each time: a fleet of 200 spent more parsing its files than checking them. The parsed
+ * document is kept by the file's text, so a file changed on disk is parsed again, and is frozen,
+ * so no reader can change what the next one sees. Text that is not YAML is not kept: it throws
+ * again, the same way, each time.
+ */
+const parsedTexts = new Map<string, unknown>();
+const PARSED_TEXTS_KEPT = 2000;
+
+function deepFreeze<T>(v: T): T {
+    if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+        Object.freeze(v);
+        for (const x of Object.values(v)) deepFreeze(x);
+    }
+    return v;
+}
+
+/**
+ * A stack file's (or Pulumi.yaml's) text parsed as YAML, each distinct text once per process. The
+ * result is frozen: copy it to change it. Throws what `yaml`'s parse throws.
+ */
+export function parseStackYaml(text: string): unknown {
+    if (parsedTexts.has(text)) return parsedTexts.get(text);
+    const doc = deepFreeze(parseYaml(text) as unknown);
+    if (parsedTexts.size >= PARSED_TEXTS_KEPT) parsedTexts.clear();
+    parsedTexts.set(text, doc);
+    return doc;
+}
+
+/** Forgets every parsed text: for measuring a first read (tools/bench), never needed for correctness. */
+export function forgetParsedStackYaml(): void {
+    parsedTexts.clear();
+}
+
 /** Parses a stack file's text; `file` names it in errors. */
 export function parseStackFile(stack: string, file: string, text: string, project = PROJECT): StackFile {
     let doc: unknown;
     try {
-        doc = parseYaml(text);
+        doc = parseStackYaml(text);
     } catch (e) {
         if (e instanceof YAMLParseError) {
             const at = e.linePos?.[0];

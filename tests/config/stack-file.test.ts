@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema-kit";
 import { DEFAULT_SAMPLING, parseStackConfig } from "../../config/stack";
-import { ENCRYPTED_MARKER, loadStackFile, rawConfigOf, readStackFile, StackFileError, stackNames } from "../../config/stack-file";
+import { ENCRYPTED_MARKER, loadStackFile, parseStackYaml, rawConfigOf, readStackFile, StackFileError, stackNames } from "../../config/stack-file";
 import { SECRET_MARKER } from "../../tools/render/simulator";
 
 const REPO = path.resolve(__dirname, "../..");
@@ -102,6 +102,35 @@ describe("stack files: the one reader of Pulumi.<stack>.yaml", () => {
                     .split("\n")
                     .includes('  - Pulumi.bad.yaml: vector-fleet:region: got "mars"; expected one of "fsn1", "nbg1", "hel1", "ash", "hil", "sin"'),
         );
+    });
+
+    it("parses a text once and hands every reader the same frozen document; a changed file is parsed again", () => {
+        write("s", "config:\n  vector-fleet:role: source\n  vector-fleet:agent:\n    extraLabels:\n      team: a\n");
+        const text = fs.readFileSync(path.join(root, "Pulumi.s.yaml"), "utf8");
+        const doc = parseStackYaml(text) as { config: Record<string, unknown> };
+        assert.equal(parseStackYaml(text), doc);
+        assert.ok(Object.isFrozen(doc) && Object.isFrozen(doc.config["vector-fleet:agent"]));
+        assert.throws(() => {
+            doc.config["vector-fleet:role"] = "hub";
+        }, TypeError);
+        assert.equal(readStackFile(root, "s").role, "source");
+        write("s", text.replace("source", "hub"));
+        assert.equal(readStackFile(root, "s").role, "hub");
+    });
+
+    it("fails on the same YAML error every time a broken file is read", () => {
+        write("s", "config:\n  a: [1,\n");
+        const message = () => {
+            try {
+                readStackFile(root, "s");
+            } catch (e) {
+                return (e as Error).message;
+            }
+            return "no error";
+        };
+        const first = message();
+        assert.match(first, /^Pulumi\.s\.yaml:\d+:\d+: not valid YAML/);
+        assert.equal(message(), first);
     });
 
     it("reads every stack file of the repository", () => {

@@ -8,11 +8,12 @@
  * rule names the upstream code it mirrors (pulumi/pulumi at the mirror's HEAD, August 2026).
  * Where the CLI stops at the first error, this reports them all.
  *
- * Pure: no Pulumi SDK, no program import; `npm run render` and the tests call it.
+ * Pure (stack files parse through config/stack-file's cache): no Pulumi SDK, no program import; `npm run render` and the tests call it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { parseStackYaml } from "../../config/stack-file";
 
 /** `type:` values the project schema allows (pulumi/pulumi sdk/go/common/workspace/project.json, simpleConfigType). */
 export const CONFIG_TYPES = ["string", "integer", "boolean", "array", "object"] as const;
@@ -284,7 +285,8 @@ export function checkStack(project: Project, stack: string, text: string, file =
     const problems: string[] = [];
     let doc: unknown;
     try {
-        doc = parseYaml(text);
+        // The render's fleet checks parsed this text already: the same document, not a second parse.
+        doc = parseStackYaml(text);
     } catch (e) {
         return [problemLine(file, "(file)", `is not YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`, "fix the syntax")];
     }

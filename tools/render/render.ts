@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stringify as toYaml } from "yaml";
 import { ConfigError, formatProblem } from "../../config/schema-kit";
 import { readStackFile, StackFile, stackNames } from "../../config/stack-file";
 import { checkFleetFiles, FleetMember, FleetProblem, fleetErrorLines, FleetReport } from "../../config/fleet";
@@ -13,6 +12,7 @@ import { VECTOR_VERSION } from "../../config/versions";
 import { checkProjectConfig } from "../pulumi-project";
 import { errorsOf, formatProblem as formatVectorProblem, Problem as VectorProblem, validateRenderedStacks } from "../validate";
 import { markReported } from "./failures";
+import { manifestYaml } from "./manifest-yaml";
 import { RegisteredResource, runStack, RunResult, SECRET_MARKER, StackOutputs } from "./simulator";
 import { IGNORE_NOTE, ManifestObject, PATCH_NOTE } from "./summary";
 
@@ -168,12 +168,7 @@ export function renderStackFiles(result: RunResult): { files: Record<string, str
     const objects = kubernetesObjects(result.resources).map(redact);
     const files: Record<string, string> = {
         "manifests.yaml": objects
-            .map(
-                (o) =>
-                    (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") +
-                    (o[IGNORE] ? `# ${IGNORE_NOTE} ${o[IGNORE].join(", ")}\n` : "") +
-                    toYaml(o, { sortMapEntries: true, lineWidth: 0 }),
-            )
+            .map((o) => (o[PATCH] ? `# ${o[PATCH]}: ${PATCH_NOTE}\n` : "") + (o[IGNORE] ? `# ${IGNORE_NOTE} ${o[IGNORE].join(", ")}\n` : "") + manifestYaml(o))
             .join("---\n"),
         "resources.txt": resourceTree(result.resources),
         "outputs.json": outputsJson(result.outputs),

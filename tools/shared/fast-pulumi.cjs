@@ -10,12 +10,13 @@
  *    the TypeScript compiler), and that scan cost ~0.5 s per process. These packages are plain
  *    CommonJS, so the modules are the same either way; tsx then finds them in require's cache.
  *
- * 2. Skip the debug stack trace @pulumi/pulumi stores on every internal promise
- *    (`debuggablePromise` keeps `new Error().stack` on it). With tsx's source maps on, formatting
- *    those stacks was most of the CPU of a stack run (hub: ~160 ms -> ~65 ms). The stored stack is
- *    only printed for a leaked promise with PULUMI_DEBUG_PROMISE_LEAKS set, so with that variable
- *    set nothing is changed. The promise, its leak tracking and every error's own stack stay as
- *    they are. Pulumi's modules call it through the module's exports object, which is why
+ * 2. Skip the debug fields @pulumi/pulumi stores on every internal promise (`debuggablePromise`
+ *    keeps an id, a label and `new Error().stack` on it). With tsx's source maps on, formatting
+ *    those stacks was most of the CPU of a stack run (hub: ~160 ms -> ~65 ms), and defining three
+ *    properties on each promise was still ~4% of a fleet render. They are only printed for a
+ *    leaked promise with PULUMI_DEBUG_PROMISE_LEAKS set, so with that variable set nothing is
+ *    changed. The promise, its leak tracking and every error's own stack stay as they are.
+ *    Pulumi's modules call it through the module's exports object, which is why
  *    replacing the export reaches them; should an upgrade move or rename it, the tests just run
  *    slower and say so.
  */
@@ -80,16 +81,39 @@ if (typeof Resource.stackTrace === "function") {
 
 if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
     const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+    const state = require("@pulumi/pulumi/runtime/state");
     const original = debuggable.debuggablePromise;
-    if (typeof original === "function") {
+    if (typeof original === "function" && typeof state.getStore === "function") {
+        let exitReportRegistered = false;
         debuggable.debuggablePromise = function debuggablePromiseWithoutStack(p, ctx) {
-            const limit = Error.stackTraceLimit;
-            Error.stackTraceLimit = 0;
-            try {
-                return original(p, ctx);
-            } finally {
-                Error.stackTraceLimit = limit;
+            if (!exitReportRegistered) {
+                // The SDK's own first call registers its leak report at exit; after that only
+                // the tracking below matters.
+                exitReportRegistered = true;
+                const limit = Error.stackTraceLimit;
+                Error.stackTraceLimit = 0;
+                try {
+                    return original(p, ctx);
+                } finally {
+                    Error.stackTraceLimit = limit;
+                }
             }
+            // What runtime/debuggable.js does besides the debug fields (three defineProperty calls
+            // and an Error per promise, which turn every promise into a slow dictionary object):
+            // the promise is a leak candidate until it settles, a rejection names its promise, and
+            // the chain has the same two steps, so nothing settles a tick earlier or later.
+            const store = state.getStore();
+            store.leakCandidates.add(p);
+            return p
+                .then((val) => {
+                    store.leakCandidates.delete(p);
+                    return val;
+                })
+                .catch((err) => {
+                    store.leakCandidates.delete(p);
+                    err.promise = p;
+                    throw err;
+                });
         };
     } else {
         console.warn("tools/shared/fast-pulumi.cjs: @pulumi/pulumi/runtime/debuggable has no debuggablePromise any more; runs under mocks will be slower");

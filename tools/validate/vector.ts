@@ -209,8 +209,9 @@ function checkObject(ctx: Ctx, path: string, obj: Obj, options: Record<string, O
             );
         }
     }
-    for (const [k, node] of Object.entries(options)) {
-        if (!node.r || k in obj || Object.entries(options).some(([a, n]) => n.al === k && a in obj)) continue;
+    const facts = optionFacts(options);
+    for (const [k, node] of facts.required) {
+        if (k in obj || (facts.aliasesOf.get(k) ?? []).some((a) => a in obj)) continue;
         // A required option inside a variant is required only when its variant is chosen; outside
         // the top level, the generated reference flattens untagged variants, so only `relevant_when`
         // options are trusted there.
@@ -218,26 +219,67 @@ function checkObject(ctx: Ctx, path: string, obj: Obj, options: Record<string, O
             add(ctx, path ? `${path}.${k}` : k, `required option "${k}" is missing`, `set ${k}`, "reference/required");
         }
     }
-    for (const [k, node] of Object.entries(options)) {
-        for (const other of node.x ?? []) {
-            if (k in obj && other in obj && k < other) {
-                add(
-                    ctx,
-                    path ? `${path}.${other}` : other,
-                    `"${other}" and "${k}" are mutually exclusive`,
-                    `keep one of ${k}, ${other}`,
-                    "reference/mutually-exclusive",
-                );
-            }
+    for (const [k, other] of facts.exclusive) {
+        if (k in obj && other in obj) {
+            add(
+                ctx,
+                path ? `${path}.${other}` : other,
+                `"${other}" and "${k}" are mutually exclusive`,
+                `keep one of ${k}, ${other}`,
+                "reference/mutually-exclusive",
+            );
         }
     }
-    const groups = new Map<string, string[]>();
-    for (const node of Object.values(options)) if (node.one) groups.set(node.one.join(","), node.one);
-    for (const one of groups.values()) {
+    for (const one of facts.groups) {
         if ((topLevel || Object.keys(obj).length > 0) && !one.some((k) => k in obj)) {
             add(ctx, path || "(top level)", `one of ${one.join(", ")} is required`, `set one of ${one.join(", ")}`, "reference/required-one-of");
         }
     }
+}
+
+/** What checkObject needs of an options table besides its entries, in the table's order. */
+interface OptionFacts {
+    /** Required options. */
+    required: [string, OptNode][];
+    /** Option -> the options that are its aliases (`al`). */
+    aliasesOf: Map<string, string[]>;
+    /** Mutually exclusive pairs (`x`), the first before the second in string order. */
+    exclusive: [string, string][];
+    /** `required_one_of` groups, one per distinct group. */
+    groups: string[][];
+}
+
+// Component tables have hundreds of options, and every component of every config walked them
+// three times to find the few that are required, exclusive or grouped: worked out once per table.
+const optionFactsCache = new WeakMap<Record<string, OptNode>, OptionFacts>();
+
+function optionFacts(options: Record<string, OptNode>): OptionFacts {
+    const hit = optionFactsCache.get(options);
+    if (hit) return hit;
+    const entries = Object.entries(options);
+    const aliasesOf = new Map<string, string[]>();
+    for (const [a, n] of entries) if (n.al !== undefined) aliasesOf.set(n.al, [...(aliasesOf.get(n.al) ?? []), a]);
+    const groups = new Map<string, string[]>();
+    for (const [, node] of entries) if (node.one) groups.set(node.one.join(","), node.one);
+    const facts: OptionFacts = {
+        required: entries.filter(([, node]) => node.r),
+        aliasesOf,
+        exclusive: entries.flatMap(([k, node]) => (node.x ?? []).filter((other) => k < other).map((other): [string, string] => [k, other])),
+        groups: [...groups.values()],
+    };
+    optionFactsCache.set(options, facts);
+    return facts;
+}
+
+// A component's options (the kind's common ones, its own, its `type`), built once per component type.
+const componentOptionsCache = new WeakMap<object, { common: Record<string, OptNode>; options: Record<string, OptNode> }>();
+
+function componentOptions(common: Record<string, OptNode>, ref: ComponentRef): Record<string, OptNode> {
+    const hit = componentOptionsCache.get(ref);
+    if (hit && hit.common === common) return hit.options;
+    const options = { ...common, ...ref.o, type: { t: ["string"] } as OptNode };
+    componentOptionsCache.set(ref, { common, options });
+    return options;
 }
 
 function nearest(k: string, keys: string[]): string | undefined {
@@ -411,6 +453,8 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
         return t === "is_log" ? "log" : t === "is_metric" ? "metric" : t === "is_trace" ? "trace" : undefined;
     };
     const passthrough = (r?: ComponentRef) => !!r?.in && !!r.out && r.in.length === r.out.length && r.in.every((t) => r.out!.includes(t));
+    const owned = new Map<string, Out[]>();
+    for (const o of outputs.values()) owned.set(o.owner, [...(owned.get(o.owner) ?? []), o]);
     for (let round = 0; round < comps.length + 1; round++) {
         let changed = false;
         for (const c of comps) {
@@ -421,10 +465,12 @@ function checkTopology(ctx: Ctx, doc: Obj, data: ReferenceData) {
             // (vectordotdev/vector src/conditions/is_log.rs, is_metric.rs, is_trace.rs).
             const only = typeCondition(c.type === "filter" ? c.cfg.condition : undefined);
             if (only) emitted = emitted.filter((t) => t === only);
-            for (const [oid, o] of outputs) {
-                if (o.owner !== c.id) continue;
-                for (const t of emitted) if (!o.types.has(t)) [changed] = [true, o.types.add(t)];
-                void oid;
+            for (const o of owned.get(c.id) ?? []) {
+                for (const t of emitted) {
+                    if (o.types.has(t)) continue;
+                    o.types.add(t);
+                    changed = true;
+                }
             }
         }
         if (!changed) break;
@@ -720,7 +766,7 @@ export function validateVectorConfig(input: string | Record<string, unknown>, fi
                 );
                 continue;
             }
-            const options = { ...data.common[kind], ...ref.o, type: { t: ["string"] } as OptNode };
+            const options = componentOptions(data.common[kind], ref);
             const sub: Ctx = {
                 file: fileName,
                 out,

@@ -15,8 +15,24 @@ export interface VrlProblem {
 
 const KEYWORDS = new Set(["if", "else", "abort", "return", "null", "true", "false", "for", "while", "loop", "break", "continue"]);
 
+// A fleet's configs carry the same VRL programs cluster after cluster, and one config's checks
+// strip each program several times: both results are kept by the program's text.
+const KEPT = 2000;
+const stripped = new Map<string, string>();
+const problemsByFunctions = new WeakMap<Record<string, VrlFunction>, Map<string, VrlProblem[]>>();
+
+function keep<V>(cache: Map<string, V>, key: string, value: V): V {
+    if (cache.size >= KEPT) cache.clear();
+    cache.set(key, value);
+    return value;
+}
+
 /** Blanks out string literals and comments (same length), so offsets stay valid. */
 export function stripVrl(src: string): string {
+    return stripped.get(src) ?? keep(stripped, src, stripVrlText(src));
+}
+
+function stripVrlText(src: string): string {
     let out = "";
     let i = 0;
     while (i < src.length) {
@@ -97,7 +113,15 @@ function variableKinds(s: string, functions: Record<string, VrlFunction>): Map<s
 const ALL_KINDS = "array|boolean|bytes|float|integer|null|object|regex|timestamp";
 const covers = (param: string, arg: string) => param === "any" || (arg === "any" ? ALL_KINDS : arg).split("|").every((k) => param.split("|").includes(k));
 
+/** What the VRL compiler would refuse in `src`, given the pinned VRL's functions. */
 export function vrlProblems(src: string, functions: Record<string, VrlFunction>): VrlProblem[] {
+    let known = problemsByFunctions.get(functions);
+    if (!known) problemsByFunctions.set(functions, (known = new Map()));
+    const found = known.get(src) ?? keep(known, src, findVrlProblems(src, functions));
+    return found.map((p) => ({ ...p }));
+}
+
+function findVrlProblems(src: string, functions: Record<string, VrlFunction>): VrlProblem[] {
     const s = stripVrl(src);
     const out: VrlProblem[] = [];
     const vars = variableKinds(s, functions);
