@@ -228,6 +228,10 @@ const DEFAULT_LOKI_LABELS = {
     shipper: "shipper",
 };
 
+/** The rates the config takes, one range each wherever they appear: a fleet's total, a cluster's limit, a sizing input. */
+const EVENTS_PER_SEC = int(1, 10_000_000, "events per second");
+const SAMPLES_PER_SEC = int(1, 100_000_000, "samples per second");
+
 /** Where a key that left the hub's `aggregator.identities.<cluster>` lives now. */
 const movedToClusterStack = (key: string) =>
     `no such key here any more: each cluster keeps its own tokens, so set vector-fleet:agent.identity.${key} in that cluster's own stack file instead (docs/identity.md#rotating-a-token)`;
@@ -248,16 +252,8 @@ const aggregatorSchema = obj({
                 {
                     environment: req(dnsLabel(32), "The cluster's `environment` label, set on everything it sends."),
                     region: req(oneOf(HETZNER_LOCATIONS), "The cluster's `region` label, set on everything it sends."),
-                    logEventsPerSec: opt(
-                        int(1, 10_000_000, "events per second"),
-                        undefined,
-                        "This cluster's log rate limit; overrides logEventsPerSecPerCluster.",
-                    ),
-                    metricSamplesPerSec: opt(
-                        int(1, 100_000_000, "samples per second"),
-                        undefined,
-                        "This cluster's metric rate limit; overrides metricSamplesPerSecPerCluster.",
-                    ),
+                    logEventsPerSec: opt(EVENTS_PER_SEC, undefined, "This cluster's log rate limit; overrides logEventsPerSecPerCluster."),
+                    metricSamplesPerSec: opt(SAMPLES_PER_SEC, undefined, "This cluster's metric rate limit; overrides metricSamplesPerSecPerCluster."),
                     clientCaGeneration: opt(
                         int(0, 1000, "generation"),
                         0,
@@ -284,12 +280,12 @@ const aggregatorSchema = obj({
         "Per listed cluster, the environment and region the aggregators write on its data, whatever its events claim (docs/identity.md). Every listed cluster needs an entry.",
     ),
     logEventsPerSecPerCluster: opt(
-        int(1, 10_000_000, "events per second"),
+        EVENTS_PER_SEC,
         undefined,
         "Log events per second each agent cluster may send, averaged over 10 s; the excess is dropped and counted (alert VectorClusterLogsThrottled), so one cluster's burst cannot fill the Loki buffer all clusters share (docs/identity.md#fairness). Unset: no limit.",
     ),
     metricSamplesPerSecPerCluster: opt(
-        int(1, 100_000_000, "samples per second"),
+        SAMPLES_PER_SEC,
         undefined,
         "Metric samples per second each agent cluster's own Prometheus sink may write, per aggregator replica, over 10 s windows; the excess waits in that cluster's own buffer and, when it is full, holds back that cluster's remote write only (alert VectorClusterMetricsBackPressured; docs/identity.md#fairness). Unset: no limit.",
     ),
@@ -341,16 +337,8 @@ const aggregatorSchema = obj({
     ),
     expectedLoad: section(
         obj({
-            logEventsPerSec: opt(
-                int(1, 10_000_000, "events per second"),
-                2000,
-                "Log events per second the whole fleet sends to the aggregators (before sampling).",
-            ),
-            metricSamplesPerSec: opt(
-                int(1, 100_000_000, "samples per second"),
-                10_000,
-                "Metric samples per second the whole fleet remote-writes through the aggregators.",
-            ),
+            logEventsPerSec: opt(EVENTS_PER_SEC, 2000, "Log events per second the whole fleet sends to the aggregators (before sampling)."),
+            metricSamplesPerSec: opt(SAMPLES_PER_SEC, 10_000, "Metric samples per second the whole fleet remote-writes through the aggregators."),
         }),
         "The load the fleet is expected to carry. Sizes nothing: it turns buffer sizes into minutes of Loki or Prometheus outage they survive (docs/reliability.md).",
     ),
@@ -508,11 +496,7 @@ const clusterLoadFields = {
     ),
     nodes: opt(int(1, 5000, "nodes"), undefined, "Nodes in the cluster (required without a preset)."),
     logLinesPerSec: opt(int(1, 10_000_000, "lines per second"), undefined, "Log lines per second the whole cluster writes (required without a preset)."),
-    metricSamplesPerSec: opt(
-        int(1, 100_000_000, "samples per second"),
-        undefined,
-        "Metric samples per second the cluster's agents send. Unset: nodes x metricSeriesPerNode / 30 s.",
-    ),
+    metricSamplesPerSec: opt(SAMPLES_PER_SEC, undefined, "Metric samples per second the cluster's agents send. Unset: nodes x metricSeriesPerNode / 30 s."),
     metricSeriesPerNode: opt(int(1, 1_000_000, "series"), undefined, "Metric series per node (host metrics and cAdvisor); default 2000."),
     avgLogEventBytes: opt(
         int(64, 1024 * 1024, "bytes"),
