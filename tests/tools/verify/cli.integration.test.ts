@@ -124,15 +124,17 @@ const servers = startEarly(
 
 /**
  * The --timeout case only waits, so it runs early too, as soon as the servers are up; undefined when
- * they are skipped. A second, not less: the query that Prometheus answers first shares this
- * process (and its timers) with the tests running meanwhile.
+ * they are skipped. In a child process, with 3 s: run in this process, its timers shared the event
+ * loop with the tests running meanwhile, and a tick they held up for seconds let the 1 s timeout
+ * fire on a Prometheus query Prometheus had answered (CI, under load), so the run failed on the
+ * wrong service.
  */
 const timeoutRun = startEarly(async () => {
     const s = await servers();
     if ("missing" in s) return undefined;
     const hanging = await startFakeLoki({}, { hang: true });
     try {
-        return await verify(["--stack", "dev", "--prometheus", s.prom.url, "--loki", hanging.url, "--timeout", "1s"]);
+        return await verifyChild(["--stack", "dev", "--prometheus", s.prom.url, "--loki", hanging.url, "--timeout", "3s"]);
     } finally {
         await hanging.stop();
     }
@@ -258,7 +260,7 @@ describe("verify CLI (real Prometheus, child process)", () => {
         it("exit 3 with 'timeout' when Loki does not answer within --timeout", async () => {
             const r = (await timeoutRun())!;
             assert.equal(r.code, 3, r.stdout + r.stderr);
-            assert.match(r.stderr, /verify: Loki at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s \(timeout\)/);
+            assert.match(r.stderr, /verify: Loki at http:\/\/127\.0\.0\.1:\d+ did not answer within 3 s \(timeout\)/);
         });
     });
 });
