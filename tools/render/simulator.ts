@@ -7,6 +7,7 @@
  * back as clearly marked placeholders; secrets carry a marker so leak checks can find them.
  */
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrContains } from "../../config/validators";
 
@@ -328,6 +329,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
     };
     process.on("unhandledRejection", onUnhandled);
     const warnings: string[] = [];
+    plainRequests = monitor !== undefined;
     const consoleWarn = console.warn;
     console.warn = (...args: unknown[]) => {
         const m = /^warning: \[runtime\] ([\s\S]*)$/.exec(args.map(String).join(" "));
@@ -379,6 +381,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
         throw e;
     } finally {
         process.off("unhandledRejection", onUnhandled);
+        plainRequests = false;
         console.warn = consoleWarn;
     }
 
@@ -413,6 +416,7 @@ async function runStackAlone(program: StackProgram, opts: RunOptions): Promise<R
  * engine-less path answers with a plain object of those getters too.
  */
 function answerWithoutProtobuf(monitor: MockMonitorInternals, mocks: FleetMocks, seen: (req: RegisterRequest) => void): void {
+    requestsWithoutProtobuf();
     const urnFor = (parent: string, type: string, name: string) => {
         const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
         return `urn:pulumi:${pulumi.runtime.getStack()}::${pulumi.runtime.getProject()}::${qualified}::${name}`;
@@ -461,6 +465,116 @@ function answerWithoutProtobuf(monitor: MockMonitorInternals, mocks: FleetMocks,
         };
         return answer(req, args, cb, true);
     };
+}
+
+/** The protobuf modules exactly as @pulumi/pulumi loads them (its own copy of google-protobuf). */
+const sdkRequire = createRequire(require.resolve("@pulumi/pulumi/runtime/resource.js"));
+type StructModule = typeof import("google-protobuf/google/protobuf/struct_pb");
+type ResourceProto = typeof import("@pulumi/pulumi/proto/resource_pb");
+/** Where a RegisterResourceRequest keeps the plain Struct it was given, instead of its protobuf field. */
+const PLAIN_OBJECT = Symbol("plain registration object");
+/** Answered `true` by a Struct that holds plain data. */
+const IS_PLAIN = Symbol("plain struct");
+let requestsInstalled = false;
+/** True while a run is in progress: only its registrations take the plain path. */
+let plainRequests = false;
+let realFromJavaScript: StructModule["Struct"]["fromJavaScript"] | undefined;
+
+/**
+ * The request side of the round trip answerWithoutProtobuf cuts. For every registration the SDK
+ * turns the resource's serialised inputs into a protobuf Struct (`Struct.fromJavaScript` in
+ * @pulumi/pulumi runtime/resource.js, 3.248), stores it in the request as a protobuf array
+ * (`setObject`, which calls the Struct's toArray) and the monitor above reads it straight back
+ * (`getObject().toJavaScript()`): about 5 ms per cluster of a fleet render, with its garbage.
+ * While a run is in progress, a Struct of plain data is a plainStruct instead, and a registration
+ * request keeps it as it is (getObject returns it). Outside a run (a test using protobuf itself)
+ * everything is as the SDK has it. Nothing in this process sends a request over the wire: the
+ * monitor is the mock (runStack).
+ */
+function requestsWithoutProtobuf(): void {
+    if (requestsInstalled) return;
+    requestsInstalled = true;
+    const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as StructModule;
+    const { RegisterResourceRequest } = sdkRequire("@pulumi/pulumi/proto/resource_pb") as ResourceProto;
+    const real = Struct.fromJavaScript.bind(Struct);
+    realFromJavaScript = real;
+    Struct.fromJavaScript = (obj) => (plainRequests ? plainStruct(obj) : real(obj));
+    type Request = InstanceType<typeof RegisterResourceRequest> & { [PLAIN_OBJECT]?: InstanceType<typeof Struct> };
+    const proto = RegisterResourceRequest.prototype as Request;
+    // The SDK's own methods, called with the request as `this` as the prototype would call them.
+    const setObject = Reflect.get<Request, "setObject">(proto, "setObject");
+    const getObject = Reflect.get<Request, "getObject">(proto, "getObject");
+    proto.setObject = function (this: Request, value) {
+        if (value !== undefined && (value as unknown as Record<symbol, unknown>)[IS_PLAIN] === true) {
+            this[PLAIN_OBJECT] = value;
+            return this;
+        }
+        delete this[PLAIN_OBJECT];
+        return setObject.call(this, value);
+    };
+    proto.getObject = function (this: Request) {
+        return this[PLAIN_OBJECT] ?? getObject.call(this);
+    };
+}
+
+/**
+ * A protobuf Struct of `obj` as the runtime reads one back: it holds a copy of the data with every
+ * map's keys in the order a Struct gives them (sorted), which is all its toJavaScript returns (the
+ * first reader gets the copy, later ones a fresh copy each, as from a real Struct). Anything else
+ * asked of it (a nested use, an invoke's or the stack outputs' request, which call its toArray) is
+ * answered by the real Struct, built from the copy on first use. Data a real Struct refuses
+ * (undefined, functions, class instances) goes to the real fromJavaScript at once, so it throws
+ * where it threw.
+ */
+export function plainStruct(obj: Record<string, unknown>): InstanceType<StructModule["Struct"]> {
+    const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as StructModule;
+    const real = realFromJavaScript ?? Struct.fromJavaScript.bind(Struct);
+    const plain = structCopy(obj);
+    if (plain === NOT_PLAIN) return real(obj as Record<string, never>);
+    let built: InstanceType<typeof Struct> | undefined;
+    let handedOut = false;
+    const toJavaScript = () => {
+        if (handedOut) return asStruct(plain);
+        handedOut = true;
+        return plain;
+    };
+    return new Proxy(Object.create(Struct.prototype) as InstanceType<typeof Struct>, {
+        get(_, key) {
+            if (key === "toJavaScript") return toJavaScript;
+            if (key === IS_PLAIN) return true;
+            built ??= real(asStruct(plain) as Record<string, never>);
+            const v = Reflect.get(built, key) as unknown;
+            return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(built) : v;
+        },
+    });
+}
+
+/**
+ * What a protobuf Struct round trip gives back of `v` (as asStruct), or NOT_PLAIN where
+ * google-protobuf's Value.fromJavaScript would throw (undefined, a function, a symbol, a bigint,
+ * an array hole) or read more than own keys (an object that is not a plain one).
+ */
+function structCopy(v: unknown): unknown {
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+    if (Array.isArray(v)) {
+        const out: unknown[] = [];
+        for (let i = 0; i < v.length; i++) {
+            const c = structCopy(v[i]);
+            if (c === NOT_PLAIN) return NOT_PLAIN;
+            out.push(c);
+        }
+        return out;
+    }
+    if (typeof v !== "object") return NOT_PLAIN;
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+        const c = structCopy((v as Record<string, unknown>)[k]);
+        if (c === NOT_PLAIN) return NOT_PLAIN;
+        out[k] = c;
+    }
+    return out;
 }
 
 export const NOT_PLAIN = Symbol("not plain data");

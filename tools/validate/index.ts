@@ -9,9 +9,27 @@ import { formatProblem, parseConfig, Problem, validateVectorConfig } from "./vec
 /** Each `*.vector.toml` of each rendered stack, named `<stack>/<file>` as `out/` lays them out. */
 export function validateRenderedStacks(stacks: { stack: string; files: Record<string, string> }[]): Problem[] {
     return stacks.flatMap((s) => {
-        const configs = Object.entries(s.files).filter(([name]) => name.endsWith(".vector.toml"));
-        return [...configs.flatMap(([name, text]) => validateVectorConfig(text, `${s.stack}/${name}`)), ...tierProblems(s.stack, configs)];
+        // Each config is parsed once, for its own checks and the tier rule (neither changes it). A
+        // config that does not parse goes to the checks as text, which report it, as before.
+        const configs = Object.entries(s.files)
+            .filter(([name]) => name.endsWith(".vector.toml"))
+            .map(([name, text]) => ({ name, text, doc: parsedOrUndefined(text, name) }));
+        return [
+            ...configs.flatMap(({ name, text, doc }) => validateVectorConfig(doc ?? text, `${s.stack}/${name}`)),
+            ...tierProblems(
+                s.stack,
+                configs.map(({ name, text, doc }) => ({ name, doc: doc ?? parseConfig(text, name) })),
+            ),
+        ];
     });
+}
+
+function parsedOrUndefined(text: string, name: string): Record<string, unknown> | undefined {
+    try {
+        return parseConfig(text, name);
+    } catch {
+        return undefined;
+    }
 }
 
 /**
@@ -22,8 +40,7 @@ export function validateRenderedStacks(stacks: { stack: string; files: Record<st
  * second become one (vectordotdev/vector src/transforms/dedupe: equal match fields, one event;
  * src/sources/kubernetes_logs/parser/cri.rs: the runtime's timestamp is nanosecond).
  */
-function tierProblems(stack: string, configs: [string, string][]): Problem[] {
-    const parsed = configs.map(([name, text]) => ({ name, doc: parseConfig(text, name) }));
+function tierProblems(stack: string, parsed: { name: string; doc: Record<string, unknown> }[]): Problem[] {
     const remaps = parsed.flatMap(({ doc }) =>
         Object.values(tableOf(doc, "transforms")).flatMap((t) => (t.type === "remap" && typeof t.source === "string" ? [t.source] : [])),
     );

@@ -13,6 +13,7 @@ import { Sink, Source, Transform, VectorConfig } from "../../../components/vecto
 import { canonical, toToml } from "../../../components/vector/toml";
 import { assertTopology, topologyProblems } from "../../../components/vector/topology";
 import { vrl, vrlField, vrlString } from "../../../components/vector/vrl";
+import { sharedRender } from "../../support/fleet";
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -174,6 +175,13 @@ describe("toToml", () => {
         for (const c of [buildAgentPipeline(AGENT), buildAggregatorPipeline(AGGREGATOR)]) {
             assert.deepEqual(canonical(parse(toToml(c))), canonical(c));
         }
+    });
+
+    it("writes every config the repository's stacks render as text that parses back to data serialising to the same text", async () => {
+        // toToml parses back only the strings it rewrites; this parses whole rendered documents.
+        const configs = (await sharedRender()).flatMap((r) => Object.entries(r.files).filter(([name]) => name.endsWith(".vector.toml")));
+        assert.ok(configs.length > 0);
+        for (const [name, text] of configs) assert.equal(toToml(parse(text) as unknown as VectorConfig), text, name);
     });
 });
 

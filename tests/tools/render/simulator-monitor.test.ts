@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { asStruct, NOT_PLAIN, serializedPlain } from "../../../tools/render/simulator";
+import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
+import { asStruct, NOT_PLAIN, plainStruct, serializedPlain } from "../../../tools/render/simulator";
 
 // The renderer's monitor hands the runtime a mock's answer without Pulumi's protobuf round trip
 // (pulumi/pulumi sdk/nodejs/runtime/mocks.js registerResource: serializeProperties, then
@@ -37,5 +38,36 @@ describe("render: the simulator's monitor without protobuf", () => {
             assert.equal(JSON.stringify(serializedPlain(v)), JSON.stringify(Struct.fromJavaScript(serialized).toJavaScript()));
         }
         for (const v of [{ a: Promise.resolve(1) }, { a: pulumi.output(1) }, { a: [new Date(0)] }, { a: 1n }]) assert.equal(serializedPlain(v), NOT_PLAIN);
+    });
+
+    // The request side: pulumi/pulumi sdk/nodejs/runtime/resource.ts registerResource builds
+    // req.setObject(Struct.fromJavaScript(serializedProps)); the monitor reads getObject().toJavaScript().
+    it("builds a registration's Struct that reads back as the protobuf one does, and is the real one for anything else", () => {
+        for (const v of samples) {
+            const real = Struct.fromJavaScript(v as never);
+            const plain = plainStruct(v);
+            for (let read = 0; read < 2; read++) {
+                assert.deepStrictEqual(plain.toJavaScript(), real.toJavaScript());
+                assert.equal(JSON.stringify(plain.toJavaScript()), JSON.stringify(real.toJavaScript()));
+            }
+            // A second read is a fresh copy, as a real Struct's is.
+            assert.notEqual(plain.toJavaScript(), plain.toJavaScript());
+            assert.ok(plain instanceof Struct);
+            assert.deepStrictEqual(plain.toArray(), real.toArray());
+            assert.deepStrictEqual(Array.from(plain.serializeBinary()), Array.from(real.serializeBinary()));
+            const req = new RegisterResourceRequest();
+            req.setObject(plainStruct(v));
+            assert.deepStrictEqual(req.getObject()?.toJavaScript(), real.toJavaScript());
+        }
+    });
+
+    it("leaves to protobuf what a Struct refuses or reads differently, so it throws where it threw", () => {
+        for (const v of [{ a: undefined }, { a: [1, undefined] }, { a: () => 1 }, { a: 1n }, { a: Symbol("s") }]) {
+            assert.throws(() => Struct.fromJavaScript(v as never), /Unexpected struct type/);
+            assert.throws(() => plainStruct(v), /Unexpected struct type/);
+        }
+        // A class instance is read key by key (for...in): the real Struct decides, not the copy.
+        const date = { a: new Date(0) };
+        assert.deepStrictEqual(plainStruct(date).toJavaScript(), Struct.fromJavaScript(date as never).toJavaScript());
     });
 });
