@@ -28,6 +28,16 @@ const mocks = {
         throw new Error(`start-up probe: no answer for invoke ${args.token}`);
     },
     newResource(args) {
+        // The hub reads each listed cluster's own stack (issue 16 item 2): answer as a deployed
+        // source would, so the hub signs and accepts as in steady state. Without an answer the
+        // StackReference has no outputs map and the program never finishes.
+        if (args.type === "pulumi:pulumi:StackReference") {
+            const outputs = {
+                agentCsrPem: "-----BEGIN CERTIFICATE REQUEST-----\nprobe\n-----END CERTIFICATE REQUEST-----\n",
+                agentTokenSha256: ["0".repeat(64)],
+            };
+            return { id: args.inputs.name, state: { name: args.inputs.name, outputs, secretOutputNames: [] } };
+        }
         resources++;
         const known = { certPem: "cert", privateKeyPem: "key", privateKeyPemPkcs8: "key", publicKeyPem: "pub", certRequestPem: "csr", result: "token" };
         return { id: `${args.name}-id`, state: { ...known, ...args.inputs } };
