@@ -147,25 +147,36 @@ function writeMap(o: Record<string, unknown>, indent: string, out: string[], see
     return wrote;
 }
 
+/**
+ * An empty list or map (one whose values are all undefined, which the library leaves out) on the
+ * line it belongs to, `[]` or `{}`; false for anything else, and a refusal for an object that is not
+ * plain.
+ */
+function writeEmpty(v: unknown, out: string[], seen: Set<object>): boolean {
+    if (Array.isArray(v)) {
+        if (v.length > 0) return false;
+        enter(v, seen);
+        out.push(" []\n");
+        return true;
+    }
+    if (v === null || typeof v !== "object") return false;
+    if (!isPlainObject(v)) throw new NotPlain();
+    if (!Object.values(v).every((x) => x === undefined)) return false;
+    enter(v, seen);
+    out.push(" {}\n");
+    return true;
+}
+
 /** The rest of a `key:` line whose key is at `indent`, and what nests under it. */
 function writeValue(v: unknown, indent: string, out: string[], seen: Set<object>): void {
+    if (writeEmpty(v, out, seen)) return;
     if (Array.isArray(v)) {
-        if (v.length === 0) {
-            enter(v, seen);
-            out.push(" []\n");
-            return;
-        }
         out.push("\n");
         writeSeq(v, `${indent}  `, out, seen);
         return;
     }
     if (v !== null && typeof v === "object") {
         if (!isPlainObject(v)) throw new NotPlain();
-        if (Object.values(v).every((x) => x === undefined)) {
-            enter(v, seen);
-            out.push(" {}\n");
-            return;
-        }
         out.push("\n");
         writeMap(v, `${indent}  `, out, seen, true);
         return;
@@ -185,12 +196,8 @@ function writeSeq(items: unknown[], indent: string, out: string[], seen: Set<obj
 /** The rest of a `- ` line whose dash is at `indent`. */
 function writeItem(v: unknown, indent: string, out: string[], seen: Set<object>): void {
     if (v === undefined) throw new NotPlain();
+    if (writeEmpty(v, out, seen)) return;
     if (Array.isArray(v)) {
-        if (v.length === 0) {
-            enter(v, seen);
-            out.push(" []\n");
-            return;
-        }
         // A list in a list starts on the dash's line: `- - x`.
         out.push(" ");
         enter(v, seen);
@@ -203,11 +210,6 @@ function writeItem(v: unknown, indent: string, out: string[], seen: Set<object>)
     }
     if (v !== null && typeof v === "object") {
         if (!isPlainObject(v)) throw new NotPlain();
-        if (Object.values(v).every((x) => x === undefined)) {
-            enter(v, seen);
-            out.push(" {}\n");
-            return;
-        }
         // A map in a list starts on the dash's line: `- key: value`.
         out.push(" ");
         writeMap(v, `${indent}  `, out, seen, false);
