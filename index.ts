@@ -319,16 +319,17 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
     }
     const provider = makeProvider();
 
-    const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     // Each cluster has its own address: the port is its identity on the aggregators (docs/identity.md).
-    const address = mine(HUB_OUTPUTS.aggregatorAddress);
+    // readHubOutputs has checked these values (the hub exports no secret, so none is lost): each
+    // requireOutput would wrap and walk all of the hub's outputs again.
+    const { aggregatorAddress: address, remoteWriteUrl } = signed;
     const agent = new VectorAgent(AGENT_NAME, {
         provider,
         cluster: cfg.cluster,
         ...agentSettings(cfg.agent),
         aggregatorAddress: address,
-        remoteWriteUrl: mine(HUB_OUTPUTS.remoteWriteUrl),
-        caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
+        remoteWriteUrl,
+        caCertPem: signed.caCertPem,
         clientCertPem: signed.certificate,
         clientKeyPem: own.keyPem,
         remoteWriteToken: own.tokens[token],
@@ -336,10 +337,10 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
             ? {
                   apiServer: cfg.networkPolicy.apiServer,
                   // readHubOutputs has checked it is an ip:port.
-                  aggregators: { kind: "loadBalancer", cidr: address.apply((a) => `${addressIp(a)}/32`) },
+                  aggregators: { kind: "loadBalancer", cidr: `${addressIp(address)}/32` },
                   aggregatorPorts: {
-                      vector: address.apply((a) => Number(a.slice(a.lastIndexOf(":") + 1))),
-                      remoteWrite: mine(HUB_OUTPUTS.remoteWriteUrl).apply((u) => Number(new URL(u).port)),
+                      vector: Number(address.slice(address.lastIndexOf(":") + 1)),
+                      remoteWrite: Number(new URL(remoteWriteUrl).port),
                   },
                   scrapeFrom: scrapeFrom(cfg),
               }
