@@ -18,7 +18,15 @@ import { signalPrometheusRule } from "./components/monitoring/signal-rules";
 import { KubernetesEvents } from "./components/events";
 import { signalsDashboardConfigMap } from "./components/monitoring/signal-dashboard";
 import { AgentConfig, AggregatorConfig, ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
-import { addressIp, HUB_OUTPUTS, loadBalancerIpProblem, readHubOutputs, readSourceOutputs, SOURCE_OUTPUTS } from "./components/contract/hub-outputs";
+import {
+    addressIp,
+    HUB_OUTPUTS,
+    loadBalancerIpProblem,
+    OutputDetails,
+    readHubOutputs,
+    readSourceOutputs,
+    SOURCE_OUTPUTS,
+} from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
@@ -149,9 +157,20 @@ function qualified(cfg: StackConfig, stack: string, key: string): string {
     return stack.includes("/") ? stack : qualifiedStackName(stack, organization(cfg, key, stack), pulumi.getProject());
 }
 
-/** Reads every output a StackReference has, the way a check needs them: plain values and which are secret. */
+/**
+ * Reads every output a StackReference has, the way a check needs them: plain values and which are
+ * secret. What `getOutputDetails` answers name by name (pulumi/pulumi sdk/nodejs/stackReference.ts:
+ * the output's value, as `secretValue` when `secretOutputNames` lists it, or when that list is not
+ * known and the outputs are secret at all), from one read of the outputs: each `getOutputDetails`
+ * wraps and walks all of them again.
+ */
 async function outputDetails(ref: pulumi.StackReference, names: readonly string[]) {
-    const [details, secretNames] = await Promise.all([Promise.all(names.map((k) => ref.getOutputDetails(k))), knownValue(ref.secretOutputNames)]);
+    const [outputs, secretNames, anySecret] = await Promise.all([knownValue(ref.outputs), knownValue(ref.secretOutputNames), pulumi.isSecret(ref.outputs)]);
+    const isSecret = (k: string) => (secretNames ? secretNames.includes(k) : anySecret);
+    const details = names.map((k): OutputDetails => {
+        const value = outputs?.[k] as unknown;
+        return isSecret(k) ? { secretValue: value } : { value };
+    });
     return { details: Object.fromEntries(names.map((k, i) => [k, details[i]])), secretNames: secretNames ?? [] };
 }
 
