@@ -18,7 +18,15 @@ import { signalPrometheusRule } from "./components/monitoring/signal-rules";
 import { KubernetesEvents } from "./components/events";
 import { signalsDashboardConfigMap } from "./components/monitoring/signal-dashboard";
 import { AgentConfig, AggregatorConfig, ConfigError, HubConfig, loadStackConfig, qualifiedStackName, SourceConfig, StackConfig } from "./config";
-import { addressIp, HUB_OUTPUTS, loadBalancerIpProblem, readHubOutputs, readSourceOutputs, SOURCE_OUTPUTS } from "./components/contract/hub-outputs";
+import {
+    addressIp,
+    HUB_OUTPUTS,
+    loadBalancerIpProblem,
+    OutputDetails,
+    readHubOutputs,
+    readSourceOutputs,
+    SOURCE_OUTPUTS,
+} from "./components/contract/hub-outputs";
 import { cidrContains } from "./config/validators";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
@@ -149,9 +157,20 @@ function qualified(cfg: StackConfig, stack: string, key: string): string {
     return stack.includes("/") ? stack : qualifiedStackName(stack, organization(cfg, key, stack), pulumi.getProject());
 }
 
-/** Reads every output a StackReference has, the way a check needs them: plain values and which are secret. */
+/**
+ * Reads every output a StackReference has, the way a check needs them: plain values and which are
+ * secret. What `getOutputDetails` answers name by name (pulumi/pulumi sdk/nodejs/stackReference.ts:
+ * the output's value, as `secretValue` when `secretOutputNames` lists it, or when that list is not
+ * known and the outputs are secret at all), from one read of the outputs: each `getOutputDetails`
+ * wraps and walks all of them again.
+ */
 async function outputDetails(ref: pulumi.StackReference, names: readonly string[]) {
-    const [details, secretNames] = await Promise.all([Promise.all(names.map((k) => ref.getOutputDetails(k))), knownValue(ref.secretOutputNames)]);
+    const [outputs, secretNames, anySecret] = await Promise.all([knownValue(ref.outputs), knownValue(ref.secretOutputNames), pulumi.isSecret(ref.outputs)]);
+    const isSecret = (k: string) => (secretNames ? secretNames.includes(k) : anySecret);
+    const details = names.map((k): OutputDetails => {
+        const value = outputs?.[k] as unknown;
+        return isSecret(k) ? { secretValue: value } : { value };
+    });
     return { details: Object.fromEntries(names.map((k, i) => [k, details[i]])), secretNames: secretNames ?? [] };
 }
 
@@ -319,16 +338,17 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
     }
     const provider = makeProvider();
 
-    const mine = (k: string) => ref.requireOutput(k).apply((m) => (m as Record<string, string>)[cfg.cluster.name]);
     // Each cluster has its own address: the port is its identity on the aggregators (docs/identity.md).
-    const address = mine(HUB_OUTPUTS.aggregatorAddress);
+    // readHubOutputs has checked these values (the hub exports no secret, so none is lost): each
+    // requireOutput would wrap and walk all of the hub's outputs again.
+    const { aggregatorAddress: address, remoteWriteUrl } = signed;
     const agent = new VectorAgent(AGENT_NAME, {
         provider,
         cluster: cfg.cluster,
         ...agentSettings(cfg.agent),
         aggregatorAddress: address,
-        remoteWriteUrl: mine(HUB_OUTPUTS.remoteWriteUrl),
-        caCertPem: ref.requireOutput(HUB_OUTPUTS.caCertPem).apply(String),
+        remoteWriteUrl,
+        caCertPem: signed.caCertPem,
         clientCertPem: signed.certificate,
         clientKeyPem: own.keyPem,
         remoteWriteToken: own.tokens[token],
@@ -336,10 +356,10 @@ async function source(cfg: SourceConfig, makeProvider: () => k8s.Provider): Prom
             ? {
                   apiServer: cfg.networkPolicy.apiServer,
                   // readHubOutputs has checked it is an ip:port.
-                  aggregators: { kind: "loadBalancer", cidr: address.apply((a) => `${addressIp(a)}/32`) },
+                  aggregators: { kind: "loadBalancer", cidr: `${addressIp(address)}/32` },
                   aggregatorPorts: {
-                      vector: address.apply((a) => Number(a.slice(a.lastIndexOf(":") + 1))),
-                      remoteWrite: mine(HUB_OUTPUTS.remoteWriteUrl).apply((u) => Number(new URL(u).port)),
+                      vector: Number(address.slice(address.lastIndexOf(":") + 1)),
+                      remoteWrite: Number(new URL(remoteWriteUrl).port),
                   },
                   scrapeFrom: scrapeFrom(cfg),
               }

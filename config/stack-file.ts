@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { ConfigError, Problem } from "./schema-kit";
-import { parseStackConfig, PROJECT, RawConfig, StackConfig } from "./stack";
+import { deepFreeze, forgetParsedStackConfigs, parseStackConfig, PROJECT, RawConfig, StackConfig } from "./stack";
 
 /**
  * The placeholder of an encrypted value starts with this. The offline renderer refuses to write a
@@ -84,14 +84,6 @@ export function stackNames(root: string): string[] {
 const parsedTexts = new Map<string, unknown>();
 const PARSED_TEXTS_KEPT = 2000;
 
-function deepFreeze<T>(v: T): T {
-    if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
-        Object.freeze(v);
-        for (const x of Object.values(v)) deepFreeze(x);
-    }
-    return v;
-}
-
 /**
  * A stack file's (or Pulumi.yaml's) text parsed as YAML, each distinct text once per process. The
  * result is frozen: copy it to change it. Throws what `yaml`'s parse throws.
@@ -104,9 +96,13 @@ export function parseStackYaml(text: string): unknown {
     return doc;
 }
 
-/** Forgets every parsed text: for measuring a first read (tools/bench), never needed for correctness. */
+/**
+ * Forgets every parsed text, and every config parsed from one (config/stack.ts): for measuring a
+ * first read (tools/bench), never needed for correctness.
+ */
 export function forgetParsedStackYaml(): void {
     parsedTexts.clear();
+    forgetParsedStackConfigs();
 }
 
 /** Parses a stack file's text; `file` names it in errors. */

@@ -643,11 +643,46 @@ function decode(key: string, raw: string, field: Field<unknown>, problems: Probl
     }
 }
 
+/** Freezes `v` and everything it holds, so a value handed to several readers cannot change between them. */
+export function deepFreeze<T>(v: T): T {
+    if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+        Object.freeze(v);
+        for (const x of Object.values(v)) deepFreeze(x);
+    }
+    return v;
+}
+
 /**
- * Parses the stack's config into one typed object. Throws a ConfigError listing every problem;
- * nothing may be registered before this returns.
+ * Each stack's config, parsed, by what it was parsed from. A render parses one stack's config up to
+ * three times (the fleet checks, the first pass and the steady-state pass of a source: tools/render),
+ * always from the same values; the result is frozen, so no reader changes what the next one sees.
+ * A config with problems is not kept: it throws again, the same way, each time.
+ */
+const parsedConfigs = new Map<string, StackConfig>();
+const PARSED_CONFIGS_KEPT = 2000;
+
+/** Forgets every parsed config: for measuring a first parse (tools/bench), never needed for correctness. */
+export function forgetParsedStackConfigs(): void {
+    parsedConfigs.clear();
+}
+
+/**
+ * Parses the stack's config into one typed object, frozen. Throws a ConfigError listing every
+ * problem; nothing may be registered before this returns.
  */
 export function parseStackConfig(raw: RawConfig): StackConfig {
+    // Everything the parse reads of `raw`: which keys are secret matters only for keys it holds.
+    const entries = Object.entries(raw.values).sort(([a], [b]) => a.localeCompare(b));
+    const key = JSON.stringify([raw.project, raw.stack, entries.map(([k, v]) => [k, v, raw.isSecret(k)])]);
+    const kept = parsedConfigs.get(key);
+    if (kept) return kept;
+    const config = deepFreeze(parseStackConfigOnce(raw));
+    if (parsedConfigs.size >= PARSED_CONFIGS_KEPT) parsedConfigs.clear();
+    parsedConfigs.set(key, config);
+    return config;
+}
+
+function parseStackConfigOnce(raw: RawConfig): StackConfig {
     const problems: Problem[] = [];
     const prefix = `${raw.project}:`;
     const fields = topFields as Record<string, Field<unknown>>;

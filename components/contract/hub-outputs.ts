@@ -43,8 +43,24 @@ const isCsr = (v: unknown): v is string => typeof v === "string" && v.includes("
 const isHashList = (v: unknown, min: number): v is string[] =>
     Array.isArray(v) && v.length >= min && v.length <= 2 && v.every((h) => typeof h === "string" && SHA256_HEX.test(h));
 
-/** Where a source stands with its hub: not served yet (and why, with the fix), or signed. */
-export type HubAnswer = { state: "pending"; why: string } | { state: "signed"; signedRequest: string; certificate: string; acceptedSha256: string[] };
+/**
+ * Where a source stands with its hub: not served yet (and why, with the fix), or signed, with the
+ * checked values it deploys with (its own address and remote-write URL, the fleet CA), so the program
+ * does not read them through the StackReference again.
+ */
+export type HubAnswer =
+    | { state: "pending"; why: string }
+    | {
+          state: "signed";
+          signedRequest: string;
+          certificate: string;
+          acceptedSha256: string[];
+          /** This cluster's "ip:port" on the aggregators' load balancer. */
+          aggregatorAddress: string;
+          /** This cluster's https:// remote-write URL, on the same load balancer. */
+          remoteWriteUrl: string;
+          caCertPem: string;
+      };
 
 /**
  * Checks the monitoring stack's outputs for this cluster. Every problem is collected, each naming
@@ -137,7 +153,13 @@ export function readHubOutputs(
         };
     if (typeof certificate !== "string" || !isCsr(signedRequest) || !isHashList(accepted, 0))
         return { problems, answer: { state: "pending", why: `stack "${stack}" has not signed cluster "${cluster}"'s certificate request yet: ${upHub}` } };
-    return { problems, answer: { state: "signed", signedRequest, certificate, acceptedSha256: accepted } };
+    // Each is a problem above when it is not a string; the answer only types what was checked.
+    if (typeof address !== "string" || typeof url !== "string" || typeof ca !== "string")
+        return { problems, answer: { state: "pending", why: `stack "${stack}" does not give cluster "${cluster}" an address, URL and CA: ${upHub}` } };
+    return {
+        problems,
+        answer: { state: "signed", signedRequest, certificate, acceptedSha256: accepted, aggregatorAddress: address, remoteWriteUrl: url, caCertPem: ca },
+    };
 }
 
 /**

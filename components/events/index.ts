@@ -243,13 +243,33 @@ export interface KubernetesEventsArgs {
     networkPolicy?: { apiServer: { cidrs: string[]; ports: number[] } };
 }
 
+/**
+ * The collector's config as the ConfigMap holds it, each distinct config written once per process:
+ * `yaml`'s stringify of it is most of the component's cost, and a render of a fleet writes the same
+ * config for every cluster with the same settings. The text depends on the config alone.
+ */
+const collectorYamls = new Map<string, string>();
+const COLLECTOR_YAMLS_KEPT = 100;
+
+export function eventsCollectorYaml(s: EventsCollectorSettings): string {
+    const config = eventsCollectorConfig(s);
+    const key = JSON.stringify(config);
+    let yaml = collectorYamls.get(key);
+    if (yaml === undefined) {
+        yaml = stringify(config, { lineWidth: 0 });
+        if (collectorYamls.size >= COLLECTOR_YAMLS_KEPT) collectorYamls.clear();
+        collectorYamls.set(key, yaml);
+    }
+    return yaml;
+}
+
 /** The events collector and its grants; the program creates it beside the agent when `agent.events.enabled`. */
 export class KubernetesEvents extends pulumi.ComponentResource {
     constructor(name: string, args: KubernetesEventsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vector-fleet:index:KubernetesEvents", name, {}, opts);
         const s = args.settings;
         const child = { parent: this, provider: args.provider };
-        const yaml = stringify(eventsCollectorConfig(s), { lineWidth: 0 });
+        const yaml = eventsCollectorYaml(s);
         const sa = new k8s.core.v1.ServiceAccount(`${name}-serviceaccount`, eventsServiceAccount(s), child);
         const role = new k8s.rbac.v1.ClusterRole(`${name}-clusterrole`, eventsClusterRole(s), child);
         const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-clusterrolebinding`, eventsClusterRoleBinding(s), { ...child, dependsOn: [role, sa] });

@@ -350,10 +350,12 @@ describe("fleet checks, through the stack files", () => {
         assert.equal(fleet.members.length, n + 1);
         // No load balancer type carries 200 clusters' ports, so the hub file cannot list them all:
         // its typed config is widened in memory, the way the checks would meet it.
+        // (A parsed config is frozen: the widened one is a copy.)
         const hub = fleet.members.find((m) => m.stack === "hub")!;
         assert.ok(hub.config.role === "hub");
-        hub.config.aggregator.clusters = names;
-        hub.config.aggregator.identities = Object.fromEntries(
+        const aggregator = { ...hub.config.aggregator, clusters: names };
+        hub.config = { ...hub.config, aggregator };
+        aggregator.identities = Object.fromEntries(
             names.map((c) => [
                 c,
                 {

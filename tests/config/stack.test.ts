@@ -162,6 +162,25 @@ describe("stack config", () => {
         assert.deepEqual(c.kubernetes, { kubeconfigSecret: true });
     });
 
+    it("parses the same values once and hands every reader the same frozen config", () => {
+        // A render parses a source's config for the fleet checks and each of its two passes.
+        const first = parseStackConfig(raw(SOURCE));
+        assert.equal(parseStackConfig(raw(SOURCE)), first);
+        assert.ok(Object.isFrozen(first) && Object.isFrozen(first.agent) && Object.isFrozen(first.cluster));
+        assert.throws(() => {
+            (first.cluster as { name: string }).name = "changed";
+        }, TypeError);
+        assert.notEqual(parseStackConfig(raw({ ...SOURCE, cluster: "other" })), first);
+    });
+
+    it("parses again when only which keys are secret differs: a plaintext kubeconfig is still refused", () => {
+        const { kubeContext: _unused, ...rest } = SOURCE;
+        void _unused;
+        const values = { ...rest, kubeconfig: "apiVersion: v1" };
+        assert.deepEqual(parseStackConfig(raw(values, [`${P}:kubeconfig`])).kubernetes, { kubeconfigSecret: true });
+        assert.throws(() => parseStackConfig(raw(values)), ConfigError);
+    });
+
     it("ignores other namespaces' keys (providers own them)", () => {
         const c = parseStackConfig(raw({ ...SOURCE, "kubernetes:enableServerSideApply": "true", "hcloud:token": "x" }));
         assert.equal(c.cluster.name, "dev");

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import {
     eventsClusterRole,
     eventsCollectorConfig,
+    eventsCollectorYaml,
     eventsDeployment,
     eventsLeaseRole,
     eventsLeaseRoleBinding,
@@ -10,6 +11,8 @@ import {
     eventsNetworkPolicy,
     EventsCollectorSettings,
 } from "../../../components/events";
+
+import { parse } from "yaml";
 
 import T = k8s.types.input;
 
@@ -21,6 +24,12 @@ const S: EventsCollectorSettings = {
 };
 
 describe("Kubernetes events collector (issue 19)", () => {
+    it("writes the ConfigMap's YAML of its own settings' config, also when another config was written before", () => {
+        const other = { ...S, grpcPort: 4320 };
+        for (const s of [S, other, S, other]) assert.deepEqual(parse(eventsCollectorYaml(s)), eventsCollectorConfig(s));
+        assert.notEqual(eventsCollectorYaml(S), eventsCollectorYaml(other));
+    });
+
     it("is granted get/list/watch on events and nothing else", () => {
         const rules = eventsClusterRole(S).rules as T.rbac.v1.PolicyRule[];
         for (const r of rules) {
