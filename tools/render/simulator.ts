@@ -554,28 +554,7 @@ export function plainStruct(obj: Record<string, unknown>): InstanceType<StructMo
  * google-protobuf's Value.fromJavaScript would throw (undefined, a function, a symbol, a bigint,
  * an array hole) or read more than own keys (an object that is not a plain one).
  */
-function structCopy(v: unknown): unknown {
-    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
-    if (Array.isArray(v)) {
-        const out: unknown[] = [];
-        for (let i = 0; i < v.length; i++) {
-            const c = structCopy(v[i]);
-            if (c === NOT_PLAIN) return NOT_PLAIN;
-            out.push(c);
-        }
-        return out;
-    }
-    if (typeof v !== "object") return NOT_PLAIN;
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-        const c = structCopy((v as Record<string, unknown>)[k]);
-        if (c === NOT_PLAIN) return NOT_PLAIN;
-        out[k] = c;
-    }
-    return out;
-}
+const structCopy = (v: unknown): unknown => plainCopy(v, false);
 
 export const NOT_PLAIN = Symbol("not plain data");
 
@@ -586,15 +565,23 @@ export const NOT_PLAIN = Symbol("not plain data");
  * Anything else (an Output, a Promise, a Resource, an Asset, the unknown marker) is NOT_PLAIN, and
  * the caller hands the whole state to the runtime instead.
  */
-export function serializedPlain(v: unknown): unknown {
-    if (v === undefined || v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
-    if (typeof v === "function") return undefined;
+export const serializedPlain = (v: unknown): unknown => plainCopy(v, true);
+
+/**
+ * The one walk behind both: a copy of plain data with its map keys sorted, NOT_PLAIN for anything
+ * else. They differ only on undefined and functions, which the runtime's serialisation drops
+ * (`serialize`: left out of maps, null in lists) and a Struct refuses.
+ */
+function plainCopy(v: unknown, serialize: boolean): unknown {
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+    if (v === undefined || typeof v === "function") return serialize ? undefined : NOT_PLAIN;
     if (Array.isArray(v)) {
         const out: unknown[] = [];
-        for (const x of v) {
-            const s = serializedPlain(x);
-            if (s === NOT_PLAIN) return NOT_PLAIN;
-            out.push(s === undefined ? null : s);
+        // By index, not for..of: a hole reads as undefined either way.
+        for (let i = 0; i < v.length; i++) {
+            const c = plainCopy(v[i], serialize);
+            if (c === NOT_PLAIN) return NOT_PLAIN;
+            out.push(c === undefined ? null : c);
         }
         return out;
     }
@@ -603,9 +590,9 @@ export function serializedPlain(v: unknown): unknown {
     if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) {
-        const s = serializedPlain((v as Record<string, unknown>)[k]);
-        if (s === NOT_PLAIN) return NOT_PLAIN;
-        if (s !== undefined) out[k] = s;
+        const c = plainCopy((v as Record<string, unknown>)[k], serialize);
+        if (c === NOT_PLAIN) return NOT_PLAIN;
+        if (c !== undefined) out[k] = c;
     }
     return out;
 }
