@@ -2,11 +2,9 @@
  * The signal alerts (components/monitoring/signal-rules.ts), run by promtool: each fires on the
  * silence it is about, and stays silent while the signal flows.
  */
-import { strict as assert } from "node:assert";
-import { join } from "node:path";
 import { promtoolRuleFile } from "../../../components/monitoring";
 import { SIGNAL_ALERTS, signalPrometheusRule } from "../../../components/monitoring/signal-rules";
-import { promtoolOrSkip, runPromtool, tempDir, writeYaml } from "../../support/promtool/support";
+import { assertPromtoolRuleTests, promtoolOrSkip } from "../../support/promtool/support";
 
 const rule = signalPrometheusRule({ name: "vector-fleet-signals", namespace: "monitoring" });
 const series = (component: string, labels: string, values: string) => ({
@@ -30,50 +28,40 @@ describe("signal alerts (promtool)", function () {
     const promtool = promtoolOrSkip();
 
     it("fire for the silent node, cluster or trace stream only, after their windows and `for`", () => {
-        const tmp = tempDir("vector-fleet-signal-rules-");
-        try {
-            writeYaml(join(tmp.dir, "rules.yaml"), promtoolRuleFile(rule));
-            const alert = (alertname: string, eval_time: string, exp: { exp_labels: Record<string, string> }[]) => ({
-                alertname,
-                eval_time,
-                exp_alerts: annotated(alertname, exp),
-            });
-            writeYaml(join(tmp.dir, "tests.yaml"), {
-                rule_files: ["rules.yaml"],
-                evaluation_interval: "1m",
-                tests: [
-                    {
-                        interval: "5m",
-                        input_series: [
-                            // n1 keeps reading its journal; n2 stops after 1 h.
-                            series("node_journal", 'cluster="dev", node="n1"', "0+10x60"),
-                            series("node_journal", 'cluster="dev", node="n2"', "0+10x12 120x48"),
-                            // Events: dev keeps getting them; staging's stop after 1 h.
-                            series("kubernetes_events", 'cluster="dev", node="n1"', "0+1x72"),
-                            series("kubernetes_events", 'cluster="staging", node="s1"', "0+1x12 12x60"),
-                            // Traces: dev sends for 2 h then stops; staging never sent any.
-                            series("otlp_traces_enrich", 'cluster="dev", node="n1"', "0+100x24 2400x36"),
-                            series("otlp_traces_enrich", 'cluster="staging", node="s1"', "0x60"),
-                        ],
-                        alert_rule_test: [
-                            alert(SIGNAL_ALERTS.journal, "1h", []),
-                            // Stopped at 1 h: the 30 m rate reaches 0 at 1 h 30 m, then 15 m of `for`.
-                            alert(SIGNAL_ALERTS.journal, "1h40m", []),
-                            alert(SIGNAL_ALERTS.journal, "1h50m", [{ exp_labels: { severity: "warning", cluster: "dev", node: "n2" } }]),
-                            alert(SIGNAL_ALERTS.events, "4h", []),
-                            alert(SIGNAL_ALERTS.events, "4h40m", [{ exp_labels: { severity: "warning", cluster: "staging" } }]),
-                            alert(SIGNAL_ALERTS.traces, "2h", []),
-                            alert(SIGNAL_ALERTS.traces, "2h50m", [{ exp_labels: { severity: "warning", cluster: "dev" } }]),
-                        ],
-                    },
-                ],
-            });
-            const check = runPromtool(promtool, ["check", "rules", "rules.yaml"], tmp.dir);
-            assert.equal(check.status, 0, check.output);
-            const r = runPromtool(promtool, ["test", "rules", "tests.yaml"], tmp.dir);
-            assert.equal(r.status, 0, r.output);
-        } finally {
-            tmp.cleanup();
-        }
+        const alert = (alertname: string, eval_time: string, exp: { exp_labels: Record<string, string> }[]) => ({
+            alertname,
+            eval_time,
+            exp_alerts: annotated(alertname, exp),
+        });
+        assertPromtoolRuleTests(promtool, "vector-fleet-signal-rules-", promtoolRuleFile(rule), {
+            rule_files: ["rules.yaml"],
+            evaluation_interval: "1m",
+            tests: [
+                {
+                    interval: "5m",
+                    input_series: [
+                        // n1 keeps reading its journal; n2 stops after 1 h.
+                        series("node_journal", 'cluster="dev", node="n1"', "0+10x60"),
+                        series("node_journal", 'cluster="dev", node="n2"', "0+10x12 120x48"),
+                        // Events: dev keeps getting them; staging's stop after 1 h.
+                        series("kubernetes_events", 'cluster="dev", node="n1"', "0+1x72"),
+                        series("kubernetes_events", 'cluster="staging", node="s1"', "0+1x12 12x60"),
+                        // Traces: dev sends for 2 h then stops; staging never sent any.
+                        series("otlp_traces_enrich", 'cluster="dev", node="n1"', "0+100x24 2400x36"),
+                        series("otlp_traces_enrich", 'cluster="staging", node="s1"', "0x60"),
+                    ],
+                    alert_rule_test: [
+                        alert(SIGNAL_ALERTS.journal, "1h", []),
+                        // Stopped at 1 h: the 30 m rate reaches 0 at 1 h 30 m, then 15 m of `for`.
+                        alert(SIGNAL_ALERTS.journal, "1h40m", []),
+                        alert(SIGNAL_ALERTS.journal, "1h50m", [{ exp_labels: { severity: "warning", cluster: "dev", node: "n2" } }]),
+                        alert(SIGNAL_ALERTS.events, "4h", []),
+                        alert(SIGNAL_ALERTS.events, "4h40m", [{ exp_labels: { severity: "warning", cluster: "staging" } }]),
+                        alert(SIGNAL_ALERTS.traces, "2h", []),
+                        alert(SIGNAL_ALERTS.traces, "2h50m", [{ exp_labels: { severity: "warning", cluster: "dev" } }]),
+                    ],
+                },
+            ],
+        });
     });
 });

@@ -2,6 +2,7 @@
  * Shared by the monitoring tests: locating and running promtool, writing YAML to a temp dir, and
  * the metric contract every expression must stay within.
  */
+import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,6 +55,25 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 /** YAML without line folding, so long expressions and annotations stay on one line. */
 export function writeYaml(path: string, value: unknown): void {
     writeFileSync(path, stringify(value, { lineWidth: 0 }));
+}
+
+/**
+ * Writes `rules` as rules.yaml and `tests` (whose rule_files name rules.yaml) as tests.yaml into a
+ * fresh temp dir, and asserts that `promtool check rules` accepts the rules and `promtool test
+ * rules` passes, printing promtool's output when either does not.
+ */
+export function assertPromtoolRuleTests(promtool: string, prefix: string, rules: unknown, tests: unknown): void {
+    const tmp = tempDir(prefix);
+    try {
+        writeYaml(join(tmp.dir, "rules.yaml"), rules);
+        writeYaml(join(tmp.dir, "tests.yaml"), tests);
+        const check = runPromtool(promtool, ["check", "rules", "rules.yaml"], tmp.dir);
+        assert.equal(check.status, 0, check.output);
+        const r = runPromtool(promtool, ["test", "rules", "tests.yaml"], tmp.dir);
+        assert.equal(r.status, 0, r.output);
+    } finally {
+        tmp.cleanup();
+    }
 }
 
 /** Vector internal metrics that exist in the central Prometheus (Vector 0.59 names). */
