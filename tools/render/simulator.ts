@@ -489,7 +489,8 @@ let realFromJavaScript: StructModule["Struct"]["fromJavaScript"] | undefined;
  * While a run is in progress, a Struct of plain data is a plainStruct instead, and a registration
  * request keeps it as it is (getObject returns it). Outside a run (a test using protobuf itself)
  * everything is as the SDK has it. Nothing in this process sends a request over the wire: the
- * monitor is the mock (runStack).
+ * monitor is the mock (runStack). The serialisation that feeds the Struct is cut the same way
+ * (plainInputs).
  */
 function requestsWithoutProtobuf(): void {
     if (requestsInstalled) return;
@@ -515,6 +516,56 @@ function requestsWithoutProtobuf(): void {
     proto.getObject = function (this: Request) {
         return this[PLAIN_OBJECT] ?? getObject.call(this);
     };
+    plainInputs();
+}
+
+/** @pulumi/pulumi runtime/rpc.js serializeResourceProperties (3.248): the inputs, and the resources each depends on. */
+export type SerializeResourceProperties = (
+    label: string,
+    props: Record<string, unknown>,
+    opts?: object,
+) => Promise<[Record<string, unknown>, Map<string, Set<unknown>>]>;
+
+/**
+ * The inputs' side of a registration without a promise per value. The SDK serialises each input
+ * (`serializeResourceProperties` in runtime/rpc.js, called by prepareResource in
+ * runtime/resource.js) with an async walk that awaits every nested value: a DaemonSet's spec is a
+ * few hundred promises, and their garbage was the largest allocation of a fleet render. Here an
+ * input that is plain data is copied as serializedPlain copies it (what that walk gives for plain
+ * data, its maps' keys sorted, which the plainStruct the inputs go into does anyway) with an
+ * empty set of dependencies, as the walk finds none in plain data. Any other input (an Output, a
+ * Promise, a Resource, an Asset) goes through the SDK's own function alone, so its dependencies,
+ * secrets, unknowns and error messages are the SDK's. Keys keep their order, so the request's
+ * dependency list is built in the same order.
+ */
+export function plainInputsFirst(real: SerializeResourceProperties): SerializeResourceProperties {
+    return async (label, props, opts) => {
+        const result: Record<string, unknown> = {};
+        const dependencies = new Map<string, Set<unknown>>();
+        for (const k of Object.keys(props)) {
+            if (k === "id" || k === "urn") continue;
+            const plain = serializedPlain(props[k]);
+            if (plain === NOT_PLAIN) {
+                const [one, deps] = await real(label, { [k]: props[k] }, opts);
+                if (k in one) {
+                    result[k] = one[k];
+                    dependencies.set(k, deps.get(k) ?? new Set());
+                }
+            } else if (plain !== undefined) {
+                result[k] = plain;
+                dependencies.set(k, new Set());
+            }
+        }
+        return [result, dependencies];
+    };
+}
+
+/** Puts plainInputsFirst in the SDK's place while a run is in progress (requestsWithoutProtobuf says why only then). */
+function plainInputs(): void {
+    const rpc = sdkRequire("@pulumi/pulumi/runtime/rpc.js") as { serializeResourceProperties: SerializeResourceProperties };
+    const real = rpc.serializeResourceProperties.bind(rpc);
+    const fast = plainInputsFirst(real);
+    rpc.serializeResourceProperties = (label, props, opts) => (plainRequests ? fast(label, props, opts) : real(label, props, opts));
 }
 
 /**

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
-import { asStruct, NOT_PLAIN, plainStruct, serializedPlain } from "../../../tools/render/simulator";
+import { asStruct, NOT_PLAIN, plainInputsFirst, plainStruct, serializedPlain, type SerializeResourceProperties } from "../../../tools/render/simulator";
 
 // The renderer's monitor hands the runtime a mock's answer without Pulumi's protobuf round trip
 // (pulumi/pulumi sdk/nodejs/runtime/mocks.js registerResource: serializeProperties, then
@@ -59,6 +59,44 @@ describe("render: the simulator's monitor without protobuf", () => {
             req.setObject(plainStruct(v));
             assert.deepStrictEqual(req.getObject()?.toJavaScript(), real.toJavaScript());
         }
+    });
+
+    // pulumi/pulumi sdk/nodejs/runtime/resource.ts prepareResource: serializeResourceProperties gives
+    // the request's inputs and, per input, the resources it depends on (the request's dependency list).
+    it("serialises a registration's inputs as the runtime does: plain ones copied, the rest by the runtime, dependencies and key order kept", async () => {
+        const real = pulumi.runtime.serializeResourceProperties as unknown as SerializeResourceProperties;
+        const fast = plainInputsFirst(real);
+        // A stand-in for a resource an Output came from: serializeProperty only collects it.
+        const source = { name: "upstream" };
+        const fromResource = (v: unknown) => {
+            const known = Promise.resolve(true);
+            const OutputImpl = pulumi.Output as unknown as new (...a: unknown[]) => pulumi.Output<unknown>;
+            return new OutputImpl(new Set([source]), Promise.resolve(v), known, Promise.resolve(false), Promise.resolve(new Set([source])));
+        };
+        const props = {
+            id: "ignored",
+            urn: "ignored",
+            metadata: { name: fromResource("ns"), labels: { b: "2", a: "1" } },
+            spec: samples[0],
+            data: samples[1],
+            gone: undefined,
+            fn: () => 1,
+            promised: Promise.resolve({ y: 1, x: [undefined, 2] }),
+            unknown: pulumi.output(1).apply(() => 1),
+            list: [fromResource(1), 2],
+        };
+        const [got, gotDeps] = await fast("resource:x[t]", props);
+        const [want, wantDeps] = await real("resource:x[t]", props);
+        assert.deepStrictEqual(Object.keys(got), Object.keys(want));
+        assert.deepStrictEqual(asStruct(got), asStruct(want));
+        assert.deepStrictEqual([...gotDeps.keys()], [...wantDeps.keys()]);
+        for (const [k, deps] of wantDeps) assert.deepStrictEqual([...gotDeps.get(k)!], [...deps], k);
+        assert.deepStrictEqual([...gotDeps.get("metadata")!], [source]);
+        // An input the runtime refuses fails with the runtime's message, naming the input.
+        const failing = { ok: { a: 1 }, bad: Promise.reject(new Error("boom")) };
+        failing.bad.catch(() => undefined);
+        await assert.rejects(fast("l", failing), /error serializing property "bad": boom/);
+        await assert.rejects(real("l", failing), /error serializing property "bad": boom/);
     });
 
     it("leaves to protobuf what a Struct refuses or reads differently, so it throws where it threw", () => {
