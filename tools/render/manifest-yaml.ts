@@ -25,6 +25,7 @@
  * and on edge cases.
  */
 import { stringify } from "yaml";
+import { sortedKeys } from "./sorted-keys";
 
 const OPTIONS = { sortMapEntries: true, lineWidth: 0 } as const;
 
@@ -134,7 +135,7 @@ function enter(o: object, seen: Set<object>): void {
  */
 function writeMap(o: Record<string, unknown>, indent: string, out: string[], seen: Set<object>, first: boolean): boolean {
     enter(o, seen);
-    const keys = Object.keys(o).sort();
+    const keys = sortedKeys(o);
     let wrote = false;
     for (const k of keys) {
         const v = o[k];

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrContains } from "../../config/validators";
+import { sortedKeys } from "./sorted-keys";
 
 /** Every mocked secret value contains this marker; finding it in a rendered file is a leak. */
 export const SECRET_MARKER = "MOCK-SECRET";
@@ -545,6 +546,7 @@ export function plainInputsFirst(real: SerializeResourceProperties): SerializeRe
         for (const k of Object.keys(props)) {
             if (k === "id" || k === "urn") continue;
             const plain = serializedPlain(props[k]);
+            if (plain !== null && typeof plain === "object") ownCopies.add(plain);
             if (plain === NOT_PLAIN) {
                 const [one, deps] = await real(label, { [k]: props[k] }, opts);
                 if (k in one) {
@@ -580,7 +582,7 @@ function plainInputs(): void {
 export function plainStruct(obj: Record<string, unknown>): InstanceType<StructModule["Struct"]> {
     const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as StructModule;
     const real = realFromJavaScript ?? Struct.fromJavaScript.bind(Struct);
-    const plain = structCopy(obj);
+    const plain = structCopyOfInputs(obj);
     if (plain === NOT_PLAIN) return real(obj as Record<string, never>);
     let built: InstanceType<typeof Struct> | undefined;
     let handedOut = false;
@@ -608,6 +610,29 @@ export function plainStruct(obj: Record<string, unknown>): InstanceType<StructMo
 const structCopy = (v: unknown): unknown => plainCopy(v, false);
 
 export const NOT_PLAIN = Symbol("not plain data");
+
+/**
+ * The copies plainInputsFirst made of a registration's inputs. They are already what structCopy
+ * would make of them (sorted, plain, nothing a Struct refuses) and nothing else holds them (the
+ * SDK only hands them to Struct.fromJavaScript), so the registration's Struct keeps them as they
+ * are instead of copying each input a second time.
+ */
+const ownCopies = new WeakSet<object>();
+
+/** structCopy of a registration's inputs, keeping the inputs plainInputsFirst already copied. */
+function structCopyOfInputs(obj: Record<string, unknown>): unknown {
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return structCopy(obj);
+    const proto = Object.getPrototypeOf(obj) as unknown;
+    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    const out: Record<string, unknown> = {};
+    for (const k of sortedKeys(obj)) {
+        const v = obj[k];
+        const c = v !== null && typeof v === "object" && ownCopies.has(v) ? v : structCopy(v);
+        if (c === NOT_PLAIN) return NOT_PLAIN;
+        out[k] = c;
+    }
+    return out;
+}
 
 /**
  * What the runtime's serializeProperties (rpc.js serializeProperty) makes of plain data, without a
@@ -640,7 +665,7 @@ function plainCopy(v: unknown, serialize: boolean): unknown {
     const proto = Object.getPrototypeOf(v) as unknown;
     if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
+    for (const k of sortedKeys(v)) {
         const c = plainCopy((v as Record<string, unknown>)[k], serialize);
         if (c === NOT_PLAIN) return NOT_PLAIN;
         if (c !== undefined) out[k] = c;
@@ -657,7 +682,7 @@ export function asStruct(v: unknown): unknown {
     if (v !== null && typeof v === "object") {
         const o = v as Record<string, unknown>;
         const copy: Record<string, unknown> = {};
-        for (const k of Object.keys(o).sort()) copy[k] = asStruct(o[k]);
+        for (const k of sortedKeys(o)) copy[k] = asStruct(o[k]);
         return copy;
     }
     return v;

@@ -89,6 +89,10 @@ describe("render: the simulator's monitor without protobuf", () => {
         const [want, wantDeps] = await real("resource:x[t]", props);
         assert.deepStrictEqual(Object.keys(got), Object.keys(want));
         assert.deepStrictEqual(asStruct(got), asStruct(want));
+        // The registration's Struct (which keeps the copies made here) reads back as protobuf's of the runtime's.
+        const viaProtobuf = Struct.fromJavaScript(want as never).toJavaScript();
+        assert.equal(JSON.stringify(plainStruct(got).toJavaScript()), JSON.stringify(viaProtobuf));
+        assert.deepStrictEqual(plainStruct(got).toArray(), Struct.fromJavaScript(want as never).toArray());
         assert.deepStrictEqual([...gotDeps.keys()], [...wantDeps.keys()]);
         for (const [k, deps] of wantDeps) assert.deepStrictEqual([...gotDeps.get(k)!], [...deps], k);
         assert.deepStrictEqual([...gotDeps.get("metadata")!], [source]);
