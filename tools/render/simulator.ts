@@ -527,36 +527,76 @@ export type SerializeResourceProperties = (
     opts?: object,
 ) => Promise<[Record<string, unknown>, Map<string, Set<unknown>>]>;
 
+/** @pulumi/pulumi runtime/rpc.js serializeProperty (3.248): one value, adding the resources it depends on to `deps`. */
+export type SerializeProperty = (ctx: string, prop: unknown, deps: Set<unknown>, opts?: object) => Promise<unknown>;
+
 /**
  * The inputs' side of a registration without a promise per value. The SDK serialises each input
  * (`serializeResourceProperties` in runtime/rpc.js, called by prepareResource in
  * runtime/resource.js) with an async walk that awaits every nested value: a DaemonSet's spec is a
- * few hundred promises, and their garbage was the largest allocation of a fleet render. Here an
- * input that is plain data is copied as serializedPlain copies it (what that walk gives for plain
- * data, its maps' keys sorted, which the plainStruct the inputs go into does anyway) with an
- * empty set of dependencies, as the walk finds none in plain data. Any other input (an Output, a
- * Promise, a Resource, an Asset) goes through the SDK's own function alone, so its dependencies,
- * secrets, unknowns and error messages are the SDK's. Keys keep their order, so the request's
- * dependency list is built in the same order.
+ * few hundred promises, and their garbage was the largest allocation of a fleet render. Here plain
+ * data is copied as serializedPlain copies it (what that walk gives for plain data, its maps' keys
+ * sorted, which the plainStruct the inputs go into does anyway), and only what is not plain data
+ * (an Output, a Promise, a Resource, an Asset, a class instance) is handed to the SDK's own
+ * `serializeProperty`, in the walk's order with the walk's set of dependencies, so dependencies,
+ * secrets and unknowns are the SDK's. Lists and maps around such values are walked as the SDK
+ * walks them (undefined left out of maps, null in lists), and an error is reported as
+ * serializeFilteredProperties reports it, naming the input.
  */
-export function plainInputsFirst(real: SerializeResourceProperties): SerializeResourceProperties {
+export function plainInputsFirst(serializeProperty: SerializeProperty): SerializeResourceProperties {
+    const walk = async (ctx: string, v: unknown, deps: Set<unknown>, opts: object | undefined): Promise<unknown> => {
+        const plain = serializedPlain(v);
+        return plain !== NOT_PLAIN ? plain : around(ctx, v, deps, opts);
+    };
+    // A value that is not plain data: a list or map holding some, or one for the SDK.
+    const around = async (ctx: string, v: unknown, deps: Set<unknown>, opts: object | undefined): Promise<unknown> => {
+        if (Array.isArray(v)) {
+            const out: unknown[] = [];
+            for (let i = 0; i < v.length; i++) {
+                const c = await walk(`${ctx}[${i}]`, v[i], deps, opts);
+                out.push(c === undefined ? null : c);
+            }
+            return out;
+        }
+        if (isPlainObject(v)) {
+            const out: Record<string, unknown> = {};
+            for (const k of Object.keys(v)) {
+                const c = await walk(`${ctx}.${k}`, v[k], deps, opts);
+                if (c !== undefined) out[k] = c;
+            }
+            return out;
+        }
+        return serializeProperty(ctx, v, deps, opts);
+    };
     return async (label, props, opts) => {
         const result: Record<string, unknown> = {};
         const dependencies = new Map<string, Set<unknown>>();
         for (const k of Object.keys(props)) {
             if (k === "id" || k === "urn") continue;
+            const deps = new Set<unknown>();
             const plain = serializedPlain(props[k]);
-            if (plain !== null && typeof plain === "object") ownCopies.add(plain);
-            if (plain === NOT_PLAIN) {
-                const [one, deps] = await real(label, { [k]: props[k] }, opts);
-                if (k in one) {
-                    result[k] = one[k];
-                    dependencies.set(k, deps.get(k) ?? new Set());
-                }
-            } else if (plain !== undefined) {
+            if (plain !== NOT_PLAIN) {
+                if (plain === undefined) continue;
+                if (plain !== null && typeof plain === "object") ownCopies.add(plain);
                 result[k] = plain;
-                dependencies.set(k, new Set());
+                dependencies.set(k, deps);
+                continue;
             }
+            let v: unknown;
+            try {
+                v = await around(`${label}.${k}`, props[k], deps, opts);
+            } catch (err) {
+                // As serializeFilteredProperties: the same error (the runtime dedupes reports by identity), its input named.
+                if (err instanceof Error) {
+                    err.message = `error serializing property "${k}": ${err.message}`;
+                    throw err;
+                }
+                throw new Error(`error serializing property "${k}": ${String(err)}`, { cause: err });
+            }
+            if (v === undefined) continue;
+            // Not added to ownCopies: what the SDK serialised keeps its key order, which structCopy sorts.
+            result[k] = v;
+            dependencies.set(k, deps);
         }
         return [result, dependencies];
     };
@@ -564,9 +604,12 @@ export function plainInputsFirst(real: SerializeResourceProperties): SerializeRe
 
 /** Puts plainInputsFirst in the SDK's place while a run is in progress (requestsWithoutProtobuf says why only then). */
 function plainInputs(): void {
-    const rpc = sdkRequire("@pulumi/pulumi/runtime/rpc.js") as { serializeResourceProperties: SerializeResourceProperties };
+    const rpc = sdkRequire("@pulumi/pulumi/runtime/rpc.js") as {
+        serializeResourceProperties: SerializeResourceProperties;
+        serializeProperty: SerializeProperty;
+    };
     const real = rpc.serializeResourceProperties.bind(rpc);
-    const fast = plainInputsFirst(real);
+    const fast = plainInputsFirst(rpc.serializeProperty.bind(rpc));
     rpc.serializeResourceProperties = (label, props, opts) => (plainRequests ? fast(label, props, opts) : real(label, props, opts));
 }
 
@@ -644,6 +687,23 @@ function structCopyOfInputs(obj: Record<string, unknown>): unknown {
 export const serializedPlain = (v: unknown): unknown => plainCopy(v, true);
 
 /**
+ * An object whose own keys are all there is to it (what a JSON or YAML parser, or an object
+ * literal, makes), and that no Pulumi type check would claim.
+ */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    if (v === null || typeof v !== "object") return false;
+    const proto = Object.getPrototypeOf(v) as unknown;
+    return (proto === Object.prototype || proto === null) && !Object.keys(v).some(pulumiMarker);
+}
+
+/**
+ * The SDK recognises its types by a true member named `__pulumi...` (utils.js isInstance:
+ * `__pulumiOutput`, `__pulumiAsset`, `__pulumiCustomResource`, ...), so an object literal carrying
+ * one is the SDK's to serialise, not plain data.
+ */
+const pulumiMarker = (k: string) => k.charCodeAt(0) === 95 && k.startsWith("__pulumi");
+
+/**
  * The one walk behind both: a copy of plain data with its map keys sorted, NOT_PLAIN for anything
  * else. They differ only on undefined and functions, which the runtime's serialisation drops
  * (`serialize`: left out of maps, null in lists) and a Struct refuses.
@@ -666,6 +726,7 @@ function plainCopy(v: unknown, serialize: boolean): unknown {
     if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
     const out: Record<string, unknown> = {};
     for (const k of sortedKeys(v)) {
+        if (pulumiMarker(k)) return NOT_PLAIN;
         const c = plainCopy((v as Record<string, unknown>)[k], serialize);
         if (c === NOT_PLAIN) return NOT_PLAIN;
         if (c !== undefined) out[k] = c;

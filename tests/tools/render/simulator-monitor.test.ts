@@ -2,7 +2,15 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
-import { asStruct, NOT_PLAIN, plainInputsFirst, plainStruct, serializedPlain, type SerializeResourceProperties } from "../../../tools/render/simulator";
+import {
+    asStruct,
+    NOT_PLAIN,
+    plainInputsFirst,
+    plainStruct,
+    serializedPlain,
+    type SerializeProperty,
+    type SerializeResourceProperties,
+} from "../../../tools/render/simulator";
 
 // The renderer's monitor hands the runtime a mock's answer without Pulumi's protobuf round trip
 // (pulumi/pulumi sdk/nodejs/runtime/mocks.js registerResource: serializeProperties, then
@@ -65,7 +73,7 @@ describe("render: the simulator's monitor without protobuf", () => {
     // the request's inputs and, per input, the resources it depends on (the request's dependency list).
     it("serialises a registration's inputs as the runtime does: plain ones copied, the rest by the runtime, dependencies and key order kept", async () => {
         const real = pulumi.runtime.serializeResourceProperties as unknown as SerializeResourceProperties;
-        const fast = plainInputsFirst(real);
+        const fast = plainInputsFirst(pulumi.runtime.serializeProperty as unknown as SerializeProperty);
         // A stand-in for a resource an Output came from: serializeProperty only collects it.
         const source = { name: "upstream" };
         const fromResource = (v: unknown) => {
@@ -84,6 +92,11 @@ describe("render: the simulator's monitor without protobuf", () => {
             promised: Promise.resolve({ y: 1, x: [undefined, 2] }),
             unknown: pulumi.output(1).apply(() => 1),
             list: [fromResource(1), 2],
+            // Outputs deep in plain maps and lists, beside plain values, undefined and functions.
+            spec2: { z: [1, { y: fromResource("deep"), x: undefined, w: () => 1 }, undefined], a: { b: fromResource(2), c: "c" }, d: undefined },
+            instance: { when: new Date(0), nested: { at: new Date(1) } },
+            // Looks like an asset to the SDK's type check (utils.js isInstance): the SDK's to serialise.
+            claimed: { a: { __pulumiAsset: true, path: "x" } },
         };
         const [got, gotDeps] = await fast("resource:x[t]", props);
         const [want, wantDeps] = await real("resource:x[t]", props);
@@ -96,11 +109,25 @@ describe("render: the simulator's monitor without protobuf", () => {
         assert.deepStrictEqual([...gotDeps.keys()], [...wantDeps.keys()]);
         for (const [k, deps] of wantDeps) assert.deepStrictEqual([...gotDeps.get(k)!], [...deps], k);
         assert.deepStrictEqual([...gotDeps.get("metadata")!], [source]);
+        assert.deepStrictEqual([...gotDeps.get("spec2")!], [source]);
         // An input the runtime refuses fails with the runtime's message, naming the input.
         const failing = { ok: { a: 1 }, bad: Promise.reject(new Error("boom")) };
         failing.bad.catch(() => undefined);
         await assert.rejects(fast("l", failing), /error serializing property "bad": boom/);
         await assert.rejects(real("l", failing), /error serializing property "bad": boom/);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a rejection that is not an Error, as a program's own promise may give
+        const deep = { ok: 1, spec: { list: [1, Promise.reject("not an Error")] } };
+        (deep.spec.list[1] as Promise<unknown>).catch(() => undefined);
+        const messages = await Promise.all(
+            [fast, real].map((f) =>
+                f("l", deep).then(
+                    () => "resolved",
+                    (e: Error) => e.message,
+                ),
+            ),
+        );
+        assert.equal(messages[0], messages[1]);
+        assert.match(messages[0], /^error serializing property "spec": /);
     });
 
     it("leaves to protobuf what a Struct refuses or reads differently, so it throws where it threw", () => {
