@@ -372,7 +372,7 @@ export function formatReport(r: BenchResults): string {
             `### Scaling with fleet size\n\n` +
                 `N source clusters (copies of the repository's first source stack file by name) and the hubs they need (copies of its first hub stack file, at most 15 clusters each: ` +
                 `one lb31 load balancer carries 30 services, two per cluster, docs/identity.md), written as stack files and rendered by the renderer's \`renderFleet\` ` +
-                `(Pulumi CLI checks, evaluation, files, Vector validator) in one process per N (${r.scale[0]?.length ?? 0} run(s) each). ` +
+                `(Pulumi CLI checks, evaluation, files, Vector validator) in one process per N and run (${r.scale[0]?.length ?? 0} run(s) each, the sizes taken in turn each round). ` +
                 `Times exclude the import of index.ts (${formatMs(median(scale.map((s) => s.importMs)))}); "read" is every stack file through the one reader.\n\n` +
                 markdownTable(
                     ["N", "hubs", "stacks", "resources", "render (wall)", "render (CPU)", "CPU per cluster", "read", "peak RSS", "process CPU"],

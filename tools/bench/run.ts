@@ -37,11 +37,12 @@ export interface BenchOptions {
 export function defaultOptions(quick: boolean, log: (line: string) => void = () => {}): BenchOptions {
     return quick
         ? { quick, runs: { startup: 1, render: 2, scale: 1, tests: 1 }, sizes: [15, 50], startupVariants: [CHOSEN_VARIANT], skipTests: false, log }
-        : // One sample per size: CPU time, on which the per-cluster target is judged, barely varies,
-          // and N=200 alone takes tens of seconds.
+        : // Three samples per size: on this shared machine the CPU time of the same N=200 render
+          // moved by a quarter between runs an hour apart (other work slows every core it shares),
+          // and the slope over N inherits that from whichever size ran in a slow minute.
           {
               quick,
-              runs: { startup: 3, render: 5, scale: 1, tests: 3 },
+              runs: { startup: 3, render: 5, scale: 3, tests: 3 },
               sizes: [15, 50, 100, 200],
               startupVariants: STARTUP_VARIANTS.map((v) => v.id),
               skipTests: false,
@@ -303,6 +304,15 @@ function measureTests(opts: BenchOptions): NonNullable<BenchResults["tests"]> {
     return { unit, all, baseline };
 }
 
+/**
+ * The order of the fleet runs: round by round, every size in each round. A slow stretch of the
+ * shared machine then touches every size about alike instead of all the runs of one size, which
+ * would tilt the slope fitted over N. `size` is the index into `sizes`.
+ */
+export function scaleSchedule(sizes: readonly number[], runs: number): { size: number; n: number; run: number }[] {
+    return Array.from({ length: runs }, (_, run) => sizes.map((n, size) => ({ size, n, run }))).flat();
+}
+
 export function runBench(script: string, command: string, opts: BenchOptions): BenchResults {
     const m = machine(command);
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
@@ -316,14 +326,10 @@ export function runBench(script: string, command: string, opts: BenchOptions): B
         opts.log(`evaluation: every stack, run ${i + 1}/${opts.runs.render}`);
         renderJobs.push(child<RenderJobResult>(launcher, script, ["render"]));
     }
-    const scale: ScaleJobResult[][] = [];
-    for (const n of opts.sizes) {
-        const runs: ScaleJobResult[] = [];
-        for (let i = 0; i < opts.runs.scale; i++) {
-            opts.log(`scale: N=${n} run ${i + 1}/${opts.runs.scale}`);
-            runs.push(child<ScaleJobResult>(launcher, script, ["scale", String(n)]));
-        }
-        scale.push(runs);
+    const scale: ScaleJobResult[][] = opts.sizes.map(() => []);
+    for (const { size, n, run } of scaleSchedule(opts.sizes, opts.runs.scale)) {
+        opts.log(`scale: N=${n} run ${run + 1}/${opts.runs.scale}`);
+        scale[size].push(child<ScaleJobResult>(launcher, script, ["scale", String(n)]));
     }
     const tests = opts.skipTests ? undefined : measureTests(opts);
     m.loadAfter = os.loadavg()[0];

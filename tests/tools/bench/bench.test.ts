@@ -9,7 +9,7 @@ import { CLUSTERS_PER_HUB, clusterName, fleetTemplates, generateFleet, pulumiCon
 import { pulumiPackageCounts } from "../../../tools/bench/imports";
 import { ScaleJobResult, timeFleetCheck } from "../../../tools/bench/jobs";
 import { BenchResults, exitCode, formatReport, missedTargets, pairedRatio, TARGETS, Verdict, verdicts } from "../../../tools/bench/report";
-import { renderLauncher, testSummary } from "../../../tools/bench/run";
+import { defaultOptions, renderLauncher, scaleSchedule, testSummary } from "../../../tools/bench/run";
 import { childrenCpuMs, linearity, median } from "../../../tools/bench/stats";
 import { CHOSEN_VARIANT, parseProbe, PROBE_PREFIX, STARTUP_VARIANTS, startupCommand } from "../../../tools/bench/startup";
 import { listStacks, readStackFile, StackFile } from "../../../tools/render/render";
@@ -230,6 +230,21 @@ describe("bench: command line", () => {
         assert.equal((parseBenchArgs(["--render-cmd", cmd]) as { renderCmd: string }).renderCmd, cmd);
         assert.throws(() => parseBenchArgs(["--base"]), /--base expects a value/);
         assert.throws(() => parseBenchArgs(["--base", "--quick"]), /--base expects a value/);
+    });
+
+    it("runs the fleet sizes in turn, round after round, so a slow stretch touches every size alike", () => {
+        assert.deepStrictEqual(
+            scaleSchedule([15, 200], 3).map(({ n, run }) => `${n}#${run}`),
+            ["15#0", "200#0", "15#1", "200#1", "15#2", "200#2"],
+        );
+        assert.deepStrictEqual(
+            scaleSchedule([15, 50, 200], 1).map((x) => x.size),
+            [0, 1, 2],
+        );
+        // A full run samples each size more than once: one sample per size let one slow minute set the slope.
+        const full = defaultOptions(false);
+        assert.ok(full.runs.scale >= 3, `scale runs ${full.runs.scale}`);
+        assert.deepStrictEqual(full.sizes, [15, 50, 100, 200]);
     });
 
     it("parses sizes, runs, variants and child jobs, and rejects what it does not know", () => {
