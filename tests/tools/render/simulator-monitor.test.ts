@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import {
@@ -7,6 +9,7 @@ import {
     NOT_PLAIN,
     plainInputsFirst,
     plainStruct,
+    runStack,
     serializedPlain,
     type SerializeProperty,
     type SerializeResourceProperties,
@@ -128,6 +131,42 @@ describe("render: the simulator's monitor without protobuf", () => {
         );
         assert.equal(messages[0], messages[1]);
         assert.match(messages[0], /^error serializing property "spec": /);
+    });
+
+    // @pulumi/kubernetes gives a DaemonSet aliases to its older API groups (apps/v1/daemonSet.js:
+    // mergeOptions(opts, { aliases: [...] })); pulumi/pulumi sdk/nodejs/resource.ts collapses each
+    // into a URN in the constructor, after the stack's transformations ran.
+    it("registers a simulated run's resources without aliases, the SDK's and the program's alike, and only in the run", async () => {
+        const aliasesOf = (r: pulumi.Resource) => (r as unknown as { __aliases: unknown[] }).__aliases;
+        const seen: Record<string, unknown[]> = {};
+        const result = await runStack(
+            async () => {
+                const ds = new k8s.apps.v1.DaemonSet("ds", { metadata: { name: "ds" }, spec: { selector: {}, template: {} } });
+                const renamed = new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm" } }, { aliases: [{ name: "old-cm" }] });
+                seen.ds = aliasesOf(ds);
+                seen.cm = aliasesOf(renamed);
+                return {};
+            },
+            { project: "p", stack: "s", config: {} },
+        );
+        assert.deepStrictEqual(seen, { ds: [], cm: [] });
+        assert.deepStrictEqual(result.resources.map((r) => `${r.type} ${r.name}`).sort(), [
+            "kubernetes:apps/v1:DaemonSet ds",
+            "kubernetes:core/v1:ConfigMap cm",
+            "pulumi:pulumi:Stack p-s",
+        ]);
+        // The transformation belongs to each run's own stack, once (runs do not pile them up), and
+        // the SDK still declares the aliases it leaves out.
+        const declared = await runStack(
+            () => {
+                const root = (pulumi.runtime as unknown as { getStackResource(): { __transformations?: unknown[] } }).getStackResource();
+                return Promise.resolve({ before: root.__transformations?.length ?? 0 });
+            },
+            { project: "p", stack: "s", config: {} },
+        );
+        assert.equal(declared.outputs.values.before, 1);
+        const source = fs.readFileSync(require.resolve("@pulumi/kubernetes/apps/v1/daemonSet.js"), "utf8");
+        assert.match(source, /aliases: \[\{ type: "kubernetes:apps\/v1beta2:DaemonSet" \}/);
     });
 
     it("leaves to protobuf what a Struct refuses or reads differently, so it throws where it threw", () => {
