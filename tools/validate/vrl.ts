@@ -33,36 +33,39 @@ export function stripVrl(src: string): string {
 }
 
 function stripVrlText(src: string): string {
-    let out = "";
+    // Runs of code are copied as slices and blanked runs written at once: a string built a
+    // character at a time was most of the validator's garbage in a fleet render.
+    const parts: string[] = [];
+    let from = 0;
     let i = 0;
     while (i < src.length) {
         const c = src[i];
         if (c === "#") {
-            while (i < src.length && src[i] !== "\n") {
-                out += " ";
-                i++;
-            }
+            parts.push(src.slice(from, i));
+            const end = src.indexOf("\n", i);
+            const stop = end < 0 ? src.length : end;
+            parts.push(" ".repeat(stop - i));
+            i = from = stop;
         } else if (c === '"' || (c === "'" && /[srt]/.test(src[i - 1] ?? ""))) {
             const q = c;
             // Quotes stay, so a string argument still counts as an argument.
-            out += q;
+            parts.push(src.slice(from, i), q);
             i++;
-            while (i < src.length && src[i] !== q) {
-                if (src[i] === "\\" && q === '"') {
-                    out += " ";
-                    i++;
-                }
-                out += src[i] === "\n" ? "\n" : " ";
-                i++;
-            }
-            out += q;
-            i++;
+            const open = i;
+            // A backslash escapes the next character in a "..." string, so it cannot close it.
+            while (i < src.length && src[i] !== q) i += src[i] === "\\" && q === '"' ? 2 : 1;
+            // Inside, every character but a newline becomes a space (an escape's two as well); an
+            // escape at the very end blanks one character past it, as it always did.
+            parts.push(src.slice(open, Math.min(i, src.length)).replace(/[^\n]/g, " "));
+            if (i > src.length) parts.push(" ");
+            parts.push(q);
+            i = from = i + 1;
         } else {
-            out += c;
             i++;
         }
     }
-    return out;
+    parts.push(src.slice(from));
+    return parts.join("");
 }
 
 /** Arguments (their text) of the call whose `(` is at `open`, and the index after its `)`. */
