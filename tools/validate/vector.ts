@@ -311,11 +311,33 @@ function short(v: Json): string {
     return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
-/** Every string in the config with its TOML path (keys included, as `path` of the key). */
-function* strings(v: Json, path: string): Generator<[string, string]> {
-    if (typeof v === "string") yield [path, v];
-    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) yield* strings(v[i], `${path}[${i}]`);
-    else if (isObj(v)) for (const [k, x] of Object.entries(v)) yield* strings(x, path ? `${path}.${k}` : k);
+/**
+ * Calls `visit` with every string in the config and where it is (`at`, a list of keys and
+ * indexes, valid during the call): pathOf makes its TOML path. Paths are made only for problems,
+ * as most strings have none.
+ */
+function eachString(v: Json, visit: (s: string, at: readonly (string | number)[]) => void, at: (string | number)[] = []): void {
+    if (typeof v === "string") visit(v, at);
+    else if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+            at.push(i);
+            eachString(v[i], visit, at);
+            at.pop();
+        }
+    } else if (isObj(v)) {
+        for (const k of Object.keys(v)) {
+            at.push(k);
+            eachString(v[k], visit, at);
+            at.pop();
+        }
+    }
+}
+
+/** `a.b[0].c`: keys joined by dots, indexes in brackets. */
+function pathOf(at: readonly (string | number)[]): string {
+    let path = "";
+    for (const x of at) path = typeof x === "number" ? `${path}[${x}]` : path ? `${path}.${x}` : x;
+    return path;
 }
 
 // vectordotdev/vector src/config/loading/secret.rs COLLECTOR: SECRET[<backend>.<key>], backend
@@ -324,40 +346,49 @@ const SECRET_RE = /SECRET\[([\w-]+)\.([\w.-]+)\]/g;
 
 function checkStrings(ctx: Ctx, doc: Obj) {
     const backends = isObj(doc.secret) ? Object.keys(doc.secret) : [];
-    for (const [path, s] of strings(doc, "")) {
-        // Since 0.57 Vector no longer interpolates environment variables in config files: the text is
-        // used literally (vectordotdev/vector 0.57 upgrade guide; src/config/loading/mod.rs).
-        const env = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*/.exec(s);
-        if (env) {
+    eachString(doc, (s, at) => {
+        // Both rules need a character most strings lack: only those are searched.
+        if (s.includes("$")) checkEnv(ctx, s, at);
+        if (s.includes("SECRET[")) checkSecrets(ctx, s, at, backends);
+    });
+}
+
+function checkEnv(ctx: Ctx, s: string, at: readonly (string | number)[]) {
+    // Since 0.57 Vector no longer interpolates environment variables in config files: the text is
+    // used literally (vectordotdev/vector 0.57 upgrade guide; src/config/loading/mod.rs).
+    const env = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*/.exec(s);
+    if (env) {
+        add(
+            ctx,
+            pathOf(at),
+            `${JSON.stringify(env[0])} is not interpolated since Vector 0.57: the literal text is used`,
+            "write the value itself, or SECRET[backend.key] with a declared [secret.backend]",
+            "engine/no-env-interpolation",
+        );
+    }
+}
+
+function checkSecrets(ctx: Ctx, s: string, at: readonly (string | number)[], backends: string[]) {
+    for (const m of s.matchAll(SECRET_RE)) {
+        if (!backends.includes(m[1])) {
             add(
                 ctx,
-                path,
-                `${JSON.stringify(env[0])} is not interpolated since Vector 0.57: the literal text is used`,
-                "write the value itself, or SECRET[backend.key] with a declared [secret.backend]",
-                "engine/no-env-interpolation",
+                pathOf(at),
+                `${m[0]} names secret backend "${m[1]}", which is not declared`,
+                `declare [secret.${m[1]}] (e.g. type = "directory") or use one of: ${backends.join(", ") || "none declared"}`,
+                "engine/secret-backend",
             );
         }
-        for (const m of s.matchAll(SECRET_RE)) {
-            if (!backends.includes(m[1])) {
-                add(
-                    ctx,
-                    path,
-                    `${m[0]} names secret backend "${m[1]}", which is not declared`,
-                    `declare [secret.${m[1]}] (e.g. type = "directory") or use one of: ${backends.join(", ") || "none declared"}`,
-                    "engine/secret-backend",
-                );
-            }
-        }
-        const stripped = s.replace(SECRET_RE, "");
-        if (/SECRET\[/.test(stripped)) {
-            add(
-                ctx,
-                path,
-                `malformed secret reference in ${short(s)}: Vector leaves it as literal text`,
-                "write SECRET[backend.key] (backend: letters, digits, _ and -; key: also dots)",
-                "engine/secret-syntax",
-            );
-        }
+    }
+    const stripped = s.replace(SECRET_RE, "");
+    if (/SECRET\[/.test(stripped)) {
+        add(
+            ctx,
+            pathOf(at),
+            `malformed secret reference in ${short(s)}: Vector leaves it as literal text`,
+            "write SECRET[backend.key] (backend: letters, digits, _ and -; key: also dots)",
+            "engine/secret-syntax",
+        );
     }
 }
 
