@@ -424,13 +424,12 @@ describe("dry-run input for the engines job", () => {
             const input = dryRunInput(r.files["manifests.yaml"]);
             const objects = parseManifests(r.files["manifests.yaml"]);
             assert.equal(parseManifests(input.manifests).length, objects.length, r.stack);
-            const created = parseManifests(input.setup)
-                .filter((o) => o.kind === "Namespace")
-                .map((o) => o.name);
+            const setup = parseManifests(input.setup);
+            const created = setup.filter((o) => o.kind === "Namespace").map((o) => o.name);
             for (const o of objects) if (o.namespace) assert.ok(created.includes(o.namespace), `${r.stack}: ${o.kind} ${o.name} in ${o.namespace}`);
             for (const o of objects.filter((x) => x.patch))
                 assert.ok(
-                    parseManifests(input.setup).some((s) => s.kind === o.kind && s.name === o.name),
+                    setup.some((s) => s.kind === o.kind && s.name === o.name),
                     `${r.stack}: no stand-in for ${o.name}`,
                 );
         }

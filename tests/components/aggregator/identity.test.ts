@@ -257,13 +257,23 @@ function sendsTraces(agent: Table, vectorSink: Table): boolean {
  * label_replace is: prometheus/prometheus promql/functions.go) must take the cluster out of the
  * route's id. Undefined when the hub renders no such alert.
  */
-function impersonationSender(manifests: string | undefined, componentId: string): string | undefined {
-    const rules = parseAllDocuments(manifests ?? "")
+/** A hub's alert rules, by its manifests.yaml: every pair and signal asks again of the same hub. */
+const rulesByManifests = new Map<string, Table[]>();
+
+function alertRules(manifests: string): Table[] {
+    const known = rulesByManifests.get(manifests);
+    if (known) return known;
+    const rules = parseAllDocuments(manifests)
         .map((d) => table(d.toJS()))
         .filter((o) => o.kind === "PrometheusRule")
         .flatMap((o) => (table(o.spec).groups as Table[] | undefined) ?? [])
         .flatMap((g) => (g.rules as Table[] | undefined) ?? []);
-    const rule = rules.find((r) => r.alert === "VectorClusterImpersonation");
+    rulesByManifests.set(manifests, rules);
+    return rules;
+}
+
+function impersonationSender(manifests: string | undefined, componentId: string): string | undefined {
+    const rule = alertRules(manifests ?? "").find((r) => r.alert === "VectorClusterImpersonation");
     if (!rule) return undefined;
     const expr = String(rule.expr);
     assert.match(expr, new RegExp(`output="${IMPERSONATING_OUTPUT}"`), "the alert counts the impersonating output");
