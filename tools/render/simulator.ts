@@ -682,8 +682,7 @@ const ownCopies = new WeakSet<object>();
 /** structCopy of a registration's inputs, keeping the inputs plainInputsFirst already copied. */
 function structCopyOfInputs(obj: Record<string, unknown>): unknown {
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return structCopy(obj);
-    const proto = Object.getPrototypeOf(obj) as unknown;
-    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    if (!plainPrototype(obj)) return NOT_PLAIN;
     const out: Record<string, unknown> = {};
     for (const k of sortedKeys(obj)) {
         const v = obj[k];
@@ -708,9 +707,13 @@ export const serializedPlain = (v: unknown): unknown => plainCopy(v, true);
  * literal, makes), and that no Pulumi type check would claim.
  */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-    if (v === null || typeof v !== "object") return false;
+    return v !== null && typeof v === "object" && plainPrototype(v) && !Object.keys(v).some(pulumiMarker);
+}
+
+/** An object literal's prototype, or none: not an array, a class instance or a proxy of one. */
+function plainPrototype(v: object): boolean {
     const proto = Object.getPrototypeOf(v) as unknown;
-    return (proto === Object.prototype || proto === null) && !Object.keys(v).some(pulumiMarker);
+    return proto === Object.prototype || proto === null;
 }
 
 /**
@@ -738,9 +741,7 @@ function plainCopy(v: unknown, serialize: boolean): unknown {
         }
         return out;
     }
-    if (typeof v !== "object") return NOT_PLAIN;
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    if (typeof v !== "object" || !plainPrototype(v)) return NOT_PLAIN;
     const out: Record<string, unknown> = {};
     for (const k of sortedKeys(v)) {
         if (pulumiMarker(k)) return NOT_PLAIN;
